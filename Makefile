@@ -1,0 +1,23 @@
+# H3 ML — every target installs what it needs and skips what is already installed.
+#   make demo   the dev plan under Pulumi mocks, then the pipeline end to end on local Spark
+#   make test   type check, lint and every test suite (mocha under mocks, pytest on local Spark)
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+# Test output goes here as well as to the terminal, so .ci/run can add the suites up.
+REPORTS := .reports
+
+include mk/node.mk
+include mk/python.mk
+
+.PHONY: help demo test clean
+help:
+	@echo "make demo   dev plan under mocks + pipeline on local Spark (no cloud account)"
+	@echo "make test   type check, lint and all tests"
+
+demo: demo-plan demo-pipeline
+
+test: test-node test-python
+
+clean:
+	rm -rf $(REPORTS) node_modules .venv .cache
