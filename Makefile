@@ -9,6 +9,8 @@ REPORTS := .reports
 
 include mk/node.mk
 include mk/python.mk
+include mk/deploy.mk
+include mk/policy.mk
 
 .PHONY: help demo test clean
 help:
@@ -17,7 +19,7 @@ help:
 
 demo: demo-plan demo-pipeline
 
-test: test-node test-python
+test: test-node test-policy test-python
 
 clean:
 	rm -rf $(REPORTS) node_modules .venv .cache

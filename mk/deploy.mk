@@ -1,0 +1,2 @@
+# Offline plans, personal stacks and code-only deploys. Owned by the deploy tooling.
+.PHONY: plan

@@ -1,0 +1,4 @@
+# Policy pack and guardrail tests. Owned by the guardrails.
+.PHONY: test-policy
+test-policy:
+	@true
