@@ -1,0 +1,318 @@
+/**
+ * The stack config as one typed, frozen object, validated in full before any resource is registered.
+ *
+ * `parseStackConfig` is pure (plain values in, config or `ConfigError` out) so every rule is testable without
+ * Pulumi; `readStackConfig` feeds it from the running stack. Each section has its own small parser writing
+ * into one shared problem list; to add a section, add its key to `CONFIG_KEYS`, write a `parseX` next to the
+ * others and call it from `parseStackConfig`.
+ */
+import * as pulumi from "@pulumi/pulumi";
+import { ConfigError, FieldReader, Problems, show } from "./configFields";
+
+export { ConfigError } from "./configFields";
+
+export type Environment = "dev" | "prod" | "personal";
+export type EventHubsSku = "Standard" | "Premium";
+export type StorageSku =
+  | "Standard_LRS"
+  | "Standard_ZRS"
+  | "Standard_GRS"
+  | "Standard_RAGRS"
+  | "Standard_GZRS"
+  | "Standard_RAGZRS";
+export type NetworkDefaultAction = "Allow" | "Deny";
+
+export interface EventHubsConfig {
+  readonly sku: EventHubsSku;
+  /** Throughput units (Standard) or processing units (Premium). */
+  readonly capacity: number;
+  readonly partitionCount: number;
+  readonly messageRetentionDays: number;
+  readonly hubs: readonly string[];
+  readonly captureIntervalSeconds: number;
+  readonly captureSizeLimitBytes: number;
+  /** Object ids of the backend identities allowed to send, each granted "Azure Event Hubs Data Sender". */
+  readonly senderPrincipalIds: readonly string[];
+  /** Named override: adds a send-only SAS rule per hub for senders that cannot use Entra ID. */
+  readonly allowSasSender: boolean;
+}
+
+export interface StorageConfig {
+  readonly sku: StorageSku;
+  /** Days after which raw Capture blobs are deleted; at most `deletionSlaDays`. */
+  readonly rawRetentionDays: number;
+  readonly networkDefaultAction: NetworkDefaultAction;
+  /** Public IPv4 addresses or CIDR ranges let through the storage firewall. */
+  readonly allowedIpRanges: readonly string[];
+}
+
+export interface StackConfig {
+  readonly project: string;
+  readonly stack: string;
+  readonly location: string;
+  readonly environment: Environment;
+  readonly namePrefix: string;
+  /** User tags merged with the tags every resource carries (project, environment, stack). */
+  readonly tags: Readonly<Record<string, string>>;
+  readonly deletionSlaDays: number;
+  /** An existing resource group to deploy into instead of creating one. */
+  readonly resourceGroupName: string | undefined;
+  readonly eventHubs: EventHubsConfig;
+  readonly storage: StorageConfig;
+}
+
+/** Every top-level key this program reads (`h3-ml:<key>`); Pulumi.yaml declares each of them. */
+export const CONFIG_KEYS = [
+  "location",
+  "environment",
+  "namePrefix",
+  "tags",
+  "deletionSlaDays",
+  "resourceGroupName",
+  "eventHubs",
+  "storage",
+] as const;
+export type ConfigKey = (typeof CONFIG_KEYS)[number];
+
+/** Config values by key, already decoded from JSON where the key holds an object or list. */
+export type RawStackConfig = Partial<Record<ConfigKey, unknown>> & Record<string, unknown>;
+
+const ENVIRONMENTS: readonly Environment[] = ["dev", "prod", "personal"];
+const PERSONAL_STACK = /^dev-.+/;
+const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+// Event hub names: letters, digits, '.', '-', '_'; start and end alphanumeric (Azure rule, 1-256 chars).
+const HUB_NAME = /^[A-Za-z0-9](?:[A-Za-z0-9._-]{0,254}[A-Za-z0-9])?$/;
+// Storage firewall IP rules take public IPv4 addresses or ranges; /31 and /32 are rejected by Azure.
+const IPV4_RANGE =
+  /^(?:(?:25[0-5]|2[0-4]\d|1?\d?\d)\.){3}(?:25[0-5]|2[0-4]\d|1?\d?\d)(?:\/(?:[0-9]|[12]\d|30))?$/;
+const MIB = 1024 * 1024;
+
+/** Which environment a stack belongs to when `environment` is not set. */
+export function deriveEnvironment(stack: string): Environment | undefined {
+  if (stack === "prod") return "prod";
+  if (stack === "dev") return "dev";
+  if (PERSONAL_STACK.test(stack)) return "personal";
+  return undefined;
+}
+
+function parseEnvironment(raw: unknown, stack: string, problems: Problems): Environment {
+  const derived = deriveEnvironment(stack);
+  if (raw === undefined || raw === null || raw === "") {
+    if (derived) return derived;
+    problems.add(
+      `environment is not set and cannot be derived from stack name ${show(stack)} ` +
+        `(only "dev", "prod" and "dev-<name>" are recognised). ` +
+        "Fix: pulumi config set environment dev|prod|personal",
+    );
+    return "personal";
+  }
+  if (typeof raw === "string" && (ENVIRONMENTS as readonly string[]).includes(raw)) {
+    return raw as Environment;
+  }
+  problems.add(
+    `environment must be one of ${ENVIRONMENTS.join(", ")}, got ${show(raw)}. ` +
+      `Fix: pulumi config set environment ${derived ?? "dev"}`,
+  );
+  return derived ?? "personal";
+}
+
+function parseEventHubs(raw: unknown, environment: Environment, problems: Problems): EventHubsConfig {
+  const f = new FieldReader(problems, raw, "eventHubs");
+  f.rejectUnknown([
+    "sku",
+    "capacity",
+    "partitionCount",
+    "messageRetentionDays",
+    "hubs",
+    "captureIntervalSeconds",
+    "captureSizeLimitBytes",
+    "senderPrincipalIds",
+    "allowSasSender",
+  ]);
+  const sku = f.oneOf<EventHubsSku>(
+    "sku",
+    "Standard",
+    ["Standard", "Premium"],
+    f.raw("sku") === "Basic" ? "Capture needs Standard or above" : undefined,
+  );
+  const capacity =
+    sku === "Premium"
+      ? f.int("capacity", 1, { min: 1, max: 16, allowed: "1, 2, 4, 8 or 16 processing units for Premium" })
+      : f.int("capacity", 1, {
+          min: 1,
+          max: 40,
+          allowed: "an integer in 1..40 throughput units for Standard",
+        });
+  if (sku === "Premium" && ![1, 2, 4, 8, 16].includes(capacity)) {
+    f.fail("capacity", f.raw("capacity"), "1, 2, 4, 8 or 16 processing units for Premium", "1");
+  }
+  const maxRetention = sku === "Premium" ? 90 : 7;
+  return {
+    sku,
+    capacity,
+    partitionCount: f.int("partitionCount", environment === "prod" ? 4 : 1, { min: 1, max: 32 }),
+    messageRetentionDays: f.int("messageRetentionDays", environment === "prod" ? 7 : 1, {
+      min: 1,
+      max: maxRetention,
+      allowed: `an integer in 1..${maxRetention} for ${sku}`,
+    }),
+    hubs: f.stringList(
+      "hubs",
+      ["events"],
+      HUB_NAME,
+      "an event hub name (letters, digits, '.', '-', '_'; starts and ends with a letter or digit)",
+      "events",
+    ),
+    captureIntervalSeconds: f.int("captureIntervalSeconds", 300, { min: 60, max: 900 }),
+    captureSizeLimitBytes: f.int("captureSizeLimitBytes", 300 * MIB, {
+      min: 10 * MIB,
+      max: 500 * MIB,
+      allowed: `an integer in ${10 * MIB}..${500 * MIB} (10 MiB..500 MiB)`,
+    }),
+    senderPrincipalIds: f.stringList(
+      "senderPrincipalIds",
+      [],
+      GUID,
+      "an Entra object id (GUID)",
+      "00000000-0000-0000-0000-000000000000",
+    ),
+    allowSasSender: f.bool("allowSasSender", false),
+  };
+}
+
+function parseStorage(
+  raw: unknown,
+  environment: Environment,
+  deletionSlaDays: number,
+  problems: Problems,
+): StorageConfig {
+  const f = new FieldReader(problems, raw, "storage");
+  f.rejectUnknown(["sku", "rawRetentionDays", "networkDefaultAction", "allowedIpRanges"]);
+  const networkDefaultAction = f.oneOf<NetworkDefaultAction>("networkDefaultAction", "Deny", [
+    "Allow",
+    "Deny",
+  ]);
+  if (environment === "prod" && networkDefaultAction === "Allow") {
+    f.fail(
+      "networkDefaultAction",
+      "Allow",
+      '"Deny" in prod',
+      "Deny",
+      "prod storage stays behind its firewall",
+    );
+  }
+  return {
+    sku: f.oneOf<StorageSku>("sku", "Standard_LRS", [
+      "Standard_LRS",
+      "Standard_ZRS",
+      "Standard_GRS",
+      "Standard_RAGRS",
+      "Standard_GZRS",
+      "Standard_RAGZRS",
+    ]),
+    rawRetentionDays: f.int(
+      "rawRetentionDays",
+      environment === "personal" ? 1 : Math.min(7, deletionSlaDays),
+      {
+        min: 1,
+        max: deletionSlaDays,
+        allowed: `an integer in 1..${deletionSlaDays} (at most deletionSlaDays, so raw events age out in time)`,
+      },
+    ),
+    networkDefaultAction,
+    allowedIpRanges: f.stringList(
+      "allowedIpRanges",
+      [],
+      IPV4_RANGE,
+      "a public IPv4 address or CIDR range up to /30",
+      "203.0.113.0/24",
+    ),
+  };
+}
+
+/**
+ * Validates a stack's raw config and returns it typed and frozen, or throws one `ConfigError` listing every
+ * problem. Pure: no Pulumi runtime needed.
+ */
+export function parseStackConfig(raw: RawStackConfig, project: string, stack: string): StackConfig {
+  const problems = new Problems();
+  const top = new FieldReader(problems, raw);
+  const environment = parseEnvironment(raw.environment, stack, problems);
+  const deletionSlaDays = top.int("deletionSlaDays", 30, { min: 1, max: 30 });
+  const config: StackConfig = {
+    project,
+    stack,
+    location: top.string(
+      "location",
+      "westeurope",
+      /^[a-z][a-z0-9]{2,30}$/,
+      "an Azure region name such as westeurope",
+    ),
+    environment,
+    namePrefix: top.string(
+      "namePrefix",
+      "h3ml",
+      /^[a-z][a-z0-9]{1,7}$/,
+      "2-8 lowercase letters or digits starting with a letter (it goes into storage account names)",
+    ),
+    tags: top.stringMap("tags", /^[^<>%&\\?/]{1,512}$/, 256),
+    deletionSlaDays,
+    resourceGroupName: top.optionalString(
+      "resourceGroupName",
+      /^[-\w.()]{0,89}[-\w()]$/,
+      "an existing resource group name (1-90 letters, digits, '-', '_', '.', '(', ')'; not ending in '.')",
+      "my-existing-rg",
+    ),
+    eventHubs: parseEventHubs(raw.eventHubs, environment, problems),
+    storage: parseStorage(raw.storage, environment, deletionSlaDays, problems),
+  };
+  if (problems.list.length > 0) throw new ConfigError(stack, problems.list);
+  return deepFreeze(config);
+}
+
+/** Reads every key of the running stack (`h3-ml:<key>`) and validates it; see `parseStackConfig`. */
+export function readStackConfig(): StackConfig {
+  const config = new pulumi.Config();
+  const raw: RawStackConfig = {};
+  const problems: string[] = [];
+  for (const key of CONFIG_KEYS) {
+    const text = config.get(key);
+    if (text === undefined) continue;
+    // Objects and lists arrive as JSON text; plain strings stay as they are.
+    raw[key] = decode(text, key, problems);
+  }
+  if (problems.length > 0) throw new ConfigError(pulumi.getStack(), problems);
+  return parseStackConfig(raw, pulumi.getProject(), pulumi.getStack());
+}
+
+function decode(text: string, key: string, problems: string[]): unknown {
+  const trimmed = text.trim();
+  if (!trimmed.startsWith("{") && !trimmed.startsWith("[")) return text;
+  try {
+    return JSON.parse(trimmed);
+  } catch {
+    problems.push(
+      `${key} must be valid JSON, got ${show(text)}. Fix: pulumi config set --path '${key}.<field>' <value>`,
+    );
+    return undefined;
+  }
+}
+
+function deepFreeze<T>(value: T): T {
+  if (value && typeof value === "object") {
+    for (const item of Object.values(value)) deepFreeze(item);
+    Object.freeze(value);
+  }
+  return value;
+}
+
+/** Tags every resource carries, so cost and ownership can be traced back to a stack. */
+export function standardTags(config: StackConfig): Record<string, string> {
+  return {
+    ...config.tags,
+    project: config.project,
+    environment: config.environment,
+    stack: config.stack,
+    managedBy: "pulumi",
+  };
+}

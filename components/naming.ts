@@ -1,0 +1,125 @@
+/**
+ * The Azure name of every resource, derived from namePrefix and the stack name.
+ *
+ * A stack name that is already a clean token (lowercase letter first, then lowercase letters, digits and
+ * single hyphens, at most 20 characters) is used as is: `h3ml-dev-alice-rg`. Anything else (capitals, dots,
+ * underscores, a digit first, too long) is slugged and gets a hash of the original, so two stacks that slug
+ * alike still get distinct names. Names Azure requires to be globally unique also end in a hash of
+ * project + stack: stable across previews, independent of the subscription, different per stack.
+ */
+import { createHash } from "node:crypto";
+
+export interface NamingInput {
+  readonly project: string;
+  readonly stack: string;
+  readonly namePrefix: string;
+}
+
+/** Length and character rules of one Azure name kind; `check` enforces them on every generated name. */
+export interface NameRule {
+  readonly kind: string;
+  readonly pattern: RegExp;
+  readonly maxLength: number;
+  readonly minLength: number;
+}
+
+export const NAME_RULES = {
+  resourceGroup: {
+    kind: "resource group",
+    pattern: /^[a-z0-9][a-z0-9-]*[a-z0-9]$/,
+    minLength: 1,
+    maxLength: 90,
+  },
+  storageAccount: { kind: "storage account", pattern: /^[a-z0-9]+$/, minLength: 3, maxLength: 24 },
+  eventHubsNamespace: {
+    kind: "Event Hubs namespace",
+    pattern: /^[a-z](?:[a-z0-9]|-(?!-))*[a-z0-9]$/,
+    minLength: 6,
+    maxLength: 50,
+  },
+  databricksWorkspace: {
+    kind: "Databricks workspace",
+    pattern: /^[a-z0-9][a-z0-9-]*[a-z0-9]$/,
+    minLength: 3,
+    maxLength: 64,
+  },
+  accessConnector: {
+    kind: "access connector",
+    pattern: /^[a-z0-9][a-z0-9-]*[a-z0-9]$/,
+    minLength: 1,
+    maxLength: 64,
+  },
+  catalog: { kind: "Unity Catalog catalog", pattern: /^[a-z][a-z0-9_]*$/, minLength: 1, maxLength: 255 },
+} as const satisfies Record<string, NameRule>;
+
+export interface Names {
+  readonly resourceGroup: string;
+  readonly storageAccount: string;
+  readonly eventHubsNamespace: string;
+  readonly databricksWorkspace: string;
+  /** Azure creates and owns this group for the workspace; it must not exist beforehand. */
+  readonly databricksManagedResourceGroup: string;
+  readonly accessConnector: string;
+  readonly catalog: string;
+}
+
+const CLEAN_STACK = /^[a-z](?:[a-z0-9]|-(?!-))*$/;
+const MAX_STACK_TOKEN = 20;
+
+/** A short, stable hash; 6 hex digits keep names short while collisions stay negligible per project. */
+export function shortHash(...parts: readonly string[]): string {
+  return createHash("sha256").update(parts.join("/")).digest("hex").slice(0, 6);
+}
+
+/** The stack's contribution to every name: lowercase letters, digits and single hyphens, at most 20 chars. */
+export function stackToken(stack: string): string {
+  if (CLEAN_STACK.test(stack) && !stack.endsWith("-") && stack.length <= MAX_STACK_TOKEN) return stack;
+  const slug = stack
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, "-")
+    .replace(/^[^a-z]+/, "")
+    .slice(0, MAX_STACK_TOKEN - 7)
+    .replace(/-+$/, "");
+  const hash = shortHash("stack", stack);
+  return slug ? `${slug}-${hash}` : `s${hash}`;
+}
+
+function check(rule: NameRule, name: string): string {
+  if (name.length < rule.minLength || name.length > rule.maxLength || !rule.pattern.test(name)) {
+    throw new Error(
+      `generated ${rule.kind} name ${JSON.stringify(name)} breaks Azure's rule ` +
+        `(${rule.minLength}-${rule.maxLength} chars, ${rule.pattern}); shorten namePrefix or the stack name`,
+    );
+  }
+  return name;
+}
+
+/** Joins parts with hyphens and trims to `max`, keeping the required suffix intact. */
+function fitName(head: string, suffix: string, max: number): string {
+  return `${head.slice(0, max - suffix.length).replace(/-+$/, "")}${suffix}`;
+}
+
+export function resourceNames(input: NamingInput): Names {
+  const token = stackToken(input.stack);
+  const base = `${input.namePrefix}-${token}`;
+  const unique = shortHash(input.project, input.stack);
+  return {
+    resourceGroup: check(NAME_RULES.resourceGroup, `${base}-rg`),
+    storageAccount: check(
+      NAME_RULES.storageAccount,
+      fitName(
+        `${input.namePrefix}${token.replace(/-/g, "")}`,
+        `st${unique}`,
+        NAME_RULES.storageAccount.maxLength,
+      ),
+    ),
+    eventHubsNamespace: check(
+      NAME_RULES.eventHubsNamespace,
+      fitName(base, `-evhns-${unique}`, NAME_RULES.eventHubsNamespace.maxLength),
+    ),
+    databricksWorkspace: check(NAME_RULES.databricksWorkspace, `${base}-dbw`),
+    databricksManagedResourceGroup: check(NAME_RULES.resourceGroup, `${base}-dbw-managed-rg`),
+    accessConnector: check(NAME_RULES.accessConnector, `${base}-dbac`),
+    catalog: check(NAME_RULES.catalog, `${input.namePrefix}_${token.replace(/-/g, "_")}`),
+  };
+}

@@ -1,0 +1,248 @@
+/**
+ * Evaluates the program (or one component) under Pulumi mocks for a given stack and returns every
+ * registration: type, name, inputs, parent, protect, dependencies and provider. Backs the mocha tests,
+ * `make demo` and the offline plan writer; no cloud account and no Pulumi CLI needed.
+ *
+ * Config is loaded like the CLI does (Pulumi.yaml defaults + Pulumi.<stack>.yaml, see stackConfig.ts) and
+ * injected with `runtime.setAllConfig`. The program module is dropped from the require cache before each
+ * run, so several stacks can be evaluated in one process.
+ */
+import * as path from "node:path";
+import * as pulumi from "@pulumi/pulumi";
+import type { RegisterResourceRequest, RegisterResourceResponse } from "@pulumi/pulumi/proto/resource_pb";
+import { type ConfigOverrides, loadStackConfig, PROJECT_ROOT, toRuntimeConfig } from "./stackConfig";
+
+/** Resource inputs and outputs are untyped JSON-like values; tests index into them freely. */
+// biome-ignore lint/suspicious/noExplicitAny: property bags from the engine have no static type
+export type PropertyBag = Record<string, any>;
+
+export const MOCK_SUBSCRIPTION_ID = "00000000-0000-4000-8000-000000000001";
+export const MOCK_TENANT_ID = "00000000-0000-4000-8000-000000000002";
+
+export interface Registration {
+  readonly urn: string;
+  readonly type: string;
+  readonly name: string;
+  /** Inputs as sent to the engine; secret inputs are unwrapped here and listed in `secretInputs`. */
+  readonly inputs: PropertyBag;
+  readonly secretInputs: readonly string[];
+  /** URN of the parent, undefined for top-level resources. */
+  readonly parent: string | undefined;
+  readonly protect: boolean;
+  /** URNs of explicit and implied dependencies. */
+  readonly dependencies: readonly string[];
+  readonly provider: string | undefined;
+  readonly custom: boolean;
+}
+
+export interface ResolvedOutput {
+  readonly value: unknown;
+  readonly secret: boolean;
+}
+
+export interface Evaluation<T = unknown> {
+  readonly stack: string;
+  readonly registrations: readonly Registration[];
+  /** The program's exports (stack outputs), resolved; plain values are reported as not secret. */
+  readonly outputs: Readonly<Record<string, ResolvedOutput>>;
+  /** What `build` returned, for component-level tests. */
+  readonly result: T;
+}
+
+/** Computes the provider-side outputs (ids, endpoints, identities) of a mocked resource from its inputs. */
+export type StateMock = (inputs: PropertyBag, name: string) => Record<string, unknown>;
+export type CallMock = (inputs: PropertyBag) => Record<string, unknown>;
+
+export interface EvaluateOptions {
+  /** Replace (or with `undefined` remove) stack config keys; bare keys get the project namespace. */
+  readonly config?: ConfigOverrides;
+  /** Extra or replacement state mocks by resource type token. */
+  readonly states?: Readonly<Record<string, StateMock>>;
+  /** Extra or replacement call mocks by function token. */
+  readonly calls?: Readonly<Record<string, CallMock>>;
+}
+
+/** Raised when the program throws; carries what was registered before it did. */
+export class EvaluationError extends Error {
+  constructor(
+    readonly cause: unknown,
+    readonly registrations: readonly Registration[],
+  ) {
+    super(cause instanceof Error ? cause.message : String(cause));
+    this.name = "EvaluationError";
+  }
+}
+
+const rg = (inputs: PropertyBag) =>
+  `/subscriptions/${MOCK_SUBSCRIPTION_ID}/resourceGroups/${inputs.resourceGroupName}`;
+
+/** Azure-shaped outputs for the resource types this program creates; others echo their inputs. */
+export const DEFAULT_STATES: Readonly<Record<string, StateMock>> = {
+  "azure-native:resources:ResourceGroup": (i) => ({ id: rg(i), name: i.resourceGroupName }),
+  "azure-native:storage:StorageAccount": (i) => ({
+    id: `${rg(i)}/providers/Microsoft.Storage/storageAccounts/${i.accountName}`,
+    name: i.accountName,
+    primaryEndpoints: {
+      blob: `https://${i.accountName}.blob.core.windows.net/`,
+      dfs: `https://${i.accountName}.dfs.core.windows.net/`,
+    },
+  }),
+  "azure-native:storage:BlobContainer": (i) => ({
+    id: `${rg(i)}/providers/Microsoft.Storage/storageAccounts/${i.accountName}/blobServices/default/containers/${i.containerName}`,
+    name: i.containerName,
+  }),
+  "azure-native:eventhub:Namespace": (i) => ({
+    id: `${rg(i)}/providers/Microsoft.EventHub/namespaces/${i.namespaceName}`,
+    name: i.namespaceName,
+    identity: { ...i.identity, principalId: `principal-of-${i.namespaceName}`, tenantId: MOCK_TENANT_ID },
+  }),
+  "azure-native:eventhub:EventHub": (i) => ({
+    id: `${rg(i)}/providers/Microsoft.EventHub/namespaces/${i.namespaceName}/eventhubs/${i.eventHubName}`,
+    name: i.eventHubName,
+  }),
+};
+
+export const DEFAULT_CALLS: Readonly<Record<string, CallMock>> = {
+  "azure-native:authorization:getClientConfig": () => ({
+    subscriptionId: MOCK_SUBSCRIPTION_ID,
+    tenantId: MOCK_TENANT_ID,
+    clientId: "mock-client",
+    objectId: "mock-deployer",
+  }),
+  "azure-native:eventhub:listEventHubKeys": (i) => ({
+    primaryConnectionString:
+      `Endpoint=sb://${i.namespaceName}.servicebus.windows.net/;SharedAccessKeyName=${i.authorizationRuleName};` +
+      `SharedAccessKey=mock-key;EntityPath=${i.eventHubName}`,
+  }),
+};
+
+const SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270";
+const SIG_KEY = "4dabf18193072939515e22adb298388d";
+
+/** Unwraps secret markers, recording the path of each, so tests compare plain values. */
+function unwrapSecrets(value: unknown, at: string, secrets: string[]): unknown {
+  if (Array.isArray(value)) return value.map((item, i) => unwrapSecrets(item, `${at}[${i}]`, secrets));
+  if (value && typeof value === "object") {
+    const record = value as Record<string, unknown>;
+    if (record[SIG_KEY] === SECRET_SIG) {
+      secrets.push(at);
+      return unwrapSecrets(record.value, at, secrets);
+    }
+    return Object.fromEntries(
+      Object.entries(record).map(([k, v]) => [k, unwrapSecrets(v, at ? `${at}.${k}` : k, secrets)]),
+    );
+  }
+  return value;
+}
+
+type RegisterCallback = (err: unknown, response?: RegisterResourceResponse) => void;
+interface MonitorWithRegister {
+  registerResource(req: RegisterResourceRequest, callback: RegisterCallback): Promise<void>;
+}
+
+function recordRegistrations(into: Registration[]): void {
+  const monitor = pulumi.runtime.getMonitor() as unknown as MonitorWithRegister;
+  const register = monitor.registerResource.bind(monitor);
+  monitor.registerResource = (req, callback) =>
+    register(req, (err, response) => {
+      if (!err && response) {
+        const secretInputs: string[] = [];
+        const raw = req.getObject();
+        const inputs = raw ? pulumi.runtime.deserializeProperties(raw) : {};
+        into.push({
+          urn: response.getUrn(),
+          type: req.getType(),
+          name: req.getName(),
+          inputs: unwrapSecrets(inputs, "", secretInputs) as PropertyBag,
+          secretInputs,
+          parent: req.getParent() || undefined,
+          protect: req.getProtect() ?? false,
+          dependencies: req.getDependenciesList(),
+          provider: req.getProvider() || undefined,
+          custom: req.getCustom(),
+        });
+      }
+      callback(err, response);
+    });
+}
+
+// The runtime tracks every in-flight registration; `waitForRPCs` is exported at run time but not typed.
+const waitForRegistrations = (): Promise<void> =>
+  (pulumi.runtime as unknown as { waitForRPCs(): Promise<void> }).waitForRPCs();
+
+/** The value and secrecy of an Output (or a plain value) once it has resolved. */
+export async function resolveOutput(value: unknown): Promise<ResolvedOutput> {
+  if (!pulumi.Output.isInstance(value)) return { value, secret: false };
+  const output = value as pulumi.Output<unknown>;
+  const [resolved, secret] = await Promise.all([
+    new Promise<unknown>((done) => output.apply((v) => done(v))),
+    pulumi.isSecret(output),
+  ]);
+  return { value: resolved, secret };
+}
+
+/**
+ * Runs `build` under mocks with the stack's config and returns every registration once all have settled.
+ * Use it for one component; `evaluateProgram` runs the whole program.
+ */
+export async function evaluate<T>(
+  stack: string,
+  build: () => T,
+  options: EvaluateOptions = {},
+): Promise<Evaluation<T>> {
+  const config = loadStackConfig(stack, options.config);
+  const states = { ...DEFAULT_STATES, ...options.states };
+  const calls = { ...DEFAULT_CALLS, ...options.calls };
+  const registrations: Registration[] = [];
+  // preview=false: every mocked output is known, so outputs resolve instead of staying unknown.
+  await pulumi.runtime.setMocks(
+    {
+      newResource: (args) => ({
+        id: args.custom ? `${args.name}-id` : undefined,
+        state: { ...args.inputs, ...(states[args.type]?.(args.inputs, args.name) ?? {}) },
+      }),
+      call: (args) => {
+        const mock = calls[args.token];
+        if (!mock) throw new Error(`no mock for call ${args.token}; add one with EvaluateOptions.calls`);
+        return mock(args.inputs);
+      },
+    },
+    config.project,
+    stack,
+    false,
+  );
+  recordRegistrations(registrations);
+  pulumi.runtime.setAllConfig(toRuntimeConfig(config.values));
+
+  let result: T;
+  try {
+    result = build();
+  } catch (err) {
+    await waitForRegistrations();
+    throw new EvaluationError(err, registrations);
+  }
+  const outputs: Record<string, ResolvedOutput> = {};
+  // Only a module's exports are stack outputs; a component's fields are read by the test that built it.
+  const proto = result && typeof result === "object" ? Object.getPrototypeOf(result) : undefined;
+  if (proto === Object.prototype || proto === null) {
+    for (const [key, value] of Object.entries(result as object)) outputs[key] = await resolveOutput(value);
+  }
+  await waitForRegistrations();
+  return { stack, registrations, outputs, result };
+}
+
+/** Evaluates index.ts for `stack`; its exports become `outputs`. */
+export function evaluateProgram(
+  stack: string,
+  options: EvaluateOptions = {},
+): Promise<Evaluation<Record<string, unknown>>> {
+  const program = path.join(PROJECT_ROOT, "index.ts");
+  return evaluate(
+    stack,
+    () => {
+      delete require.cache[require.resolve(program)];
+      return require(program) as Record<string, unknown>;
+    },
+    options,
+  );
+}
