@@ -1,13 +1,39 @@
 # Python / Spark side. Owned by the data pipeline.
+# Every target installs what it needs: the venv and pinned packages (stamp), then the jars local Spark
+# loads instead of resolving them at each start (stamp). Both are skipped when up to date.
 VENV := .venv
 PY := $(VENV)/bin/python
+PY_STAMP := $(VENV)/.h3-installed
+JARS_DIR := .cache/jars
+JARS_STAMP := $(JARS_DIR)/.h3-fetched
+DEMO_DIR := demo-out
+PIPELINE := PYTHONPATH=notebooks H3_JARS_DIR=$(JARS_DIR) $(PY) -m h3_ml
 
-.PHONY: install-python test-python demo-pipeline
-install-python:
-	@echo "install-python: not yet implemented"
+$(PY_STAMP): requirements.txt requirements-dev.txt
+	test -x $(PY) || python3 -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+	@touch $@
 
-test-python: install-python
-	@echo "test-python: not yet implemented"
+$(JARS_STAMP): scripts/jars/pom.xml scripts/fetch_jars.sh
+	scripts/fetch_jars.sh $(JARS_DIR)
+	@touch $@
 
+.PHONY: install-python test-python lint-python demo-pipeline
+install-python: $(PY_STAMP) $(JARS_STAMP)
+
+lint-python: $(PY_STAMP)
+	$(VENV)/bin/ruff check notebooks tests/pipeline scripts
+	$(VENV)/bin/ruff format --check notebooks tests/pipeline scripts
+
+test-python: install-python lint-python
+	@mkdir -p $(REPORTS)
+	H3_JARS_DIR=$(JARS_DIR) $(VENV)/bin/pytest -p no:cacheprovider 2>&1 | tee $(REPORTS)/pytest.txt; exit $${PIPESTATUS[0]}
+
+# Generate Capture files, ingest, normalize, delete one user, report: all on local Spark.
 demo-pipeline: install-python
-	@echo "demo-pipeline: not yet implemented"
+	rm -rf $(DEMO_DIR)
+	$(PIPELINE) generate --out $(DEMO_DIR)/capture --users 50 --events 2000 --seed 7
+	$(PIPELINE) ingest --capture $(DEMO_DIR)/capture --lake $(DEMO_DIR)/lake
+	$(PIPELINE) normalize --lake $(DEMO_DIR)/lake
+	$(PIPELINE) delete --lake $(DEMO_DIR)/lake --user u-0007 --purge
+	$(PIPELINE) report --lake $(DEMO_DIR)/lake

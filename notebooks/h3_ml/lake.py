@@ -1,0 +1,172 @@
+"""Where tables and checkpoints live: Unity Catalog names on Databricks, plain folders locally.
+
+This and `capture.read_capture_stream` are the seam between Databricks and local runs; every job takes a
+`Lake` and never builds a table location itself.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TypeVar
+
+from delta.exceptions import (
+    ConcurrentAppendException,
+    ConcurrentDeleteDeleteException,
+    ConcurrentDeleteReadException,
+    ConcurrentTransactionException,
+    ConcurrentWriteException,
+    MetadataChangedException,
+)
+from delta.tables import DeltaTable
+from pyspark.sql import DataFrame, SparkSession
+
+from h3_ml.tables import TableSpec
+
+DEFAULT_DELETION_SLA_DAYS = 30
+# A deletion waits for the next daily run, then for VACUUM's retention, then for the run after that.
+_SCHEDULE_SLACK_DAYS = 2
+_MIN_RETENTION_DAYS = 7  # Delta refuses shorter VACUUM retention by default: readers may still need files.
+
+
+@dataclass(frozen=True)
+class Lake:
+    """Exactly one of `root` (local folder) or `catalog` (Unity Catalog) is set."""
+
+    checkpoints: str
+    root: str | None = None
+    catalog: str | None = None
+    deletion_sla_days: int = DEFAULT_DELETION_SLA_DAYS
+
+    def __post_init__(self) -> None:
+        if (self.root is None) == (self.catalog is None):
+            raise ValueError(
+                f"Lake needs exactly one of root (a folder) or catalog (a Unity Catalog name), "
+                f"got root={self.root!r} catalog={self.catalog!r}"
+            )
+        minimum = _MIN_RETENTION_DAYS + _SCHEDULE_SLACK_DAYS
+        if self.deletion_sla_days < minimum:
+            raise ValueError(
+                f"deletion_sla_days must be at least {minimum} (VACUUM keeps files {_MIN_RETENTION_DAYS} days "
+                f"at least, plus {_SCHEDULE_SLACK_DAYS} days of schedule), got {self.deletion_sla_days}"
+            )
+
+    @classmethod
+    def local(cls, root: str, **kwargs) -> Lake:
+        root = root.rstrip("/")
+        return cls(checkpoints=f"{root}/_checkpoints", root=root, **kwargs)
+
+    def table(self, spec: TableSpec) -> TableRef:
+        if self.root is not None:
+            return TableRef(spec, path=f"{self.root}/{spec.schema}/{spec.name}")
+        return TableRef(spec, name=f"{self.catalog}.{spec.schema}.{spec.name}")
+
+    def checkpoint(self, job: str) -> str:
+        return f"{self.checkpoints.rstrip('/')}/{job}"
+
+    def properties(self, spec: TableSpec) -> dict[str, str]:
+        """Set explicitly on every table so OSS Delta and Databricks (whose defaults differ) behave alike."""
+        retention = f"interval {self.deletion_sla_days - _SCHEDULE_SLACK_DAYS} days"
+        return {
+            # DELETE marks rows instead of rewriting files; REORG ... APPLY (PURGE) then rewrites them.
+            "delta.enableDeletionVectors": "true",
+            # Off on purpose: `_change_data` files would be one more copy of deleted rows to purge.
+            "delta.enableChangeDataFeed": "false",
+            "delta.deletedFileRetentionDuration": retention,
+            "delta.logRetentionDuration": retention,
+            "delta.dataSkippingStatsColumns": ",".join(spec.stats_columns),
+        }
+
+
+@dataclass(frozen=True)
+class TableRef:
+    spec: TableSpec
+    path: str | None = None
+    name: str | None = None
+
+    @property
+    def sql(self) -> str:
+        """The identifier to use in SQL text."""
+        return f"delta.`{self.path}`" if self.path is not None else self.name
+
+    @property
+    def label(self) -> str:
+        return self.spec.key
+
+    def exists(self, spark: SparkSession) -> bool:
+        if self.path is not None:
+            return DeltaTable.isDeltaTable(spark, self.path)
+        return spark.catalog.tableExists(self.name)
+
+    def delta(self, spark: SparkSession) -> DeltaTable:
+        if self.path is not None:
+            return DeltaTable.forPath(spark, self.path)
+        return DeltaTable.forName(spark, self.name)
+
+    def read(self, spark: SparkSession) -> DataFrame:
+        return spark.read.format("delta").load(self.path) if self.path else spark.read.table(self.name)
+
+    def read_stream(self, spark: SparkSession, **options: str) -> DataFrame:
+        reader = spark.readStream.format("delta").options(**options)
+        return reader.load(self.path) if self.path else reader.table(self.name)
+
+    def append(self, df: DataFrame, **options: str) -> None:
+        writer = df.write.format("delta").mode("append").options(**options)
+        if self.path is not None:
+            writer.save(self.path)
+        else:
+            writer.saveAsTable(self.name)
+
+    def ensure(self, spark: SparkSession, lake: Lake) -> TableRef:
+        """Creates the table, or brings an existing one up to the registry: new columns, current properties."""
+        wanted = lake.properties(self.spec)
+        if not self.exists(spark):
+            columns = ", ".join(f"`{f.name}` {f.dataType.simpleString()}" for f in self.spec.columns.fields)
+            props = ", ".join(f"'{k}' = '{v}'" for k, v in wanted.items())
+            spark.sql(f"CREATE TABLE IF NOT EXISTS {self.sql} ({columns}) USING DELTA TBLPROPERTIES ({props})")
+            return self
+        current = self.delta(spark)
+        have = set(current.toDF().columns)
+        missing = [f for f in self.spec.columns.fields if f.name not in have]
+        if missing:
+            added = ", ".join(f"`{f.name}` {f.dataType.simpleString()}" for f in missing)
+            spark.sql(f"ALTER TABLE {self.sql} ADD COLUMNS ({added})")
+        properties = current.detail().select("properties").first()["properties"]
+        changed = {k: v for k, v in wanted.items() if properties.get(k) != v}
+        if changed:
+            props = ", ".join(f"'{k}' = '{v}'" for k, v in changed.items())
+            spark.sql(f"ALTER TABLE {self.sql} SET TBLPROPERTIES ({props})")
+        return self
+
+
+CONFLICTS = (
+    ConcurrentAppendException,
+    ConcurrentDeleteReadException,
+    ConcurrentDeleteDeleteException,
+    ConcurrentTransactionException,
+    ConcurrentWriteException,
+    MetadataChangedException,
+)
+
+R = TypeVar("R")
+
+
+def retry_on_conflict(
+    action: Callable[[], R], *, what: str, attempts: int = 5, log: Callable[[str], None] = print
+) -> R:
+    """Runs a read-then-write Delta operation again when a concurrent commit invalidated what it read."""
+    for attempt in range(1, attempts + 1):
+        try:
+            return action()
+        except CONFLICTS as error:
+            if attempt == attempts:
+                raise
+            log(f"{what}: concurrent commit ({type(error).__name__}), retry {attempt}/{attempts - 1}")
+            time.sleep(min(0.5 * 2 ** (attempt - 1), 8))
+    raise AssertionError("unreachable")
+
+
+def missing_table_error(ref: TableRef, fix: str) -> FileNotFoundError:
+    where = ref.path or ref.name
+    return FileNotFoundError(f"no Delta table {ref.label} at {where}: {fix}")

@@ -1,0 +1,48 @@
+"""The local SparkSession: Spark + Delta + spark-avro, as Databricks Runtime 17.3 LTS has them built in.
+
+Never used on Databricks, where the notebook's `spark` is passed to the jobs instead.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from pyspark.sql import SparkSession
+
+JARS_ENV = "H3_JARS_DIR"
+_REPO_JARS = Path(__file__).resolve().parents[2] / ".cache" / "jars"
+_REQUIRED = ("delta-spark_2.13-", "delta-storage-", "spark-avro_2.13-")
+
+
+def local_jars(folder: str | None = None) -> list[str]:
+    """The jars `scripts/fetch_jars.sh` put in `$H3_JARS_DIR` (default `.cache/jars` in the repository)."""
+    where = Path(folder or os.environ.get(JARS_ENV) or _REPO_JARS)
+    jars = sorted(str(p.resolve()) for p in where.glob("*.jar"))
+    missing = [prefix for prefix in _REQUIRED if not any(Path(j).name.startswith(prefix) for j in jars)]
+    if missing:
+        raise FileNotFoundError(
+            f"{JARS_ENV}={where} lacks {', '.join(p + '*.jar' for p in missing)}: "
+            f"run `make install-python` (or scripts/fetch_jars.sh {where})"
+        )
+    return jars
+
+
+def local_spark(app: str = "h3-ml", *, shuffle_partitions: int = 4, jars_dir: str | None = None) -> SparkSession:
+    spark = (
+        SparkSession.builder.master("local[2]")
+        .appName(app)
+        .config("spark.jars", ",".join(local_jars(jars_dir)))
+        .config("spark.sql.extensions", "io.delta.sql.DeltaSparkSessionExtension")
+        .config("spark.sql.catalog.spark_catalog", "org.apache.spark.sql.delta.catalog.DeltaCatalog")
+        .config("spark.sql.shuffle.partitions", str(shuffle_partitions))
+        .config("spark.sql.session.timeZone", "UTC")
+        .config("spark.ui.enabled", "false")
+        .config("spark.ui.showConsoleProgress", "false")
+        .config("spark.driver.memory", "2g")
+        # Tables are created with explicit properties; this only keeps local stats out of the way.
+        .config("spark.databricks.delta.snapshotPartitions", "2")
+        .getOrCreate()
+    )
+    spark.sparkContext.setLogLevel("ERROR")
+    return spark

@@ -1,0 +1,140 @@
+"""Every table the pipeline writes, in one registry: its columns, whether and where it holds user data,
+and which columns Delta may keep statistics on.
+
+Deletion walks this list, and a test fails if the pipeline writes a table missing from it, so a new table
+cannot escape deletion.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from pyspark.sql import types as T
+
+from h3_ml import registry
+
+
+@dataclass(frozen=True)
+class TableSpec:
+    schema: str  # Unity Catalog schema, and the lake folder locally
+    name: str
+    columns: T.StructType
+    # Column holding the user id that deletion keys on; None only with `no_user_data_reason`.
+    user_column: str | None
+    # Delta keeps min/max of these in `_delta_log` (commits and checkpoints, which outlive a DELETE until log
+    # retention), so they must never identify a person: no user id, no body, no health values.
+    stats_columns: tuple[str, ...]
+    no_user_data_reason: str | None = None
+
+    @property
+    def key(self) -> str:
+        return f"{self.schema}.{self.name}"
+
+
+LINEAGE = [
+    T.StructField("captureFile", T.StringType()),
+    T.StructField("partitionId", T.StringType()),
+    T.StructField("sequenceNumber", T.LongType()),
+    T.StructField("offset", T.StringType()),
+    T.StructField("enqueuedTime", T.TimestampType()),
+]
+LINEAGE_STATS = ("partitionId", "sequenceNumber", "enqueuedTime")
+
+EVENTS = TableSpec(
+    "bronze",
+    "events",
+    T.StructType(
+        [
+            *LINEAGE,
+            T.StructField("body", T.StringType()),
+            T.StructField("eventId", T.StringType()),
+            T.StructField("eventType", T.StringType()),
+            T.StructField("schemaVersion", T.LongType()),
+            T.StructField("occurredAt", T.TimestampType()),
+            T.StructField("userId", T.StringType()),
+            T.StructField("ingestedAt", T.TimestampType()),
+        ]
+    ),
+    user_column="userId",
+    stats_columns=(*LINEAGE_STATS, "ingestedAt"),
+)
+
+QUARANTINE = TableSpec(
+    "silver",
+    "quarantine",
+    T.StructType(
+        [
+            *LINEAGE,
+            T.StructField("body", T.StringType()),
+            T.StructField("eventId", T.StringType()),
+            T.StructField("eventType", T.StringType()),
+            T.StructField("schemaVersion", T.LongType()),
+            T.StructField("userId", T.StringType()),
+            T.StructField("reason", T.StringType()),
+            T.StructField("reasonDetail", T.StringType()),
+            T.StructField("quarantinedAt", T.TimestampType()),
+        ]
+    ),
+    user_column="userId",
+    stats_columns=(*LINEAGE_STATS, "reason"),
+)
+
+DELETION_AUDIT = TableSpec(
+    "ops",
+    "deletion_audit",
+    T.StructType(
+        [
+            T.StructField("requestId", T.StringType()),
+            T.StructField("userHash", T.StringType()),
+            T.StructField("source", T.StringType()),
+            T.StructField("requestedAt", T.TimestampType()),
+            T.StructField("completedAt", T.TimestampType()),
+            T.StructField("rowsRemoved", T.MapType(T.StringType(), T.LongType())),
+        ]
+    ),
+    user_column=None,
+    stats_columns=("requestedAt", "completedAt"),
+    no_user_data_reason="holds a salted hash of the user id, never the id, so the proof of deletion survives",
+)
+
+SILVER_ENVELOPE = [
+    T.StructField("eventId", T.StringType()),
+    T.StructField("userId", T.StringType()),
+    T.StructField("schemaVersion", T.LongType()),
+    T.StructField("occurredAt", T.TimestampType()),
+]
+SILVER_RESERVED = {f.name for f in [*SILVER_ENVELOPE, *LINEAGE]}
+
+
+def silver_spec(event_type: str) -> TableSpec:
+    """The typed table of one event type, columns derived from the schema registry."""
+    payload = []
+    for f in registry.payload_columns(event_type):
+        if f.name in SILVER_RESERVED:
+            raise registry.RegistryError(
+                f"{event_type} payload field {f.name!r} clashes with an envelope or lineage column: rename it"
+            )
+        payload.append(T.StructField(f.name, registry.FIELD_TYPES[f.type][0]))
+    return TableSpec(
+        "silver",
+        registry.table_name(event_type),
+        T.StructType([*SILVER_ENVELOPE, *payload, *LINEAGE]),
+        user_column="userId",
+        stats_columns=("eventId", "occurredAt", *LINEAGE_STATS),
+    )
+
+
+def all_tables() -> list[TableSpec]:
+    return [EVENTS, QUARANTINE, *(silver_spec(t) for t in registry.event_types()), DELETION_AUDIT]
+
+
+def user_tables() -> list[TableSpec]:
+    return [t for t in all_tables() if t.user_column]
+
+
+def by_key(key: str) -> TableSpec:
+    for spec in all_tables():
+        if spec.key == key:
+            return spec
+    known = ", ".join(t.key for t in all_tables())
+    raise KeyError(f"no table {key!r} in the table registry; known: {known}")

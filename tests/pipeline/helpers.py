@@ -1,0 +1,59 @@
+"""Small builders shared by the pipeline tests: exact bodies in, exact rows out."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime, timedelta
+
+from h3_ml.generate import Message, capture_path, envelope, write_capture_file
+
+T0 = datetime(2026, 11, 26, 10, 0, tzinfo=UTC)
+
+
+def body(
+    event_type: str = "measurement.recorded",
+    payload: dict | None = None,
+    *,
+    event_id: str,
+    user_id: str | None = "u-1",
+    occurred_at: datetime,
+    version: int = 1,
+) -> bytes:
+    if payload is None:
+        payload = {"metric": "weight", "value": 71.5, "unit": "kg"}
+    doc = envelope(
+        event_type,
+        payload,
+        user_id=user_id,
+        occurred_at=occurred_at,
+        event_id=event_id,
+        schema_version=version,
+    )
+    return json.dumps(doc).encode()
+
+
+def write_file(
+    root: str,
+    bodies: list[bytes | None],
+    *,
+    enqueued: datetime,
+    partition: int = 0,
+    first_seq: int = 0,
+    codec: str = "deflate",
+    properties_nullable: bool = True,
+) -> str:
+    path = capture_path(root, enqueued, partition=partition)
+    write_capture_file(
+        path,
+        [Message(b, partition_key=None) for b in bodies],
+        first_sequence_number=first_seq,
+        first_offset=first_seq * 100,
+        enqueued=enqueued,
+        codec=codec,
+        properties_nullable=properties_nullable,
+    )
+    return f"file:{path}"
+
+
+def later(t: datetime, minutes: int) -> datetime:
+    return t + timedelta(minutes=minutes)
