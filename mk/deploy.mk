@@ -1,2 +1,45 @@
 # Offline plans, personal stacks and code-only deploys. Owned by the deploy tooling.
-.PHONY: plan
+#   make plan STACK=dev              write plans/<stack>.txt and .json under mocks (default: dev and prod)
+#   make stack-new NAME=ada          create the personal stack dev-ada and its Pulumi.dev-ada.yaml
+#   make stack-rm NAME=ada           destroy and remove dev-ada
+#   make deploy-code STACK=dev-ada   update only the notebooks, package files and jobs of a stack
+#   make lint-workflows              actionlint over .github/workflows
+.PHONY: plan stack-new stack-rm deploy-code lint-workflows install-actionlint
+
+# Release installed with `go install` from the Go module proxy; bump here and the stamp re-installs it.
+ACTIONLINT_VERSION := 1.7.12
+TOOLS_BIN := .cache/bin
+ACTIONLINT := $(TOOLS_BIN)/actionlint
+ACTIONLINT_STAMP := $(TOOLS_BIN)/.actionlint-$(ACTIONLINT_VERSION)
+
+# An actionlint of the pinned version already on PATH is linked instead of rebuilt.
+$(ACTIONLINT_STAMP):
+	@mkdir -p $(TOOLS_BIN)
+	@if command -v actionlint >/dev/null 2>&1 && [ "$$(actionlint -version | head -n1)" = "v$(ACTIONLINT_VERSION)" ]; then \
+	  ln -sf "$$(command -v actionlint)" $(ACTIONLINT); \
+	elif command -v go >/dev/null 2>&1; then \
+	  GOBIN="$(abspath $(TOOLS_BIN))" go install github.com/rhysd/actionlint/cmd/actionlint@v$(ACTIONLINT_VERSION); \
+	else \
+	  echo "actionlint $(ACTIONLINT_VERSION) is needed to lint .github/workflows: install Go (https://go.dev/dl) and re-run make" >&2; \
+	  exit 1; \
+	fi
+	@rm -f $(TOOLS_BIN)/.actionlint-*
+	@touch $@
+
+install-actionlint: $(ACTIONLINT_STAMP)
+
+# The workflow tests run actionlint, so the node suite needs it installed first.
+test-node: $(ACTIONLINT_STAMP)
+
+lint-workflows: $(ACTIONLINT_STAMP)
+	$(ACTIONLINT)
+
+# Pulumi runs the policy pack from source, so CI installs its own package next to the program's.
+POLICY_DEPS_STAMP := policy/node_modules/.h3-deploy-installed
+
+$(POLICY_DEPS_STAMP): policy/package.json policy/package-lock.json
+	npm ci --prefix policy --no-audit --no-fund
+	@touch $@
+
+.PHONY: deploy-deps
+deploy-deps: $(NODE_STAMP) $(POLICY_DEPS_STAMP)
