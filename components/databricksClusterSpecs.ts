@@ -1,0 +1,87 @@
+/**
+ * Cluster policy definitions and the job cluster spec drawn from them, as pure functions.
+ *
+ * A job cluster sets every field its policy fixes, with the same value: fields left for the policy to
+ * fill come back from the API and show as a diff on every preview.
+ */
+import type * as databricks from "@pulumi/databricks";
+import type * as pulumi from "@pulumi/pulumi";
+
+export type ClusterKind = "job" | "all-purpose";
+
+export interface ClusterPolicyRules {
+  /** Databricks runtime, e.g. `17.3.x-scala2.13`. */
+  sparkVersion: string;
+  /** Azure VM size of driver and workers. */
+  nodeTypeId: string;
+  /** Most workers a cluster under the policy may have. */
+  maxWorkers: number;
+  /** Tags every cluster under the policy carries (they reach the VMs and the bill). */
+  customTags: Readonly<Record<string, string>>;
+  /** Longest idle time before an all-purpose cluster stops. */
+  maxAutoterminationMinutes: number;
+}
+
+/** Idle minutes an all-purpose cluster may be set to at least; less restarts it mid-analysis. */
+export const MIN_AUTOTERMINATION_MINUTES = 10;
+
+/** The policy definition JSON for clusters of `kind`. Keys are sorted so the text is stable. */
+export function clusterPolicyDefinition(kind: ClusterKind, rules: ClusterPolicyRules): string {
+  const definition: Record<string, unknown> = {
+    cluster_type: { type: "fixed", value: kind },
+    spark_version: { type: "fixed", value: rules.sparkVersion },
+    node_type_id: { type: "fixed", value: rules.nodeTypeId },
+    driver_node_type_id: { type: "fixed", value: rules.nodeTypeId },
+    num_workers: { type: "range", minValue: 0, maxValue: rules.maxWorkers },
+    "autoscale.max_workers": { type: "range", maxValue: rules.maxWorkers },
+    // Both are Unity Catalog access modes; anything else (no isolation, legacy passthrough) bypasses UC.
+    data_security_mode:
+      kind === "job"
+        ? { type: "fixed", value: "SINGLE_USER" }
+        : { type: "allowlist", values: ["USER_ISOLATION", "SINGLE_USER"], defaultValue: "USER_ISOLATION" },
+  };
+  if (kind === "all-purpose") {
+    // Job clusters stop with their run; only interactive clusters can idle.
+    definition.autotermination_minutes = {
+      type: "range",
+      minValue: MIN_AUTOTERMINATION_MINUTES,
+      maxValue: rules.maxAutoterminationMinutes,
+      defaultValue: rules.maxAutoterminationMinutes,
+    };
+  }
+  for (const [key, value] of Object.entries(rules.customTags)) {
+    definition[`custom_tags.${key}`] = { type: "fixed", value };
+  }
+  return JSON.stringify(
+    Object.fromEntries(Object.entries(definition).sort(([a], [b]) => a.localeCompare(b))),
+  );
+}
+
+export interface JobClusterSpecArgs {
+  policyId: pulumi.Input<string>;
+  sparkVersion: string;
+  nodeTypeId: string;
+  /** 0 runs Spark on the driver alone (single node). */
+  workers: number;
+  customTags: Readonly<Record<string, string>>;
+}
+
+const SINGLE_NODE_CONF = {
+  "spark.databricks.cluster.profile": "singleNode",
+  "spark.master": "local[*, 4]",
+};
+
+/** The `new_cluster` block of a job cluster under the job policy. */
+export function jobClusterSpec(args: JobClusterSpecArgs): databricks.types.input.JobJobClusterNewCluster {
+  const singleNode = args.workers === 0;
+  return {
+    policyId: args.policyId,
+    sparkVersion: args.sparkVersion,
+    nodeTypeId: args.nodeTypeId,
+    driverNodeTypeId: args.nodeTypeId,
+    numWorkers: args.workers,
+    dataSecurityMode: "SINGLE_USER",
+    customTags: singleNode ? { ...args.customTags, ResourceClass: "SingleNode" } : { ...args.customTags },
+    ...(singleNode ? { sparkConf: SINGLE_NODE_CONF } : {}),
+  };
+}

@@ -1,0 +1,247 @@
+/**
+ * The `databricks` config section: runtime and sizing of the clusters, job schedules, notifications and
+ * identities. Pure; called from `parseStackConfig` with the shared problem list.
+ */
+import type { Environment } from "./config";
+import { FieldReader, type Problems } from "./configFields";
+import { quartzCronProblem } from "./databricksCron";
+
+export type IngestTrigger = "fileArrival" | "schedule";
+
+export interface DatabricksVnetConfig {
+  readonly virtualNetworkId: string;
+  readonly publicSubnetName: string;
+  readonly privateSubnetName: string;
+}
+
+export interface AnalyticsClusterConfig {
+  readonly nodeType: string;
+  readonly minWorkers: number;
+  readonly maxWorkers: number;
+  readonly autoterminationMinutes: number;
+}
+
+export interface DatabricksConfig {
+  /** Databricks runtime of every cluster, e.g. `17.3.x-scala2.13`. */
+  readonly sparkVersion: string;
+  /** Azure VM size of the job clusters. */
+  readonly nodeType: string;
+  /** Cap on workers per cluster, enforced by the cluster policies. */
+  readonly maxWorkers: number;
+  /** Workers per job cluster; 0 runs single node. */
+  readonly jobWorkers: number;
+  readonly ingestTrigger: IngestTrigger;
+  readonly ingestCron: string;
+  readonly normalizeCron: string;
+  readonly deleteCron: string;
+  readonly timezone: string;
+  /** Schedules and triggers created paused. */
+  readonly pauseSchedules: boolean;
+  readonly notificationEmails: readonly string[];
+  readonly notificationWebhookUrl: string | undefined;
+  readonly jobTimeoutMinutes: number;
+  readonly jobMaxRetries: number;
+  readonly jobRetryIntervalMinutes: number;
+  /** Application id of the service principal the jobs run as. */
+  readonly runAsServicePrincipal: string | undefined;
+  readonly analystsGroup: string | undefined;
+  readonly metastoreId: string | undefined;
+  readonly fileEvents: boolean;
+  readonly providerAuthType: string | undefined;
+  readonly vnet: DatabricksVnetConfig | undefined;
+  readonly analyticsCluster: AnalyticsClusterConfig | undefined;
+}
+
+export const DEFAULT_SPARK_VERSION = "17.3.x-scala2.13";
+// `<major>.<minor>.x[-variant]-scala<2.12|2.13>`: e.g. 17.3.x-scala2.13, 17.3.x-photon-scala2.13.
+const SPARK_VERSION = /^\d{1,2}\.\d{1,2}\.x(-[a-z0-9]+(-[a-z0-9]+)*)?-scala2\.1[23]$/;
+// Azure VM sizes: Standard_D4ds_v5, Standard_DS3_v2, Standard_NC4as_T4_v3, Standard_E8_v3.
+const NODE_TYPE = /^Standard_[A-Z]+\d+[a-z]*(_[A-Z]\d+)?(_v\d+)?$/;
+const EMAIL = /^[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}$/;
+const HTTPS_URL = /^https:\/\/[A-Za-z0-9.-]+(:\d+)?(\/\S*)?$/;
+const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+const VNET_ID =
+  /^\/subscriptions\/[^/]+\/resourceGroups\/[^/]+\/providers\/Microsoft\.Network\/virtualNetworks\/[^/]+$/i;
+const SUBNET_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,78}[A-Za-z0-9_]$/;
+// Account group names as shown in the account console; the grant fails on apply if it does not exist.
+const GROUP_NAME = /^[^\s`][^`]{0,254}$/;
+const AUTH_TYPE = /^[a-z][a-z0-9-]{1,40}$/;
+
+const CRON_EXAMPLE = "'0 0 3 * * ?'";
+
+function timezoneOk(zone: string): boolean {
+  try {
+    new Intl.DateTimeFormat("en", { timeZone: zone });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function cron(f: FieldReader, field: string, fallback: string): string {
+  const raw = f.raw(field);
+  if (raw === undefined || raw === null) return fallback;
+  const problem = typeof raw === "string" ? quartzCronProblem(raw) : "it is not text";
+  if (problem === undefined) return (raw as string).trim();
+  f.fail(field, raw, "a Quartz cron expression", CRON_EXAMPLE, problem);
+  return fallback;
+}
+
+function parseVnet(raw: unknown, problems: Problems): DatabricksVnetConfig | undefined {
+  if (raw === undefined || raw === null) return undefined;
+  const f = new FieldReader(problems, raw, "databricks.vnet");
+  f.rejectUnknown(["virtualNetworkId", "publicSubnetName", "privateSubnetName"]);
+  const required = (field: string, pattern: RegExp, allowed: string, example: string) => {
+    if (!f.has(field)) f.fail(field, undefined, allowed, example, "VNet injection needs all three fields");
+    return f.string(field, "", pattern, allowed, example);
+  };
+  const subnet = "a subnet name delegated to Microsoft.Databricks/workspaces";
+  return {
+    virtualNetworkId: required(
+      "virtualNetworkId",
+      VNET_ID,
+      "a virtual network resource id",
+      "/subscriptions/<id>/resourceGroups/<rg>/providers/Microsoft.Network/virtualNetworks/<name>",
+    ),
+    publicSubnetName: required("publicSubnetName", SUBNET_NAME, subnet, "databricks-host"),
+    privateSubnetName: required("privateSubnetName", SUBNET_NAME, subnet, "databricks-container"),
+  };
+}
+
+function parseAnalyticsCluster(raw: unknown, maxWorkers: number, problems: Problems) {
+  if (raw === undefined || raw === null) return undefined;
+  const f = new FieldReader(problems, raw, "databricks.analyticsCluster");
+  f.rejectUnknown(["nodeType", "minWorkers", "maxWorkers", "autoterminationMinutes"]);
+  const cap = { min: 1, max: maxWorkers, allowed: `an integer in 1..${maxWorkers} (databricks.maxWorkers)` };
+  const minWorkers = f.int("minWorkers", 1, cap);
+  const clusterMax = f.int("maxWorkers", Math.max(minWorkers, Math.min(2, maxWorkers)), cap);
+  if (clusterMax < minWorkers) {
+    f.fail("maxWorkers", f.raw("maxWorkers"), `at least minWorkers (${minWorkers})`, String(minWorkers));
+  }
+  return {
+    nodeType: f.string(
+      "nodeType",
+      "Standard_D4ds_v5",
+      NODE_TYPE,
+      "an Azure VM size such as Standard_D4ds_v5",
+    ),
+    minWorkers,
+    maxWorkers: clusterMax,
+    autoterminationMinutes: f.int("autoterminationMinutes", 20, { min: 10, max: 30 }),
+  };
+}
+
+export function parseDatabricks(
+  raw: unknown,
+  environment: Environment,
+  problems: Problems,
+): DatabricksConfig {
+  const f = new FieldReader(problems, raw, "databricks");
+  f.rejectUnknown([
+    "sparkVersion",
+    "nodeType",
+    "maxWorkers",
+    "jobWorkers",
+    "ingestTrigger",
+    "ingestCron",
+    "normalizeCron",
+    "deleteCron",
+    "timezone",
+    "pauseSchedules",
+    "notificationEmails",
+    "notificationWebhookUrl",
+    "jobTimeoutMinutes",
+    "jobMaxRetries",
+    "jobRetryIntervalMinutes",
+    "runAsServicePrincipal",
+    "analystsGroup",
+    "metastoreId",
+    "fileEvents",
+    "providerAuthType",
+    "vnet",
+    "analyticsCluster",
+  ]);
+  const prod = environment === "prod";
+  const maxWorkers = f.int("maxWorkers", prod ? 8 : 1, { min: 1, max: 100 });
+  const pauseSchedules = f.bool("pauseSchedules", environment === "personal");
+  if (prod && pauseSchedules) {
+    f.fail(
+      "pauseSchedules",
+      f.raw("pauseSchedules"),
+      "false in prod",
+      "false",
+      "prod schedules are always live",
+    );
+  }
+  const timezone = f.string(
+    "timezone",
+    "UTC",
+    /^[A-Za-z0-9_+/-]+$/,
+    "an IANA time zone such as Europe/Berlin",
+  );
+  if (!timezoneOk(timezone)) f.fail("timezone", timezone, "an IANA time zone such as Europe/Berlin", "UTC");
+  return {
+    sparkVersion: f.string(
+      "sparkVersion",
+      DEFAULT_SPARK_VERSION,
+      SPARK_VERSION,
+      "a Databricks runtime key such as 17.3.x-scala2.13 (see `databricks clusters spark-versions`)",
+    ),
+    nodeType: f.string(
+      "nodeType",
+      "Standard_D4ds_v5",
+      NODE_TYPE,
+      "an Azure VM size such as Standard_D4ds_v5",
+    ),
+    maxWorkers,
+    jobWorkers: f.int("jobWorkers", prod ? Math.min(2, maxWorkers) : 0, {
+      min: 0,
+      max: maxWorkers,
+      allowed: `an integer in 0..${maxWorkers} (0 is single node; at most databricks.maxWorkers)`,
+    }),
+    ingestTrigger: f.oneOf<IngestTrigger>("ingestTrigger", "fileArrival", ["fileArrival", "schedule"]),
+    ingestCron: cron(f, "ingestCron", "0 0/15 * * * ?"),
+    normalizeCron: cron(f, "normalizeCron", "0 30 * * * ?"),
+    deleteCron: cron(f, "deleteCron", "0 0 3 * * ?"),
+    timezone,
+    pauseSchedules,
+    notificationEmails: f.stringList(
+      "notificationEmails",
+      [],
+      EMAIL,
+      "an email address",
+      "data-oncall@example.com",
+    ),
+    notificationWebhookUrl: f.optionalString(
+      "notificationWebhookUrl",
+      HTTPS_URL,
+      "an https:// URL",
+      "https://hooks.example.com/h3-ml",
+    ),
+    jobTimeoutMinutes: f.int("jobTimeoutMinutes", 120, { min: 5, max: 1440 }),
+    jobMaxRetries: f.int("jobMaxRetries", 2, { min: 0, max: 10 }),
+    jobRetryIntervalMinutes: f.int("jobRetryIntervalMinutes", 5, { min: 1, max: 60 }),
+    runAsServicePrincipal: f.optionalString(
+      "runAsServicePrincipal",
+      GUID,
+      "a service principal application id (GUID)",
+      "00000000-0000-0000-0000-000000000000",
+    ),
+    analystsGroup: f.optionalString("analystsGroup", GROUP_NAME, "an account group name", "h3-analysts"),
+    metastoreId: f.optionalString(
+      "metastoreId",
+      GUID,
+      "a Unity Catalog metastore id (GUID)",
+      "00000000-0000-0000-0000-000000000000",
+    ),
+    fileEvents: f.bool("fileEvents", true),
+    providerAuthType: f.optionalString(
+      "providerAuthType",
+      AUTH_TYPE,
+      "a Databricks auth type such as azure-cli",
+      "azure-cli",
+    ),
+    vnet: parseVnet(f.raw("vnet"), problems),
+    analyticsCluster: parseAnalyticsCluster(f.raw("analyticsCluster"), maxWorkers, problems),
+  };
+}

@@ -1,0 +1,139 @@
+/**
+ * The settings of one pipeline job as a pure function of its inputs, so the rules (one run at a time,
+ * retries, timeout, notifications, paused or live, parameters) are stated and tested in one place.
+ */
+import type * as databricks from "@pulumi/databricks";
+import type * as pulumi from "@pulumi/pulumi";
+import { jobClusterSpec } from "./databricksClusterSpecs";
+
+/** How a job starts on its own: when files land in a location, or on a Quartz cron. */
+export type JobRun = { kind: "fileArrival"; url: pulumi.Input<string> } | { kind: "schedule"; cron: string };
+
+/** Settings shared by every pipeline job. */
+export interface JobSettingsArgs {
+  /** Prefix of job and notification names, unique per workspace (e.g. `h3ml-dev`). */
+  namePrefix: string;
+  /** The job cluster policy every job cluster is drawn from. */
+  jobPolicyId: pulumi.Input<string>;
+  sparkVersion: string;
+  nodeTypeId: string;
+  /** Workers per job cluster; 0 is single node. */
+  workers: number;
+  /** Unity Catalog catalog the jobs read and write. */
+  catalogName: pulumi.Input<string>;
+  /** `abfss://` URL of the capture container. */
+  capturePath: pulumi.Input<string>;
+  /** `abfss://` URL under which each job keeps its streaming checkpoint. */
+  checkpointsPath: pulumi.Input<string>;
+  /** Days within which deleted data must be gone everywhere; the jobs size Delta retention from it. */
+  deletionSlaDays: number;
+  /** How the ingest job starts. */
+  ingestTrigger: JobRun;
+  normalizeCron: string;
+  deleteCron: string;
+  /** Time zone of the cron expressions (IANA id). */
+  timezone: string;
+  /** Create schedules and triggers paused (personal stacks); live otherwise. */
+  paused: boolean;
+  /** Addresses emailed when a run fails. */
+  notificationEmails: readonly string[];
+  timeoutSeconds: number;
+  /** Retries of a failed task before the run fails. */
+  maxRetries: number;
+  /** Wait before a retry. */
+  minRetryIntervalMillis: number;
+  /**
+   * Service principal (application id) the runs execute as.
+   * @default undefined: the job owner (the deploying identity)
+   */
+  runAsServicePrincipal?: string;
+  /** Tags on jobs and their clusters. */
+  tags: Readonly<Record<string, string>>;
+}
+
+/** What differs between the jobs. */
+export interface JobSpecArgs {
+  taskKey: string;
+  description: string;
+  notebookPath: pulumi.Input<string>;
+  run: JobRun;
+  /** Job parameters beyond the shared ones, with their defaults. */
+  extraParameters?: Readonly<Record<string, string>>;
+}
+
+const JOB_CLUSTER_KEY = "job_cluster";
+// Capture commits a file per partition per window; waiting lets one run pick up the whole window.
+const FILE_ARRIVAL = { minTimeBetweenTriggersSeconds: 60, waitAfterLastChangeSeconds: 60 };
+
+/** Job parameters reach the notebook as widgets; sorted by name so the API's order never shows as a diff. */
+function parameters(args: JobSettingsArgs, spec: JobSpecArgs): databricks.types.input.JobParameter[] {
+  const all: Record<string, pulumi.Input<string>> = {
+    catalog: args.catalogName,
+    capture_path: args.capturePath,
+    checkpoints_path: args.checkpointsPath,
+    deletion_sla_days: String(args.deletionSlaDays),
+    ...spec.extraParameters,
+  };
+  return Object.keys(all)
+    .sort()
+    .map((name) => ({ name, default: all[name] as pulumi.Input<string> }));
+}
+
+function start(args: JobSettingsArgs, run: JobRun): Pick<databricks.JobArgs, "schedule" | "trigger"> {
+  const pauseStatus = args.paused ? "PAUSED" : "UNPAUSED";
+  if (run.kind === "fileArrival") {
+    return { trigger: { pauseStatus, fileArrival: { url: run.url, ...FILE_ARRIVAL } } };
+  }
+  return { schedule: { quartzCronExpression: run.cron, timezoneId: args.timezone, pauseStatus } };
+}
+
+/** Everything but the name of a pipeline job's `databricks.Job` inputs. */
+export function jobSettings(
+  args: JobSettingsArgs,
+  spec: JobSpecArgs,
+  webhookDestinationId?: pulumi.Input<string>,
+): Omit<databricks.JobArgs, "name"> {
+  const tags = { ...args.tags, job: spec.taskKey };
+  return {
+    description: spec.description,
+    // A second run would race the first on the same checkpoint and tables; queue it instead of skipping.
+    maxConcurrentRuns: 1,
+    queue: { enabled: true },
+    timeoutSeconds: args.timeoutSeconds,
+    jobClusters: [
+      {
+        jobClusterKey: JOB_CLUSTER_KEY,
+        newCluster: jobClusterSpec({
+          policyId: args.jobPolicyId,
+          sparkVersion: args.sparkVersion,
+          nodeTypeId: args.nodeTypeId,
+          workers: args.workers,
+          customTags: tags,
+        }),
+      },
+    ],
+    tasks: [
+      {
+        taskKey: spec.taskKey,
+        jobClusterKey: JOB_CLUSTER_KEY,
+        notebookTask: { notebookPath: spec.notebookPath, source: "WORKSPACE" },
+        maxRetries: args.maxRetries,
+        minRetryIntervalMillis: args.minRetryIntervalMillis,
+        retryOnTimeout: false,
+        timeoutSeconds: args.timeoutSeconds,
+      },
+    ],
+    parameters: parameters(args, spec),
+    ...start(args, spec.run),
+    ...(args.notificationEmails.length > 0
+      ? { emailNotifications: { onFailures: [...args.notificationEmails], noAlertForSkippedRuns: true } }
+      : {}),
+    ...(webhookDestinationId === undefined
+      ? {}
+      : { webhookNotifications: { onFailures: [{ id: webhookDestinationId }] } }),
+    ...(args.runAsServicePrincipal === undefined
+      ? {}
+      : { runAs: { servicePrincipalName: args.runAsServicePrincipal } }),
+    tags,
+  };
+}

@@ -1,0 +1,93 @@
+import * as databricks from "@pulumi/databricks";
+import * as pulumi from "@pulumi/pulumi";
+import { type JobSettingsArgs, type JobSpecArgs, jobSettings } from "./databricksJobSpecs";
+
+export type { JobSettingsArgs } from "./databricksJobSpecs";
+
+export const JOB_KINDS = ["ingest", "normalize", "delete"] as const;
+export type JobKind = (typeof JOB_KINDS)[number];
+
+export interface DatabricksJobsArgs extends JobSettingsArgs {
+  /** The workspace's Databricks provider. */
+  provider: databricks.Provider;
+  /** Workspace path of each job's notebook. */
+  notebookPaths: Record<JobKind, pulumi.Input<string>>;
+  /**
+   * HTTPS endpoint told about every failed run (stored as a workspace notification destination).
+   * @default undefined: email only
+   */
+  notificationWebhookUrl?: pulumi.Input<string>;
+}
+
+export interface JobOutputs {
+  id: pulumi.Output<string>;
+  url: pulumi.Output<string>;
+}
+
+/**
+ * The three pipeline jobs: ingest (capture Avro to bronze, on file arrival or a cron), normalize
+ * (bronze to silver, on a cron) and delete (a user's rows everywhere: run now with `user_ids`, and a
+ * daily sweep of deletion requests). Each runs on its own job cluster under the job policy, one run at
+ * a time, with retries, a timeout, failure notifications and tags; schedules are paused or live as
+ * the environment says.
+ */
+export class DatabricksJobs extends pulumi.ComponentResource {
+  public readonly jobs: Readonly<Record<JobKind, JobOutputs>>;
+
+  constructor(name: string, args: DatabricksJobsArgs, opts: pulumi.ComponentResourceOptions = {}) {
+    super("h3:databricks:DatabricksJobs", name, {}, opts);
+    const child = { parent: this, provider: args.provider };
+
+    const webhook =
+      args.notificationWebhookUrl === undefined
+        ? undefined
+        : new databricks.NotificationDestination(
+            `${name}-failure-webhook`,
+            {
+              displayName: `${args.namePrefix} job failures`,
+              // Webhook URLs usually embed their credential.
+              config: { genericWebhook: { url: pulumi.secret(args.notificationWebhookUrl) } },
+            },
+            child,
+          );
+
+    const specs: Record<JobKind, JobSpecArgs> = {
+      ingest: {
+        taskKey: "ingest",
+        description: "Event Hubs Capture Avro files into bronze.events, exactly once.",
+        notebookPath: args.notebookPaths.ingest,
+        run: args.ingestTrigger,
+      },
+      normalize: {
+        taskKey: "normalize",
+        description: "bronze.events into typed, deduplicated silver tables; invalid events to quarantine.",
+        notebookPath: args.notebookPaths.normalize,
+        run: { kind: "schedule", cron: args.normalizeCron },
+      },
+      delete: {
+        taskKey: "delete_user_data",
+        description:
+          "Deletes users' rows from every registered table and purges the files. Run now with user_ids " +
+          "(comma-separated); the schedule sweeps pending deletion requests.",
+        notebookPath: args.notebookPaths.delete,
+        run: { kind: "schedule", cron: args.deleteCron },
+        extraParameters: { user_ids: "" },
+      },
+    };
+
+    const jobs = {} as Record<JobKind, JobOutputs>;
+    for (const kind of JOB_KINDS) {
+      const job = new databricks.Job(
+        `${name}-${kind}`,
+        { name: `${args.namePrefix} ${kind}`, ...jobSettings(args, specs[kind], webhook?.id) },
+        child,
+      );
+      jobs[kind] = { id: job.id, url: job.url };
+    }
+
+    this.jobs = jobs;
+    this.registerOutputs({
+      jobIds: Object.fromEntries(JOB_KINDS.map((kind) => [kind, jobs[kind].id])),
+    });
+  }
+}

@@ -1,0 +1,215 @@
+import * as databricks from "@pulumi/databricks";
+import * as pulumi from "@pulumi/pulumi";
+import { statefulOptions } from "./stateful";
+
+/** The medallion schemas every environment's catalog holds. */
+export const SCHEMAS = {
+  bronze: "Raw events as captured, one row per Event Hubs message (append-only).",
+  silver: "Typed, deduplicated tables per event type, plus quarantine.",
+  ops: "Operational tables: deletion requests and the deletion audit trail.",
+} as const;
+
+export interface UnityCatalogArgs {
+  /** The workspace's Databricks provider; every object here is created through it. */
+  provider: databricks.Provider;
+  /** Resource id of the Access Connector whose identity backs the storage credential. */
+  accessConnectorId: pulumi.Input<string>;
+  /** Resources that grant the connector its storage roles (validated when UC objects are created). */
+  storageAccess: pulumi.Input<pulumi.Resource>[];
+  /** Subscription of the storage account (file events create their queue there). */
+  subscriptionId: pulumi.Input<string>;
+  /** Resource group of the storage account. */
+  storageResourceGroupName: pulumi.Input<string>;
+  /** Data lake storage account name. */
+  storageAccountName: pulumi.Input<string>;
+  /** @default "lake" */
+  lakeContainerName?: string;
+  /** @default "capture" */
+  captureContainerName?: string;
+  /** Catalog for this environment; also the prefix of the credential and location names. */
+  catalogName: string;
+  /**
+   * Metastore to assign the workspace to. Requires a metastore admin.
+   * @default undefined: the metastore Azure assigned to the workspace's region
+   */
+  metastoreId?: pulumi.Input<string>;
+  /** Numeric workspace id; used only with `metastoreId`. */
+  workspaceId: pulumi.Input<string>;
+  /**
+   * Managed file events on the capture location, which file-arrival triggers scale with.
+   * @default true
+   */
+  fileEvents?: boolean;
+  /**
+   * Account group that reads silver.
+   * @default undefined: no analyst grants
+   */
+  analystsGroup?: string;
+  /**
+   * Principal the jobs run as (service principal application id): reads capture, writes the catalog.
+   * @default undefined: no job grants (jobs run as their owner)
+   */
+  jobsPrincipal?: string;
+  /**
+   * Let `pulumi destroy` remove a catalog that still holds tables. Personal stacks only.
+   * @default false
+   */
+  forceDestroy?: boolean;
+  /**
+   * Protect the catalog and its schemas (the tables) from destroy and replacement.
+   * @default false
+   */
+  protect?: boolean;
+}
+
+/**
+ * Unity Catalog wiring for one environment: a storage credential from the Access Connector, external
+ * locations for the capture (read-only) and lake containers, the environment's catalog rooted in the
+ * lake with schemas `bronze`, `silver` and `ops`, and grants. Every securable is bound to this
+ * workspace only. No metastore is created: the region's metastore is used.
+ */
+export class UnityCatalog extends pulumi.ComponentResource {
+  public readonly catalogName: pulumi.Output<string>;
+  /** `abfss://` URL of the capture container (trailing slash). */
+  public readonly captureUrl: pulumi.Output<string>;
+  /** `abfss://` URL of the lake container (trailing slash). */
+  public readonly lakeUrl: pulumi.Output<string>;
+  public readonly captureLocation: databricks.ExternalLocation;
+  public readonly schemas: Record<keyof typeof SCHEMAS, databricks.Schema>;
+
+  constructor(name: string, args: UnityCatalogArgs, opts: pulumi.ComponentResourceOptions = {}) {
+    super("h3:databricks:UnityCatalog", name, {}, opts);
+    const provider = args.provider;
+    const child = { parent: this, provider };
+    const account = args.storageAccountName;
+    const url = (container: string) =>
+      pulumi.interpolate`abfss://${container}@${account}.dfs.core.windows.net/`;
+    this.captureUrl = url(args.captureContainerName ?? "capture");
+    this.lakeUrl = url(args.lakeContainerName ?? "lake");
+    const prefix = args.catalogName;
+
+    const assignment =
+      args.metastoreId === undefined
+        ? []
+        : [
+            new databricks.MetastoreAssignment(
+              `${name}-metastore-assignment`,
+              { metastoreId: args.metastoreId, workspaceId: args.workspaceId },
+              child,
+            ),
+          ];
+    const afterAccess = { ...child, dependsOn: [...args.storageAccess, ...assignment] };
+
+    const credential = new databricks.StorageCredential(
+      `${name}-credential`,
+      {
+        name: `${prefix}_storage`,
+        azureManagedIdentity: { accessConnectorId: args.accessConnectorId },
+        isolationMode: "ISOLATION_MODE_ISOLATED",
+        comment: "Access Connector identity for the data lake account.",
+      },
+      afterAccess,
+    );
+    const fileEvents = args.fileEvents ?? true;
+    this.captureLocation = new databricks.ExternalLocation(
+      `${name}-capture-location`,
+      {
+        name: `${prefix}_capture`,
+        url: this.captureUrl,
+        credentialName: credential.name,
+        // The connector only reads capture; a writable location would fail its create-time check.
+        readOnly: true,
+        isolationMode: "ISOLATION_MODE_ISOLATED",
+        enableFileEvents: fileEvents,
+        ...(fileEvents
+          ? {
+              fileEventQueue: {
+                managedAqs: {
+                  resourceGroup: args.storageResourceGroupName,
+                  subscriptionId: args.subscriptionId,
+                },
+              },
+            }
+          : {}),
+        comment: "Event Hubs Capture output (Avro), read by the ingest job.",
+      },
+      afterAccess,
+    );
+    const lakeLocation = new databricks.ExternalLocation(
+      `${name}-lake-location`,
+      {
+        name: `${prefix}_lake`,
+        url: this.lakeUrl,
+        credentialName: credential.name,
+        isolationMode: "ISOLATION_MODE_ISOLATED",
+        comment: "Managed tables of the catalog and the jobs' checkpoints.",
+      },
+      afterAccess,
+    );
+
+    const catalog = new databricks.Catalog(
+      `${name}-catalog`,
+      {
+        name: args.catalogName,
+        storageRoot: pulumi.interpolate`${this.lakeUrl}catalogs/${args.catalogName}`,
+        isolationMode: "ISOLATED",
+        forceDestroy: args.forceDestroy ?? false,
+        comment: "H3 ML tables for this environment.",
+      },
+      statefulOptions(args.protect, { ...child, dependsOn: [lakeLocation] }),
+    );
+    this.schemas = Object.fromEntries(
+      Object.entries(SCHEMAS).map(([schema, comment]) => [
+        schema,
+        new databricks.Schema(
+          `${name}-${schema}`,
+          { catalogName: catalog.name, name: schema, comment, forceDestroy: args.forceDestroy ?? false },
+          statefulOptions(args.protect, child),
+        ),
+      ]),
+    ) as Record<keyof typeof SCHEMAS, databricks.Schema>;
+
+    for (const { suffix, securable, grants } of ucGrants(args)) {
+      const target =
+        securable === "catalog"
+          ? { catalog: catalog.name }
+          : securable === "silver"
+            ? { schema: this.schemas.silver.id }
+            : { externalLocation: (securable === "capture" ? this.captureLocation : lakeLocation).name };
+      new databricks.Grants(`${name}-${suffix}-grants`, { ...target, grants }, child);
+    }
+
+    this.catalogName = catalog.name;
+    this.registerOutputs({ catalogName: this.catalogName });
+  }
+}
+
+type Securable = "catalog" | "silver" | "capture" | "lake";
+
+/**
+ * Grants per securable, from config. `databricks.Grants` is authoritative, so a securable with no
+ * configured principal gets no resource rather than an empty list that would revoke manual grants.
+ */
+export function ucGrants(args: Pick<UnityCatalogArgs, "analystsGroup" | "jobsPrincipal">) {
+  const bySecurable: Record<Securable, { principal: string; privileges: string[] }[]> = {
+    catalog: [],
+    silver: [],
+    capture: [],
+    lake: [],
+  };
+  if (args.analystsGroup !== undefined) {
+    bySecurable.catalog.push({ principal: args.analystsGroup, privileges: ["USE_CATALOG"] });
+    bySecurable.silver.push({ principal: args.analystsGroup, privileges: ["USE_SCHEMA", "SELECT"] });
+  }
+  if (args.jobsPrincipal !== undefined) {
+    bySecurable.catalog.push({
+      principal: args.jobsPrincipal,
+      privileges: ["USE_CATALOG", "USE_SCHEMA", "CREATE_TABLE", "SELECT", "MODIFY"],
+    });
+    bySecurable.capture.push({ principal: args.jobsPrincipal, privileges: ["READ_FILES"] });
+    bySecurable.lake.push({ principal: args.jobsPrincipal, privileges: ["READ_FILES", "WRITE_FILES"] });
+  }
+  return (Object.entries(bySecurable) as [Securable, { principal: string; privileges: string[] }[]][])
+    .filter(([, grants]) => grants.length > 0)
+    .map(([securable, grants]) => ({ suffix: securable, securable, grants }));
+}

@@ -1,0 +1,83 @@
+import * as path from "node:path";
+import * as databricks from "@pulumi/databricks";
+import * as pulumi from "@pulumi/pulumi";
+import { listWorkspaceAssets } from "./workspaceAssetFiles";
+
+export interface WorkspaceAssetsArgs {
+  /** The workspace's Databricks provider. */
+  provider: databricks.Provider;
+  /** Workspace folder the files are deployed into, one per stack (e.g. `/Users/<deployer>/.h3-ml/dev`). */
+  workspaceFolder: pulumi.Input<string>;
+  /**
+   * Local folder to deploy, relative to the project directory.
+   * @default "notebooks"
+   */
+  localRoot?: string;
+  /**
+   * Service principal (application id) the jobs run as; it gets read access to the folder.
+   * @default undefined: only the deployer and workspace admins can read it
+   */
+  runAsServicePrincipal?: string;
+}
+
+/**
+ * Every file under `notebooks/`, deployed as it is in the repository: source-format notebooks as
+ * `databricks.Notebook`, everything else (the shared `h3_ml` package the notebooks import) as
+ * `databricks.WorkspaceFile`, so nothing is built or versioned by hand. The list is read when the
+ * program runs: a new file is created, a changed one updated (its MD5 is an input), a deleted one
+ * removed from the workspace.
+ */
+export class WorkspaceAssets extends pulumi.ComponentResource {
+  public readonly folder: pulumi.Output<string>;
+  /** Workspace path of each notebook, by its path below `notebooks/` without extension (`ingest`). */
+  public readonly notebookPaths: Readonly<Record<string, pulumi.Output<string>>>;
+
+  constructor(name: string, args: WorkspaceAssetsArgs, opts: pulumi.ComponentResourceOptions = {}) {
+    super("h3:databricks:WorkspaceAssets", name, {}, opts);
+    const localRoot = args.localRoot ?? "notebooks";
+    const folder = pulumi.output(args.workspaceFolder).apply((f) => f.replace(/\/+$/, ""));
+
+    // Owning the folder lets a destroy remove it whole, and gives the run-as identity one place to read.
+    const directory = new databricks.Directory(
+      `${name}-folder`,
+      { path: folder, deleteRecursive: true },
+      { parent: this, provider: args.provider },
+    );
+    const child = { parent: this, provider: args.provider, dependsOn: [directory] };
+
+    const notebookPaths: Record<string, pulumi.Output<string>> = {};
+    for (const asset of listWorkspaceAssets(localRoot)) {
+      const source = path.join(localRoot, asset.relativePath);
+      const workspacePath = pulumi.interpolate`${folder}/${asset.workspaceRelativePath}`;
+      if (asset.kind === "notebook") {
+        const notebook = new databricks.Notebook(
+          `${name}-${asset.relativePath}`,
+          { path: workspacePath, source, language: asset.language, md5: asset.md5 },
+          child,
+        );
+        notebookPaths[asset.workspaceRelativePath] = notebook.path;
+      } else {
+        new databricks.WorkspaceFile(
+          `${name}-${asset.relativePath}`,
+          { path: workspacePath, source, md5: asset.md5 },
+          child,
+        );
+      }
+    }
+
+    if (args.runAsServicePrincipal !== undefined) {
+      new databricks.Permissions(
+        `${name}-folder-permissions`,
+        {
+          directoryPath: directory.path,
+          accessControls: [{ servicePrincipalName: args.runAsServicePrincipal, permissionLevel: "CAN_READ" }],
+        },
+        { parent: this, provider: args.provider },
+      );
+    }
+
+    this.folder = folder;
+    this.notebookPaths = notebookPaths;
+    this.registerOutputs({ folder: this.folder });
+  }
+}
