@@ -79,10 +79,18 @@ export class FieldReader {
       : `pulumi config set ${key} ${example}`;
   }
 
-  fail(field: string, value: unknown, allowed: string, example: string, why?: string): void {
+  /** `fixField` names the key the fix sets when it differs from the one at fault, e.g. a list's first item. */
+  fail(
+    field: string,
+    value: unknown,
+    allowed: string,
+    example: string,
+    why?: string,
+    fixField = field,
+  ): void {
     this.problems.add(
       `${this.key(field)} must be ${allowed}, got ${show(value)}${why ? `: ${why}` : ""}. ` +
-        `Fix: ${this.fix(field, example)}`,
+        `Fix: ${this.fix(fixField, example)}`,
     );
   }
 
@@ -167,7 +175,7 @@ export class FieldReader {
     const value = this.values[field];
     if (value === undefined || value === null) return fallback;
     if (!Array.isArray(value)) {
-      this.fail(field, value, `a list of ${itemAllowed}`, `'[${example}]'`);
+      this.fail(field, value, `a list, each item ${itemAllowed}`, example, undefined, `${field}[0]`);
       return fallback;
     }
     const good: string[] = [];

@@ -14,5 +14,6 @@ test-node: $(NODE_STAMP)
 	npx biome check .
 	npx mocha 2>&1 | tee $(REPORTS)/mocha.txt; exit $${PIPESTATUS[0]}
 
+# The dev stack's resource tree under Pulumi mocks: Pulumi.yaml defaults merged with Pulumi.dev.yaml.
 demo-plan: $(NODE_STAMP)
-	@echo "demo-plan: not yet implemented"
+	npx tsx scripts/demo.ts dev

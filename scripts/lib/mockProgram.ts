@@ -100,6 +100,9 @@ export const DEFAULT_STATES: Readonly<Record<string, StateMock>> = {
     id: `${rg(i)}/providers/Microsoft.EventHub/namespaces/${i.namespaceName}/eventhubs/${i.eventHubName}`,
     name: i.eventHubName,
   }),
+  "azure-native:eventhub:ConsumerGroup": (i) => ({ name: i.consumerGroupName }),
+  "azure-native:eventhub:EventHubAuthorizationRule": (i) => ({ name: i.authorizationRuleName }),
+  "azure-native:storage:ManagementPolicy": (i) => ({ name: i.managementPolicyName }),
 };
 
 export const DEFAULT_CALLS: Readonly<Record<string, CallMock>> = {
@@ -197,10 +200,11 @@ export async function evaluate<T>(
   // preview=false: every mocked output is known, so outputs resolve instead of staying unknown.
   await pulumi.runtime.setMocks(
     {
-      newResource: (args) => ({
-        id: args.custom ? `${args.name}-id` : undefined,
-        state: { ...args.inputs, ...(states[args.type]?.(args.inputs, args.name) ?? {}) },
-      }),
+      newResource: (args) => {
+        const state = { ...args.inputs, ...(states[args.type]?.(args.inputs, args.name) ?? {}) };
+        const id = typeof state.id === "string" ? state.id : `${args.name}-id`;
+        return { id: args.custom ? id : undefined, state };
+      },
       call: (args) => {
         const mock = calls[args.token];
         if (!mock) throw new Error(`no mock for call ${args.token}; add one with EvaluateOptions.calls`);
@@ -225,7 +229,10 @@ export async function evaluate<T>(
   // Only a module's exports are stack outputs; a component's fields are read by the test that built it.
   const proto = result && typeof result === "object" ? Object.getPrototypeOf(result) : undefined;
   if (proto === Object.prototype || proto === null) {
-    for (const [key, value] of Object.entries(result as object)) outputs[key] = await resolveOutput(value);
+    // Like the engine, an export that is undefined is no stack output at all.
+    for (const [key, value] of Object.entries(result as object)) {
+      if (value !== undefined) outputs[key] = await resolveOutput(value);
+    }
   }
   await waitForRegistrations();
   return { stack, registrations, outputs, result };

@@ -1,0 +1,162 @@
+import * as azure from "@pulumi/azure-native";
+import * as pulumi from "@pulumi/pulumi";
+import type { NetworkDefaultAction, StorageSku } from "./config";
+import { statefulOptions } from "./stateful";
+
+export interface DataLakeArgs {
+  resourceGroupName: pulumi.Input<string>;
+  location: pulumi.Input<string>;
+  /** Globally unique storage account name (see naming.ts). */
+  accountName: pulumi.Input<string>;
+  /**
+   * Replication of the account. Hierarchical namespace rules out the Premium SKUs.
+   * @default "Standard_LRS"
+   */
+  sku?: pulumi.Input<StorageSku>;
+  /**
+   * Days after which blobs under `capture/` are deleted, so raw events of a deleted user age out within the
+   * deletion SLA. A plain number: it is checked against the SLA before anything is registered.
+   */
+  rawRetentionDays: number;
+  /**
+   * Storage firewall default. Azure services (Event Hubs Capture) always pass through the trusted-services
+   * bypass; "Allow" is an explicit override for dev only.
+   * @default "Deny"
+   */
+  networkDefaultAction?: pulumi.Input<NetworkDefaultAction>;
+  /**
+   * Public IPv4 addresses or CIDR ranges let through the firewall.
+   * @default [] (none)
+   */
+  allowedIpRanges?: pulumi.Input<string>[];
+  /**
+   * Resource instances let through the firewall, e.g. the Databricks access connector for Unity Catalog.
+   * @default [] (none)
+   */
+  resourceAccessRules?: pulumi.Input<azure.types.input.storage.ResourceAccessRuleArgs>[];
+  /** @default {} */
+  tags?: pulumi.Input<Record<string, pulumi.Input<string>>>;
+  /**
+   * Protect the account from deletion and replacement (prod).
+   * @default false
+   */
+  protect?: boolean;
+}
+
+/** Container names are fixed by the contract with Capture (`capture`) and the Databricks jobs (`lake`). */
+export const CAPTURE_CONTAINER = "capture";
+export const LAKE_CONTAINER = "lake";
+
+/**
+ * The ADLS Gen2 account of the platform: raw Capture files in `capture`, Delta tables in `lake`.
+ * Entra ID only (shared keys off), TLS 1.2+, HTTPS only, no anonymous access, firewall closed by default.
+ */
+export class DataLake extends pulumi.ComponentResource {
+  public readonly accountName: pulumi.Output<string>;
+  public readonly accountId: pulumi.Output<string>;
+  public readonly dfsEndpoint: pulumi.Output<string>;
+  public readonly captureContainerName: pulumi.Output<string>;
+  /** Resource id of the `capture` container: the scope of Capture's role assignment. */
+  public readonly captureContainerId: pulumi.Output<string>;
+  /** https URL of the `capture` container, for readers that list Capture files. */
+  public readonly captureContainerUrl: pulumi.Output<string>;
+  public readonly lakeContainerName: pulumi.Output<string>;
+  public readonly lakeContainerId: pulumi.Output<string>;
+
+  constructor(name: string, args: DataLakeArgs, opts: pulumi.ComponentResourceOptions = {}) {
+    super("h3:storage:DataLake", name, {}, opts);
+
+    const account = new azure.storage.StorageAccount(
+      `${name}-account`,
+      {
+        resourceGroupName: args.resourceGroupName,
+        location: args.location,
+        accountName: args.accountName,
+        kind: azure.storage.Kind.StorageV2,
+        sku: { name: args.sku ?? "Standard_LRS" },
+        accessTier: azure.storage.AccessTier.Hot,
+        isHnsEnabled: true,
+        minimumTlsVersion: azure.storage.MinimumTlsVersion.TLS1_2,
+        enableHttpsTrafficOnly: true,
+        allowBlobPublicAccess: false,
+        allowSharedKeyAccess: false,
+        defaultToOAuthAuthentication: true,
+        allowCrossTenantReplication: false,
+        isLocalUserEnabled: false,
+        isSftpEnabled: false,
+        // The firewall, not public network access, gates traffic: Capture needs the trusted-services bypass.
+        publicNetworkAccess: azure.storage.PublicNetworkAccess.Enabled,
+        networkRuleSet: {
+          defaultAction: args.networkDefaultAction ?? azure.storage.DefaultAction.Deny,
+          bypass: azure.storage.Bypass.AzureServices,
+          ipRules: pulumi
+            .output(args.allowedIpRanges ?? [])
+            .apply((ranges) =>
+              ranges.map((range) => ({ iPAddressOrRange: range, action: azure.storage.Action.Allow })),
+            ),
+          resourceAccessRules: args.resourceAccessRules ?? [],
+        },
+        tags: args.tags,
+      },
+      statefulOptions(args.protect, { parent: this }),
+    );
+
+    // ARM-level containers: with shared keys off, the data-plane API would need a data role for the deployer.
+    const container = (containerName: string) =>
+      new azure.storage.BlobContainer(
+        `${name}-${containerName}`,
+        {
+          resourceGroupName: args.resourceGroupName,
+          accountName: account.name,
+          containerName,
+          publicAccess: azure.storage.PublicAccess.None,
+        },
+        { parent: this },
+      );
+    const capture = container(CAPTURE_CONTAINER);
+    const lake = container(LAKE_CONTAINER);
+
+    new azure.storage.ManagementPolicy(
+      `${name}-lifecycle`,
+      {
+        resourceGroupName: args.resourceGroupName,
+        accountName: account.name,
+        // Azure allows exactly one policy per account, and it must be called "default".
+        managementPolicyName: "default",
+        policy: {
+          rules: [
+            {
+              name: "delete-raw-capture",
+              enabled: true,
+              type: azure.storage.RuleType.Lifecycle,
+              definition: {
+                filters: { blobTypes: ["blockBlob"], prefixMatch: [`${CAPTURE_CONTAINER}/`] },
+                actions: {
+                  baseBlob: { delete: { daysAfterModificationGreaterThan: args.rawRetentionDays } },
+                },
+              },
+            },
+          ],
+        },
+      },
+      { parent: this, dependsOn: [capture] },
+    );
+
+    this.accountName = account.name;
+    this.accountId = account.id;
+    this.dfsEndpoint = account.primaryEndpoints.dfs;
+    this.captureContainerName = capture.name;
+    this.captureContainerId = capture.id;
+    this.captureContainerUrl = pulumi.interpolate`${account.primaryEndpoints.blob}${capture.name}`;
+    this.lakeContainerName = lake.name;
+    this.lakeContainerId = lake.id;
+    this.registerOutputs({
+      accountName: this.accountName,
+      accountId: this.accountId,
+      dfsEndpoint: this.dfsEndpoint,
+      captureContainerName: this.captureContainerName,
+      captureContainerUrl: this.captureContainerUrl,
+      lakeContainerName: this.lakeContainerName,
+    });
+  }
+}

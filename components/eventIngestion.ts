@@ -1,0 +1,229 @@
+import * as azure from "@pulumi/azure-native";
+import * as pulumi from "@pulumi/pulumi";
+import type { EventHubsSku } from "./config";
+import { grantRole } from "./roles";
+import { statefulOptions } from "./stateful";
+
+export interface EventIngestionArgs {
+  resourceGroupName: pulumi.Input<string>;
+  location: pulumi.Input<string>;
+  /** Globally unique namespace name (see naming.ts). */
+  namespaceName: pulumi.Input<string>;
+  /**
+   * Capture needs Standard or above, so Basic is not offered.
+   * @default "Standard"
+   */
+  sku?: pulumi.Input<EventHubsSku>;
+  /**
+   * Throughput units (Standard) or processing units (Premium).
+   * @default 1
+   */
+  capacity?: pulumi.Input<number>;
+  /** One event hub per name; the backend sends to these. */
+  hubs: readonly string[];
+  /** @default 1 */
+  partitionCount?: pulumi.Input<number>;
+  /** @default 1 */
+  messageRetentionDays?: pulumi.Input<number>;
+  /** @default 300 */
+  captureIntervalSeconds?: pulumi.Input<number>;
+  /** @default 314572800 (300 MiB) */
+  captureSizeLimitBytes?: pulumi.Input<number>;
+  /** Resource id of the storage account Capture writes to. */
+  captureStorageAccountId: pulumi.Input<string>;
+  /** Container Capture writes to. */
+  captureContainerName: pulumi.Input<string>;
+  /** Resource id of that container: the scope of the namespace identity's write access. */
+  captureContainerId: pulumi.Input<string>;
+  /**
+   * Entra object ids of the backend identities allowed to send, each granted "Azure Event Hubs Data Sender"
+   * on each hub.
+   * @default [] (none)
+   */
+  senderPrincipalIds?: readonly string[];
+  /**
+   * Named override for senders that cannot use Entra ID: enables SAS on the namespace and adds a send-only
+   * rule per hub, whose connection string is exported as a secret.
+   * @default false
+   */
+  allowSasSender?: boolean;
+  /**
+   * Consumer group created on every hub for the platform's jobs.
+   * @default "h3-ml-jobs"
+   */
+  consumerGroupName?: pulumi.Input<string>;
+  /** @default {} */
+  tags?: pulumi.Input<Record<string, pulumi.Input<string>>>;
+  /**
+   * Protect the namespace from deletion and replacement (prod).
+   * @default false
+   */
+  protect?: boolean;
+}
+
+/**
+ * Capture's archive layout, part of the contract with the ingest job (DESIGN.md).
+ */
+export const CAPTURE_ARCHIVE_NAME_FORMAT =
+  "{Namespace}/{EventHub}/{PartitionId}/{Year}/{Month}/{Day}/{Hour}/{Minute}/{Second}";
+
+/**
+ * Event Hubs namespace and hubs the backend sends to, with Capture writing Avro into the data lake under the
+ * namespace's own managed identity. Senders authenticate with Entra ID; SAS is off unless overridden.
+ */
+export class EventIngestion extends pulumi.ComponentResource {
+  public readonly namespaceName: pulumi.Output<string>;
+  public readonly namespaceId: pulumi.Output<string>;
+  /** Host name senders connect to, e.g. `name.servicebus.windows.net`. */
+  public readonly fullyQualifiedNamespace: pulumi.Output<string>;
+  public readonly hubNames: pulumi.Output<string[]>;
+  public readonly consumerGroupName: pulumi.Output<string>;
+  /** Principal id of the namespace's system-assigned identity. */
+  public readonly principalId: pulumi.Output<string>;
+  /** Send-only connection string per hub, secret; undefined unless `allowSasSender`. */
+  public readonly sasSenderConnectionStrings: pulumi.Output<Record<string, string>> | undefined;
+
+  constructor(name: string, args: EventIngestionArgs, opts: pulumi.ComponentResourceOptions = {}) {
+    super("h3:eventhub:EventIngestion", name, {}, opts);
+    const allowSas = args.allowSasSender ?? false;
+    const sku = args.sku ?? "Standard";
+
+    const namespace = new azure.eventhub.Namespace(
+      `${name}-namespace`,
+      {
+        resourceGroupName: args.resourceGroupName,
+        location: args.location,
+        namespaceName: args.namespaceName,
+        sku: { name: sku, tier: sku, capacity: args.capacity ?? 1 },
+        minimumTlsVersion: azure.eventhub.TlsVersion.TlsVersion_1_2,
+        disableLocalAuth: !allowSas,
+        identity: { type: azure.eventhub.ManagedServiceIdentityType.SystemAssigned },
+        tags: args.tags,
+      },
+      statefulOptions(args.protect, { parent: this }),
+    );
+    const principalId = namespace.identity.apply((identity) => {
+      if (!identity?.principalId) throw new Error(`${name}: the namespace has no system-assigned identity`);
+      return identity.principalId;
+    });
+
+    // Capture validates its destination when the hub is written, so the grant must exist first.
+    const captureWriter = grantRole(
+      `${name}-capture-writer`,
+      {
+        principalId,
+        role: "storageBlobDataContributor",
+        scope: args.captureContainerId,
+        description: "Event Hubs Capture writes Avro files into the capture container",
+      },
+      { parent: this },
+    );
+
+    const consumerGroupName = args.consumerGroupName ?? "h3-ml-jobs";
+    const connectionStrings: Record<string, pulumi.Output<string>> = {};
+    const hubs = args.hubs.map((hubName) => {
+      const hub = new azure.eventhub.EventHub(
+        `${name}-${hubName}`,
+        {
+          resourceGroupName: args.resourceGroupName,
+          namespaceName: namespace.name,
+          eventHubName: hubName,
+          partitionCount: args.partitionCount ?? 1,
+          messageRetentionInDays: args.messageRetentionDays ?? 1,
+          captureDescription: {
+            enabled: true,
+            encoding: azure.eventhub.EncodingCaptureDescription.Avro,
+            intervalInSeconds: args.captureIntervalSeconds ?? 300,
+            sizeLimitInBytes: args.captureSizeLimitBytes ?? 300 * 1024 * 1024,
+            // Without it Capture writes header-only files for idle windows.
+            skipEmptyArchives: true,
+            destination: {
+              name: "EventHubArchive.AzureBlockBlob",
+              storageAccountResourceId: args.captureStorageAccountId,
+              blobContainer: args.captureContainerName,
+              archiveNameFormat: CAPTURE_ARCHIVE_NAME_FORMAT,
+              identity: { type: azure.eventhub.CaptureIdentityType.SystemAssigned },
+            },
+          },
+        },
+        { parent: this, dependsOn: [captureWriter] },
+      );
+
+      new azure.eventhub.ConsumerGroup(
+        `${name}-${hubName}-jobs`,
+        {
+          resourceGroupName: args.resourceGroupName,
+          namespaceName: namespace.name,
+          eventHubName: hub.name,
+          consumerGroupName,
+        },
+        { parent: this },
+      );
+
+      for (const senderId of args.senderPrincipalIds ?? []) {
+        grantRole(
+          `${name}-${hubName}-sender-${senderId}`,
+          {
+            principalId: senderId,
+            role: "azureEventHubsDataSender",
+            scope: hub.id,
+            description: `Backend identity sends events to ${hubName}`,
+          },
+          { parent: this },
+        );
+      }
+
+      if (allowSas) {
+        connectionStrings[hubName] = this.sasSender(
+          name,
+          hubName,
+          args.resourceGroupName,
+          namespace.name,
+          hub.name,
+        );
+      }
+      return hub;
+    });
+
+    this.namespaceName = namespace.name;
+    this.namespaceId = namespace.id;
+    this.fullyQualifiedNamespace = pulumi.interpolate`${namespace.name}.servicebus.windows.net`;
+    this.hubNames = pulumi.all(hubs.map((hub) => hub.name));
+    this.consumerGroupName = pulumi.output(consumerGroupName);
+    this.principalId = principalId;
+    this.sasSenderConnectionStrings = allowSas ? pulumi.secret(pulumi.all(connectionStrings)) : undefined;
+    this.registerOutputs({
+      namespaceName: this.namespaceName,
+      fullyQualifiedNamespace: this.fullyQualifiedNamespace,
+      hubNames: this.hubNames,
+      consumerGroupName: this.consumerGroupName,
+      sasSenderConnectionStrings: this.sasSenderConnectionStrings,
+    });
+  }
+
+  /** A send-only SAS rule on one hub and its primary connection string, as a secret. */
+  private sasSender(
+    name: string,
+    hubName: string,
+    resourceGroupName: pulumi.Input<string>,
+    namespaceName: pulumi.Output<string>,
+    eventHubName: pulumi.Output<string>,
+  ): pulumi.Output<string> {
+    const rule = new azure.eventhub.EventHubAuthorizationRule(
+      `${name}-${hubName}-send`,
+      {
+        resourceGroupName,
+        namespaceName,
+        eventHubName,
+        authorizationRuleName: "send",
+        rights: [azure.eventhub.AccessRights.Send],
+      },
+      { parent: this },
+    );
+    const keys = azure.eventhub.listEventHubKeysOutput(
+      { resourceGroupName, namespaceName, eventHubName, authorizationRuleName: rule.name },
+      { parent: this },
+    );
+    return pulumi.secret(keys.primaryConnectionString.apply((value) => value ?? ""));
+  }
+}

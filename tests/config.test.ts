@@ -1,0 +1,324 @@
+import { expect } from "chai";
+import { ConfigError, deriveEnvironment, parseStackConfig, type RawStackConfig } from "../components/config";
+
+function problemsOf(raw: RawStackConfig, stack = "dev"): readonly string[] {
+  try {
+    parseStackConfig(raw, "h3-ml", stack);
+  } catch (err) {
+    expect(err).to.be.instanceOf(ConfigError);
+    return (err as ConfigError).problems;
+  }
+  expect.fail("expected a ConfigError");
+}
+
+describe("stack config", () => {
+  describe("defaults", () => {
+    it("gives a dev stack secure, small settings", () => {
+      const config = parseStackConfig({}, "h3-ml", "dev");
+      expect(config).to.deep.equal({
+        project: "h3-ml",
+        stack: "dev",
+        location: "westeurope",
+        environment: "dev",
+        namePrefix: "h3ml",
+        tags: {},
+        deletionSlaDays: 30,
+        resourceGroupName: undefined,
+        eventHubs: {
+          sku: "Standard",
+          capacity: 1,
+          partitionCount: 1,
+          messageRetentionDays: 1,
+          hubs: ["events"],
+          captureIntervalSeconds: 300,
+          captureSizeLimitBytes: 314572800,
+          senderPrincipalIds: [],
+          allowSasSender: false,
+        },
+        storage: {
+          sku: "Standard_LRS",
+          rawRetentionDays: 7,
+          networkDefaultAction: "Deny",
+          allowedIpRanges: [],
+        },
+      });
+    });
+
+    it("gives prod more partitions and a week of retention", () => {
+      const config = parseStackConfig({}, "h3-ml", "prod");
+      expect(config.environment).to.equal("prod");
+      expect(config.eventHubs).to.include({ partitionCount: 4, messageRetentionDays: 7 });
+    });
+
+    it("keeps a personal stack's raw events one day", () => {
+      const config = parseStackConfig({}, "h3-ml", "dev-alice");
+      expect(config.environment).to.equal("personal");
+      expect(config.storage.rawRetentionDays).to.equal(1);
+    });
+
+    it("accepts numbers and booleans as the strings Pulumi passes", () => {
+      const config = parseStackConfig(
+        { deletionSlaDays: "14", eventHubs: { partitionCount: "8", allowSasSender: "true" } },
+        "h3-ml",
+        "dev",
+      );
+      expect(config.deletionSlaDays).to.equal(14);
+      expect(config.eventHubs.partitionCount).to.equal(8);
+      expect(config.eventHubs.allowSasSender).to.equal(true);
+      expect(config.storage.rawRetentionDays).to.equal(7);
+    });
+
+    it("caps the default raw retention at a shorter deletion SLA", () => {
+      expect(parseStackConfig({ deletionSlaDays: 3 }, "h3-ml", "dev").storage.rawRetentionDays).to.equal(3);
+    });
+
+    it("returns a frozen object, sections included", () => {
+      const config = parseStackConfig({ eventHubs: { hubs: ["a", "b"] } }, "h3-ml", "dev");
+      expect(Object.isFrozen(config)).to.equal(true);
+      expect(Object.isFrozen(config.eventHubs)).to.equal(true);
+      expect(Object.isFrozen(config.eventHubs.hubs)).to.equal(true);
+    });
+
+    it("lets an explicit environment win over the stack name", () => {
+      expect(parseStackConfig({ environment: "dev" }, "h3-ml", "staging").environment).to.equal("dev");
+      expect(parseStackConfig({ environment: "" }, "h3-ml", "dev-bob").environment).to.equal("personal");
+    });
+  });
+
+  describe("environment derived from the stack name", () => {
+    for (const [stack, environment] of [
+      ["prod", "prod"],
+      ["dev", "dev"],
+      ["dev-alice", "personal"],
+      ["dev-Alice.2", "personal"],
+      ["staging", undefined],
+      ["dev-", undefined],
+      ["Dev", undefined],
+    ] as const) {
+      it(`${stack} -> ${environment ?? "none"}`, () => {
+        expect(deriveEnvironment(stack)).to.equal(environment);
+      });
+    }
+  });
+
+  describe("rules", () => {
+    const cases: { when: string; raw: RawStackConfig; stack?: string; message: string }[] = [
+      {
+        when: "eventHubs.captureIntervalSeconds is below 60",
+        raw: { eventHubs: { captureIntervalSeconds: 30 } },
+        message:
+          "eventHubs.captureIntervalSeconds must be an integer in 60..900, got 30. " +
+          "Fix: pulumi config set --path 'eventHubs.captureIntervalSeconds' 300",
+      },
+      {
+        when: "eventHubs.captureIntervalSeconds is above 900",
+        raw: { eventHubs: { captureIntervalSeconds: 901 } },
+        message: "eventHubs.captureIntervalSeconds must be an integer in 60..900, got 901.",
+      },
+      {
+        when: "eventHubs.sku is Basic",
+        raw: { eventHubs: { sku: "Basic" } },
+        message:
+          'eventHubs.sku must be one of Standard, Premium, got "Basic": Capture needs Standard or above. ' +
+          "Fix: pulumi config set --path 'eventHubs.sku' Standard",
+      },
+      {
+        when: "eventHubs.partitionCount is 0",
+        raw: { eventHubs: { partitionCount: 0 } },
+        message: "eventHubs.partitionCount must be an integer in 1..32, got 0.",
+      },
+      {
+        when: "eventHubs.partitionCount is 33",
+        raw: { eventHubs: { partitionCount: 33 } },
+        message: "eventHubs.partitionCount must be an integer in 1..32, got 33.",
+      },
+      {
+        when: "eventHubs.partitionCount is not a whole number",
+        raw: { eventHubs: { partitionCount: "two" } },
+        message: 'eventHubs.partitionCount must be an integer in 1..32, got "two".',
+      },
+      {
+        when: "eventHubs.capacity is above 40 on Standard",
+        raw: { eventHubs: { capacity: 41 } },
+        message: "eventHubs.capacity must be an integer in 1..40 throughput units for Standard, got 41.",
+      },
+      {
+        when: "eventHubs.capacity is not a power of two on Premium",
+        raw: { eventHubs: { sku: "Premium", capacity: 3 } },
+        message: "eventHubs.capacity must be 1, 2, 4, 8 or 16 processing units for Premium, got 3.",
+      },
+      {
+        when: "eventHubs.messageRetentionDays exceeds Standard's 7 days",
+        raw: { eventHubs: { messageRetentionDays: 8 } },
+        message: "eventHubs.messageRetentionDays must be an integer in 1..7 for Standard, got 8.",
+      },
+      {
+        when: "eventHubs.captureSizeLimitBytes is under 10 MiB",
+        raw: { eventHubs: { captureSizeLimitBytes: 1048576 } },
+        message:
+          "eventHubs.captureSizeLimitBytes must be an integer in 10485760..524288000 (10 MiB..500 MiB), got 1048576.",
+      },
+      {
+        when: "eventHubs.captureSizeLimitBytes is over 500 MiB",
+        raw: { eventHubs: { captureSizeLimitBytes: 524288001 } },
+        message: "got 524288001",
+      },
+      {
+        when: "an eventHubs.hubs name has a space",
+        raw: { eventHubs: { hubs: ["events", "bad name"] } },
+        message: "eventHubs.hubs[1] must be an event hub name",
+      },
+      {
+        when: "eventHubs.hubs lists a name twice",
+        raw: { eventHubs: { hubs: ["events", "events"] } },
+        message: 'eventHubs.hubs[1] must be unique in the list, got "events": it is listed twice.',
+      },
+      {
+        when: "eventHubs.hubs is not a list",
+        raw: { eventHubs: { hubs: "events" } },
+        message: "eventHubs.hubs must be a list, each item an event hub name",
+      },
+      {
+        when: "eventHubs.senderPrincipalIds has a non-GUID",
+        raw: { eventHubs: { senderPrincipalIds: ["backend-app"] } },
+        message: 'eventHubs.senderPrincipalIds[0] must be an Entra object id (GUID), got "backend-app".',
+      },
+      {
+        when: "eventHubs.allowSasSender is not a boolean",
+        raw: { eventHubs: { allowSasSender: "yes" } },
+        message: 'eventHubs.allowSasSender must be true or false, got "yes".',
+      },
+      {
+        when: "eventHubs has an unknown field",
+        raw: { eventHubs: { partitonCount: 4 } },
+        message: "eventHubs.partitonCount is not a known setting (known: sku, capacity, partitionCount,",
+      },
+      {
+        when: "eventHubs is not an object",
+        raw: { eventHubs: "Standard" },
+        message: 'eventHubs must be an object of settings, got "Standard".',
+      },
+      {
+        when: "deletionSlaDays is 0",
+        raw: { deletionSlaDays: 0 },
+        message:
+          "deletionSlaDays must be an integer in 1..30, got 0. Fix: pulumi config set deletionSlaDays 30",
+      },
+      {
+        when: "deletionSlaDays is 31",
+        raw: { deletionSlaDays: 31 },
+        message: "deletionSlaDays must be an integer in 1..30, got 31.",
+      },
+      {
+        when: "storage.rawRetentionDays exceeds deletionSlaDays",
+        raw: { deletionSlaDays: 10, storage: { rawRetentionDays: 11 } },
+        message:
+          "storage.rawRetentionDays must be an integer in 1..10 (at most deletionSlaDays, so raw events age out in time), got 11.",
+      },
+      {
+        when: "storage.rawRetentionDays is 0",
+        raw: { storage: { rawRetentionDays: 0 } },
+        message: "storage.rawRetentionDays must be an integer in 1..30",
+      },
+      {
+        when: "storage.sku is a Premium SKU",
+        raw: { storage: { sku: "Premium_LRS" } },
+        message:
+          'storage.sku must be one of Standard_LRS, Standard_ZRS, Standard_GRS, Standard_RAGRS, Standard_GZRS, Standard_RAGZRS, got "Premium_LRS".',
+      },
+      {
+        when: "storage.networkDefaultAction is neither Allow nor Deny",
+        raw: { storage: { networkDefaultAction: "Open" } },
+        message: 'storage.networkDefaultAction must be one of Allow, Deny, got "Open".',
+      },
+      {
+        when: "prod opens the storage firewall",
+        raw: { storage: { networkDefaultAction: "Allow" } },
+        stack: "prod",
+        message:
+          'storage.networkDefaultAction must be "Deny" in prod, got "Allow": prod storage stays behind its firewall. ' +
+          "Fix: pulumi config set --path 'storage.networkDefaultAction' Deny",
+      },
+      {
+        when: "storage.allowedIpRanges has a /32",
+        raw: { storage: { allowedIpRanges: ["203.0.113.7/32"] } },
+        message:
+          'storage.allowedIpRanges[0] must be a public IPv4 address or CIDR range up to /30, got "203.0.113.7/32".',
+      },
+      {
+        when: "environment is not one of dev, prod, personal",
+        raw: { environment: "staging" },
+        message:
+          'environment must be one of dev, prod, personal, got "staging". Fix: pulumi config set environment dev',
+      },
+      {
+        when: "environment cannot be derived from the stack name",
+        raw: {},
+        stack: "staging",
+        message:
+          'environment is not set and cannot be derived from stack name "staging" (only "dev", "prod" and ' +
+          '"dev-<name>" are recognised). Fix: pulumi config set environment dev|prod|personal',
+      },
+      {
+        when: "namePrefix has capitals",
+        raw: { namePrefix: "H3" },
+        message: "namePrefix must be 2-8 lowercase letters or digits starting with a letter",
+      },
+      {
+        when: "namePrefix is too long for a storage account name",
+        raw: { namePrefix: "h3platform" },
+        message: 'got "h3platform"',
+      },
+      {
+        when: "location is not a region name",
+        raw: { location: "West Europe" },
+        message: 'location must be an Azure region name such as westeurope, got "West Europe".',
+      },
+      {
+        when: "resourceGroupName ends with a period",
+        raw: { resourceGroupName: "my-rg." },
+        message: "resourceGroupName must be an existing resource group name",
+      },
+      {
+        when: "a tag value is not text",
+        raw: { tags: { owner: 7 } },
+        message:
+          "tags.owner must be text of at most 256 characters, got 7. Fix: pulumi config set --path 'tags.owner'",
+      },
+    ];
+
+    for (const c of cases) {
+      it(`fails when ${c.when}`, () => {
+        const problems = problemsOf(c.raw, c.stack);
+        expect(problems, problems.join("\n")).to.have.length(1);
+        expect(problems[0]).to.contain(c.message);
+      });
+    }
+
+    it("collects every problem instead of stopping at the first", () => {
+      const problems = problemsOf({
+        deletionSlaDays: 0,
+        namePrefix: "X",
+        eventHubs: { sku: "Basic", captureIntervalSeconds: 30, partitionCount: 64 },
+        storage: { networkDefaultAction: "Open" },
+      });
+      expect(problems.map((p) => p.split(" ")[0])).to.deep.equal([
+        "deletionSlaDays",
+        "namePrefix",
+        "eventHubs.sku",
+        "eventHubs.partitionCount",
+        "eventHubs.captureIntervalSeconds",
+        "storage.networkDefaultAction",
+      ]);
+    });
+
+    it("lists every problem in the error message, naming the stack", () => {
+      expect(() =>
+        parseStackConfig({ deletionSlaDays: 0, eventHubs: { sku: "Basic" } }, "h3-ml", "dev"),
+      ).to.throw(
+        ConfigError,
+        /^Stack "dev" has 2 config problem\(s\):\n {2}- deletionSlaDays .*\n {2}- eventHubs\.sku /,
+      );
+    });
+  });
+});
