@@ -1,0 +1,347 @@
+import { expect } from "chai";
+import { ConfigError } from "../components/config";
+import { resourceNames } from "../components/naming";
+import { BUILT_IN_ROLES } from "../components/roles";
+import {
+  type Evaluation,
+  EvaluationError,
+  evaluateProgram,
+  MOCK_SUBSCRIPTION_ID,
+} from "../scripts/lib/mockProgram";
+import { loadStackConfig } from "../scripts/lib/stackConfig";
+import { ofType, resource, TYPES } from "./support";
+
+const roleId = (guid: string) =>
+  `/subscriptions/${MOCK_SUBSCRIPTION_ID}/providers/Microsoft.Authorization/roleDefinitions/${guid}`;
+const SENDER = "11111111-2222-3333-4444-555555555555";
+
+describe("program under mocks", () => {
+  describe("dev stack", () => {
+    let dev: Evaluation;
+    const names = resourceNames({ project: "h3-ml", stack: "dev", namePrefix: "h3ml" });
+    const rgId = `/subscriptions/${MOCK_SUBSCRIPTION_ID}/resourceGroups/${names.resourceGroup}`;
+    const accountId = `${rgId}/providers/Microsoft.Storage/storageAccounts/${names.storageAccount}`;
+    const captureId = `${accountId}/blobServices/default/containers/capture`;
+
+    before(async () => {
+      dev = await evaluateProgram("dev");
+    });
+
+    it("registers exactly the expected resources", () => {
+      expect(dev.registrations.map((r) => `${r.type} ${r.name}`).sort()).to.deep.equal(
+        [
+          `${TYPES.resourceGroup} rg`,
+          `${TYPES.dataLake} lake`,
+          `${TYPES.storageAccount} lake-account`,
+          `${TYPES.blobContainer} lake-capture`,
+          `${TYPES.blobContainer} lake-lake`,
+          `${TYPES.managementPolicy} lake-lifecycle`,
+          `${TYPES.eventIngestion} ingestion`,
+          `${TYPES.namespace} ingestion-namespace`,
+          `${TYPES.roleAssignment} ingestion-capture-writer`,
+          `${TYPES.eventHub} ingestion-events`,
+          `${TYPES.consumerGroup} ingestion-events-jobs`,
+        ].sort(),
+      );
+    });
+
+    it("creates the resource group from the naming rules", () => {
+      expect(resource(dev, TYPES.resourceGroup, "rg").inputs).to.deep.include({
+        resourceGroupName: "h3ml-dev-rg",
+        location: "westeurope",
+        tags: { project: "h3-ml", environment: "dev", stack: "dev", managedBy: "pulumi" },
+      });
+    });
+
+    it("makes the storage account ADLS Gen2, Entra-only, TLS 1.2+, closed to the public", () => {
+      const account = resource(dev, TYPES.storageAccount, "lake-account");
+      expect(account.inputs).to.deep.include({
+        accountName: names.storageAccount,
+        resourceGroupName: "h3ml-dev-rg",
+        kind: "StorageV2",
+        sku: { name: "Standard_LRS" },
+        isHnsEnabled: true,
+        minimumTlsVersion: "TLS1_2",
+        enableHttpsTrafficOnly: true,
+        allowBlobPublicAccess: false,
+        allowSharedKeyAccess: false,
+        defaultToOAuthAuthentication: true,
+        allowCrossTenantReplication: false,
+      });
+      expect(account.inputs.networkRuleSet).to.deep.equal({
+        defaultAction: "Deny",
+        bypass: "AzureServices",
+        ipRules: [],
+        resourceAccessRules: [],
+      });
+      expect(account.protect).to.equal(false);
+    });
+
+    it("creates the capture and lake containers at the ARM level, private", () => {
+      for (const name of ["capture", "lake"]) {
+        expect(resource(dev, TYPES.blobContainer, `lake-${name}`).inputs).to.deep.equal({
+          resourceGroupName: "h3ml-dev-rg",
+          accountName: names.storageAccount,
+          containerName: name,
+          publicAccess: "None",
+        });
+      }
+    });
+
+    it("deletes raw Capture blobs after storage.rawRetentionDays", () => {
+      expect(resource(dev, TYPES.managementPolicy, "lake-lifecycle").inputs).to.deep.equal({
+        resourceGroupName: "h3ml-dev-rg",
+        accountName: names.storageAccount,
+        managementPolicyName: "default",
+        policy: {
+          rules: [
+            {
+              name: "delete-raw-capture",
+              enabled: true,
+              type: "Lifecycle",
+              definition: {
+                filters: { blobTypes: ["blockBlob"], prefixMatch: ["capture/"] },
+                actions: { baseBlob: { delete: { daysAfterModificationGreaterThan: 7 } } },
+              },
+            },
+          ],
+        },
+      });
+    });
+
+    it("makes the namespace Standard, TLS 1.2, SAS off, with a system identity", () => {
+      const namespace = resource(dev, TYPES.namespace, "ingestion-namespace");
+      expect(namespace.inputs).to.deep.include({
+        namespaceName: names.eventHubsNamespace,
+        sku: { name: "Standard", tier: "Standard", capacity: 1 },
+        minimumTlsVersion: "1.2",
+        disableLocalAuth: true,
+        identity: { type: "SystemAssigned" },
+      });
+      expect(namespace.protect).to.equal(false);
+    });
+
+    it("turns on Avro Capture into the capture container with the namespace identity", () => {
+      const hub = resource(dev, TYPES.eventHub, "ingestion-events");
+      expect(hub.inputs).to.deep.equal({
+        resourceGroupName: "h3ml-dev-rg",
+        namespaceName: names.eventHubsNamespace,
+        eventHubName: "events",
+        partitionCount: 2,
+        messageRetentionInDays: 1,
+        captureDescription: {
+          enabled: true,
+          encoding: "Avro",
+          intervalInSeconds: 300,
+          sizeLimitInBytes: 314572800,
+          skipEmptyArchives: true,
+          destination: {
+            name: "EventHubArchive.AzureBlockBlob",
+            storageAccountResourceId: accountId,
+            blobContainer: "capture",
+            archiveNameFormat:
+              "{Namespace}/{EventHub}/{PartitionId}/{Year}/{Month}/{Day}/{Hour}/{Minute}/{Second}",
+            identity: { type: "SystemAssigned" },
+          },
+        },
+      });
+    });
+
+    it("grants the namespace identity Storage Blob Data Contributor on the capture container only", () => {
+      expect(resource(dev, TYPES.roleAssignment, "ingestion-capture-writer").inputs).to.deep.include({
+        principalId: `principal-of-${names.eventHubsNamespace}`,
+        principalType: "ServicePrincipal",
+        roleDefinitionId: roleId("ba92f5b4-2d11-453d-a403-e96b0029c9fe"),
+        scope: captureId,
+      });
+    });
+
+    it("creates the hub only after the capture role assignment", () => {
+      const grant = resource(dev, TYPES.roleAssignment, "ingestion-capture-writer");
+      expect(resource(dev, TYPES.eventHub, "ingestion-events").dependencies).to.include(grant.urn);
+    });
+
+    it("adds a consumer group for the jobs", () => {
+      expect(resource(dev, TYPES.consumerGroup, "ingestion-events-jobs").inputs).to.deep.equal({
+        resourceGroupName: "h3ml-dev-rg",
+        namespaceName: names.eventHubsNamespace,
+        eventHubName: "events",
+        consumerGroupName: "h3-ml-jobs",
+      });
+    });
+
+    it("parents every resource to its component", () => {
+      const lake = resource(dev, TYPES.dataLake, "lake");
+      const ingestion = resource(dev, TYPES.eventIngestion, "ingestion");
+      for (const r of dev.registrations) {
+        const expected = r.name.startsWith("lake-")
+          ? lake.urn
+          : r.name.startsWith("ingestion-")
+            ? ingestion.urn
+            : undefined;
+        expect(r.parent, r.name).to.equal(expected);
+      }
+    });
+
+    it("has no SAS rule and exports no connection string", () => {
+      expect(ofType(dev, TYPES.authorizationRule)).to.deep.equal([]);
+      expect(dev.outputs).to.not.have.property("eventHubsSasSenderConnectionStrings");
+    });
+
+    it("exports what the backend needs", () => {
+      expect(dev.outputs).to.deep.equal({
+        resourceGroupName: { value: "h3ml-dev-rg", secret: false },
+        eventHubsNamespace: { value: `${names.eventHubsNamespace}.servicebus.windows.net`, secret: false },
+        eventHubNames: { value: ["events"], secret: false },
+        eventHubsConsumerGroup: { value: "h3-ml-jobs", secret: false },
+        storageAccountName: { value: names.storageAccount, secret: false },
+        dataLakeDfsEndpoint: {
+          value: `https://${names.storageAccount}.dfs.core.windows.net/`,
+          secret: false,
+        },
+        captureContainerUrl: {
+          value: `https://${names.storageAccount}.blob.core.windows.net/capture`,
+          secret: false,
+        },
+      });
+    });
+  });
+
+  describe("prod stack", () => {
+    let prod: Evaluation;
+    before(async () => {
+      // A sender added on top of Pulumi.prod.yaml's eventHubs section, which a stack value replaces whole.
+      const eventHubs = loadStackConfig("prod").values["h3-ml:eventHubs"] as object;
+      prod = await evaluateProgram("prod", {
+        config: { eventHubs: { ...eventHubs, senderPrincipalIds: [SENDER] } },
+      });
+    });
+
+    it("protects the storage account and the namespace, and nothing else", () => {
+      const protectedNames = prod.registrations.filter((r) => r.protect).map((r) => r.name);
+      expect(protectedNames.sort()).to.deep.equal(["ingestion-namespace", "lake-account"]);
+    });
+
+    it("uses prod capacity, partitions, retention and zone-redundant storage", () => {
+      expect(resource(prod, TYPES.namespace, "ingestion-namespace").inputs.sku).to.deep.equal({
+        name: "Standard",
+        tier: "Standard",
+        capacity: 2,
+      });
+      expect(resource(prod, TYPES.eventHub, "ingestion-events").inputs).to.deep.include({
+        partitionCount: 8,
+        messageRetentionInDays: 7,
+      });
+      expect(resource(prod, TYPES.storageAccount, "lake-account").inputs.sku).to.deep.equal({
+        name: "Standard_ZRS",
+      });
+      expect(
+        resource(prod, TYPES.storageAccount, "lake-account").inputs.networkRuleSet.defaultAction,
+      ).to.equal("Deny");
+    });
+
+    it("grants each sender Azure Event Hubs Data Sender on its hub", () => {
+      const names = resourceNames({ project: "h3-ml", stack: "prod", namePrefix: "h3ml" });
+      const grant = resource(prod, TYPES.roleAssignment, `ingestion-events-sender-${SENDER}`);
+      expect(grant.inputs).to.deep.include({
+        principalId: SENDER,
+        principalType: "ServicePrincipal",
+        roleDefinitionId: roleId(BUILT_IN_ROLES.azureEventHubsDataSender),
+        scope: `/subscriptions/${MOCK_SUBSCRIPTION_ID}/resourceGroups/${names.resourceGroup}/providers/Microsoft.EventHub/namespaces/${names.eventHubsNamespace}/eventhubs/events`,
+      });
+      expect(BUILT_IN_ROLES.azureEventHubsDataSender).to.equal("2b629674-e913-4c01-ae53-ef4638d8f975");
+    });
+  });
+
+  describe("personal stack", () => {
+    it("carries the stack name, protects nothing and keeps raw events one day", async () => {
+      const alice = await evaluateProgram("dev-alice");
+      expect(resource(alice, TYPES.resourceGroup, "rg").inputs.resourceGroupName).to.equal(
+        "h3ml-dev-alice-rg",
+      );
+      expect(alice.registrations.filter((r) => r.protect)).to.deep.equal([]);
+      const policy = resource(alice, TYPES.managementPolicy, "lake-lifecycle").inputs;
+      expect(policy.policy.rules[0].definition.actions.baseBlob.delete).to.deep.equal({
+        daysAfterModificationGreaterThan: 1,
+      });
+      expect(resource(alice, TYPES.eventHub, "ingestion-events").inputs.partitionCount).to.equal(1);
+    });
+
+    it("can open its storage firewall to named IP ranges by explicit override", async () => {
+      const alice = await evaluateProgram("dev-alice", {
+        config: { storage: { networkDefaultAction: "Allow", allowedIpRanges: ["203.0.113.0/24"] } },
+      });
+      expect(resource(alice, TYPES.storageAccount, "lake-account").inputs.networkRuleSet).to.deep.include({
+        defaultAction: "Allow",
+        bypass: "AzureServices",
+        ipRules: [{ iPAddressOrRange: "203.0.113.0/24", action: "Allow" }],
+      });
+    });
+  });
+
+  describe("existing resource group", () => {
+    it("deploys into it instead of creating one", async () => {
+      const evaluation = await evaluateProgram("dev", { config: { resourceGroupName: "team-rg" } });
+      expect(ofType(evaluation, TYPES.resourceGroup)).to.deep.equal([]);
+      expect(resource(evaluation, TYPES.storageAccount, "lake-account").inputs.resourceGroupName).to.equal(
+        "team-rg",
+      );
+      expect(evaluation.outputs.resourceGroupName).to.deep.equal({ value: "team-rg", secret: false });
+    });
+  });
+
+  describe("SAS sender override", () => {
+    let sas: Evaluation;
+    before(async () => {
+      sas = await evaluateProgram("dev", {
+        config: { eventHubs: { hubs: ["events", "audit"], allowSasSender: true } },
+      });
+    });
+
+    it("enables local auth and adds one send-only rule per hub", () => {
+      expect(resource(sas, TYPES.namespace, "ingestion-namespace").inputs.disableLocalAuth).to.equal(false);
+      for (const hub of ["events", "audit"]) {
+        expect(resource(sas, TYPES.authorizationRule, `ingestion-${hub}-send`).inputs).to.deep.include({
+          eventHubName: hub,
+          authorizationRuleName: "send",
+          rights: ["Send"],
+        });
+      }
+    });
+
+    it("exports the connection strings as a secret", () => {
+      const output = sas.outputs.eventHubsSasSenderConnectionStrings;
+      expect(output?.secret).to.equal(true);
+      expect(Object.keys(output?.value as object).sort()).to.deep.equal(["audit", "events"]);
+      expect((output?.value as Record<string, string>).audit).to.contain("SharedAccessKeyName=send;");
+    });
+  });
+
+  describe("invalid config", () => {
+    it("fails with every problem and registers no resource", async () => {
+      const failure = await evaluateProgram("dev", {
+        config: {
+          eventHubs: { sku: "Basic", captureIntervalSeconds: 30 },
+          storage: { rawRetentionDays: 45 },
+        },
+      }).catch((err: unknown) => err);
+      expect(failure).to.be.instanceOf(EvaluationError);
+      const { cause, registrations } = failure as EvaluationError;
+      expect(cause).to.be.instanceOf(ConfigError);
+      expect((cause as ConfigError).problems.map((p) => p.split(" ")[0])).to.deep.equal([
+        "eventHubs.sku",
+        "eventHubs.captureIntervalSeconds",
+        "storage.rawRetentionDays",
+      ]);
+      expect(registrations).to.deep.equal([]);
+    });
+
+    it("fails when an object section is not valid JSON", async () => {
+      const failure = await evaluateProgram("dev", { config: { storage: "{not json" } }).catch(
+        (err: unknown) => err,
+      );
+      expect((failure as EvaluationError).message).to.contain('storage must be valid JSON, got "{not json"');
+      expect((failure as EvaluationError).registrations).to.deep.equal([]);
+    });
+  });
+});
