@@ -1,0 +1,59 @@
+/** Every rule of the pack, in the order Pulumi lists them. Adding a rule means adding it here and a fixture. */
+import type { Rule } from "../core";
+import { clusterAutotermination } from "./clusterAutotermination";
+import { clusterPolicyAutotermination } from "./clusterPolicyAutotermination";
+import { clusterPolicyDefinition } from "./clusterPolicyDefinition";
+import { clusterPolicyLtsRuntime } from "./clusterPolicyLtsRuntime";
+import { eventHubCapture } from "./eventHubCapture";
+import { eventHubsLocalAuth } from "./eventHubsLocalAuth";
+import { eventHubsMinimumTls } from "./eventHubsMinimumTls";
+import { eventHubsSku } from "./eventHubsSku";
+import { jobFailureNotifications } from "./jobFailureNotifications";
+import { jobJobClusters } from "./jobJobClusters";
+import { jobMaxConcurrentRuns } from "./jobMaxConcurrentRuns";
+import { jobTimeout } from "./jobTimeout";
+import { personalUnprotected } from "./personalUnprotected";
+import { prodStatefulProtected } from "./prodStatefulProtected";
+import { requiredTags } from "./requiredTags";
+import { roleAssignmentLeastPrivilege } from "./roleAssignmentLeastPrivilege";
+import { roleAssignmentPrincipalType } from "./roleAssignmentPrincipalType";
+import { roleAssignmentScope } from "./roleAssignmentScope";
+import { storageCaptureLifecycle } from "./storageCaptureLifecycle";
+import { storageFirewall } from "./storageFirewall";
+import { storageHierarchicalNamespace } from "./storageHierarchicalNamespace";
+import { storageHttpsOnly } from "./storageHttpsOnly";
+import { storageMinimumTls } from "./storageMinimumTls";
+import { storageNoPublicBlobAccess } from "./storageNoPublicBlobAccess";
+import { storageSharedKeyDisabled } from "./storageSharedKeyDisabled";
+import { workspaceNoPublicIp } from "./workspaceNoPublicIp";
+import { workspacePremium } from "./workspacePremium";
+
+export const RULES: readonly Rule[] = [
+  storageMinimumTls,
+  storageHttpsOnly,
+  storageNoPublicBlobAccess,
+  storageSharedKeyDisabled,
+  storageHierarchicalNamespace,
+  storageFirewall,
+  storageCaptureLifecycle,
+  eventHubsSku,
+  eventHubsMinimumTls,
+  eventHubsLocalAuth,
+  eventHubCapture,
+  workspacePremium,
+  workspaceNoPublicIp,
+  clusterPolicyDefinition,
+  clusterPolicyLtsRuntime,
+  clusterPolicyAutotermination,
+  clusterAutotermination,
+  jobJobClusters,
+  jobMaxConcurrentRuns,
+  jobTimeout,
+  jobFailureNotifications,
+  roleAssignmentScope,
+  roleAssignmentLeastPrivilege,
+  roleAssignmentPrincipalType,
+  prodStatefulProtected,
+  personalUnprotected,
+  requiredTags,
+];
