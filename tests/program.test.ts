@@ -310,10 +310,11 @@ describe("program under mocks", () => {
     });
 
     it("exports the connection strings as a secret", () => {
-      const output = sas.outputs.eventHubsSasSenderConnectionStrings;
-      expect(output?.secret).to.equal(true);
-      expect(Object.keys(output?.value as object).sort()).to.deep.equal(["audit", "events"]);
-      expect((output?.value as Record<string, string>).audit).to.contain("SharedAccessKeyName=send;");
+      const output = sas.outputs.eventHubsSasSenderConnectionStrings ?? expect.fail("no SAS output");
+      const strings = output.value as Record<string, string>;
+      expect(output.secret).to.equal(true);
+      expect(Object.keys(strings).sort()).to.deep.equal(["audit", "events"]);
+      expect(strings.audit).to.contain("SharedAccessKeyName=send;");
     });
   });
 
