@@ -34,6 +34,20 @@ test-node: $(ACTIONLINT_STAMP)
 lint-workflows: $(ACTIONLINT_STAMP)
 	$(ACTIONLINT)
 
+# Empty STACK means the committed plans (dev and prod).
+STACK ?=
+plan: $(NODE_STAMP)
+	npx tsx scripts/plan.ts $(STACK)
+
+stack-new: $(NODE_STAMP)
+	@test -n "$(NAME)" || { echo "NAME is required: make stack-new NAME=<your name>" >&2; exit 2; }
+	npx tsx scripts/stack.ts new "$(NAME)"
+
+# YES=1 skips Pulumi's confirmation prompts.
+stack-rm: $(NODE_STAMP)
+	@test -n "$(NAME)" || { echo "NAME is required: make stack-rm NAME=<your name>" >&2; exit 2; }
+	npx tsx scripts/stack.ts rm "$(NAME)" $(if $(YES),--yes)
+
 # Pulumi runs the policy pack from source, so CI installs its own package next to the program's.
 POLICY_DEPS_STAMP := policy/node_modules/.h3-deploy-installed
 

@@ -1,27 +1,55 @@
-// Writes plans/<stack>.txt: every resource of the stack under Pulumi mocks with all its inputs, in a stable
-// order, so a config or code change shows up as a reviewable diff.
+/**
+ * Offline plans: the program under mocks for each stack, written to plans/<stack>.txt and .json.
+ *
+ *   npm run plan -- dev prod         write the files (default: the committed stacks, dev and prod)
+ *   npm run plan -- --check dev      exit 1 when the committed files differ from the program
+ *
+ * No cloud account and no Pulumi CLI: config comes from Pulumi.yaml and Pulumi.<stack>.yaml.
+ */
 import { mkdirSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
-import { evaluateProgram } from "./lib/mockProgram";
-import { renderPlan } from "./lib/planText";
+import {
+  buildPlan,
+  COMMITTED_STACKS,
+  PLANS_DIR,
+  planPaths,
+  regenerateCommand,
+  stalePlanFiles,
+} from "./lib/planFiles";
 import { PROJECT_ROOT } from "./lib/stackConfig";
 
-const stack = process.argv[2];
-if (!stack) {
-  process.stderr.write("usage: npm run plan -- <stack>\n");
-  process.exit(2);
+async function main(argv: readonly string[]): Promise<number> {
+  const check = argv.includes("--check");
+  const named = argv.filter((a) => a !== "--check");
+  const stacks = named.length > 0 ? named : [...COMMITTED_STACKS];
+  let status = 0;
+  for (const stack of stacks) {
+    const plan = await buildPlan(stack);
+    if (check) {
+      const stale = stalePlanFiles(stack, plan);
+      if (stale.length > 0) {
+        console.error(
+          `${stale.join(", ")} out of date: run ${regenerateCommand(stack)} and commit the result`,
+        );
+        status = 1;
+      }
+      continue;
+    }
+    const files = planPaths(stack);
+    mkdirSync(PLANS_DIR, { recursive: true });
+    writeFileSync(files.text, plan.text);
+    writeFileSync(files.json, plan.json);
+    console.log(`wrote ${[files.text, files.json].map((f) => path.relative(PROJECT_ROOT, f)).join(" and ")}`);
+  }
+  return status;
 }
 
-evaluateProgram(stack).then(
-  (evaluation) => {
-    const dir = path.join(PROJECT_ROOT, "plans");
-    mkdirSync(dir, { recursive: true });
-    const file = path.join(dir, `${stack}.txt`);
-    writeFileSync(file, renderPlan(evaluation, "full"));
-    process.stdout.write(`wrote ${path.relative(PROJECT_ROOT, file)}\n`);
+main(process.argv.slice(2)).then(
+  (status) => {
+    process.exitCode = status;
   },
   (err: unknown) => {
-    process.stderr.write(`${err instanceof Error ? err.message : String(err)}\n`);
+    console.error(err instanceof Error ? err.message : String(err));
     process.exitCode = 1;
   },
 );

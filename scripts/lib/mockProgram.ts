@@ -8,6 +8,7 @@
  * run, so several stacks can be evaluated in one process.
  */
 import * as path from "node:path";
+import { isDeepStrictEqual } from "node:util";
 import * as pulumi from "@pulumi/pulumi";
 import type { RegisterResourceRequest, RegisterResourceResponse } from "@pulumi/pulumi/proto/resource_pb";
 import { type ConfigOverrides, loadStackConfig, PROJECT_ROOT, toRuntimeConfig } from "./stackConfig";
@@ -18,6 +19,8 @@ export type PropertyBag = Record<string, any>;
 
 export const MOCK_SUBSCRIPTION_ID = "00000000-0000-4000-8000-000000000001";
 export const MOCK_TENANT_ID = "00000000-0000-4000-8000-000000000002";
+/** Stands for a value only known after deployment (an id, an endpoint) when evaluating as a preview. */
+export const COMPUTED = "[computed]";
 
 export interface Registration {
   readonly urn: string;
@@ -60,6 +63,12 @@ export interface EvaluateOptions {
   readonly states?: Readonly<Record<string, StateMock>>;
   /** Extra or replacement call mocks by function token. */
   readonly calls?: Readonly<Record<string, CallMock>>;
+  /**
+   * Evaluate as `pulumi preview` of a new stack does: what a provider computes stays unknown and shows as
+   * `COMPUTED`, in inputs and outputs alike; only inputs and call results are known.
+   * @default false: the state mocks compute every output, so values built from them are known
+   */
+  readonly preview?: boolean;
 }
 
 /** Raised when the program throws; carries what was registered before it did. */
@@ -124,6 +133,7 @@ const SIG_KEY = "4dabf18193072939515e22adb298388d";
 
 /** Unwraps secret markers, recording the path of each, so tests compare plain values. */
 function unwrapSecrets(value: unknown, at: string, secrets: string[]): unknown {
+  if (value === pulumi.unknown) return COMPUTED;
   if (Array.isArray(value)) return value.map((item, i) => unwrapSecrets(item, `${at}[${i}]`, secrets));
   if (value && typeof value === "object") {
     const record = value as Record<string, unknown>;
@@ -177,6 +187,10 @@ const waitForRegistrations = (): Promise<void> =>
 export async function resolveOutput(value: unknown): Promise<ResolvedOutput> {
   if (!pulumi.Output.isInstance(value)) return { value, secret: false };
   const output = value as pulumi.Output<unknown>;
+  // `apply` never calls back on an unknown value; `isKnown` is internal but stable across SDK releases.
+  if (!(await (output as unknown as { isKnown: Promise<boolean> }).isKnown)) {
+    return { value: COMPUTED, secret: await pulumi.isSecret(output) };
+  }
   const [resolved, secret] = await Promise.all([
     new Promise<unknown>((done) => output.apply((v) => done(v))),
     pulumi.isSecret(output),
@@ -201,7 +215,16 @@ export async function evaluate<T>(
   await pulumi.runtime.setMocks(
     {
       newResource: (args) => {
-        const state = { ...args.inputs, ...(states[args.type]?.(args.inputs, args.name) ?? {}) };
+        const computed = states[args.type]?.(args.inputs, args.name) ?? {};
+        if (options.preview) {
+          // Inputs come back as sent; whatever the provider would add or change is unknown until deployed.
+          const planned: PropertyBag = { ...args.inputs };
+          for (const [key, value] of Object.entries(computed)) {
+            if (!isDeepStrictEqual(value, args.inputs[key])) planned[key] = pulumi.unknown;
+          }
+          return { id: undefined, state: planned };
+        }
+        const state = { ...args.inputs, ...computed };
         const id = typeof state.id === "string" ? state.id : `${args.name}-id`;
         return { id: args.custom ? id : undefined, state };
       },
@@ -213,7 +236,7 @@ export async function evaluate<T>(
     },
     config.project,
     stack,
-    false,
+    options.preview ?? false,
   );
   recordRegistrations(registrations);
   pulumi.runtime.setAllConfig(toRuntimeConfig(config.values));

@@ -59,7 +59,8 @@ export function flatten(value: unknown, at = ""): [string, unknown][] {
 }
 
 function describe(registration: Registration, detail: "key" | "full"): string[] {
-  const leaves = flatten(registration.inputs);
+  // A component has no inputs: nothing to list, not an empty-path leaf.
+  const leaves = flatten(registration.inputs).filter(([path]) => path !== "");
   const wanted = KEY_INPUTS[registration.type];
   const shown =
     detail === "full"
