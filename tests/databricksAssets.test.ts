@@ -1,0 +1,116 @@
+import { createHash } from "node:crypto";
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import * as path from "node:path";
+import { expect } from "chai";
+import { WorkspaceAssets, type WorkspaceAssetsArgs } from "../components/workspaceAssets";
+import { evaluate } from "../scripts/lib/mockProgram";
+import { PROJECT_ROOT } from "../scripts/lib/stackConfig";
+import {
+  DATABRICKS_MOCKS,
+  databricksResources,
+  providerRef,
+  DATABRICKS_TYPES as T,
+  testProvider,
+} from "./databricksFixtures";
+import { ofType, resource } from "./support";
+
+const FOLDER = "/Users/deployer@example.com/.h3-ml/dev";
+const CACHES = /(^|\/)(__pycache__|\.[^/]+)(\/|$)|\.py[co]$/;
+
+/** Files under `root` as git would ship them: no byte-code caches, no hidden files. */
+function shippedFiles(root: string): string[] {
+  return (readdirSync(root, { recursive: true, withFileTypes: true }) as import("node:fs").Dirent[])
+    .filter((entry) => entry.isFile())
+    .map((entry) => path.relative(root, path.join(entry.parentPath, entry.name)).split(path.sep).join("/"))
+    .filter((file) => !CACHES.test(file))
+    .sort();
+}
+
+const build = (localRoot: string, overrides: Partial<WorkspaceAssetsArgs> = {}) =>
+  evaluate(
+    "dev",
+    () =>
+      new WorkspaceAssets("assets", {
+        provider: testProvider(),
+        workspaceFolder: `${FOLDER}/`,
+        localRoot,
+        ...overrides,
+      }),
+    DATABRICKS_MOCKS,
+  );
+
+describe("WorkspaceAssets", () => {
+  it("deploys every file in notebooks/ exactly once, notebooks as notebooks and the rest as workspace files", async () => {
+    const root = path.join(PROJECT_ROOT, "notebooks");
+    const files = shippedFiles(root);
+    expect(files.length, "notebooks/ has files").to.be.greaterThan(0);
+    const ev = await build(root);
+    const assets = [...ofType(ev, T.notebook), ...ofType(ev, T.workspaceFile)];
+    expect(assets.map((a) => a.inputs.source).sort()).to.deep.equal(files.map((f) => path.join(root, f)));
+    for (const file of files) {
+      const content = readFileSync(path.join(root, file));
+      const isNotebook = content.toString("utf8").startsWith("# Databricks notebook source");
+      const asset = resource(ev, isNotebook ? T.notebook : T.workspaceFile, `assets-${file}`);
+      expect(asset.inputs.path, file).to.equal(`${FOLDER}/${isNotebook ? file.replace(/\.py$/, "") : file}`);
+      expect(asset.inputs.md5, file).to.equal(
+        createHash("md5").update(new Uint8Array(content)).digest("hex"),
+      );
+      if (isNotebook) expect(asset.inputs.language, file).to.equal("PYTHON");
+    }
+  });
+
+  describe("with a fixture folder", () => {
+    let root: string;
+    beforeEach(() => {
+      root = mkdtempSync(path.join(tmpdir(), "h3-assets-"));
+      mkdirSync(path.join(root, "pkg", "__pycache__"), { recursive: true });
+      writeFileSync(path.join(root, "job.py"), "# Databricks notebook source\nprint(1)\n");
+      writeFileSync(path.join(root, "report.sql"), "-- Databricks notebook source\nSELECT 1\n");
+      writeFileSync(path.join(root, "pkg", "__init__.py"), "");
+      writeFileSync(path.join(root, "pkg", "mod.py"), "X = 1\n");
+      writeFileSync(path.join(root, "pkg", "__pycache__", "mod.cpython-311.pyc"), "cache");
+      writeFileSync(path.join(root, ".DS_Store"), "junk");
+    });
+    afterEach(() => rmSync(root, { recursive: true, force: true }));
+
+    it("maps each file to its path in the workspace folder and skips caches and hidden files", async () => {
+      const ev = await build(root);
+      expect(ofType(ev, T.notebook).map((n) => [n.inputs.path, n.inputs.language])).to.deep.equal([
+        [`${FOLDER}/job`, "PYTHON"],
+        [`${FOLDER}/report`, "SQL"],
+      ]);
+      expect(ofType(ev, T.workspaceFile).map((f) => f.inputs.path)).to.deep.equal([
+        `${FOLDER}/pkg/__init__.py`,
+        `${FOLDER}/pkg/mod.py`,
+      ]);
+    });
+
+    it("changes an asset's md5 input when its content changes, so the preview shows an update", async () => {
+      const before = resource(await build(root), T.workspaceFile, "assets-pkg/mod.py").inputs.md5;
+      writeFileSync(path.join(root, "pkg", "mod.py"), "X = 2\n");
+      const after = resource(await build(root), T.workspaceFile, "assets-pkg/mod.py").inputs.md5;
+      expect(after).to.not.equal(before);
+      expect(after).to.equal(createHash("md5").update("X = 2\n").digest("hex"));
+    });
+
+    it("drops the asset of a deleted file, so the deploy removes it from the workspace", async () => {
+      rmSync(path.join(root, "pkg", "mod.py"));
+      const ev = await build(root);
+      expect(ofType(ev, T.workspaceFile).map((f) => f.name)).to.deep.equal(["assets-pkg/__init__.py"]);
+    });
+
+    it("owns the folder, lets the run-as principal read it, and uses the explicit provider", async () => {
+      const sp = "9f0c1d2e-0000-4000-8000-00000000aaaa";
+      const ev = await build(root, { runAsServicePrincipal: sp });
+      const folder = resource(ev, T.directory, "assets-folder");
+      expect(folder.inputs).to.deep.equal({ path: FOLDER, deleteRecursive: true });
+      expect(resource(ev, T.notebook, "assets-job.py").dependencies).to.include(folder.urn);
+      expect(resource(ev, T.permissions, "assets-folder-permissions").inputs).to.deep.equal({
+        directoryPath: FOLDER,
+        accessControls: [{ servicePrincipalName: sp, permissionLevel: "CAN_READ" }],
+      });
+      for (const r of databricksResources(ev)) expect(r.provider, r.name).to.equal(providerRef(ev));
+    });
+  });
+});

@@ -1,0 +1,174 @@
+import { expect } from "chai";
+import { clusterPolicyDefinition, jobClusterSpec } from "../components/databricksClusterSpecs";
+import { DatabricksCompute, type DatabricksComputeArgs } from "../components/databricksCompute";
+import { evaluate } from "../scripts/lib/mockProgram";
+import {
+  DATABRICKS_MOCKS,
+  databricksResources,
+  providerRef,
+  DATABRICKS_TYPES as T,
+  testProvider,
+} from "./databricksFixtures";
+import { ofType, resource } from "./support";
+
+const TAGS = { project: "h3-ml", stack: "dev" };
+const RULES = {
+  sparkVersion: "17.3.x-scala2.13",
+  nodeTypeId: "Standard_D4ds_v5",
+  maxWorkers: 4,
+  customTags: TAGS,
+  maxAutoterminationMinutes: 30,
+};
+
+function build(overrides: Partial<DatabricksComputeArgs> = {}) {
+  return evaluate(
+    "dev",
+    () =>
+      new DatabricksCompute("compute", {
+        provider: testProvider(),
+        namePrefix: "h3ml-dev",
+        sparkVersion: "17.3.x-scala2.13",
+        nodeTypeId: "Standard_D4ds_v5",
+        maxWorkers: 4,
+        customTags: TAGS,
+        ...overrides,
+      }),
+    DATABRICKS_MOCKS,
+  );
+}
+
+describe("cluster policy definitions", () => {
+  it("pins runtime, VM size, access mode and tags and caps workers for job clusters", () => {
+    expect(JSON.parse(clusterPolicyDefinition("job", RULES))).to.deep.equal({
+      "autoscale.max_workers": { type: "range", maxValue: 4 },
+      cluster_type: { type: "fixed", value: "job" },
+      "custom_tags.project": { type: "fixed", value: "h3-ml" },
+      "custom_tags.stack": { type: "fixed", value: "dev" },
+      data_security_mode: { type: "fixed", value: "SINGLE_USER" },
+      driver_node_type_id: { type: "fixed", value: "Standard_D4ds_v5" },
+      node_type_id: { type: "fixed", value: "Standard_D4ds_v5" },
+      num_workers: { type: "range", minValue: 0, maxValue: 4 },
+      spark_version: { type: "fixed", value: "17.3.x-scala2.13" },
+    });
+  });
+
+  it("forces autotermination and a Unity Catalog access mode on interactive clusters", () => {
+    const definition = JSON.parse(
+      clusterPolicyDefinition("all-purpose", { ...RULES, maxAutoterminationMinutes: 25 }),
+    );
+    expect(definition).to.deep.include({
+      cluster_type: { type: "fixed", value: "all-purpose" },
+      spark_version: { type: "fixed", value: "17.3.x-scala2.13" },
+      autotermination_minutes: { type: "range", minValue: 10, maxValue: 25, defaultValue: 25 },
+      data_security_mode: {
+        type: "allowlist",
+        values: ["USER_ISOLATION", "SINGLE_USER"],
+        defaultValue: "USER_ISOLATION",
+      },
+    });
+  });
+
+  it("draws a single-node job cluster when it has no workers, setting every field the policy fixes", () => {
+    const policy = JSON.parse(clusterPolicyDefinition("job", RULES));
+    const single = jobClusterSpec({
+      policyId: "p",
+      sparkVersion: "17.3.x-scala2.13",
+      nodeTypeId: "Standard_D4ds_v5",
+      workers: 0,
+      customTags: TAGS,
+    });
+    expect(single).to.deep.equal({
+      policyId: "p",
+      sparkVersion: "17.3.x-scala2.13",
+      nodeTypeId: "Standard_D4ds_v5",
+      driverNodeTypeId: "Standard_D4ds_v5",
+      numWorkers: 0,
+      dataSecurityMode: "SINGLE_USER",
+      customTags: { ...TAGS, ResourceClass: "SingleNode" },
+      sparkConf: { "spark.databricks.cluster.profile": "singleNode", "spark.master": "local[*, 4]" },
+    });
+    const fixed = Object.entries(policy).filter(([, rule]) => (rule as { type: string }).type === "fixed");
+    const asSent: Record<string, unknown> = {
+      cluster_type: "job",
+      spark_version: single.sparkVersion,
+      node_type_id: single.nodeTypeId,
+      driver_node_type_id: single.driverNodeTypeId,
+      data_security_mode: single.dataSecurityMode,
+      ...Object.fromEntries(
+        Object.entries(single.customTags as object).map(([k, v]) => [`custom_tags.${k}`, v]),
+      ),
+    };
+    for (const [key, rule] of fixed) expect(asSent[key], key).to.equal((rule as { value: unknown }).value);
+  });
+
+  it("draws a multi-node job cluster without the single-node settings", () => {
+    const multi = jobClusterSpec({
+      policyId: "p",
+      sparkVersion: "17.3.x-scala2.13",
+      nodeTypeId: "Standard_D4ds_v5",
+      workers: 2,
+      customTags: TAGS,
+    });
+    expect(multi.numWorkers).to.equal(2);
+    expect(multi.customTags).to.deep.equal(TAGS);
+    expect(multi).to.not.have.property("sparkConf");
+  });
+});
+
+describe("DatabricksCompute", () => {
+  it("creates the job and interactive policies, named per stack", async () => {
+    const ev = await build();
+    expect(resource(ev, T.clusterPolicy, "compute-job-policy").inputs).to.deep.include({
+      name: "h3ml-dev jobs",
+      definition: clusterPolicyDefinition("job", RULES),
+    });
+    expect(resource(ev, T.clusterPolicy, "compute-interactive-policy").inputs).to.deep.include({
+      name: "h3ml-dev interactive",
+      definition: clusterPolicyDefinition("all-purpose", RULES),
+    });
+    expect(ofType(ev, T.cluster)).to.deep.equal([]);
+    expect(ofType(ev, T.permissions)).to.deep.equal([]);
+  });
+
+  it("creates the analytics cluster under the interactive policy, autoterminating, in standard access mode", async () => {
+    const ev = await build({
+      analyticsCluster: {
+        nodeTypeId: "Standard_E8ds_v5",
+        minWorkers: 1,
+        maxWorkers: 3,
+        autoterminationMinutes: 20,
+      },
+      analystsGroup: "h3-analysts",
+    });
+    const policy = resource(ev, T.clusterPolicy, "compute-interactive-policy");
+    expect(JSON.parse(policy.inputs.definition).node_type_id).to.deep.equal({
+      type: "fixed",
+      value: "Standard_E8ds_v5",
+    });
+    expect(resource(ev, T.cluster, "compute-analytics").inputs).to.deep.equal({
+      clusterName: "h3ml-dev-analytics",
+      policyId: "compute-interactive-policy-id",
+      sparkVersion: "17.3.x-scala2.13",
+      nodeTypeId: "Standard_E8ds_v5",
+      driverNodeTypeId: "Standard_E8ds_v5",
+      autoscale: { minWorkers: 1, maxWorkers: 3 },
+      autoterminationMinutes: 20,
+      dataSecurityMode: "USER_ISOLATION",
+      customTags: TAGS,
+      noWait: true,
+    });
+    expect(ofType(ev, T.permissions).map((p) => ({ name: p.name, ...p.inputs }))).to.deep.equal([
+      {
+        name: "compute-analytics-permissions",
+        clusterId: "compute-analytics-id",
+        accessControls: [{ groupName: "h3-analysts", permissionLevel: "CAN_RESTART" }],
+      },
+      {
+        name: "compute-interactive-policy-permissions",
+        clusterPolicyId: "compute-interactive-policy-id",
+        accessControls: [{ groupName: "h3-analysts", permissionLevel: "CAN_USE" }],
+      },
+    ]);
+    for (const r of databricksResources(ev)) expect(r.provider, r.name).to.equal(providerRef(ev));
+  });
+});

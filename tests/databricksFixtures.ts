@@ -1,0 +1,73 @@
+import * as databricks from "@pulumi/databricks";
+import {
+  type EvaluateOptions,
+  type Evaluation,
+  MOCK_SUBSCRIPTION_ID,
+  type Registration,
+} from "../scripts/lib/mockProgram";
+
+export const DATABRICKS_TYPES = {
+  workspace: "azure-native:databricks:Workspace",
+  accessConnector: "azure-native:databricks:AccessConnector",
+  roleAssignment: "azure-native:authorization:RoleAssignment",
+  provider: "pulumi:providers:databricks",
+  storageCredential: "databricks:index/storageCredential:StorageCredential",
+  externalLocation: "databricks:index/externalLocation:ExternalLocation",
+  metastoreAssignment: "databricks:index/metastoreAssignment:MetastoreAssignment",
+  catalog: "databricks:index/catalog:Catalog",
+  schema: "databricks:index/schema:Schema",
+  grants: "databricks:index/grants:Grants",
+  clusterPolicy: "databricks:index/clusterPolicy:ClusterPolicy",
+  cluster: "databricks:index/cluster:Cluster",
+  permissions: "databricks:index/permissions:Permissions",
+  directory: "databricks:index/directory:Directory",
+  notebook: "databricks:index/notebook:Notebook",
+  workspaceFile: "databricks:index/workspaceFile:WorkspaceFile",
+  job: "databricks:index/job:Job",
+  notificationDestination: "databricks:index/notificationDestination:NotificationDestination",
+} as const;
+
+export const WORKSPACE_HOST = "adb-1234567890123456.7.azuredatabricks.net";
+export const TEST_HOST = "https://adb-test.azuredatabricks.net";
+export const STORAGE_ACCOUNT_ID = `/subscriptions/${MOCK_SUBSCRIPTION_ID}/resourceGroups/rg/providers/Microsoft.Storage/storageAccounts/h3mldevst`;
+
+/** Provider-side outputs of the Databricks-related resources, shaped like Azure and Databricks return them. */
+export const DATABRICKS_MOCKS: EvaluateOptions = {
+  states: {
+    [DATABRICKS_TYPES.workspace]: (i) => ({
+      id: `/subscriptions/${MOCK_SUBSCRIPTION_ID}/resourceGroups/${i.resourceGroupName}/providers/Microsoft.Databricks/workspaces/${i.workspaceName}`,
+      workspaceUrl: WORKSPACE_HOST,
+      workspaceId: "1234567890123456",
+    }),
+    [DATABRICKS_TYPES.accessConnector]: (i) => ({
+      id: `/subscriptions/${MOCK_SUBSCRIPTION_ID}/resourceGroups/${i.resourceGroupName}/providers/Microsoft.Databricks/accessConnectors/${i.connectorName}`,
+      identity: { ...i.identity, principalId: `principal-of-${i.connectorName}` },
+    }),
+    [DATABRICKS_TYPES.schema]: (i) => ({ id: `${i.catalogName}.${i.name}` }),
+    [DATABRICKS_TYPES.job]: (_i, name) => ({ url: `https://${WORKSPACE_HOST}/#job/${name}-id` }),
+  },
+  calls: {
+    "databricks:index/getCurrentUser:getCurrentUser": () => ({
+      home: "/Users/deployer@example.com",
+      userName: "deployer@example.com",
+    }),
+  },
+};
+
+/** A stand-in for the workspace's provider, for component tests. */
+export function testProvider(): databricks.Provider {
+  return new databricks.Provider("dbx", { host: TEST_HOST });
+}
+
+/** The provider reference (`urn::id`) resources created through `testProvider()` carry. */
+export function providerRef(evaluation: Evaluation, name = "dbx"): string {
+  const provider = evaluation.registrations.find(
+    (r) => r.type === DATABRICKS_TYPES.provider && r.name === name,
+  ) as Registration;
+  return `${provider.urn}::${name}-id`;
+}
+
+/** Every registration from the Databricks provider package (the provider resources themselves excluded). */
+export function databricksResources(evaluation: Evaluation): Registration[] {
+  return evaluation.registrations.filter((r) => r.type.startsWith("databricks:"));
+}

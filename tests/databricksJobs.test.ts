@@ -1,0 +1,188 @@
+import { expect } from "chai";
+import { DatabricksJobs, type DatabricksJobsArgs } from "../components/databricksJobs";
+import { evaluate } from "../scripts/lib/mockProgram";
+import {
+  DATABRICKS_MOCKS,
+  databricksResources,
+  providerRef,
+  DATABRICKS_TYPES as T,
+  testProvider,
+} from "./databricksFixtures";
+import { ofType, resource } from "./support";
+
+const CAPTURE = "abfss://capture@h3mldevst.dfs.core.windows.net/";
+const SP = "9f0c1d2e-0000-4000-8000-00000000aaaa";
+
+const ARGS: Omit<DatabricksJobsArgs, "provider"> = {
+  namePrefix: "h3ml-dev",
+  notebookPaths: {
+    ingest: "/Users/d/.h3-ml/dev/ingest",
+    normalize: "/Users/d/.h3-ml/dev/normalize",
+    delete: "/Users/d/.h3-ml/dev/delete_user_data",
+  },
+  jobPolicyId: "policy-1",
+  sparkVersion: "17.3.x-scala2.13",
+  nodeTypeId: "Standard_D4ds_v5",
+  workers: 0,
+  catalogName: "h3ml_dev",
+  capturePath: CAPTURE,
+  checkpointsPath: "abfss://lake@h3mldevst.dfs.core.windows.net/checkpoints/",
+  deletionSlaDays: 30,
+  ingestTrigger: { kind: "fileArrival", url: CAPTURE },
+  normalizeCron: "0 30 * * * ?",
+  deleteCron: "0 0 3 * * ?",
+  timezone: "UTC",
+  paused: false,
+  notificationEmails: ["oncall@example.com"],
+  timeoutSeconds: 7200,
+  maxRetries: 2,
+  minRetryIntervalMillis: 300000,
+  tags: { project: "h3-ml" },
+};
+
+const build = (overrides: Partial<DatabricksJobsArgs> = {}) =>
+  evaluate(
+    "dev",
+    () => new DatabricksJobs("jobs", { provider: testProvider(), ...ARGS, ...overrides }),
+    DATABRICKS_MOCKS,
+  );
+
+const job = (ev: Awaited<ReturnType<typeof build>>, kind: string) =>
+  resource(ev, T.job, `jobs-${kind}`).inputs;
+
+describe("DatabricksJobs", () => {
+  it("runs ingest on file arrival in the capture location, one run at a time on its policy's job cluster", async () => {
+    const ev = await build();
+    expect(job(ev, "ingest")).to.deep.equal({
+      name: "h3ml-dev ingest",
+      description: "Event Hubs Capture Avro files into bronze.events, exactly once.",
+      maxConcurrentRuns: 1,
+      queue: { enabled: true },
+      timeoutSeconds: 7200,
+      jobClusters: [
+        {
+          jobClusterKey: "job_cluster",
+          newCluster: {
+            policyId: "policy-1",
+            sparkVersion: "17.3.x-scala2.13",
+            nodeTypeId: "Standard_D4ds_v5",
+            driverNodeTypeId: "Standard_D4ds_v5",
+            numWorkers: 0,
+            dataSecurityMode: "SINGLE_USER",
+            customTags: { project: "h3-ml", job: "ingest", ResourceClass: "SingleNode" },
+            sparkConf: { "spark.databricks.cluster.profile": "singleNode", "spark.master": "local[*, 4]" },
+          },
+        },
+      ],
+      tasks: [
+        {
+          taskKey: "ingest",
+          jobClusterKey: "job_cluster",
+          notebookTask: { notebookPath: "/Users/d/.h3-ml/dev/ingest", source: "WORKSPACE" },
+          maxRetries: 2,
+          minRetryIntervalMillis: 300000,
+          retryOnTimeout: false,
+          timeoutSeconds: 7200,
+        },
+      ],
+      parameters: [
+        { name: "capture_path", default: CAPTURE },
+        { name: "catalog", default: "h3ml_dev" },
+        { name: "checkpoints_path", default: "abfss://lake@h3mldevst.dfs.core.windows.net/checkpoints/" },
+        { name: "deletion_sla_days", default: "30" },
+      ],
+      trigger: {
+        pauseStatus: "UNPAUSED",
+        fileArrival: { url: CAPTURE, minTimeBetweenTriggersSeconds: 60, waitAfterLastChangeSeconds: 60 },
+      },
+      emailNotifications: { onFailures: ["oncall@example.com"], noAlertForSkippedRuns: true },
+      tags: { project: "h3-ml", job: "ingest" },
+    });
+  });
+
+  it("runs ingest on a cron instead when configured", async () => {
+    const ev = await build({ ingestTrigger: { kind: "schedule", cron: "0 0/15 * * * ?" } });
+    expect(job(ev, "ingest").schedule).to.deep.equal({
+      quartzCronExpression: "0 0/15 * * * ?",
+      timezoneId: "UTC",
+      pauseStatus: "UNPAUSED",
+    });
+    expect(job(ev, "ingest")).to.not.have.property("trigger");
+  });
+
+  it("schedules normalize and the daily delete sweep, and gives delete a user_ids parameter for run-now", async () => {
+    const ev = await build({ timezone: "Europe/Berlin" });
+    expect(job(ev, "normalize").schedule).to.deep.equal({
+      quartzCronExpression: "0 30 * * * ?",
+      timezoneId: "Europe/Berlin",
+      pauseStatus: "UNPAUSED",
+    });
+    const remove = job(ev, "delete");
+    expect(remove.schedule).to.deep.equal({
+      quartzCronExpression: "0 0 3 * * ?",
+      timezoneId: "Europe/Berlin",
+      pauseStatus: "UNPAUSED",
+    });
+    expect(remove.tasks.map((t: { taskKey: string }) => t.taskKey)).to.deep.equal(["delete_user_data"]);
+    expect(remove.tasks[0].notebookTask.notebookPath).to.equal("/Users/d/.h3-ml/dev/delete_user_data");
+    expect(remove.parameters.map((p: { name: string }) => p.name)).to.deep.equal([
+      "capture_path",
+      "catalog",
+      "checkpoints_path",
+      "deletion_sla_days",
+      "user_ids",
+    ]);
+    expect(remove.parameters[4]).to.deep.equal({ name: "user_ids", default: "" });
+  });
+
+  it("pauses every schedule and trigger when asked", async () => {
+    const ev = await build({ paused: true });
+    expect(job(ev, "ingest").trigger.pauseStatus).to.equal("PAUSED");
+    expect(job(ev, "normalize").schedule.pauseStatus).to.equal("PAUSED");
+    expect(job(ev, "delete").schedule.pauseStatus).to.equal("PAUSED");
+  });
+
+  it("runs as the configured service principal", async () => {
+    const ev = await build({ runAsServicePrincipal: SP });
+    for (const kind of ["ingest", "normalize", "delete"]) {
+      expect(job(ev, kind).runAs, kind).to.deep.equal({ servicePrincipalName: SP });
+    }
+    const asOwner = await build();
+    expect(job(asOwner, "ingest")).to.not.have.property("runAs");
+  });
+
+  it("sends failures to a webhook destination holding the URL as a secret", async () => {
+    const ev = await build({ notificationEmails: [], notificationWebhookUrl: "https://hooks.example.com/x" });
+    const destination = resource(ev, T.notificationDestination, "jobs-failure-webhook");
+    expect(destination.inputs).to.deep.equal({
+      displayName: "h3ml-dev job failures",
+      config: { genericWebhook: { url: "https://hooks.example.com/x" } },
+    });
+    expect(destination.secretInputs).to.deep.equal(["config"]);
+    for (const kind of ["ingest", "normalize", "delete"]) {
+      expect(job(ev, kind).webhookNotifications, kind).to.deep.equal({
+        onFailures: [{ id: "jobs-failure-webhook-id" }],
+      });
+      expect(job(ev, kind), kind).to.not.have.property("emailNotifications");
+    }
+  });
+
+  it("draws multi-node clusters when given workers", async () => {
+    const ev = await build({ workers: 2 });
+    const cluster = job(ev, "normalize").jobClusters[0].newCluster;
+    expect(cluster.numWorkers).to.equal(2);
+    expect(cluster).to.not.have.property("sparkConf");
+  });
+
+  it("exposes each job's id and URL and creates everything through the explicit provider", async () => {
+    const ev = await build({ notificationWebhookUrl: "https://hooks.example.com/x" });
+    expect(ofType(ev, T.job).map((j) => j.name)).to.deep.equal([
+      "jobs-delete",
+      "jobs-ingest",
+      "jobs-normalize",
+    ]);
+    for (const r of databricksResources(ev)) expect(r.provider, r.name).to.equal(providerRef(ev));
+    const url = await new Promise((done) => ev.result.jobs.delete.url.apply(done));
+    expect(url).to.equal("https://adb-1234567890123456.7.azuredatabricks.net/#job/jobs-delete-id");
+  });
+});

@@ -1,0 +1,169 @@
+import * as azure from "@pulumi/azure-native";
+import { expect } from "chai";
+import { UnityCatalog, type UnityCatalogArgs, ucGrants } from "../components/unityCatalog";
+import { evaluate, MOCK_SUBSCRIPTION_ID } from "../scripts/lib/mockProgram";
+import {
+  DATABRICKS_MOCKS,
+  databricksResources,
+  providerRef,
+  DATABRICKS_TYPES as T,
+  testProvider,
+} from "./databricksFixtures";
+import { ofType, resource } from "./support";
+
+const CONNECTOR =
+  "/subscriptions/s/resourceGroups/rg/providers/Microsoft.Databricks/accessConnectors/h3ml-dev-dbac";
+
+function build(overrides: Partial<UnityCatalogArgs> = {}) {
+  return evaluate(
+    "dev",
+    () => {
+      const grant = new azure.authorization.RoleAssignment("lake-grant", {
+        principalId: "p",
+        roleDefinitionId: "r",
+        scope: "s",
+      });
+      return new UnityCatalog("uc", {
+        provider: testProvider(),
+        accessConnectorId: CONNECTOR,
+        storageAccess: [grant],
+        subscriptionId: MOCK_SUBSCRIPTION_ID,
+        storageResourceGroupName: "h3ml-dev-rg",
+        storageAccountName: "h3mldevst",
+        catalogName: "h3ml_dev",
+        workspaceId: "1234567890123456",
+        ...overrides,
+      });
+    },
+    DATABRICKS_MOCKS,
+  );
+}
+
+describe("UnityCatalog", () => {
+  it("creates a storage credential from the access connector, bound to this workspace", async () => {
+    const ev = await build();
+    expect(resource(ev, T.storageCredential, "uc-credential").inputs).to.deep.include({
+      name: "h3ml_dev_storage",
+      azureManagedIdentity: { accessConnectorId: CONNECTOR },
+      isolationMode: "ISOLATION_MODE_ISOLATED",
+    });
+  });
+
+  it("makes the capture location read-only with managed file events, the lake location read-write", async () => {
+    const ev = await build();
+    expect(resource(ev, T.externalLocation, "uc-capture-location").inputs).to.deep.include({
+      name: "h3ml_dev_capture",
+      url: "abfss://capture@h3mldevst.dfs.core.windows.net/",
+      credentialName: "h3ml_dev_storage",
+      readOnly: true,
+      isolationMode: "ISOLATION_MODE_ISOLATED",
+      enableFileEvents: true,
+      fileEventQueue: { managedAqs: { resourceGroup: "h3ml-dev-rg", subscriptionId: MOCK_SUBSCRIPTION_ID } },
+    });
+    const lake = resource(ev, T.externalLocation, "uc-lake-location").inputs;
+    expect(lake).to.deep.include({
+      name: "h3ml_dev_lake",
+      url: "abfss://lake@h3mldevst.dfs.core.windows.net/",
+      isolationMode: "ISOLATION_MODE_ISOLATED",
+    });
+    expect(lake).to.not.have.property("readOnly");
+    const noEvents = await build({ fileEvents: false });
+    const capture = resource(noEvents, T.externalLocation, "uc-capture-location").inputs;
+    expect(capture.enableFileEvents).to.equal(false);
+    expect(capture).to.not.have.property("fileEventQueue");
+  });
+
+  it("creates credential and locations only after the connector's role assignments", async () => {
+    const ev = await build();
+    const grant = resource(ev, T.roleAssignment, "lake-grant").urn;
+    for (const [type, name] of [
+      [T.storageCredential, "uc-credential"],
+      [T.externalLocation, "uc-capture-location"],
+      [T.externalLocation, "uc-lake-location"],
+    ] as const) {
+      expect(resource(ev, type, name).dependencies, name).to.include(grant);
+    }
+  });
+
+  it("creates the environment's catalog rooted in the lake, with bronze, silver and ops", async () => {
+    const ev = await build();
+    const catalog = resource(ev, T.catalog, "uc-catalog");
+    expect(catalog.inputs).to.deep.include({
+      name: "h3ml_dev",
+      storageRoot: "abfss://lake@h3mldevst.dfs.core.windows.net/catalogs/h3ml_dev",
+      isolationMode: "ISOLATED",
+      forceDestroy: false,
+    });
+    expect(catalog.dependencies).to.include(resource(ev, T.externalLocation, "uc-lake-location").urn);
+    expect(ofType(ev, T.schema).map((s) => [s.inputs.catalogName, s.inputs.name])).to.deep.equal([
+      ["h3ml_dev", "bronze"],
+      ["h3ml_dev", "ops"],
+      ["h3ml_dev", "silver"],
+    ]);
+  });
+
+  it("protects catalog and schemas when asked", async () => {
+    const ev = await build({ protect: true });
+    expect(
+      [resource(ev, T.catalog, "uc-catalog"), ...ofType(ev, T.schema)].map((r) => r.protect),
+    ).to.deep.equal([true, true, true, true]);
+  });
+
+  it("uses the region's metastore unless config names one, and never creates a metastore", async () => {
+    const ev = await build();
+    expect(ev.registrations.filter((r) => r.type.includes("etastore"))).to.deep.equal([]);
+    const named = await build({ metastoreId: "11111111-2222-3333-4444-555555555555" });
+    const assignment = resource(named, T.metastoreAssignment, "uc-metastore-assignment");
+    expect(assignment.inputs).to.deep.equal({
+      metastoreId: "11111111-2222-3333-4444-555555555555",
+      workspaceId: "1234567890123456",
+    });
+    expect(resource(named, T.storageCredential, "uc-credential").dependencies).to.include(assignment.urn);
+  });
+
+  it("grants analysts read on silver and the jobs' principal write on the catalog", async () => {
+    const ev = await build({
+      analystsGroup: "h3-analysts",
+      jobsPrincipal: "9f0c1d2e-0000-4000-8000-00000000aaaa",
+    });
+    const sp = "9f0c1d2e-0000-4000-8000-00000000aaaa";
+    expect(ofType(ev, T.grants).map((g) => ({ name: g.name, ...g.inputs }))).to.deep.equal([
+      {
+        name: "uc-capture-grants",
+        externalLocation: "h3ml_dev_capture",
+        grants: [{ principal: sp, privileges: ["READ_FILES"] }],
+      },
+      {
+        name: "uc-catalog-grants",
+        catalog: "h3ml_dev",
+        grants: [
+          { principal: "h3-analysts", privileges: ["USE_CATALOG"] },
+          { principal: sp, privileges: ["USE_CATALOG", "USE_SCHEMA", "CREATE_TABLE", "SELECT", "MODIFY"] },
+        ],
+      },
+      {
+        name: "uc-lake-grants",
+        externalLocation: "h3ml_dev_lake",
+        grants: [{ principal: sp, privileges: ["READ_FILES", "WRITE_FILES"] }],
+      },
+      {
+        name: "uc-silver-grants",
+        schema: "h3ml_dev.silver",
+        grants: [{ principal: "h3-analysts", privileges: ["USE_SCHEMA", "SELECT"] }],
+      },
+    ]);
+  });
+
+  it("creates no authoritative grants for principals that are not configured", async () => {
+    const ev = await build();
+    expect(ofType(ev, T.grants)).to.deep.equal([]);
+    expect(ucGrants({ analystsGroup: "a" }).map((g) => g.securable)).to.deep.equal(["catalog", "silver"]);
+  });
+
+  it("creates every Databricks object through the explicit provider", async () => {
+    const ev = await build({ analystsGroup: "a", jobsPrincipal: "b", metastoreId: "m" });
+    const objects = databricksResources(ev);
+    expect(objects).to.have.length(12);
+    for (const r of objects) expect(r.provider, r.name).to.equal(providerRef(ev));
+  });
+});

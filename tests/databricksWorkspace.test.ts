@@ -1,0 +1,152 @@
+import { expect } from "chai";
+import { DatabricksStorageAccess } from "../components/databricksStorageAccess";
+import { DatabricksWorkspace, type DatabricksWorkspaceArgs } from "../components/databricksWorkspace";
+import { evaluate, MOCK_SUBSCRIPTION_ID } from "../scripts/lib/mockProgram";
+import {
+  DATABRICKS_MOCKS,
+  STORAGE_ACCOUNT_ID,
+  DATABRICKS_TYPES as T,
+  WORKSPACE_HOST,
+} from "./databricksFixtures";
+import { ofType, resource } from "./support";
+
+const ARGS: DatabricksWorkspaceArgs = {
+  resourceGroupName: "h3ml-dev-rg",
+  location: "westeurope",
+  subscriptionId: MOCK_SUBSCRIPTION_ID,
+  workspaceName: "h3ml-dev-dbw",
+  managedResourceGroupName: "h3ml-dev-dbw-managed-rg",
+  accessConnectorName: "h3ml-dev-dbac",
+  tags: { project: "h3-ml" },
+};
+
+const buildWorkspace = (args: Partial<DatabricksWorkspaceArgs> = {}) =>
+  evaluate("dev", () => new DatabricksWorkspace("dbw", { ...ARGS, ...args }), DATABRICKS_MOCKS);
+
+const ROLE = (id: string) =>
+  `/subscriptions/${MOCK_SUBSCRIPTION_ID}/providers/Microsoft.Authorization/roleDefinitions/${id}`;
+const CONTAINER = (name: string) => `${STORAGE_ACCOUNT_ID}/blobServices/default/containers/${name}`;
+
+describe("DatabricksWorkspace", () => {
+  it("creates a premium workspace with secure cluster connectivity and a named managed resource group", async () => {
+    const ev = await buildWorkspace();
+    const workspace = resource(ev, T.workspace, "dbw-workspace");
+    expect(workspace.inputs).to.deep.equal({
+      workspaceName: "h3ml-dev-dbw",
+      resourceGroupName: "h3ml-dev-rg",
+      location: "westeurope",
+      sku: { name: "premium" },
+      computeMode: "Hybrid",
+      managedResourceGroupId: `/subscriptions/${MOCK_SUBSCRIPTION_ID}/resourceGroups/h3ml-dev-dbw-managed-rg`,
+      parameters: { enableNoPublicIp: { value: true } },
+      tags: { project: "h3-ml" },
+    });
+    expect(workspace.protect).to.equal(false);
+  });
+
+  it("injects the clusters into the VNet and subnets it is given", async () => {
+    const vnet = "/subscriptions/s/resourceGroups/net/providers/Microsoft.Network/virtualNetworks/hub";
+    const ev = await buildWorkspace({
+      vnet: { virtualNetworkId: vnet, publicSubnetName: "dbx-host", privateSubnetName: "dbx-container" },
+    });
+    expect(resource(ev, T.workspace, "dbw-workspace").inputs.parameters).to.deep.equal({
+      enableNoPublicIp: { value: true },
+      customVirtualNetworkId: { value: vnet },
+      customPublicSubnetName: { value: "dbx-host" },
+      customPrivateSubnetName: { value: "dbx-container" },
+    });
+  });
+
+  it("protects the workspace when asked", async () => {
+    const ev = await buildWorkspace({ protect: true });
+    expect(resource(ev, T.workspace, "dbw-workspace").protect).to.equal(true);
+    expect(resource(ev, T.accessConnector, "dbw-access-connector").protect).to.equal(false);
+  });
+
+  it("gives the access connector a system-assigned identity", async () => {
+    const ev = await buildWorkspace();
+    expect(resource(ev, T.accessConnector, "dbw-access-connector").inputs).to.deep.equal({
+      connectorName: "h3ml-dev-dbac",
+      resourceGroupName: "h3ml-dev-rg",
+      location: "westeurope",
+      identity: { type: "SystemAssigned" },
+      tags: { project: "h3-ml" },
+    });
+    const component = ev.result;
+    const [principal, url] = await Promise.all([
+      new Promise((done) => component.accessConnectorPrincipalId.apply(done)),
+      new Promise((done) => component.workspaceUrl.apply(done)),
+    ]);
+    expect(principal).to.equal("principal-of-h3ml-dev-dbac");
+    expect(url).to.equal(`https://${WORKSPACE_HOST}`);
+  });
+
+  it("builds the Databricks provider from the workspace's URL and resource id", async () => {
+    const ev = await buildWorkspace();
+    const provider = resource(ev, T.provider, "dbw-provider");
+    expect(provider.inputs).to.include({
+      host: `https://${WORKSPACE_HOST}`,
+      azureWorkspaceResourceId: `/subscriptions/${MOCK_SUBSCRIPTION_ID}/resourceGroups/h3ml-dev-rg/providers/Microsoft.Databricks/workspaces/h3ml-dev-dbw`,
+    });
+    expect(provider.inputs).to.not.have.property("authType");
+    const withAuth = await buildWorkspace({ providerAuthType: "azure-cli" });
+    expect(resource(withAuth, T.provider, "dbw-provider").inputs.authType).to.equal("azure-cli");
+  });
+});
+
+describe("DatabricksStorageAccess", () => {
+  const build = (fileEvents?: boolean) =>
+    evaluate(
+      "dev",
+      () =>
+        new DatabricksStorageAccess("dbx-storage", {
+          subscriptionId: MOCK_SUBSCRIPTION_ID,
+          principalId: "connector-principal",
+          storageAccountId: STORAGE_ACCOUNT_ID,
+          ...(fileEvents === undefined ? {} : { fileEvents }),
+        }),
+    );
+
+  it("grants least privilege per container, plus the file-event roles on the account", async () => {
+    const ev = await build();
+    const grants = ofType(ev, T.roleAssignment).map((r) => ({ name: r.name, ...r.inputs }));
+    expect(grants).to.deep.equal([
+      {
+        name: "dbx-storage-capture-blob-reader",
+        principalId: "connector-principal",
+        principalType: "ServicePrincipal",
+        roleDefinitionId: ROLE("2a2b9908-6ea1-4ae2-8e65-a410df84e7d1"),
+        scope: CONTAINER("capture"),
+      },
+      {
+        name: "dbx-storage-event-subscription-contributor",
+        principalId: "connector-principal",
+        principalType: "ServicePrincipal",
+        roleDefinitionId: ROLE("428e0ff0-5e57-4d9c-a221-2c70d0e0a443"),
+        scope: STORAGE_ACCOUNT_ID,
+      },
+      {
+        name: "dbx-storage-lake-blob-contributor",
+        principalId: "connector-principal",
+        principalType: "ServicePrincipal",
+        roleDefinitionId: ROLE("ba92f5b4-2d11-453d-a403-e96b0029c9fe"),
+        scope: CONTAINER("lake"),
+      },
+      {
+        name: "dbx-storage-queue-contributor",
+        principalId: "connector-principal",
+        principalType: "ServicePrincipal",
+        roleDefinitionId: ROLE("974c5e8b-45b9-4653-ba55-5f855dd0fb88"),
+        scope: STORAGE_ACCOUNT_ID,
+      },
+    ]);
+  });
+
+  it("grants only blob access when file events are off", async () => {
+    const ev = await build(false);
+    expect(ofType(ev, T.roleAssignment).map((r) => r.name)).to.deep.equal([
+      "dbx-storage-capture-blob-reader",
+      "dbx-storage-lake-blob-contributor",
+    ]);
+  });
+});
