@@ -1,0 +1,29 @@
+/**
+ * The pack applied to a whole stack as the project's mock harness records it, for the tests that run the
+ * program (and fuzzed configs) under mocks. `pulumi preview --policy-pack` does the same through index.ts.
+ */
+import { contextFor, evaluateAll, type Violation } from "./core";
+import { RULES } from "./rules";
+
+/** The part of a harness registration the rules read. */
+export interface RegisteredResource {
+  readonly type: string;
+  readonly name: string;
+  readonly inputs: Readonly<Record<string, unknown>>;
+  readonly protect: boolean;
+}
+
+export function checkRegistrations(stack: string, registrations: readonly RegisteredResource[]): Violation[] {
+  const resources = registrations.map((r) => ({
+    type: r.type,
+    name: r.name,
+    props: r.inputs,
+    protect: r.protect,
+  }));
+  return evaluateAll(RULES, resources, contextFor(stack));
+}
+
+/** How many of `registrations` at least one rule looks at. */
+export function checkedCount(registrations: readonly RegisteredResource[]): number {
+  return registrations.filter((r) => RULES.some((rule) => rule.appliesTo.includes(r.type))).length;
+}

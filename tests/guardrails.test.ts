@@ -1,0 +1,203 @@
+/**
+ * The policy pack over the real program: the dev, prod and a personal stack pass every rule; stateful
+ * resources are protected in prod and only there; a deliberately insecure change is caught by name; and no
+ * secret value is readable in stack outputs, plans, the plan log or the stack config files.
+ */
+import { readdirSync, readFileSync } from "node:fs";
+import * as path from "node:path";
+import type * as pulumi from "@pulumi/pulumi";
+import { expect } from "chai";
+import { parse } from "yaml";
+import { readStackConfig, standardTags } from "../components/config";
+import { DataLake } from "../components/dataLake";
+import { resourceNames } from "../components/naming";
+import { checkedCount, checkRegistrations } from "../policy/check";
+import { TYPES } from "../policy/core";
+import { RULES } from "../policy/rules";
+import { STATEFUL_TYPES } from "../policy/rules/prodStatefulProtected";
+import { findSecrets, SECRET_KEY_NAME } from "../policy/secrets";
+import { type Evaluation, evaluate, evaluateProgram } from "../scripts/lib/mockProgram";
+import { PLANS_DIR, planJson, redact } from "../scripts/lib/planFiles";
+import { renderPlan } from "../scripts/lib/planText";
+import { PROJECT_ROOT } from "../scripts/lib/stackConfig";
+
+const violationsOf = (evaluation: Evaluation): string[] =>
+  checkRegistrations(evaluation.stack, evaluation.registrations).map((v) => v.message);
+
+const STACKS = ["dev", "prod", "dev-alice"] as const;
+/** What every stack must contain for "zero violations" to mean something. */
+const MUST_BE_CHECKED = [
+  TYPES.storageAccount,
+  TYPES.managementPolicy,
+  TYPES.eventHubsNamespace,
+  TYPES.eventHub,
+  TYPES.roleAssignment,
+];
+
+describe("guardrails over the program", () => {
+  const evaluations = new Map<string, Evaluation>();
+
+  before(async () => {
+    for (const stack of STACKS) evaluations.set(stack, await evaluateProgram(stack));
+  });
+
+  const of = (stack: string): Evaluation => evaluations.get(stack) as Evaluation;
+
+  for (const stack of STACKS) {
+    it(`passes every rule of the pack on ${stack}`, () => {
+      const types = new Set(of(stack).registrations.map((r) => r.type));
+      for (const type of MUST_BE_CHECKED) expect([...types], `${stack} registers ${type}`).to.include(type);
+      expect(violationsOf(of(stack))).to.deep.equal([]);
+      console.log(
+        `      ${stack}: ${checkedCount(of(stack).registrations)} resources checked against ${RULES.length} rules, 0 violations`,
+      );
+    });
+  }
+
+  describe("prod protection", () => {
+    for (const stack of STACKS) {
+      const protectedHere = stack === "prod";
+      it(`${protectedHere ? "protects" : "leaves unprotected"} every stateful resource on ${stack}`, () => {
+        const stateful = of(stack).registrations.filter((r) => STATEFUL_TYPES.includes(r.type));
+        const types = stateful.map((r) => r.type);
+        expect(types).to.include.members([TYPES.storageAccount, TYPES.eventHubsNamespace]);
+        expect(stateful.map((r) => `${r.name}: ${r.protect}`)).to.deep.equal(
+          stateful.map((r) => `${r.name}: ${protectedHere}`),
+        );
+      });
+    }
+
+    it("protects nothing but the stateful resources in prod", () => {
+      const others = of("prod").registrations.filter((r) => r.protect && !STATEFUL_TYPES.includes(r.type));
+      expect(others.map((r) => `${r.type} ${r.name}`)).to.deep.equal([]);
+    });
+  });
+
+  describe("a deliberately insecure change", () => {
+    /** The lake as index.ts builds it, with `change` applied to its storage account's inputs. */
+    const insecureLake = (stack: string, change: Record<string, unknown>) =>
+      evaluate(stack, () => {
+        const config = readStackConfig();
+        const publicBlobs: pulumi.ResourceTransformation = (args) =>
+          args.type === TYPES.storageAccount
+            ? { props: { ...args.props, ...change }, opts: args.opts }
+            : undefined;
+        return new DataLake(
+          "lake",
+          {
+            resourceGroupName: "h3ml-rg",
+            location: config.location,
+            accountName: resourceNames(config).storageAccount,
+            rawRetentionDays: config.storage.rawRetentionDays,
+            networkDefaultAction: config.storage.networkDefaultAction,
+            tags: standardTags(config),
+            protect: config.environment === "prod",
+          },
+          { transformations: [publicBlobs] },
+        );
+      });
+
+    it("fails when the lake's storage account allows public blob access, naming the rule", async () => {
+      const lake = await insecureLake("prod", { allowBlobPublicAccess: true });
+      expect(violationsOf(lake)).to.deep.equal([
+        "[storage-no-public-blob-access] lake-account: allowBlobPublicAccess must be false, got true. " +
+          "Fix: set allowBlobPublicAccess: false",
+      ]);
+    });
+
+    it("fails when shared keys are turned back on, on a personal stack too", async () => {
+      const lake = await insecureLake("dev-alice", { allowSharedKeyAccess: true });
+      expect(violationsOf(lake)).to.have.length(1);
+      expect(violationsOf(lake)[0]).to.match(
+        /^\[storage-shared-key-disabled\] lake-account: allowSharedKeyAccess/,
+      );
+    });
+
+    it("passes the same component unchanged, so the findings above come from the change alone", async () => {
+      expect(violationsOf(await insecureLake("prod", {}))).to.deep.equal([]);
+    });
+  });
+
+  describe("the SAS sender override", () => {
+    it("is blocked by eventhubs-local-auth until the namespace states why SAS is needed", async () => {
+      const sas = await evaluateProgram("prod", { config: { eventHubs: { allowSasSender: true } } });
+      expect(violationsOf(sas)).to.have.length(1);
+      expect(violationsOf(sas)[0]).to.match(
+        /^\[eventhubs-local-auth\] ingestion-namespace: disableLocalAuth/,
+      );
+    });
+  });
+});
+
+describe("secret hygiene", () => {
+  const withSas = (stack: string, preview = false) =>
+    evaluateProgram(stack, { config: { eventHubs: { allowSasSender: true } }, preview });
+
+  it("finds the credential shapes it is meant to find", () => {
+    const planted = [
+      "Endpoint=sb://ns.servicebus.windows.net/;SharedAccessKeyName=send;SharedAccessKey=abc123=;EntityPath=events",
+      "DefaultEndpointsProtocol=https;AccountName=lake;AccountKey=Zm9vYmFy==;EndpointSuffix=core.windows.net",
+      "https://lake.blob.core.windows.net/capture?sv=2024-01-01&sig=AbC%2Bdef",
+      `token: dapi${"0123456789abcdef".repeat(2)}`,
+    ];
+    for (const text of planted) expect(findSecrets(text), text).to.have.length(1);
+    expect(findSecrets("SharedAccessKey=[secret]")).to.deep.equal([]);
+  });
+
+  it("keeps the SAS connection strings secret in stack outputs", async () => {
+    const sas = await withSas("dev");
+    const output = sas.outputs.eventHubsSasSenderConnectionStrings;
+    expect(output, "the SAS override exports connection strings").to.not.equal(undefined);
+    expect(output?.secret).to.equal(true);
+    // The value really is a credential: the check above would matter if the secret flag were dropped.
+    expect(findSecrets(JSON.stringify(output?.value))).to.not.deep.equal([]);
+  });
+
+  it("has no secret-shaped value in a plain stack output, input or plan, on any stack", async () => {
+    const evaluations = [...(await Promise.all(STACKS.map((s) => evaluateProgram(s)))), await withSas("dev")];
+    for (const evaluation of evaluations) {
+      for (const [key, output] of Object.entries(evaluation.outputs)) {
+        if (!output.secret)
+          expect(
+            findSecrets(JSON.stringify(output.value)),
+            `${evaluation.stack} output ${key}`,
+          ).to.deep.equal([]);
+      }
+      for (const r of evaluation.registrations) {
+        const plain = JSON.stringify(redact(r.inputs, new Set(r.secretInputs)));
+        expect(findSecrets(plain), `${evaluation.stack} ${r.type} ${r.name}`).to.deep.equal([]);
+      }
+    }
+  });
+
+  it("redacts secrets in the plan JSON and the plan text the tooling prints", async () => {
+    for (const evaluation of [await withSas("dev", true), await withSas("dev")]) {
+      expect(findSecrets(planJson(evaluation)), "plan JSON").to.deep.equal([]);
+      expect(findSecrets(renderPlan(evaluation, "full")), "plan text").to.deep.equal([]);
+    }
+  });
+
+  it("has no secret in the committed plan files", () => {
+    const files = readdirSync(PLANS_DIR).filter((f) => /\.(json|txt)$/.test(f));
+    expect(files.length).to.be.greaterThan(0);
+    for (const file of files) {
+      expect(findSecrets(readFileSync(path.join(PLANS_DIR, file), "utf8")), file).to.deep.equal([]);
+    }
+  });
+
+  it("stores every credential-like key of Pulumi.*.yaml with --secret, and no credential in plain text", () => {
+    const files = readdirSync(PROJECT_ROOT).filter((f) => /^Pulumi\..+\.yaml$/.test(f));
+    expect(files).to.include.members(["Pulumi.dev.yaml", "Pulumi.prod.yaml"]);
+    for (const file of files) {
+      const text = readFileSync(path.join(PROJECT_ROOT, file), "utf8");
+      expect(findSecrets(text), file).to.deep.equal([]);
+      const config = (parse(text)?.config ?? {}) as Record<string, unknown>;
+      for (const [key, value] of Object.entries(config)) {
+        if (!SECRET_KEY_NAME.test(key)) continue;
+        expect(value, `${file} ${key} must be set with pulumi config set --secret`).to.have.property(
+          "secure",
+        );
+      }
+    }
+  });
+});
