@@ -43,6 +43,10 @@ stack-new: $(NODE_STAMP)
 	@test -n "$(NAME)" || { echo "NAME is required: make stack-new NAME=<your name>" >&2; exit 2; }
 	npx tsx scripts/stack.ts new "$(NAME)"
 
+deploy-code: deploy-deps
+	@test -n "$(STACK)" || { echo "STACK is required: make deploy-code STACK=dev-<name>" >&2; exit 2; }
+	npx tsx scripts/deployCode.ts $(STACK) $(if $(YES),--yes)
+
 # YES=1 skips Pulumi's confirmation prompts.
 stack-rm: $(NODE_STAMP)
 	@test -n "$(NAME)" || { echo "NAME is required: make stack-rm NAME=<your name>" >&2; exit 2; }
