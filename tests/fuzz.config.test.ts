@@ -1,0 +1,249 @@
+/**
+ * Property-based tests of the stack config. Invalid configs are thrown at the validator directly (cheap, so
+ * thousands of them) and a sample at the whole program, which must fail before registering anything; valid
+ * configs are run through the program under mocks and must give a plan the policy pack passes.
+ */
+import { expect } from "chai";
+import fc from "fast-check";
+import { CONFIG_KEYS, ConfigError, parseStackConfig, type RawStackConfig } from "../components/config";
+import { checkRegistrations } from "../policy/check";
+import { TYPES } from "../policy/core";
+import { EvaluationError, evaluateProgram } from "../scripts/lib/mockProgram";
+
+const PROJECT = "h3-ml";
+const MIB = 1024 * 1024;
+const INVALID_RUNS = 1200;
+const PROGRAM_REJECTIONS = 24;
+const VALID_PLANS = 40;
+const SEED = 20261126;
+
+const stackArb = fc.constantFrom("dev", "prod", "dev-alice", "dev-bob");
+const hubNameArb = fc.stringMatching(/^[a-z][a-z0-9-]{0,10}[a-z0-9]$/);
+const octet = fc.integer({ min: 0, max: 255 });
+const ipRangeArb = fc
+  .tuple(fc.integer({ min: 1, max: 223 }), octet, octet, octet, fc.option(fc.integer({ min: 8, max: 30 })))
+  .map(([a, b, c, d, bits]) => `${a}.${b}.${c}.${d}${bits === null ? "" : `/${bits}`}`);
+
+const hubsArb = fc.uniqueArray(hubNameArb, { minLength: 1, maxLength: 3 });
+const senderIdsArb = fc.uniqueArray(fc.uuid(), { maxLength: 2 });
+const eventHubsArb = fc.constantFrom("Standard", "Premium").chain((sku) =>
+  fc.record(
+    {
+      sku: fc.constant(sku),
+      capacity: sku === "Premium" ? fc.constantFrom(1, 2, 4, 8, 16) : fc.integer({ min: 1, max: 40 }),
+      partitionCount: fc.integer({ min: 1, max: 32 }),
+      messageRetentionDays: fc.integer({ min: 1, max: sku === "Premium" ? 90 : 7 }),
+      hubs: hubsArb,
+      captureIntervalSeconds: fc.integer({ min: 60, max: 900 }),
+      captureSizeLimitBytes: fc.integer({ min: 10 * MIB, max: 500 * MIB }),
+      senderPrincipalIds: senderIdsArb,
+      // The SAS override is left out: the pack blocks it until the namespace states its reason (guardrails test).
+      allowSasSender: fc.constant(false),
+    },
+    { requiredKeys: ["sku"] },
+  ),
+);
+
+interface Generated {
+  readonly stack: string;
+  readonly raw: RawStackConfig;
+}
+
+// Built once: regex-based arbitraries are costly to construct, and `chain` would rebuild them per run.
+const locationArb = fc.constantFrom("westeurope", "northeurope", "swedencentral", "germanywestcentral");
+const namePrefixArb = fc.stringMatching(/^[a-z][a-z0-9]{1,7}$/);
+const tagsArb = fc.dictionary(
+  fc.stringMatching(/^[a-zA-Z][a-zA-Z0-9]{0,15}$/),
+  fc.stringMatching(/^[\w .-]{1,20}$/),
+  {
+    maxKeys: 3,
+  },
+);
+const resourceGroupArb = fc.stringMatching(/^[a-z][a-z0-9-]{2,20}[a-z0-9]$/);
+const storageSkuArb = fc.constantFrom("Standard_LRS", "Standard_ZRS", "Standard_GRS", "Standard_RAGZRS");
+const ipRangesArb = fc.uniqueArray(ipRangeArb, { maxLength: 2 });
+
+/** Configs the validator must accept; optional keys are often left out so defaults get exercised too. */
+const validArb: fc.Arbitrary<Generated> = fc
+  .tuple(stackArb, fc.integer({ min: 1, max: 30 }))
+  .chain(([stack, sla]) =>
+    fc
+      .record(
+        {
+          location: locationArb,
+          namePrefix: namePrefixArb,
+          tags: tagsArb,
+          deletionSlaDays: fc.constant(sla),
+          resourceGroupName: resourceGroupArb,
+          eventHubs: eventHubsArb,
+          storage: fc.record(
+            {
+              sku: storageSkuArb,
+              rawRetentionDays: fc.integer({ min: 1, max: sla }),
+              networkDefaultAction: stack === "prod" ? fc.constant("Deny") : fc.constantFrom("Allow", "Deny"),
+              allowedIpRanges: ipRangesArb,
+            },
+            { requiredKeys: [] },
+          ),
+        },
+        { requiredKeys: ["deletionSlaDays"] },
+      )
+      .map((raw) => ({ stack, raw: raw as RawStackConfig })),
+  );
+
+/** One wrong value at one key. `key` is what the error must name. */
+interface Corruption {
+  readonly key: string;
+  readonly value: unknown;
+}
+
+const bad = (key: string, ...values: unknown[]): fc.Arbitrary<Corruption> =>
+  fc.constantFrom(...values).map((value) => ({ key, value }));
+
+const CORRUPTIONS: readonly fc.Arbitrary<Corruption>[] = [
+  bad("location", "West Europe", "eu", "", 42, true),
+  bad("environment", "staging", "Prod", 7, ["prod"]),
+  bad("namePrefix", "H3ml", "1abc", "waytoolongprefix", "a", "h3_ml", 3),
+  bad("tags", "costCenter=h3", ["h3"], { "bad/key": "v" }, { owner: 5 }, { owner: "x".repeat(600) }),
+  bad("deletionSlaDays", 0, 31, 365, -7, 1.5, "thirty", ""),
+  bad("resourceGroupName", "rg.", "a/b", "x".repeat(91), 12),
+  bad("eventHubs", 42, "Standard", [], true),
+  bad("eventHubs.sku", "Basic", "standard", "Dedicated", 1),
+  bad("eventHubs.capacity", 0, 41, -2, 3.5, "lots"),
+  bad("eventHubs.partitionCount", 0, 33, "four", 2.5),
+  bad("eventHubs.messageRetentionDays", 0, -1, 91, 365),
+  bad("eventHubs.hubs", "events", ["bad name!"], ["-events"], ["events", "events"], [42]),
+  bad("eventHubs.captureIntervalSeconds", 59, 901, 0, "5m"),
+  bad("eventHubs.captureSizeLimitBytes", 1024, 600 * MIB, -1, "300MB"),
+  bad("eventHubs.senderPrincipalIds", ["not-a-guid"], "00000000-0000-0000-0000-000000000000", [7]),
+  bad("eventHubs.allowSasSender", "yes", 1, "TRUE"),
+  bad("eventHubs.captureInterval", 300, "300"),
+  bad("storage", 42, "Standard_LRS", [], false),
+  bad("storage.sku", "Premium_LRS", "standard_lrs", 3),
+  bad("storage.rawRetentionDays", 0, -1, 31, 400, 2.5, "week"),
+  bad("storage.networkDefaultAction", "Block", "deny", 0),
+  bad("storage.allowedIpRanges", ["10.0.0.0/31"], ["256.1.1.1"], "1.2.3.4", ["1.2.3.4", "1.2.3.4"]),
+  bad("storage.retentionDays", 7),
+  // Whatever a key holds, an object of unknown settings is wrong for it: this also covers keys added later.
+  ...CONFIG_KEYS.map((key) => bad(key, { notASetting: [] })),
+];
+
+const section = (key: string): string => key.split(".")[0] ?? key;
+
+function corrupt(raw: RawStackConfig, corruptions: readonly Corruption[]): RawStackConfig {
+  const out: Record<string, unknown> = structuredClone(raw);
+  for (const { key, value } of corruptions) {
+    const [top, field] = key.split(".") as [string, string | undefined];
+    if (field === undefined) {
+      out[top] = value;
+    } else {
+      const current = out[top];
+      out[top] = { ...(current && typeof current === "object" ? current : {}), [field]: value };
+    }
+  }
+  return out;
+}
+
+/** A valid config with one to three keys (in different sections, so they cannot mask each other) broken. */
+const invalidArb = fc
+  .tuple(
+    validArb,
+    fc.uniqueArray(fc.oneof(...CORRUPTIONS), { minLength: 1, maxLength: 3, selector: (c) => section(c.key) }),
+  )
+  .map(([valid, corruptions]) => ({ ...valid, corruptions, raw: corrupt(valid.raw, corruptions) }));
+
+function rejection(raw: RawStackConfig, stack: string): ConfigError {
+  try {
+    parseStackConfig(raw, PROJECT, stack);
+  } catch (error) {
+    if (error instanceof ConfigError) return error;
+    throw error;
+  }
+  throw new Error(`accepted an invalid config for ${stack}: ${JSON.stringify(raw)}`);
+}
+
+const isScalar = (value: unknown): boolean => ["string", "number", "boolean"].includes(typeof value);
+
+/** Stack config overrides that replace every key the program reads, so the stack files cannot fill gaps. */
+const overridesFor = (raw: RawStackConfig): Record<string, unknown> =>
+  Object.fromEntries(CONFIG_KEYS.map((key) => [key, raw[key]]));
+
+describe("config fuzzing", () => {
+  it(`accepts every generated valid config (${INVALID_RUNS} runs)`, () => {
+    fc.assert(
+      fc.property(validArb, ({ stack, raw }) => {
+        expect(parseStackConfig(raw, PROJECT, stack).stack).to.equal(stack);
+      }),
+      { numRuns: INVALID_RUNS, seed: SEED },
+    );
+  });
+
+  it(`rejects ${INVALID_RUNS} generated invalid configs, each error naming its key, showing the value and the fix`, () => {
+    let tried = 0;
+    let problems = 0;
+    const keysHit = new Set<string>();
+    fc.assert(
+      fc.property(invalidArb, ({ stack, raw, corruptions }) => {
+        const error = rejection(raw, stack);
+        tried += 1;
+        problems += error.problems.length;
+        for (const { key, value } of corruptions) {
+          const named = error.problems.filter((p) => p.startsWith(key) || p.includes(` ${key}`));
+          expect(named, `${key} = ${JSON.stringify(value)} on ${stack}:\n${error.message}`).to.not.deep.equal(
+            [],
+          );
+          for (const p of named) expect(p).to.include("Fix:");
+          // An unknown setting is reported by name; every other wrong scalar is shown as it was read.
+          if (isScalar(value) && !named.some((p) => p.includes("is not a known setting"))) {
+            expect(named.join("\n"), `${key} shows ${JSON.stringify(value)}`).to.include(
+              JSON.stringify(value),
+            );
+          }
+          keysHit.add(key);
+        }
+      }),
+      { numRuns: INVALID_RUNS, seed: SEED },
+    );
+    expect(tried).to.equal(INVALID_RUNS);
+    for (const key of CONFIG_KEYS) expect([...keysHit], `config key ${key} was fuzzed`).to.include(key);
+    console.log(
+      `      config fuzzing: ${tried} invalid configs rejected (${problems} problems, ${keysHit.size} keys broken)`,
+    );
+  });
+
+  it("fails before registering any resource when the program gets an invalid config", async () => {
+    // Pulumi hands top-level scalars to the program as text, so only corruptions that survive that are used.
+    const samples = fc
+      .sample(invalidArb, { numRuns: 400, seed: SEED })
+      .filter((s) => s.corruptions.every((c) => c.key.includes(".") || typeof c.value === "string"))
+      .slice(0, PROGRAM_REJECTIONS);
+    expect(samples).to.have.length(PROGRAM_REJECTIONS);
+    for (const { stack, raw, corruptions } of samples) {
+      const run = evaluateProgram(stack, { config: overridesFor(raw) });
+      const error = await run.then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+      expect(error, `${stack}: ${JSON.stringify(corruptions)}`).to.be.instanceOf(EvaluationError);
+      const { registrations, message } = error as EvaluationError;
+      expect(registrations.map((r) => r.type)).to.deep.equal([]);
+      for (const { key } of corruptions) expect(message).to.include(key);
+    }
+    console.log(
+      `      config fuzzing: ${samples.length} invalid configs stopped the program before any resource`,
+    );
+  });
+
+  it(`plans ${VALID_PLANS} generated valid configs under mocks, each passing the policy pack`, async () => {
+    const samples = fc.sample(validArb, { numRuns: VALID_PLANS, seed: SEED });
+    for (const { stack, raw } of samples) {
+      const evaluation = await evaluateProgram(stack, { config: overridesFor(raw) });
+      const hubs = (raw.eventHubs as { hubs?: string[] } | undefined)?.hubs ?? ["events"];
+      // The plan is the generated config's, not a default one.
+      expect(evaluation.registrations.filter((r) => r.type === TYPES.eventHub)).to.have.length(hubs.length);
+      const violations = checkRegistrations(stack, evaluation.registrations).map((v) => v.message);
+      expect(violations, `${stack}: ${JSON.stringify(raw)}`).to.deep.equal([]);
+    }
+    console.log(`      config fuzzing: ${samples.length} valid configs planned, 0 policy violations`);
+  });
+});
