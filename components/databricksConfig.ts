@@ -62,7 +62,7 @@ const HTTPS_URL = /^https:\/\/[A-Za-z0-9.-]+(:\d+)?(\/\S*)?$/;
 const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const VNET_ID =
   /^\/subscriptions\/[^/]+\/resourceGroups\/[^/]+\/providers\/Microsoft\.Network\/virtualNetworks\/[^/]+$/i;
-const SUBNET_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,78}[A-Za-z0-9_]$/;
+const SUBNET_NAME = /^[A-Za-z0-9](?:[A-Za-z0-9._-]{0,78}[A-Za-z0-9_])?$/;
 // Account group names as shown in the account console; the grant fails on apply if it does not exist.
 const GROUP_NAME = /^[^\s`][^`]{0,254}$/;
 const AUTH_TYPE = /^[a-z][a-z0-9-]{1,40}$/;

@@ -1,0 +1,218 @@
+import { expect } from "chai";
+import type { Environment } from "../components/config";
+import { Problems } from "../components/configFields";
+import { type DatabricksConfig, parseDatabricks } from "../components/databricksConfig";
+import { quartzCronProblem } from "../components/databricksCron";
+
+function parse(
+  raw: unknown,
+  environment: Environment = "dev",
+): { config: DatabricksConfig; problems: readonly string[] } {
+  const problems = new Problems();
+  const config = parseDatabricks(raw, environment, problems);
+  return { config, problems: problems.list };
+}
+
+/** The one problem `raw` causes; the test fails when there is none or several. */
+function problemOf(raw: unknown, environment: Environment = "dev"): string {
+  const { problems } = parse(raw, environment);
+  expect(problems, JSON.stringify(problems)).to.have.length(1);
+  return problems[0] as string;
+}
+
+describe("databricks config", () => {
+  describe("defaults", () => {
+    it("gives dev single-node job clusters on the 17.3 LTS runtime, live schedules and file-arrival ingest", () => {
+      expect(parse(undefined).config).to.deep.equal({
+        sparkVersion: "17.3.x-scala2.13",
+        nodeType: "Standard_D4ds_v5",
+        maxWorkers: 1,
+        jobWorkers: 0,
+        ingestTrigger: "fileArrival",
+        ingestCron: "0 0/15 * * * ?",
+        normalizeCron: "0 30 * * * ?",
+        deleteCron: "0 0 3 * * ?",
+        timezone: "UTC",
+        pauseSchedules: false,
+        notificationEmails: [],
+        notificationWebhookUrl: undefined,
+        jobTimeoutMinutes: 120,
+        jobMaxRetries: 2,
+        jobRetryIntervalMinutes: 5,
+        runAsServicePrincipal: undefined,
+        analystsGroup: undefined,
+        metastoreId: undefined,
+        fileEvents: true,
+        providerAuthType: undefined,
+        vnet: undefined,
+        analyticsCluster: undefined,
+      });
+    });
+
+    it("pauses a personal stack's schedules and lets dev pause its own", () => {
+      expect(parse({}, "personal").config.pauseSchedules).to.equal(true);
+      expect(parse({ pauseSchedules: "true" }, "dev").config.pauseSchedules).to.equal(true);
+    });
+
+    it("gives prod multi-node job clusters and live schedules", () => {
+      const { config } = parse({}, "prod");
+      expect(config).to.include({ maxWorkers: 8, jobWorkers: 2, pauseSchedules: false });
+    });
+
+    it("reads VNet injection and the analytics cluster with their own defaults", () => {
+      const vnet = "/subscriptions/s/resourceGroups/net/providers/Microsoft.Network/virtualNetworks/hub";
+      const { config, problems } = parse({
+        maxWorkers: 4,
+        vnet: { virtualNetworkId: vnet, publicSubnetName: "dbx-host", privateSubnetName: "dbx-container" },
+        analyticsCluster: {},
+      });
+      expect(problems).to.deep.equal([]);
+      expect(config.vnet).to.deep.equal({
+        virtualNetworkId: vnet,
+        publicSubnetName: "dbx-host",
+        privateSubnetName: "dbx-container",
+      });
+      expect(config.analyticsCluster).to.deep.equal({
+        nodeType: "Standard_D4ds_v5",
+        minWorkers: 1,
+        maxWorkers: 2,
+        autoterminationMinutes: 20,
+      });
+    });
+  });
+
+  describe("errors", () => {
+    it("fails when sparkVersion is not a runtime key", () => {
+      expect(problemOf({ sparkVersion: "17.3 LTS" })).to.equal(
+        'databricks.sparkVersion must be a Databricks runtime key such as 17.3.x-scala2.13 (see `databricks clusters spark-versions`), got "17.3 LTS". ' +
+          "Fix: pulumi config set --path 'databricks.sparkVersion' 17.3.x-scala2.13",
+      );
+      expect(parse({ sparkVersion: "17.3.x-photon-scala2.13" }).problems).to.deep.equal([]);
+    });
+
+    it("fails when nodeType is not an Azure VM size", () => {
+      expect(problemOf({ nodeType: "i3.xlarge" })).to.match(
+        /^databricks\.nodeType must be an Azure VM size such as Standard_D4ds_v5, got "i3\.xlarge"\. Fix: /,
+      );
+      expect(problemOf({ analyticsCluster: { nodeType: "Standard D4" } })).to.match(
+        /^databricks\.analyticsCluster\.nodeType must be/,
+      );
+      expect(parse({ nodeType: "Standard_NC4as_T4_v3" }).problems).to.deep.equal([]);
+    });
+
+    it("fails when maxWorkers or jobWorkers is out of range", () => {
+      expect(problemOf({ maxWorkers: 0 })).to.match(
+        /^databricks\.maxWorkers must be an integer in 1\.\.100, got 0/,
+      );
+      expect(problemOf({ maxWorkers: 2, jobWorkers: 3 })).to.match(
+        /^databricks\.jobWorkers must be an integer in 0\.\.2 \(0 is single node; at most databricks\.maxWorkers\), got 3/,
+      );
+    });
+
+    for (const key of ["ingestCron", "normalizeCron", "deleteCron"]) {
+      it(`fails when ${key} is not a Quartz cron expression`, () => {
+        expect(problemOf({ [key]: "0 3 * * *" })).to.equal(
+          `databricks.${key} must be a Quartz cron expression, got "0 3 * * *": it has 5 fields; Quartz needs 6 or 7 ` +
+            `(sec min hour day-of-month month day-of-week [year]). Fix: pulumi config set --path 'databricks.${key}' '0 0 3 * * ?'`,
+        );
+      });
+    }
+
+    it("fails when a cron sets both day fields or a value out of range", () => {
+      expect(quartzCronProblem("0 0 3 * * *")).to.equal(
+        "exactly one of day-of-month (4th field) and day-of-week (6th field) must be ?",
+      );
+      expect(quartzCronProblem("0 0 24 * * ?")).to.equal('hours field "24" is not valid (0-23)');
+      expect(quartzCronProblem("0 0/15 8-18 ? * MON-FRI")).to.equal(undefined);
+    });
+
+    it("fails when ingestTrigger is unknown", () => {
+      expect(problemOf({ ingestTrigger: "continuous" })).to.match(
+        /^databricks\.ingestTrigger must be one of fileArrival, schedule, got "continuous"/,
+      );
+    });
+
+    it("fails when timezone is not an IANA zone", () => {
+      expect(problemOf({ timezone: "Mars/Olympus" })).to.match(
+        /^databricks\.timezone must be an IANA time zone such as Europe\/Berlin, got "Mars\/Olympus"/,
+      );
+    });
+
+    it("fails when prod schedules are paused", () => {
+      expect(problemOf({ pauseSchedules: true }, "prod")).to.equal(
+        "databricks.pauseSchedules must be false in prod, got true: prod schedules are always live. " +
+          "Fix: pulumi config set --path 'databricks.pauseSchedules' false",
+      );
+    });
+
+    it("fails when a notification address is not an email, naming its index", () => {
+      expect(problemOf({ notificationEmails: ["oncall@example.com", "oncall"] })).to.match(
+        /^databricks\.notificationEmails\[1\] must be an email address, got "oncall"/,
+      );
+    });
+
+    it("fails when the notification webhook is not https", () => {
+      expect(problemOf({ notificationWebhookUrl: "http://hooks.example.com/x" })).to.match(
+        /^databricks\.notificationWebhookUrl must be an https:\/\/ URL, got "http:\/\/hooks\.example\.com\/x"/,
+      );
+    });
+
+    it("fails when job timeout, retries or retry wait are out of range", () => {
+      expect(problemOf({ jobTimeoutMinutes: 0 })).to.match(
+        /^databricks\.jobTimeoutMinutes must be an integer in 5\.\.1440/,
+      );
+      expect(problemOf({ jobMaxRetries: 11 })).to.match(
+        /^databricks\.jobMaxRetries must be an integer in 0\.\.10/,
+      );
+      expect(problemOf({ jobRetryIntervalMinutes: 0 })).to.match(
+        /^databricks\.jobRetryIntervalMinutes must be an integer in 1\.\.60/,
+      );
+    });
+
+    it("fails when runAsServicePrincipal or metastoreId is not a GUID", () => {
+      expect(problemOf({ runAsServicePrincipal: "jobs-sp" })).to.match(
+        /^databricks\.runAsServicePrincipal must be a service principal application id \(GUID\), got "jobs-sp"/,
+      );
+      expect(problemOf({ metastoreId: "westeurope" })).to.match(
+        /^databricks\.metastoreId must be a Unity Catalog metastore id/,
+      );
+    });
+
+    it("fails when analystsGroup, fileEvents or providerAuthType are malformed", () => {
+      expect(problemOf({ analystsGroup: " analysts" })).to.match(
+        /^databricks\.analystsGroup must be an account group name/,
+      );
+      expect(problemOf({ fileEvents: "yes" })).to.match(
+        /^databricks\.fileEvents must be true or false, got "yes"/,
+      );
+      expect(problemOf({ providerAuthType: "Azure CLI" })).to.match(
+        /^databricks\.providerAuthType must be a Databricks auth type/,
+      );
+    });
+
+    it("fails when VNet injection misses a subnet", () => {
+      const vnet = "/subscriptions/s/resourceGroups/net/providers/Microsoft.Network/virtualNetworks/hub";
+      expect(problemOf({ vnet: { virtualNetworkId: vnet, publicSubnetName: "host" } })).to.match(
+        /^databricks\.vnet\.privateSubnetName must be a subnet name delegated to Microsoft\.Databricks\/workspaces, got undefined: VNet injection needs all three fields/,
+      );
+      expect(
+        problemOf({ vnet: { virtualNetworkId: "hub", publicSubnetName: "a", privateSubnetName: "b" } }),
+      ).to.match(/^databricks\.vnet\.virtualNetworkId must be a virtual network resource id, got "hub"/);
+    });
+
+    it("fails when the analytics cluster idles too long or exceeds the worker cap", () => {
+      expect(problemOf({ analyticsCluster: { autoterminationMinutes: 60 } })).to.match(
+        /^databricks\.analyticsCluster\.autoterminationMinutes must be an integer in 10\.\.30, got 60/,
+      );
+      expect(problemOf({ maxWorkers: 2, analyticsCluster: { maxWorkers: 5 } })).to.match(
+        /^databricks\.analyticsCluster\.maxWorkers must be an integer in 1\.\.2 \(databricks\.maxWorkers\), got 5/,
+      );
+    });
+
+    it("fails when a setting is unknown, so a typo does not fall back to a default", () => {
+      expect(problemOf({ sparkVerison: "16.4.x-scala2.12" })).to.match(
+        /^databricks\.sparkVerison is not a known setting/,
+      );
+    });
+  });
+});
