@@ -14,3 +14,4 @@ install-policy: $(POLICY_STAMP)
 test-policy: $(NODE_STAMP) $(POLICY_STAMP)
 	@mkdir -p $(REPORTS)
 	cd policy && npx tsc --noEmit -p tsconfig.json
+	npx mocha --config policy/.mocharc.json 2>&1 | tee $(REPORTS)/mocha-policy.txt; exit $${PIPESTATUS[0]}
