@@ -8,11 +8,15 @@ function inRange(value: unknown): boolean {
 
 export const clusterPolicyAutotermination: Rule = {
   name: "cluster-policy-autotermination",
-  description: `Cluster policies force autotermination within ${MAX_AUTOTERMINATION_MINUTES} minutes (never 0, which means never).`,
+  description: `Cluster policies that admit all-purpose clusters force autotermination within ${MAX_AUTOTERMINATION_MINUTES} minutes (never 0, which means never).`,
   appliesTo: [TYPES.clusterPolicy],
   check: ({ props }) => {
     const attributes = parseDefinition(props.definition);
     if (!attributes) return [];
+    // A job cluster ends with its run, and Databricks ignores autotermination on it: a policy that only
+    // admits job clusters has nothing to force.
+    const clusterType = attributes.cluster_type;
+    if (clusterType?.type === "fixed" && clusterType.value === "job") return [];
     const attribute = attributes.autotermination_minutes;
     const forced =
       (attribute?.type === "fixed" && inRange(attribute.value)) ||
