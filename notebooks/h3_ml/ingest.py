@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 from pyspark.sql import Column, DataFrame, SparkSession
 from pyspark.sql import functions as F
+from pyspark.sql.streaming import StreamingQuery
 
 from h3_ml import faults as fp
 from h3_ml.capture import enqueued_time, partition_id, read_capture_stream
@@ -89,24 +90,21 @@ def run_ingest(
         .trigger(availableNow=True)
         .start()
     )
-    read = _await(query, "ingest", progress)
-    return IngestSummary(batches=read[0], messages_read=read[1], bronze_rows=bronze.read(spark).count())
+    batches, read = await_available_now(query, "ingest", progress)
+    return IngestSummary(batches=batches, messages_read=read, bronze_rows=bronze.read(spark).count())
 
 
-def _await(query, job: str, progress: Callable[[str], None]) -> tuple[int, int]:
-    """Waits for an availableNow query, reporting each micro-batch; returns (batches, input rows)."""
-    seen: set[int] = set()
-    rows = 0
+def await_available_now(query: StreamingQuery, job: str, progress: Callable[[str], None]) -> tuple[int, int]:
+    """Waits for an availableNow query, reporting each micro-batch; returns (batches, source rows) with data."""
+    seen: dict[int, int] = {}
 
     def report() -> None:
-        nonlocal rows
         for p in query.recentProgress:
             if p.batchId not in seen and p.numInputRows:
-                seen.add(p.batchId)
-                rows += p.numInputRows
-                progress(f"{job}: batch {p.batchId} done, {p.numInputRows} rows")
+                seen[p.batchId] = p.numInputRows
+                progress(f"{job}: batch {p.batchId} done")
 
-    while not query.awaitTermination(5):
+    while not query.awaitTermination(2):
         report()
     report()
-    return len(seen), rows
+    return len(seen), sum(seen.values())

@@ -40,8 +40,10 @@ def local_spark(app: str = "h3-ml", *, shuffle_partitions: int = 4, jars_dir: st
         .config("spark.ui.enabled", "false")
         .config("spark.ui.showConsoleProgress", "false")
         .config("spark.driver.memory", "2g")
-        # Tables are created with explicit properties; this only keeps local stats out of the way.
+        # Defaults sized for clusters: Delta state reconstruction and VACUUM's file listing would otherwise
+        # schedule 50 and 10,000 tasks on two cores.
         .config("spark.databricks.delta.snapshotPartitions", "2")
+        .config("spark.sql.sources.parallelPartitionDiscovery.parallelism", "4")
         .getOrCreate()
     )
     spark.sparkContext.setLogLevel("ERROR")

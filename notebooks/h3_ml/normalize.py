@@ -1,0 +1,271 @@
+"""Normalize: bronze `events` -> one typed silver table per event type, and `quarantine` for the rest.
+
+Incremental: a checkpointed Delta stream reads only bronze commits not yet processed. Idempotent: every write
+is a MERGE (silver on eventId, quarantine on the message's lineage), so a replayed batch changes nothing.
+A bad event is a quarantine row with a reason code, never a failed job.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from pyspark.sql import Column, DataFrame, SparkSession, Window
+from pyspark.sql import functions as F
+
+from h3_ml import faults as fp
+from h3_ml import registry
+from h3_ml.faults import NO_FAULTS, Faults
+from h3_ml.ingest import await_available_now
+from h3_ml.lake import Lake, TableRef, retry_on_conflict
+from h3_ml.registry import EVENT_SCHEMAS, FIELD_TYPES, EventSchema, Field
+from h3_ml.tables import EVENTS, QUARANTINE, silver_spec
+
+NOT_JSON = "not_json"
+MISSING_REQUIRED_FIELD = "missing_required_field"
+WRONG_TYPE = "wrong_type"
+UNKNOWN_EVENT_TYPE = "unknown_event_type"
+UNKNOWN_SCHEMA_VERSION = "unknown_schema_version"
+REASONS = (NOT_JSON, MISSING_REQUIRED_FIELD, WRONG_TYPE, UNKNOWN_EVENT_TYPE, UNKNOWN_SCHEMA_VERSION)
+
+_V = "_v"  # the parsed body, a VARIANT
+_ENVELOPE = (
+    Field("eventId", "string"),
+    Field("eventType", "string"),
+    Field("schemaVersion", "long"),
+    Field("occurredAt", "timestamp"),
+)
+
+
+def _problem(reason: str, detail: Column) -> Column:
+    return F.struct(F.lit(reason).alias("reason"), detail.alias("detail"))
+
+
+def _raw(path: str) -> Column:
+    return F.try_variant_get(F.col(_V), path, "variant")
+
+
+def typed_value(path: str, type_: str) -> Column:
+    """The value at `path` in the declared type; null when absent or of another type."""
+    if type_ == "timestamp":
+        return F.try_to_timestamp(F.try_variant_get(F.col(_V), path, "string"))
+    return F.try_variant_get(F.col(_V), path, FIELD_TYPES[type_][0].simpleString())
+
+
+def field_problem(path: str, f: Field) -> Column:
+    """Null when the field is fine; else (missing_required_field | wrong_type, detail naming the field)."""
+    raw = _raw(path)
+    label = path.removeprefix("$.")
+    kind = F.schema_of_variant(raw)
+    accepted = FIELD_TYPES[f.type][1]
+    kind_ok = F.lit(False)
+    for k in accepted:
+        kind_ok = kind_ok | kind.startswith(k)
+    if f.type == "timestamp":
+        kind_ok = kind_ok & typed_value(path, f.type).isNotNull()
+    absent = raw.isNull() | F.is_variant_null(raw)
+    missing = _problem(MISSING_REQUIRED_FIELD, F.lit(f"{label} is missing")) if f.required else F.lit(None)
+    wrong = _problem(WRONG_TYPE, F.concat(F.lit(f"{label} must be {f.type}, got "), F.coalesce(kind, F.lit("?"))))
+    return F.when(absent, missing).when(~kind_ok, wrong)
+
+
+def _version_problem(schemas: tuple[EventSchema, ...]) -> Column:
+    event_type, version = F.col("eventType"), F.col("schemaVersion")
+    problem = None
+    for s in schemas:
+        checks = [field_problem(f"$.payload.{f.name}", f) for f in s.fields]
+        if s.user_id_required:
+            checks.insert(0, field_problem("$.userId", Field("userId", "string")))
+        matched = (event_type == s.event_type) & (version == s.version)
+        found = F.coalesce(*checks) if checks else F.lit(None)
+        problem = F.when(matched, found) if problem is None else problem.when(matched, found)
+    unknown = _problem(
+        UNKNOWN_SCHEMA_VERSION,
+        F.concat(
+            F.lit("schemaVersion "), version.cast("string"), F.lit(" of "), event_type, F.lit(" is not registered")
+        ),
+    )
+    return problem.otherwise(unknown)
+
+
+def with_validation(bronze: DataFrame, schemas: tuple[EventSchema, ...] = EVENT_SCHEMAS) -> DataFrame:
+    """Adds the strictly parsed envelope and `problem` (null for a valid event, else reason and detail).
+
+    Bronze parsed leniently; here a field must be present and of its declared JSON type.
+    """
+    known = registry.event_types(schemas)
+    # Bronze's lenient parse stays as `bronze_*`: quarantine keeps whatever of the envelope did parse.
+    lenient = ("eventId", "eventType", "schemaVersion", "userId")
+    parsed = (
+        bronze.withColumnsRenamed({c: f"bronze_{c}" for c in lenient})
+        .drop("occurredAt")
+        .withColumn(_V, F.try_parse_json(F.col("body")))
+    )
+    envelope = parsed.select("*", *(typed_value(f"$.{f.name}", f.type).alias(f.name) for f in _ENVELOPE)).withColumn(
+        "userId", typed_value("$.userId", "string")
+    )
+    checks = [
+        F.when(F.col("body").isNull(), _problem(NOT_JSON, F.lit("body is empty"))),
+        F.when(F.col(_V).isNull(), _problem(NOT_JSON, F.lit("body is not valid JSON"))),
+        F.when(
+            ~F.schema_of_variant(F.col(_V)).startswith("OBJECT"),
+            _problem(NOT_JSON, F.lit("body is JSON but not an object")),
+        ),
+        *(field_problem(f"$.{f.name}", f) for f in _ENVELOPE),
+        F.when(
+            ~F.col("eventType").isin(*known),
+            _problem(
+                UNKNOWN_EVENT_TYPE, F.concat(F.lit("eventType "), F.col("eventType"), F.lit(" is not registered"))
+            ),
+        ),
+        _version_problem(schemas),
+    ]
+    return envelope.withColumn("problem", F.coalesce(*checks))
+
+
+def to_quarantine(checked: DataFrame) -> DataFrame:
+    lenient = {name: F.col(f"bronze_{name}") for name in ("eventId", "eventType", "schemaVersion", "userId")}
+    return checked.filter(F.col("problem").isNotNull()).select(
+        *(F.col(c) for c in ("captureFile", "partitionId", "sequenceNumber", "offset", "enqueuedTime", "body")),
+        *(col.alias(name) for name, col in lenient.items()),
+        F.col("problem.reason").alias("reason"),
+        F.col("problem.detail").alias("reasonDetail"),
+        F.current_timestamp().alias("quarantinedAt"),
+    )
+
+
+def to_silver(checked: DataFrame, event_type: str, schemas: tuple[EventSchema, ...] = EVENT_SCHEMAS) -> DataFrame:
+    """Valid events of one type as typed rows, one per eventId: the first enqueued copy wins."""
+    spec = silver_spec(event_type)
+    versions = registry.versions(event_type, schemas)
+    payload = []
+    for f in registry.payload_columns(event_type, schemas):
+        having = [s.version for s in versions if any(g.name == f.name for g in s.fields)]
+        value = typed_value(f"$.payload.{f.name}", f.type)
+        payload.append(F.when(F.col("schemaVersion").isin(*having), value).alias(f.name))
+    rows = checked.filter(F.col("problem").isNull() & (F.col("eventType") == event_type))
+    first = Window.partitionBy("eventId").orderBy("enqueuedTime", "partitionId", "sequenceNumber")
+    deduped = rows.withColumn("_n", F.row_number().over(first)).filter(F.col("_n") == 1)
+    return deduped.select(
+        "eventId",
+        "userId",
+        "schemaVersion",
+        "occurredAt",
+        *payload,
+        "captureFile",
+        "partitionId",
+        "sequenceNumber",
+        "offset",
+        "enqueuedTime",
+    ).select(*spec.columns.fieldNames())
+
+
+def merge_silver(spark: SparkSession, table: TableRef, rows: DataFrame) -> None:
+    # Matched rows are replaced only by an earlier-enqueued copy, so late or out-of-order re-sends cannot win
+    # and a replayed batch matches everything with equal times: no change.
+    def merge() -> None:
+        (
+            table.delta(spark)
+            .alias("t")
+            .merge(rows.alias("s"), "t.eventId = s.eventId")
+            .whenMatchedUpdateAll(condition="s.enqueuedTime < t.enqueuedTime")
+            .whenNotMatchedInsertAll()
+            .execute()
+        )
+
+    retry_on_conflict(merge, what=f"normalize {table.label}")
+
+
+def merge_quarantine(spark: SparkSession, table: TableRef, rows: DataFrame) -> None:
+    def merge() -> None:
+        (
+            table.delta(spark)
+            .alias("t")
+            .merge(rows.alias("s"), "t.captureFile = s.captureFile AND t.sequenceNumber = s.sequenceNumber")
+            .whenNotMatchedInsertAll()
+            .execute()
+        )
+
+    retry_on_conflict(merge, what=f"normalize {table.label}")
+
+
+def filter_still_in_bronze(batch: DataFrame, bronze: DataFrame) -> DataFrame:
+    """Drops rows deleted from bronze after they were appended.
+
+    The Delta stream replays each append as it was committed and skips the later DELETE commit, so without
+    this a user deleted before normalize caught up would reappear in silver. The time window lets data
+    skipping (stats on `ingestedAt`) prune bronze to the files this batch came from.
+    """
+    window = batch.agg(F.min("ingestedAt").alias("lo"), F.max("ingestedAt").alias("hi")).first()
+    if window["lo"] is None:
+        return batch
+    present = bronze.filter(F.col("ingestedAt").between(window["lo"], window["hi"])).select(
+        "captureFile", "sequenceNumber"
+    )
+    return batch.join(present, ["captureFile", "sequenceNumber"], "left_semi")
+
+
+@dataclass
+class NormalizeSummary:
+    batches: int = 0
+    # Bronze rows this run validated (rows deleted from bronze meanwhile are not counted).
+    rows_read: int = 0
+    valid: Counter = field(default_factory=Counter)
+    quarantined: Counter = field(default_factory=Counter)
+
+
+def run_normalize(
+    spark: SparkSession,
+    lake: Lake,
+    *,
+    max_files_per_trigger: int | None = None,
+    faults: Faults = NO_FAULTS,
+    progress: Callable[[str], None] = print,
+) -> NormalizeSummary:
+    bronze = lake.table(EVENTS)
+    if not bronze.exists(spark):
+        where = bronze.path or bronze.name
+        raise FileNotFoundError(f"no bronze table {bronze.label} at {where}: run ingest first")
+    registry.validate()
+    quarantine = lake.table(QUARANTINE).ensure(spark, lake)
+    silver = {t: lake.table(silver_spec(t)).ensure(spark, lake) for t in registry.event_types()}
+    summary = NormalizeSummary()
+
+    def process(batch: DataFrame, batch_id: int) -> None:
+        current = filter_still_in_bronze(batch, bronze.read(spark))
+        checked = with_validation(current).persist()
+        try:
+            counts = checked.groupBy(
+                F.when(F.col("problem").isNull(), F.col("eventType")).alias("eventType"),
+                F.col("problem.reason").alias("reason"),
+            ).count()
+            by_outcome = [(r.eventType, r.reason, r["count"]) for r in counts.collect()]
+            bad = Counter({reason: n for t, reason, n in by_outcome if reason})
+            good = Counter({t: n for t, reason, n in by_outcome if not reason})
+            if bad:
+                merge_quarantine(spark, quarantine, to_quarantine(checked))
+                faults.check(fp.NORMALIZE_AFTER_TABLE, batch_id)
+            for event_type in sorted(good):
+                merge_silver(spark, silver[event_type], to_silver(checked, event_type))
+                faults.check(fp.NORMALIZE_AFTER_TABLE, batch_id)
+            summary.rows_read += sum(n for _, _, n in by_outcome)
+            summary.valid.update(good)
+            summary.quarantined.update(bad)
+        finally:
+            checked.unpersist()
+
+    options = {"skipChangeCommits": "true"}
+    if max_files_per_trigger:
+        options["maxFilesPerTrigger"] = str(max_files_per_trigger)
+    query = (
+        bronze.read_stream(spark, **options)
+        .writeStream.queryName("h3_ml_normalize")
+        .foreachBatch(process)
+        .option("checkpointLocation", lake.checkpoint("normalize"))
+        .trigger(availableNow=True)
+        .start()
+    )
+    # Source rows would count each batch once per read of it; `rows_read` is counted in `process` instead.
+    summary.batches, _ = await_available_now(query, "normalize", progress)
+    return summary
