@@ -8,6 +8,7 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import { ConfigError, FieldReader, Problems, show } from "./configFields";
+import { type DatabricksConfig, parseDatabricks } from "./databricksConfig";
 
 export { ConfigError } from "./configFields";
 
@@ -59,6 +60,7 @@ export interface StackConfig {
   readonly resourceGroupName: string | undefined;
   readonly eventHubs: EventHubsConfig;
   readonly storage: StorageConfig;
+  readonly databricks: DatabricksConfig;
 }
 
 /** Every top-level key this program reads (`h3-ml:<key>`); Pulumi.yaml declares each of them. */
@@ -71,6 +73,7 @@ export const CONFIG_KEYS = [
   "resourceGroupName",
   "eventHubs",
   "storage",
+  "databricks",
 ] as const;
 export type ConfigKey = (typeof CONFIG_KEYS)[number];
 
@@ -265,6 +268,7 @@ export function parseStackConfig(raw: RawStackConfig, project: string, stack: st
     ),
     eventHubs: parseEventHubs(raw.eventHubs, environment, problems),
     storage: parseStorage(raw.storage, environment, deletionSlaDays, problems),
+    databricks: parseDatabricks(raw.databricks, environment, problems),
   };
   if (problems.list.length > 0) throw new ConfigError(stack, problems.list);
   return deepFreeze(config);

@@ -1,5 +1,7 @@
 import { expect } from "chai";
 import { ConfigError, deriveEnvironment, parseStackConfig, type RawStackConfig } from "../components/config";
+import { Problems } from "../components/configFields";
+import { parseDatabricks } from "../components/databricksConfig";
 
 function problemsOf(raw: RawStackConfig, stack = "dev"): readonly string[] {
   try {
@@ -41,6 +43,7 @@ describe("stack config", () => {
           networkDefaultAction: "Deny",
           allowedIpRanges: [],
         },
+        databricks: parseDatabricks(undefined, "dev", new Problems()),
       });
     });
 
