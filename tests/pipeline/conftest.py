@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import shutil
+
 import pytest
 
 from h3_ml.lake import Lake
@@ -23,3 +25,25 @@ def lake(tmp_path) -> Lake:
 @pytest.fixture
 def capture_root(tmp_path) -> str:
     return str(tmp_path / "capture")
+
+
+@pytest.fixture(scope="session")
+def built_lake(spark, tmp_path_factory):
+    """Scenario capture ingested and normalized once; tests that write get a copy (see `scenario_lake`)."""
+    from h3_ml.ingest import run_ingest
+    from h3_ml.normalize import run_normalize
+
+    from .scenario import write_scenario
+
+    root = tmp_path_factory.mktemp("built")
+    write_scenario(str(root / "capture"))
+    lake = Lake.local(str(root / "lake"))
+    run_ingest(spark, str(root / "capture"), lake, progress=lambda _: None)
+    run_normalize(spark, lake, progress=lambda _: None)
+    return root
+
+
+@pytest.fixture
+def scenario_lake(built_lake, tmp_path) -> Lake:
+    shutil.copytree(built_lake, tmp_path / "built")
+    return Lake.local(str(tmp_path / "built" / "lake"))

@@ -1,0 +1,57 @@
+"""A small lake with known contents, built once per run and copied per test (copying beats rebuilding)."""
+
+from __future__ import annotations
+
+from .helpers import T0, body, later, write_file
+
+ALICE, BOB, CAROL = "u-alice-01", "u-bob-02", "u-carol-03"
+WRONG_TYPE_BODY = body(
+    event_id="e-a3", user_id=ALICE, occurred_at=T0, payload={"metric": "weight", "value": "heavy", "unit": "kg"}
+)
+
+
+def write_scenario(capture_root: str) -> None:
+    write_file(
+        capture_root,
+        [
+            body(
+                "user.registered", {"country": "NL", "birthYear": 1990}, event_id="e-a1", user_id=ALICE, occurred_at=T0
+            ),
+            body(event_id="e-a2", user_id=ALICE, occurred_at=T0),
+            body(
+                "user.registered",
+                {"country": "DE", "locale": "de-DE"},
+                event_id="e-b1",
+                user_id=BOB,
+                occurred_at=T0,
+                version=2,
+            ),
+            body(
+                "measurement.recorded",
+                {"metric": "steps", "value": 1200, "unit": "count"},
+                event_id="e-b2",
+                user_id=BOB,
+                occurred_at=T0,
+            ),
+            None,
+        ],
+        enqueued=T0,
+        partition=0,
+    )
+    write_file(
+        capture_root,
+        [
+            body(event_id="e-a2", user_id=ALICE, occurred_at=T0),  # a backend re-send
+            b"oops",
+            body(
+                "workout.completed",
+                {"activity": "run", "startedAt": "2026-11-26T09:00:00Z", "durationSeconds": 1800},
+                event_id="e-c1",
+                user_id=CAROL,
+                occurred_at=later(T0, -30),
+            ),
+            WRONG_TYPE_BODY,
+        ],
+        enqueued=later(T0, 5),
+        partition=1,
+    )
