@@ -36,7 +36,7 @@ export interface JobSettingsArgs {
   /** Create schedules and triggers paused (personal stacks); live otherwise. */
   paused: boolean;
   /** Addresses emailed when a run fails. */
-  notificationEmails: readonly string[];
+  notificationEmails: readonly pulumi.Input<string>[];
   timeoutSeconds: number;
   /** Retries of a failed task before the run fails. */
   maxRetries: number;

@@ -23,9 +23,9 @@ export interface UnityCatalogArgs {
   /** Data lake storage account name. */
   storageAccountName: pulumi.Input<string>;
   /** @default "lake" */
-  lakeContainerName?: string;
+  lakeContainerName?: pulumi.Input<string>;
   /** @default "capture" */
-  captureContainerName?: string;
+  captureContainerName?: pulumi.Input<string>;
   /** Catalog for this environment; also the prefix of the credential and location names. */
   catalogName: string;
   /**
@@ -82,7 +82,7 @@ export class UnityCatalog extends pulumi.ComponentResource {
     const provider = args.provider;
     const child = { parent: this, provider };
     const account = args.storageAccountName;
-    const url = (container: string) =>
+    const url = (container: pulumi.Input<string>) =>
       pulumi.interpolate`abfss://${container}@${account}.dfs.core.windows.net/`;
     this.captureUrl = url(args.captureContainerName ?? "capture");
     this.lakeUrl = url(args.lakeContainerName ?? "lake");

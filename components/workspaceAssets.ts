@@ -6,18 +6,27 @@ import { listWorkspaceAssets } from "./workspaceAssetFiles";
 export interface WorkspaceAssetsArgs {
   /** The workspace's Databricks provider. */
   provider: databricks.Provider;
-  /** Workspace folder the files are deployed into, one per stack (e.g. `/Users/<deployer>/.h3-ml/dev`). */
+  /** Workspace folder the files are deployed into, one per stack; see `stackWorkspaceFolder`. */
   workspaceFolder: pulumi.Input<string>;
   /**
    * Local folder to deploy, relative to the project directory.
    * @default "notebooks"
    */
   localRoot?: string;
-  /**
-   * Service principal (application id) the jobs run as; it gets read access to the folder.
-   * @default undefined: only the deployer and workspace admins can read it
-   */
-  runAsServicePrincipal?: string;
+}
+
+/**
+ * The stack's folder: in the home of the identity the jobs run as, which only it and workspace admins
+ * can write, because whoever can edit a job's notebook runs code as that identity. Under `/Shared`,
+ * every workspace user could.
+ */
+export function stackWorkspaceFolder(
+  stack: string,
+  deployerHome: pulumi.Input<string>,
+  runAsServicePrincipal?: string,
+): pulumi.Output<string> {
+  const home = runAsServicePrincipal === undefined ? deployerHome : `/Users/${runAsServicePrincipal}`;
+  return pulumi.interpolate`${home}/.h3-ml/${stack}`;
 }
 
 /**
@@ -31,13 +40,14 @@ export class WorkspaceAssets extends pulumi.ComponentResource {
   public readonly folder: pulumi.Output<string>;
   /** Workspace path of each notebook, by its path below `notebooks/` without extension (`ingest`). */
   public readonly notebookPaths: Readonly<Record<string, pulumi.Output<string>>>;
+  private readonly localRoot: string;
 
   constructor(name: string, args: WorkspaceAssetsArgs, opts: pulumi.ComponentResourceOptions = {}) {
     super("h3:databricks:WorkspaceAssets", name, {}, opts);
     const localRoot = args.localRoot ?? "notebooks";
     const folder = pulumi.output(args.workspaceFolder).apply((f) => f.replace(/\/+$/, ""));
 
-    // Owning the folder lets a destroy remove it whole, and gives the run-as identity one place to read.
+    // Owning the folder lets a destroy remove it whole, files the program no longer knows included.
     const directory = new databricks.Directory(
       `${name}-folder`,
       { path: folder, deleteRecursive: true },
@@ -65,19 +75,21 @@ export class WorkspaceAssets extends pulumi.ComponentResource {
       }
     }
 
-    if (args.runAsServicePrincipal !== undefined) {
-      new databricks.Permissions(
-        `${name}-folder-permissions`,
-        {
-          directoryPath: directory.path,
-          accessControls: [{ servicePrincipalName: args.runAsServicePrincipal, permissionLevel: "CAN_READ" }],
-        },
-        { parent: this, provider: args.provider },
-      );
-    }
-
     this.folder = folder;
     this.notebookPaths = notebookPaths;
+    this.localRoot = localRoot;
     this.registerOutputs({ folder: this.folder });
+  }
+
+  /** The workspace path of notebook `name` (`ingest`); throws when `notebooks/` has no such notebook. */
+  notebookPath(name: string): pulumi.Output<string> {
+    const found = this.notebookPaths[name];
+    if (found === undefined) {
+      throw new Error(
+        `${this.localRoot}/${name}.py must exist and start with "# Databricks notebook source" (a job runs it); ` +
+          `notebooks found: ${Object.keys(this.notebookPaths).join(", ") || "none"}`,
+      );
+    }
+    return found;
   }
 }

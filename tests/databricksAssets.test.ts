@@ -2,17 +2,16 @@ import { createHash } from "node:crypto";
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
+import type * as pulumi from "@pulumi/pulumi";
 import { expect } from "chai";
-import { WorkspaceAssets, type WorkspaceAssetsArgs } from "../components/workspaceAssets";
+import {
+  stackWorkspaceFolder,
+  WorkspaceAssets,
+  type WorkspaceAssetsArgs,
+} from "../components/workspaceAssets";
 import { evaluate } from "../scripts/lib/mockProgram";
 import { PROJECT_ROOT } from "../scripts/lib/stackConfig";
-import {
-  DATABRICKS_MOCKS,
-  databricksResources,
-  providerRef,
-  DATABRICKS_TYPES as T,
-  testProvider,
-} from "./databricksFixtures";
+import { databricksResources, providerRef, DATABRICKS_TYPES as T, testProvider } from "./databricksFixtures";
 import { ofType, resource } from "./support";
 
 const FOLDER = "/Users/deployer@example.com/.h3-ml/dev";
@@ -37,7 +36,6 @@ const build = (localRoot: string, overrides: Partial<WorkspaceAssetsArgs> = {}) 
         localRoot,
         ...overrides,
       }),
-    DATABRICKS_MOCKS,
   );
 
 describe("WorkspaceAssets", () => {
@@ -100,17 +98,38 @@ describe("WorkspaceAssets", () => {
       expect(ofType(ev, T.workspaceFile).map((f) => f.name)).to.deep.equal(["assets-pkg/__init__.py"]);
     });
 
-    it("owns the folder, lets the run-as principal read it, and uses the explicit provider", async () => {
-      const sp = "9f0c1d2e-0000-4000-8000-00000000aaaa";
-      const ev = await build(root, { runAsServicePrincipal: sp });
+    it("owns the folder and creates every asset in it through the explicit provider", async () => {
+      const ev = await build(root);
       const folder = resource(ev, T.directory, "assets-folder");
       expect(folder.inputs).to.deep.equal({ path: FOLDER, deleteRecursive: true });
-      expect(resource(ev, T.notebook, "assets-job.py").dependencies).to.include(folder.urn);
-      expect(resource(ev, T.permissions, "assets-folder-permissions").inputs).to.deep.equal({
-        directoryPath: FOLDER,
-        accessControls: [{ servicePrincipalName: sp, permissionLevel: "CAN_READ" }],
-      });
+      for (const asset of [...ofType(ev, T.notebook), ...ofType(ev, T.workspaceFile)]) {
+        expect(asset.dependencies, asset.name).to.include(folder.urn);
+      }
       for (const r of databricksResources(ev)) expect(r.provider, r.name).to.equal(providerRef(ev));
     });
+
+    it("gives a job the path of its notebook, and fails naming the file when it is missing", async () => {
+      const ev = await build(root);
+      const notebook = await new Promise((done) => ev.result.notebookPath("job").apply(done));
+      expect(notebook).to.equal(`${FOLDER}/job`);
+      expect(() => ev.result.notebookPath("ingest")).to.throw(
+        `${root}/ingest.py must exist and start with "# Databricks notebook source" (a job runs it); notebooks found: job, report`,
+      );
+    });
+  });
+});
+
+describe("stackWorkspaceFolder", () => {
+  const resolve = (value: pulumi.Output<string>) => new Promise((done) => value.apply(done));
+
+  it("puts the stack's code in the home of the identity the jobs run as", async () => {
+    expect(
+      await resolve(
+        stackWorkspaceFolder("dev", "/Users/ci@example.com", "9f0c1d2e-0000-4000-8000-00000000aaaa"),
+      ),
+    ).to.equal("/Users/9f0c1d2e-0000-4000-8000-00000000aaaa/.h3-ml/dev");
+    expect(await resolve(stackWorkspaceFolder("dev-alice", "/Users/alice@example.com"))).to.equal(
+      "/Users/alice@example.com/.h3-ml/dev-alice",
+    );
   });
 });

@@ -2,13 +2,7 @@ import { expect } from "chai";
 import { clusterPolicyDefinition, jobClusterSpec } from "../components/databricksClusterSpecs";
 import { DatabricksCompute, type DatabricksComputeArgs } from "../components/databricksCompute";
 import { evaluate } from "../scripts/lib/mockProgram";
-import {
-  DATABRICKS_MOCKS,
-  databricksResources,
-  providerRef,
-  DATABRICKS_TYPES as T,
-  testProvider,
-} from "./databricksFixtures";
+import { databricksResources, providerRef, DATABRICKS_TYPES as T, testProvider } from "./databricksFixtures";
 import { ofType, resource } from "./support";
 
 const TAGS = { project: "h3-ml", stack: "dev" };
@@ -33,7 +27,6 @@ function build(overrides: Partial<DatabricksComputeArgs> = {}) {
         customTags: TAGS,
         ...overrides,
       }),
-    DATABRICKS_MOCKS,
   );
 }
 

@@ -1,10 +1,5 @@
 import * as databricks from "@pulumi/databricks";
-import {
-  type EvaluateOptions,
-  type Evaluation,
-  MOCK_SUBSCRIPTION_ID,
-  type Registration,
-} from "../scripts/lib/mockProgram";
+import { type Evaluation, MOCK_SUBSCRIPTION_ID, type Registration } from "../scripts/lib/mockProgram";
 
 export const DATABRICKS_TYPES = {
   workspace: "azure-native:databricks:Workspace",
@@ -27,32 +22,8 @@ export const DATABRICKS_TYPES = {
   notificationDestination: "databricks:index/notificationDestination:NotificationDestination",
 } as const;
 
-export const WORKSPACE_HOST = "adb-1234567890123456.7.azuredatabricks.net";
 export const TEST_HOST = "https://adb-test.azuredatabricks.net";
 export const STORAGE_ACCOUNT_ID = `/subscriptions/${MOCK_SUBSCRIPTION_ID}/resourceGroups/rg/providers/Microsoft.Storage/storageAccounts/h3mldevst`;
-
-/** Provider-side outputs of the Databricks-related resources, shaped like Azure and Databricks return them. */
-export const DATABRICKS_MOCKS: EvaluateOptions = {
-  states: {
-    [DATABRICKS_TYPES.workspace]: (i) => ({
-      id: `/subscriptions/${MOCK_SUBSCRIPTION_ID}/resourceGroups/${i.resourceGroupName}/providers/Microsoft.Databricks/workspaces/${i.workspaceName}`,
-      workspaceUrl: WORKSPACE_HOST,
-      workspaceId: "1234567890123456",
-    }),
-    [DATABRICKS_TYPES.accessConnector]: (i) => ({
-      id: `/subscriptions/${MOCK_SUBSCRIPTION_ID}/resourceGroups/${i.resourceGroupName}/providers/Microsoft.Databricks/accessConnectors/${i.connectorName}`,
-      identity: { ...i.identity, principalId: `principal-of-${i.connectorName}` },
-    }),
-    [DATABRICKS_TYPES.schema]: (i) => ({ id: `${i.catalogName}.${i.name}` }),
-    [DATABRICKS_TYPES.job]: (_i, name) => ({ url: `https://${WORKSPACE_HOST}/#job/${name}-id` }),
-  },
-  calls: {
-    "databricks:index/getCurrentUser:getCurrentUser": () => ({
-      home: "/Users/deployer@example.com",
-      userName: "deployer@example.com",
-    }),
-  },
-};
 
 /** A stand-in for the workspace's provider, for component tests. */
 export function testProvider(): databricks.Provider {

@@ -1,13 +1,7 @@
 import { expect } from "chai";
 import { DatabricksJobs, type DatabricksJobsArgs } from "../components/databricksJobs";
 import { evaluate } from "../scripts/lib/mockProgram";
-import {
-  DATABRICKS_MOCKS,
-  databricksResources,
-  providerRef,
-  DATABRICKS_TYPES as T,
-  testProvider,
-} from "./databricksFixtures";
+import { databricksResources, providerRef, DATABRICKS_TYPES as T, testProvider } from "./databricksFixtures";
 import { ofType, resource } from "./support";
 
 const CAPTURE = "abfss://capture@h3mldevst.dfs.core.windows.net/";
@@ -41,11 +35,7 @@ const ARGS: Omit<DatabricksJobsArgs, "provider"> = {
 };
 
 const build = (overrides: Partial<DatabricksJobsArgs> = {}) =>
-  evaluate(
-    "dev",
-    () => new DatabricksJobs("jobs", { provider: testProvider(), ...ARGS, ...overrides }),
-    DATABRICKS_MOCKS,
-  );
+  evaluate("dev", () => new DatabricksJobs("jobs", { provider: testProvider(), ...ARGS, ...overrides }));
 
 const job = (ev: Awaited<ReturnType<typeof build>>, kind: string) =>
   resource(ev, T.job, `jobs-${kind}`).inputs;

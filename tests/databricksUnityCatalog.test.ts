@@ -2,41 +2,31 @@ import * as azure from "@pulumi/azure-native";
 import { expect } from "chai";
 import { UnityCatalog, type UnityCatalogArgs, ucGrants } from "../components/unityCatalog";
 import { evaluate, MOCK_SUBSCRIPTION_ID } from "../scripts/lib/mockProgram";
-import {
-  DATABRICKS_MOCKS,
-  databricksResources,
-  providerRef,
-  DATABRICKS_TYPES as T,
-  testProvider,
-} from "./databricksFixtures";
+import { databricksResources, providerRef, DATABRICKS_TYPES as T, testProvider } from "./databricksFixtures";
 import { ofType, resource } from "./support";
 
 const CONNECTOR =
   "/subscriptions/s/resourceGroups/rg/providers/Microsoft.Databricks/accessConnectors/h3ml-dev-dbac";
 
 function build(overrides: Partial<UnityCatalogArgs> = {}) {
-  return evaluate(
-    "dev",
-    () => {
-      const grant = new azure.authorization.RoleAssignment("lake-grant", {
-        principalId: "p",
-        roleDefinitionId: "r",
-        scope: "s",
-      });
-      return new UnityCatalog("uc", {
-        provider: testProvider(),
-        accessConnectorId: CONNECTOR,
-        storageAccess: [grant],
-        subscriptionId: MOCK_SUBSCRIPTION_ID,
-        storageResourceGroupName: "h3ml-dev-rg",
-        storageAccountName: "h3mldevst",
-        catalogName: "h3ml_dev",
-        workspaceId: "1234567890123456",
-        ...overrides,
-      });
-    },
-    DATABRICKS_MOCKS,
-  );
+  return evaluate("dev", () => {
+    const grant = new azure.authorization.RoleAssignment("lake-grant", {
+      principalId: "p",
+      roleDefinitionId: "r",
+      scope: "s",
+    });
+    return new UnityCatalog("uc", {
+      provider: testProvider(),
+      accessConnectorId: CONNECTOR,
+      storageAccess: [grant],
+      subscriptionId: MOCK_SUBSCRIPTION_ID,
+      storageResourceGroupName: "h3ml-dev-rg",
+      storageAccountName: "h3mldevst",
+      catalogName: "h3ml_dev",
+      workspaceId: "1234567890123456",
+      ...overrides,
+    });
+  });
 }
 
 describe("UnityCatalog", () => {

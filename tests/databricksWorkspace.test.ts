@@ -1,13 +1,12 @@
 import { expect } from "chai";
 import { DatabricksStorageAccess } from "../components/databricksStorageAccess";
 import { DatabricksWorkspace, type DatabricksWorkspaceArgs } from "../components/databricksWorkspace";
-import { evaluate, MOCK_SUBSCRIPTION_ID } from "../scripts/lib/mockProgram";
 import {
-  DATABRICKS_MOCKS,
-  STORAGE_ACCOUNT_ID,
-  DATABRICKS_TYPES as T,
-  WORKSPACE_HOST,
-} from "./databricksFixtures";
+  evaluate,
+  MOCK_SUBSCRIPTION_ID,
+  MOCK_WORKSPACE_HOST as WORKSPACE_HOST,
+} from "../scripts/lib/mockProgram";
+import { STORAGE_ACCOUNT_ID, DATABRICKS_TYPES as T } from "./databricksFixtures";
 import { ofType, resource } from "./support";
 
 const ARGS: DatabricksWorkspaceArgs = {
@@ -21,7 +20,7 @@ const ARGS: DatabricksWorkspaceArgs = {
 };
 
 const buildWorkspace = (args: Partial<DatabricksWorkspaceArgs> = {}) =>
-  evaluate("dev", () => new DatabricksWorkspace("dbw", { ...ARGS, ...args }), DATABRICKS_MOCKS);
+  evaluate("dev", () => new DatabricksWorkspace("dbw", { ...ARGS, ...args }));
 
 const ROLE = (id: string) =>
   `/subscriptions/${MOCK_SUBSCRIPTION_ID}/providers/Microsoft.Authorization/roleDefinitions/${id}`;

@@ -19,6 +19,7 @@ export type PropertyBag = Record<string, any>;
 
 export const MOCK_SUBSCRIPTION_ID = "00000000-0000-4000-8000-000000000001";
 export const MOCK_TENANT_ID = "00000000-0000-4000-8000-000000000002";
+export const MOCK_WORKSPACE_HOST = "adb-1234567890123456.7.azuredatabricks.net";
 /** Stands for a value only known after deployment (an id, an endpoint) when evaluating as a preview. */
 export const COMPUTED = "[computed]";
 
@@ -112,6 +113,17 @@ export const DEFAULT_STATES: Readonly<Record<string, StateMock>> = {
   "azure-native:eventhub:ConsumerGroup": (i) => ({ name: i.consumerGroupName }),
   "azure-native:eventhub:EventHubAuthorizationRule": (i) => ({ name: i.authorizationRuleName }),
   "azure-native:storage:ManagementPolicy": (i) => ({ name: i.managementPolicyName }),
+  "azure-native:databricks:Workspace": (i) => ({
+    id: `${rg(i)}/providers/Microsoft.Databricks/workspaces/${i.workspaceName}`,
+    workspaceUrl: MOCK_WORKSPACE_HOST,
+    workspaceId: "1234567890123456",
+  }),
+  "azure-native:databricks:AccessConnector": (i) => ({
+    id: `${rg(i)}/providers/Microsoft.Databricks/accessConnectors/${i.connectorName}`,
+    identity: { ...i.identity, principalId: `principal-of-${i.connectorName}` },
+  }),
+  "databricks:index/schema:Schema": (i) => ({ id: `${i.catalogName}.${i.name}` }),
+  "databricks:index/job:Job": (_i, name) => ({ url: `https://${MOCK_WORKSPACE_HOST}/#job/${name}-id` }),
 };
 
 export const DEFAULT_CALLS: Readonly<Record<string, CallMock>> = {
@@ -125,6 +137,10 @@ export const DEFAULT_CALLS: Readonly<Record<string, CallMock>> = {
     primaryConnectionString:
       `Endpoint=sb://${i.namespaceName}.servicebus.windows.net/;SharedAccessKeyName=${i.authorizationRuleName};` +
       `SharedAccessKey=mock-key;EntityPath=${i.eventHubName}`,
+  }),
+  "databricks:index/getCurrentUser:getCurrentUser": () => ({
+    home: "/Users/deployer@example.com",
+    userName: "deployer@example.com",
   }),
 };
 
