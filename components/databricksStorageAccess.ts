@@ -1,17 +1,8 @@
-import * as azure from "@pulumi/azure-native";
+import type * as azure from "@pulumi/azure-native";
 import * as pulumi from "@pulumi/pulumi";
-
-/** Built-in Azure role definition ids (the same GUID in every subscription). */
-export const BUILT_IN_ROLES = {
-  storageBlobDataContributor: "ba92f5b4-2d11-453d-a403-e96b0029c9fe",
-  storageBlobDataReader: "2a2b9908-6ea1-4ae2-8e65-a410df84e7d1",
-  storageQueueDataContributor: "974c5e8b-45b9-4653-ba55-5f855dd0fb88",
-  eventGridEventSubscriptionContributor: "428e0ff0-5e57-4d9c-a221-2c70d0e0a443",
-} as const;
+import { type BuiltInRole, grantRole } from "./roles";
 
 export interface DatabricksStorageAccessArgs {
-  /** Subscription that holds the storage account (role definition ids are scoped to it). */
-  subscriptionId: pulumi.Input<string>;
   /** Principal (object) id of the Access Connector's system-assigned identity. */
   principalId: pulumi.Input<string>;
   /** Resource id of the data lake storage account. */
@@ -48,47 +39,49 @@ export class DatabricksStorageAccess extends pulumi.ComponentResource {
 
     const container = (containerName: pulumi.Input<string>) =>
       pulumi.interpolate`${args.storageAccountId}/blobServices/default/containers/${containerName}`;
-    const grants: { suffix: string; role: string; scope: pulumi.Input<string> }[] = [
-      {
-        suffix: "lake-blob-contributor",
-        role: BUILT_IN_ROLES.storageBlobDataContributor,
-        scope: container(args.lakeContainerName ?? "lake"),
-      },
-      {
-        suffix: "capture-blob-reader",
-        role: BUILT_IN_ROLES.storageBlobDataReader,
-        scope: container(args.captureContainerName ?? "capture"),
-      },
-    ];
+    const grants: { suffix: string; role: BuiltInRole; scope: pulumi.Input<string>; description: string }[] =
+      [
+        {
+          suffix: "lake-blob-contributor",
+          role: "storageBlobDataContributor",
+          scope: container(args.lakeContainerName ?? "lake"),
+          description: "Unity Catalog writes the catalog's tables and the jobs' checkpoints.",
+        },
+        {
+          suffix: "capture-blob-reader",
+          role: "storageBlobDataReader",
+          scope: container(args.captureContainerName ?? "capture"),
+          description: "Unity Catalog reads Event Hubs Capture files for the ingest job.",
+        },
+      ];
     if (args.fileEvents ?? true) {
       grants.push(
         {
           suffix: "queue-contributor",
-          role: BUILT_IN_ROLES.storageQueueDataContributor,
+          role: "storageQueueDataContributor",
           scope: args.storageAccountId,
+          description: "Unity Catalog file events: the queue that collects blob-created events.",
         },
         {
           suffix: "event-subscription-contributor",
-          role: BUILT_IN_ROLES.eventGridEventSubscriptionContributor,
+          role: "eventGridEventSubscriptionContributor",
           scope: args.storageAccountId,
+          description: "Unity Catalog file events: the Event Grid subscription feeding the queue.",
         },
       );
     }
 
-    this.roleAssignments = grants.map(
-      (grant) =>
-        new azure.authorization.RoleAssignment(
-          `${name}-${grant.suffix}`,
-          {
-            principalId: args.principalId,
-            // A new identity is not yet replicated in Entra ID; without the type ARM looks it up and
-            // fails with PrincipalNotFound.
-            principalType: "ServicePrincipal",
-            roleDefinitionId: pulumi.interpolate`/subscriptions/${args.subscriptionId}/providers/Microsoft.Authorization/roleDefinitions/${grant.role}`,
-            scope: grant.scope,
-          },
-          { parent: this },
-        ),
+    this.roleAssignments = grants.map((grant) =>
+      grantRole(
+        `${name}-${grant.suffix}`,
+        {
+          principalId: args.principalId,
+          role: grant.role,
+          scope: grant.scope,
+          description: grant.description,
+        },
+        { parent: this },
+      ),
     );
 
     this.registerOutputs({});

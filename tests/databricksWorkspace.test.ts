@@ -99,7 +99,6 @@ describe("DatabricksStorageAccess", () => {
       "dev",
       () =>
         new DatabricksStorageAccess("dbx-storage", {
-          subscriptionId: MOCK_SUBSCRIPTION_ID,
           principalId: "connector-principal",
           storageAccountId: STORAGE_ACCOUNT_ID,
           ...(fileEvents === undefined ? {} : { fileEvents }),
@@ -112,6 +111,7 @@ describe("DatabricksStorageAccess", () => {
     expect(grants).to.deep.equal([
       {
         name: "dbx-storage-capture-blob-reader",
+        description: "Unity Catalog reads Event Hubs Capture files for the ingest job.",
         principalId: "connector-principal",
         principalType: "ServicePrincipal",
         roleDefinitionId: ROLE("2a2b9908-6ea1-4ae2-8e65-a410df84e7d1"),
@@ -119,6 +119,7 @@ describe("DatabricksStorageAccess", () => {
       },
       {
         name: "dbx-storage-event-subscription-contributor",
+        description: "Unity Catalog file events: the Event Grid subscription feeding the queue.",
         principalId: "connector-principal",
         principalType: "ServicePrincipal",
         roleDefinitionId: ROLE("428e0ff0-5e57-4d9c-a221-2c70d0e0a443"),
@@ -126,6 +127,7 @@ describe("DatabricksStorageAccess", () => {
       },
       {
         name: "dbx-storage-lake-blob-contributor",
+        description: "Unity Catalog writes the catalog's tables and the jobs' checkpoints.",
         principalId: "connector-principal",
         principalType: "ServicePrincipal",
         roleDefinitionId: ROLE("ba92f5b4-2d11-453d-a403-e96b0029c9fe"),
@@ -133,6 +135,7 @@ describe("DatabricksStorageAccess", () => {
       },
       {
         name: "dbx-storage-queue-contributor",
+        description: "Unity Catalog file events: the queue that collects blob-created events.",
         principalId: "connector-principal",
         principalType: "ServicePrincipal",
         roleDefinitionId: ROLE("974c5e8b-45b9-4653-ba55-5f855dd0fb88"),
