@@ -61,9 +61,10 @@ def later(t: datetime, minutes: int) -> datetime:
 
 def bronze_frame(spark, bodies: list[bytes | None], *, enqueued: datetime = T0, partition: str = "0"):
     """Bronze rows for `bodies` without touching disk: the Capture columns `to_bronze` expects, then it."""
+    from pyspark.sql import types as T
+
     from h3_ml.capture import EVENT_DATA_SPARK_SCHEMA
     from h3_ml.ingest import to_bronze
-    from pyspark.sql import types as T
 
     schema = T.StructType([*EVENT_DATA_SPARK_SCHEMA.fields, T.StructField("captureFile", T.StringType())])
     path = f"file:/capture/ns/hub/{partition}/2026/11/26/10/00/00.avro"

@@ -153,7 +153,7 @@ def test_a_crash_between_tables_is_recovered_by_the_rerun(spark, lake, capture_r
         enqueued=T0,
     )
     run_ingest(spark, capture_root, lake, **QUIET)
-    with pytest.raises(Exception, match="injected crash at normalize.after_table"):
+    with pytest.raises(Exception, match=r"injected crash at normalize\.after_table"):
         run_normalize(spark, lake, faults=Faults(crash_at={(fp.NORMALIZE_AFTER_TABLE, 0)}), **QUIET)
     assert lake.table(QUARANTINE).read(spark).count() == 1  # the first table was written before the crash
     rerun = run_normalize(spark, lake, **QUIET)
@@ -164,12 +164,12 @@ def test_a_crash_between_tables_is_recovered_by_the_rerun(spark, lake, capture_r
 
 
 def test_normalize_without_bronze_says_to_ingest_first(spark, lake):
-    with pytest.raises(FileNotFoundError, match="no bronze table bronze.events at .*: run ingest first"):
+    with pytest.raises(FileNotFoundError, match=r"no bronze table bronze\.events at .*: run ingest first"):
         run_normalize(spark, lake, **QUIET)
 
 
 def test_injected_crash_is_its_own_type():
-    with pytest.raises(InjectedCrash, match="ingest.before_write in batch 2"):
+    with pytest.raises(InjectedCrash, match=r"ingest\.before_write in batch 2"):
         Faults(crash_at={(fp.INGEST_BEFORE_WRITE, 2)}).check(fp.INGEST_BEFORE_WRITE, 2)
     with pytest.raises(ValueError, match=r"unknown fault point\(s\) \['nowhere'\]"):
         Faults(crash_at={("nowhere", 0)})
