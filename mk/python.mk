@@ -32,7 +32,7 @@ test-python: install-python lint-python
 # Generate Capture files, ingest, normalize, delete one user, report: all on local Spark.
 demo-pipeline: install-python
 	rm -rf $(DEMO_DIR)
-	$(PIPELINE) generate --out $(DEMO_DIR)/capture --users 50 --events 2000 --seed 7
+	$(PIPELINE) generate --out $(DEMO_DIR)/capture --users 40 --events 1000 --seed 7
 	$(PIPELINE) ingest --capture $(DEMO_DIR)/capture --lake $(DEMO_DIR)/lake
 	$(PIPELINE) normalize --lake $(DEMO_DIR)/lake
 	$(PIPELINE) delete --lake $(DEMO_DIR)/lake --user u-0007 --purge
