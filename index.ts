@@ -1,10 +1,18 @@
 // Wiring only: read and validate the stack config, build the components, export what the backend needs.
 import * as azure from "@pulumi/azure-native";
+import * as databricks from "@pulumi/databricks";
 import { readStackConfig, standardTags } from "./components/config";
+import { DatabricksCompute } from "./components/databricksCompute";
+import { DatabricksJobs } from "./components/databricksJobs";
+import { DatabricksSecrets } from "./components/databricksSecrets";
+import { DatabricksStorageAccess } from "./components/databricksStorageAccess";
+import { DatabricksWorkspace } from "./components/databricksWorkspace";
 import { DataLake } from "./components/dataLake";
 import { EventIngestion } from "./components/eventIngestion";
 import { resourceNames } from "./components/naming";
 import { protectsStatefulResources } from "./components/stateful";
+import { UnityCatalog } from "./components/unityCatalog";
+import { stackWorkspaceFolder, WorkspaceAssets } from "./components/workspaceAssets";
 
 const config = readStackConfig();
 const names = resourceNames(config);
@@ -19,6 +27,23 @@ const resourceGroupName =
     tags,
   }).name;
 
+const client = azure.authorization.getClientConfigOutput();
+const dbx = config.databricks;
+
+// Before the lake: its firewall admits Unity Catalog through a resource-instance rule naming the connector.
+const workspace = new DatabricksWorkspace("databricks", {
+  resourceGroupName,
+  location: config.location,
+  subscriptionId: client.subscriptionId,
+  workspaceName: names.databricksWorkspace,
+  managedResourceGroupName: names.databricksManagedResourceGroup,
+  accessConnectorName: names.accessConnector,
+  vnet: dbx.vnet,
+  providerAuthType: dbx.providerAuthType,
+  tags,
+  protect,
+});
+
 const lake = new DataLake("lake", {
   resourceGroupName,
   location: config.location,
@@ -27,6 +52,7 @@ const lake = new DataLake("lake", {
   rawRetentionDays: config.storage.rawRetentionDays,
   networkDefaultAction: config.storage.networkDefaultAction,
   allowedIpRanges: [...config.storage.allowedIpRanges],
+  resourceAccessRules: [{ resourceId: workspace.accessConnectorId, tenantId: client.tenantId }],
   tags,
   protect,
 });
@@ -51,6 +77,99 @@ const ingestion = new EventIngestion("ingestion", {
   protect,
 });
 
+const storageAccess = new DatabricksStorageAccess("connector-access", {
+  principalId: workspace.accessConnectorPrincipalId,
+  storageAccountId: lake.accountId,
+  lakeContainerName: lake.lakeContainerName,
+  captureContainerName: lake.captureContainerName,
+  fileEvents: dbx.fileEvents,
+});
+
+const catalog = new UnityCatalog("unity-catalog", {
+  provider: workspace.provider,
+  accessConnectorId: workspace.accessConnectorId,
+  storageAccess: storageAccess.roleAssignments,
+  subscriptionId: client.subscriptionId,
+  storageResourceGroupName: resourceGroupName,
+  storageAccountName: lake.accountName,
+  lakeContainerName: lake.lakeContainerName,
+  captureContainerName: lake.captureContainerName,
+  catalogName: names.catalog,
+  metastoreId: dbx.metastoreId,
+  workspaceId: workspace.workspaceId,
+  fileEvents: dbx.fileEvents,
+  analystsGroup: dbx.analystsGroup,
+  jobsPrincipal: dbx.runAsServicePrincipal,
+  forceDestroy: config.environment === "personal",
+  protect,
+});
+
+const compute = new DatabricksCompute("compute", {
+  provider: workspace.provider,
+  namePrefix: `${config.namePrefix}-${config.stack}`,
+  sparkVersion: dbx.sparkVersion,
+  nodeTypeId: dbx.nodeType,
+  maxWorkers: dbx.maxWorkers,
+  customTags: tags,
+  analyticsCluster: dbx.analyticsCluster && {
+    ...dbx.analyticsCluster,
+    nodeTypeId: dbx.analyticsCluster.nodeType,
+  },
+  analystsGroup: dbx.analystsGroup,
+});
+
+const deployer = databricks.getCurrentUserOutput({}, { provider: workspace.provider });
+const notebooks = new WorkspaceAssets("notebooks", {
+  provider: workspace.provider,
+  workspaceFolder: stackWorkspaceFolder(config.stack, deployer.home, dbx.runAsServicePrincipal),
+});
+
+const secrets = new DatabricksSecrets("secrets", {
+  provider: workspace.provider,
+  runAsServicePrincipal: dbx.runAsServicePrincipal,
+});
+
+const jobs = new DatabricksJobs(
+  "jobs",
+  {
+    provider: workspace.provider,
+    namePrefix: `${config.namePrefix}-${config.stack}`,
+    notebookPaths: {
+      ingest: notebooks.notebookPath("ingest"),
+      normalize: notebooks.notebookPath("normalize"),
+      delete: notebooks.notebookPath("delete_user_data"),
+    },
+    jobPolicyId: compute.jobPolicyId,
+    sparkVersion: dbx.sparkVersion,
+    nodeTypeId: dbx.nodeType,
+    workers: dbx.jobWorkers,
+    catalogName: catalog.catalogName,
+    captureRoot: catalog.captureUrl,
+    checkpoints: catalog.checkpointsPath,
+    deletionSlaDays: config.deletionSlaDays,
+    ingestTrigger:
+      dbx.ingestTrigger === "fileArrival"
+        ? { kind: "fileArrival", url: catalog.captureUrl }
+        : { kind: "schedule", cron: dbx.ingestCron },
+    normalizeCron: dbx.normalizeCron,
+    deleteCron: dbx.deleteCron,
+    timezone: dbx.timezone,
+    paused: dbx.pauseSchedules,
+    // Someone always hears about a failed run: the configured addresses, else whoever deployed the stack.
+    notificationEmails:
+      dbx.notificationEmails.length > 0 || dbx.notificationWebhookUrl !== undefined
+        ? [...dbx.notificationEmails]
+        : [deployer.userName],
+    notificationWebhookUrl: dbx.notificationWebhookUrl,
+    timeoutSeconds: dbx.jobTimeoutMinutes * 60,
+    maxRetries: dbx.jobMaxRetries,
+    minRetryIntervalMillis: dbx.jobRetryIntervalMinutes * 60_000,
+    runAsServicePrincipal: dbx.runAsServicePrincipal,
+    tags,
+  },
+  { dependsOn: [notebooks, catalog, secrets] },
+);
+
 export { resourceGroupName };
 export const eventHubsNamespace = ingestion.fullyQualifiedNamespace;
 export const eventHubNames = ingestion.hubNames;
@@ -60,3 +179,12 @@ export const dataLakeDfsEndpoint = lake.dfsEndpoint;
 export const captureContainerUrl = lake.captureContainerUrl;
 /** Only with eventHubs.allowSasSender; a secret. */
 export const eventHubsSasSenderConnectionStrings = ingestion.sasSenderConnectionStrings;
+export const databricksWorkspaceUrl = workspace.workspaceUrl;
+export const catalogName = catalog.catalogName;
+export const databricksNotebookFolder = notebooks.folder;
+export const ingestJobId = jobs.jobs.ingest.id;
+export const ingestJobUrl = jobs.jobs.ingest.url;
+export const normalizeJobId = jobs.jobs.normalize.id;
+export const normalizeJobUrl = jobs.jobs.normalize.url;
+export const deleteJobId = jobs.jobs.delete.id;
+export const deleteJobUrl = jobs.jobs.delete.url;

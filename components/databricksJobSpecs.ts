@@ -22,9 +22,9 @@ export interface JobSettingsArgs {
   /** Unity Catalog catalog the jobs read and write. */
   catalogName: pulumi.Input<string>;
   /** `abfss://` URL of the capture container. */
-  capturePath: pulumi.Input<string>;
-  /** `abfss://` URL under which each job keeps its streaming checkpoint. */
-  checkpointsPath: pulumi.Input<string>;
+  captureRoot: pulumi.Input<string>;
+  /** Folder (a Unity Catalog volume path) under which each job keeps its streaming checkpoint. */
+  checkpoints: pulumi.Input<string>;
   /** Days within which deleted data must be gone everywhere; the jobs size Delta retention from it. */
   deletionSlaDays: number;
   /** How the ingest job starts. */
@@ -58,19 +58,21 @@ export interface JobSpecArgs {
   notebookPath: pulumi.Input<string>;
   run: JobRun;
   /** Job parameters beyond the shared ones, with their defaults. */
-  extraParameters?: Readonly<Record<string, string>>;
+  extraParameters?: Readonly<Record<string, pulumi.Input<string>>>;
 }
 
 const JOB_CLUSTER_KEY = "job_cluster";
 // Capture commits a file per partition per window; waiting lets one run pick up the whole window.
 const FILE_ARRIVAL = { minTimeBetweenTriggersSeconds: 60, waitAfterLastChangeSeconds: 60 };
 
-/** Job parameters reach the notebook as widgets; sorted by name so the API's order never shows as a diff. */
+/**
+ * Job parameters reach the notebook as widgets of the same name (`notebooks/*.py` declare them); sorted by
+ * name so the API's order never shows as a diff.
+ */
 function parameters(args: JobSettingsArgs, spec: JobSpecArgs): databricks.types.input.JobParameter[] {
   const all: Record<string, pulumi.Input<string>> = {
     catalog: args.catalogName,
-    capture_path: args.capturePath,
-    checkpoints_path: args.checkpointsPath,
+    checkpoints: args.checkpoints,
     deletion_sla_days: String(args.deletionSlaDays),
     ...spec.extraParameters,
   };

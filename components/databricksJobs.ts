@@ -57,6 +57,7 @@ export class DatabricksJobs extends pulumi.ComponentResource {
         description: "Event Hubs Capture Avro files into bronze.events, exactly once.",
         notebookPath: args.notebookPaths.ingest,
         run: args.ingestTrigger,
+        extraParameters: { capture_root: args.captureRoot },
       },
       normalize: {
         taskKey: "normalize",
@@ -71,7 +72,8 @@ export class DatabricksJobs extends pulumi.ComponentResource {
           "(comma-separated); the schedule sweeps pending deletion requests.",
         notebookPath: args.notebookPaths.delete,
         run: { kind: "schedule", cron: args.deleteCron },
-        extraParameters: { user_ids: "" },
+        // Empty for the scheduled sweep; run-now sets them (and a request id for the audit trail).
+        extraParameters: { user_ids: "", request_id: "" },
       },
     };
 

@@ -46,7 +46,8 @@ export interface UnityCatalogArgs {
    */
   analystsGroup?: string;
   /**
-   * Principal the jobs run as (service principal application id): reads capture, writes the catalog.
+   * Principal the jobs run as (service principal application id): reads capture, writes the catalog's
+   * tables and checkpoint volume.
    * @default undefined: no job grants (jobs run as their owner)
    */
   jobsPrincipal?: string;
@@ -56,7 +57,8 @@ export interface UnityCatalogArgs {
    */
   forceDestroy?: boolean;
   /**
-   * Protect the catalog and its schemas (the tables) from destroy and replacement.
+   * Protect the catalog from destroy and replacement. Its schemas need no flag: without `forceDestroy`,
+   * Unity Catalog refuses to drop a schema that still holds tables.
    * @default false
    */
   protect?: boolean;
@@ -74,6 +76,8 @@ export class UnityCatalog extends pulumi.ComponentResource {
   public readonly captureUrl: pulumi.Output<string>;
   /** `abfss://` URL of the lake container (trailing slash). */
   public readonly lakeUrl: pulumi.Output<string>;
+  /** Path of the managed volume the jobs keep their streaming checkpoints in. */
+  public readonly checkpointsPath: pulumi.Output<string>;
   public readonly captureLocation: databricks.ExternalLocation;
   public readonly schemas: Record<keyof typeof SCHEMAS, databricks.Schema>;
 
@@ -142,7 +146,7 @@ export class UnityCatalog extends pulumi.ComponentResource {
         url: this.lakeUrl,
         credentialName: credential.name,
         isolationMode: "ISOLATION_MODE_ISOLATED",
-        comment: "Managed tables of the catalog and the jobs' checkpoints.",
+        comment: "Managed storage of the catalog: its tables and the checkpoint volume.",
       },
       afterAccess,
     );
@@ -164,10 +168,24 @@ export class UnityCatalog extends pulumi.ComponentResource {
         new databricks.Schema(
           `${name}-${schema}`,
           { catalogName: catalog.name, name: schema, comment, forceDestroy: args.forceDestroy ?? false },
-          statefulOptions(args.protect, child),
+          child,
         ),
       ]),
     ) as Record<keyof typeof SCHEMAS, databricks.Schema>;
+
+    // Checkpoints live in a managed volume, governed like the tables, rather than at a raw storage path.
+    const checkpoints = new databricks.Volume(
+      `${name}-checkpoints`,
+      {
+        catalogName: catalog.name,
+        schemaName: this.schemas.ops.name,
+        name: "checkpoints",
+        volumeType: "MANAGED",
+        comment: "Streaming checkpoints of the ingest and normalize jobs.",
+      },
+      child,
+    );
+    this.checkpointsPath = pulumi.interpolate`/Volumes/${checkpoints.catalogName}/${checkpoints.schemaName}/${checkpoints.name}`;
 
     for (const { suffix, securable, grants } of ucGrants(args)) {
       const target =
@@ -175,7 +193,7 @@ export class UnityCatalog extends pulumi.ComponentResource {
           ? { catalog: catalog.name }
           : securable === "silver"
             ? { schema: this.schemas.silver.id }
-            : { externalLocation: (securable === "capture" ? this.captureLocation : lakeLocation).name };
+            : { externalLocation: this.captureLocation.name };
       new databricks.Grants(`${name}-${suffix}-grants`, { ...target, grants }, child);
     }
 
@@ -184,7 +202,7 @@ export class UnityCatalog extends pulumi.ComponentResource {
   }
 }
 
-type Securable = "catalog" | "silver" | "capture" | "lake";
+type Securable = "catalog" | "silver" | "capture";
 
 /**
  * Grants per securable, from config. `databricks.Grants` is authoritative, so a securable with no
@@ -195,7 +213,6 @@ export function ucGrants(args: Pick<UnityCatalogArgs, "analystsGroup" | "jobsPri
     catalog: [],
     silver: [],
     capture: [],
-    lake: [],
   };
   if (args.analystsGroup !== undefined) {
     bySecurable.catalog.push({ principal: args.analystsGroup, privileges: ["USE_CATALOG"] });
@@ -204,10 +221,18 @@ export function ucGrants(args: Pick<UnityCatalogArgs, "analystsGroup" | "jobsPri
   if (args.jobsPrincipal !== undefined) {
     bySecurable.catalog.push({
       principal: args.jobsPrincipal,
-      privileges: ["USE_CATALOG", "USE_SCHEMA", "CREATE_TABLE", "SELECT", "MODIFY"],
+      privileges: [
+        "USE_CATALOG",
+        "USE_SCHEMA",
+        "CREATE_TABLE",
+        "SELECT",
+        "MODIFY",
+        "READ_VOLUME",
+        "WRITE_VOLUME",
+      ],
     });
+    // Auto Loader reads capture by path; everything else the jobs touch is a table or the volume.
     bySecurable.capture.push({ principal: args.jobsPrincipal, privileges: ["READ_FILES"] });
-    bySecurable.lake.push({ principal: args.jobsPrincipal, privileges: ["READ_FILES", "WRITE_FILES"] });
   }
   return (Object.entries(bySecurable) as [Securable, { principal: string; privileges: string[] }[]][])
     .filter(([, grants]) => grants.length > 0)

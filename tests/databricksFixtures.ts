@@ -1,5 +1,10 @@
 import * as databricks from "@pulumi/databricks";
-import { type Evaluation, MOCK_SUBSCRIPTION_ID, type Registration } from "../scripts/lib/mockProgram";
+import {
+  type Evaluation,
+  MOCK_SUBSCRIPTION_ID,
+  MOCK_WORKSPACE_HOST,
+  type Registration,
+} from "../scripts/lib/mockProgram";
 
 export const DATABRICKS_TYPES = {
   workspace: "azure-native:databricks:Workspace",
@@ -11,6 +16,11 @@ export const DATABRICKS_TYPES = {
   metastoreAssignment: "databricks:index/metastoreAssignment:MetastoreAssignment",
   catalog: "databricks:index/catalog:Catalog",
   schema: "databricks:index/schema:Schema",
+  volume: "databricks:index/volume:Volume",
+  secretScope: "databricks:index/secretScope:SecretScope",
+  secret: "databricks:index/secret:Secret",
+  secretAcl: "databricks:index/secretAcl:SecretAcl",
+  randomPassword: "random:index/randomPassword:RandomPassword",
   grants: "databricks:index/grants:Grants",
   clusterPolicy: "databricks:index/clusterPolicy:ClusterPolicy",
   cluster: "databricks:index/cluster:Cluster",
@@ -42,3 +52,20 @@ export function providerRef(evaluation: Evaluation, name = "dbx"): string {
 export function databricksResources(evaluation: Evaluation): Registration[] {
   return evaluation.registrations.filter((r) => r.type.startsWith("databricks:"));
 }
+
+/** Names of the program's Databricks-side resources: its components and their children. */
+export const DATABRICKS_SIDE =
+  /^(databricks|connector-access|unity-catalog|compute|notebooks|secrets|jobs)(-|$)/;
+
+/** The dev stack's Databricks outputs. */
+export const DATABRICKS_OUTPUTS = {
+  databricksWorkspaceUrl: { value: `https://${MOCK_WORKSPACE_HOST}`, secret: false },
+  catalogName: { value: "h3ml_dev", secret: false },
+  databricksNotebookFolder: { value: "/Users/deployer@example.com/.h3-ml/dev", secret: false },
+  ...Object.fromEntries(
+    ["ingest", "normalize", "delete"].flatMap((job) => [
+      [`${job}JobId`, { value: `jobs-${job}-id`, secret: false }],
+      [`${job}JobUrl`, { value: `https://${MOCK_WORKSPACE_HOST}/#job/jobs-${job}-id`, secret: false }],
+    ]),
+  ),
+};

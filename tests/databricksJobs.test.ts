@@ -19,8 +19,8 @@ const ARGS: Omit<DatabricksJobsArgs, "provider"> = {
   nodeTypeId: "Standard_D4ds_v5",
   workers: 0,
   catalogName: "h3ml_dev",
-  capturePath: CAPTURE,
-  checkpointsPath: "abfss://lake@h3mldevst.dfs.core.windows.net/checkpoints/",
+  captureRoot: CAPTURE,
+  checkpoints: "/Volumes/h3ml_dev/ops/checkpoints",
   deletionSlaDays: 30,
   ingestTrigger: { kind: "fileArrival", url: CAPTURE },
   normalizeCron: "0 30 * * * ?",
@@ -76,9 +76,9 @@ describe("DatabricksJobs", () => {
         },
       ],
       parameters: [
-        { name: "capture_path", default: CAPTURE },
+        { name: "capture_root", default: CAPTURE },
         { name: "catalog", default: "h3ml_dev" },
-        { name: "checkpoints_path", default: "abfss://lake@h3mldevst.dfs.core.windows.net/checkpoints/" },
+        { name: "checkpoints", default: "/Volumes/h3ml_dev/ops/checkpoints" },
         { name: "deletion_sla_days", default: "30" },
       ],
       trigger: {
@@ -100,7 +100,7 @@ describe("DatabricksJobs", () => {
     expect(job(ev, "ingest")).to.not.have.property("trigger");
   });
 
-  it("schedules normalize and the daily delete sweep, and gives delete a user_ids parameter for run-now", async () => {
+  it("schedules normalize and the daily delete sweep, and gives delete user_ids and request_id parameters for run-now", async () => {
     const ev = await build({ timezone: "Europe/Berlin" });
     expect(job(ev, "normalize").schedule).to.deep.equal({
       quartzCronExpression: "0 30 * * * ?",
@@ -115,14 +115,18 @@ describe("DatabricksJobs", () => {
     });
     expect(remove.tasks.map((t: { taskKey: string }) => t.taskKey)).to.deep.equal(["delete_user_data"]);
     expect(remove.tasks[0].notebookTask.notebookPath).to.equal("/Users/d/.h3-ml/dev/delete_user_data");
-    expect(remove.parameters.map((p: { name: string }) => p.name)).to.deep.equal([
-      "capture_path",
-      "catalog",
-      "checkpoints_path",
-      "deletion_sla_days",
-      "user_ids",
+    expect(remove.parameters).to.deep.equal([
+      { name: "catalog", default: "h3ml_dev" },
+      { name: "checkpoints", default: "/Volumes/h3ml_dev/ops/checkpoints" },
+      { name: "deletion_sla_days", default: "30" },
+      { name: "request_id", default: "" },
+      { name: "user_ids", default: "" },
     ]);
-    expect(remove.parameters[4]).to.deep.equal({ name: "user_ids", default: "" });
+    expect(job(ev, "normalize").parameters.map((p: { name: string }) => p.name)).to.deep.equal([
+      "catalog",
+      "checkpoints",
+      "deletion_sla_days",
+    ]);
   });
 
   it("pauses every schedule and trigger when asked", async () => {

@@ -92,11 +92,17 @@ describe("UnityCatalog", () => {
     ]);
   });
 
-  it("protects catalog and schemas when asked", async () => {
+  it("protects the catalog when asked; schemas holding tables cannot be dropped without forceDestroy", async () => {
     const ev = await build({ protect: true });
-    expect(
-      [resource(ev, T.catalog, "uc-catalog"), ...ofType(ev, T.schema)].map((r) => r.protect),
-    ).to.deep.equal([true, true, true, true]);
+    expect(resource(ev, T.catalog, "uc-catalog").protect).to.equal(true);
+    expect(ofType(ev, T.schema).map((s) => [s.protect, s.inputs.forceDestroy])).to.deep.equal([
+      [false, false],
+      [false, false],
+      [false, false],
+    ]);
+    const personal = await build({ forceDestroy: true });
+    expect(resource(personal, T.catalog, "uc-catalog").inputs.forceDestroy).to.equal(true);
+    expect(ofType(personal, T.schema).map((s) => s.inputs.forceDestroy)).to.deep.equal([true, true, true]);
   });
 
   it("uses the region's metastore unless config names one, and never creates a metastore", async () => {
@@ -111,12 +117,23 @@ describe("UnityCatalog", () => {
     expect(resource(named, T.storageCredential, "uc-credential").dependencies).to.include(assignment.urn);
   });
 
-  it("grants analysts read on silver and the jobs' principal write on the catalog", async () => {
-    const ev = await build({
-      analystsGroup: "h3-analysts",
-      jobsPrincipal: "9f0c1d2e-0000-4000-8000-00000000aaaa",
+  it("keeps the jobs' checkpoints in a managed volume in ops", async () => {
+    const ev = await build();
+    expect(resource(ev, T.volume, "uc-checkpoints").inputs).to.deep.equal({
+      catalogName: "h3ml_dev",
+      schemaName: "ops",
+      name: "checkpoints",
+      volumeType: "MANAGED",
+      comment: "Streaming checkpoints of the ingest and normalize jobs.",
     });
+    expect(await new Promise((done) => ev.result.checkpointsPath.apply(done))).to.equal(
+      "/Volumes/h3ml_dev/ops/checkpoints",
+    );
+  });
+
+  it("grants analysts read on silver, the jobs' principal the catalog and capture files, nothing on lake paths", async () => {
     const sp = "9f0c1d2e-0000-4000-8000-00000000aaaa";
+    const ev = await build({ analystsGroup: "h3-analysts", jobsPrincipal: sp });
     expect(ofType(ev, T.grants).map((g) => ({ name: g.name, ...g.inputs }))).to.deep.equal([
       {
         name: "uc-capture-grants",
@@ -128,13 +145,19 @@ describe("UnityCatalog", () => {
         catalog: "h3ml_dev",
         grants: [
           { principal: "h3-analysts", privileges: ["USE_CATALOG"] },
-          { principal: sp, privileges: ["USE_CATALOG", "USE_SCHEMA", "CREATE_TABLE", "SELECT", "MODIFY"] },
+          {
+            principal: sp,
+            privileges: [
+              "USE_CATALOG",
+              "USE_SCHEMA",
+              "CREATE_TABLE",
+              "SELECT",
+              "MODIFY",
+              "READ_VOLUME",
+              "WRITE_VOLUME",
+            ],
+          },
         ],
-      },
-      {
-        name: "uc-lake-grants",
-        externalLocation: "h3ml_dev_lake",
-        grants: [{ principal: sp, privileges: ["READ_FILES", "WRITE_FILES"] }],
       },
       {
         name: "uc-silver-grants",

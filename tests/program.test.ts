@@ -7,8 +7,10 @@ import {
   EvaluationError,
   evaluateProgram,
   MOCK_SUBSCRIPTION_ID,
+  MOCK_TENANT_ID,
 } from "../scripts/lib/mockProgram";
 import { loadStackConfig } from "../scripts/lib/stackConfig";
+import { DATABRICKS_OUTPUTS, DATABRICKS_SIDE } from "./databricksFixtures";
 import { ofType, resource, TYPES } from "./support";
 
 const roleId = (guid: string) =>
@@ -28,7 +30,9 @@ describe("program under mocks", () => {
     });
 
     it("registers exactly the expected resources", () => {
-      expect(dev.registrations.map((r) => `${r.type} ${r.name}`).sort()).to.deep.equal(
+      // The Databricks side is asserted resource by resource in databricksProgram.test.ts.
+      const azureSide = dev.registrations.filter((r) => !DATABRICKS_SIDE.test(r.name));
+      expect(azureSide.map((r) => `${r.type} ${r.name}`).sort()).to.deep.equal(
         [
           `${TYPES.resourceGroup} rg`,
           `${TYPES.dataLake} lake`,
@@ -72,7 +76,12 @@ describe("program under mocks", () => {
         defaultAction: "Deny",
         bypass: "AzureServices",
         ipRules: [],
-        resourceAccessRules: [],
+        resourceAccessRules: [
+          {
+            resourceId: `${rgId}/providers/Microsoft.Databricks/accessConnectors/${names.accessConnector}`,
+            tenantId: MOCK_TENANT_ID,
+          },
+        ],
       });
       expect(account.protect).to.equal(false);
     });
@@ -171,15 +180,10 @@ describe("program under mocks", () => {
     });
 
     it("parents every resource to its component", () => {
-      const lake = resource(dev, TYPES.dataLake, "lake");
-      const ingestion = resource(dev, TYPES.eventIngestion, "ingestion");
+      const components = dev.registrations.filter((r) => r.type.startsWith("h3:"));
       for (const r of dev.registrations) {
-        const expected = r.name.startsWith("lake-")
-          ? lake.urn
-          : r.name.startsWith("ingestion-")
-            ? ingestion.urn
-            : undefined;
-        expect(r.parent, r.name).to.equal(expected);
+        const owner = components.find((c) => r.name.startsWith(`${c.name}-`));
+        expect(r.parent, r.name).to.equal(owner?.urn);
       }
     });
 
@@ -203,6 +207,7 @@ describe("program under mocks", () => {
           value: `https://${names.storageAccount}.blob.core.windows.net/capture`,
           secret: false,
         },
+        ...DATABRICKS_OUTPUTS,
       });
     });
   });
@@ -217,9 +222,14 @@ describe("program under mocks", () => {
       });
     });
 
-    it("protects the storage account and the namespace, and nothing else", () => {
+    it("protects the storage account, the namespace, the workspace and the catalog, and nothing else", () => {
       const protectedNames = prod.registrations.filter((r) => r.protect).map((r) => r.name);
-      expect(protectedNames.sort()).to.deep.equal(["ingestion-namespace", "lake-account"]);
+      expect(protectedNames.sort()).to.deep.equal([
+        "databricks-workspace",
+        "ingestion-namespace",
+        "lake-account",
+        "unity-catalog-catalog",
+      ]);
     });
 
     it("uses prod capacity, partitions, retention and zone-redundant storage", () => {

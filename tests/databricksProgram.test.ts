@@ -1,0 +1,215 @@
+import { readdirSync, readFileSync } from "node:fs";
+import * as path from "node:path";
+import { expect } from "chai";
+import { DEFAULT_SPARK_VERSION } from "../components/databricksConfig";
+import {
+  type Evaluation,
+  evaluateProgram,
+  MOCK_SUBSCRIPTION_ID,
+  MOCK_WORKSPACE_HOST,
+} from "../scripts/lib/mockProgram";
+import { PROJECT_ROOT } from "../scripts/lib/stackConfig";
+import { DATABRICKS_SIDE, DATABRICKS_TYPES as T } from "./databricksFixtures";
+import { ofType, resource } from "./support";
+
+const SP = "9f0c1d2e-0000-4000-8000-00000000aaaa";
+const jobs = (ev: Evaluation) => ofType(ev, T.job);
+const pauseStates = (ev: Evaluation) =>
+  jobs(ev).map((j) => [j.name, (j.inputs.trigger ?? j.inputs.schedule).pauseStatus]);
+
+/** Every file `git` would ship under notebooks/, read without the component's own listing code. */
+function notebookFiles(): string[] {
+  const root = path.join(PROJECT_ROOT, "notebooks");
+  return (readdirSync(root, { recursive: true, withFileTypes: true }) as import("node:fs").Dirent[])
+    .filter((e) => e.isFile())
+    .map((e) => path.relative(root, path.join(e.parentPath, e.name)).split(path.sep).join("/"))
+    .filter((f) => !/(^|\/)(__pycache__|\.[^/]+)(\/|$)|\.py[co]$/.test(f))
+    .sort();
+}
+
+describe("program under mocks: Databricks", () => {
+  let dev: Evaluation;
+  let alice: Evaluation;
+  let prod: Evaluation;
+  before(async () => {
+    [dev, alice, prod] = [
+      await evaluateProgram("dev"),
+      await evaluateProgram("dev-alice"),
+      await evaluateProgram("prod"),
+    ];
+  });
+
+  it("registers the workspace, storage grants, catalog, policies, secrets, one asset per notebooks/ file and three jobs", () => {
+    const assets = notebookFiles().map((file) => {
+      const notebook = readFileSync(path.join(PROJECT_ROOT, "notebooks", file), "utf8").startsWith(
+        "# Databricks notebook source",
+      );
+      return `${notebook ? T.notebook : T.workspaceFile} notebooks-${file}`;
+    });
+    const side = dev.registrations
+      .filter((r) => DATABRICKS_SIDE.test(r.name))
+      .map((r) => `${r.type} ${r.name}`);
+    expect(side.sort()).to.deep.equal(
+      [
+        "h3:databricks:DatabricksWorkspace databricks",
+        `${T.accessConnector} databricks-access-connector`,
+        `${T.workspace} databricks-workspace`,
+        `${T.provider} databricks-provider`,
+        "h3:databricks:DatabricksStorageAccess connector-access",
+        `${T.roleAssignment} connector-access-lake-blob-contributor`,
+        `${T.roleAssignment} connector-access-capture-blob-reader`,
+        `${T.roleAssignment} connector-access-queue-contributor`,
+        `${T.roleAssignment} connector-access-event-subscription-contributor`,
+        "h3:databricks:UnityCatalog unity-catalog",
+        `${T.storageCredential} unity-catalog-credential`,
+        `${T.externalLocation} unity-catalog-capture-location`,
+        `${T.externalLocation} unity-catalog-lake-location`,
+        `${T.catalog} unity-catalog-catalog`,
+        `${T.schema} unity-catalog-bronze`,
+        `${T.schema} unity-catalog-silver`,
+        `${T.schema} unity-catalog-ops`,
+        `${T.volume} unity-catalog-checkpoints`,
+        "h3:databricks:DatabricksCompute compute",
+        `${T.clusterPolicy} compute-job-policy`,
+        `${T.clusterPolicy} compute-interactive-policy`,
+        "h3:databricks:WorkspaceAssets notebooks",
+        `${T.directory} notebooks-folder`,
+        ...assets,
+        "h3:databricks:DatabricksSecrets secrets",
+        `${T.secretScope} secrets-scope`,
+        `${T.randomPassword} secrets-audit-salt`,
+        `${T.secret} secrets-audit-salt`,
+        "h3:databricks:DatabricksJobs jobs",
+        `${T.job} jobs-ingest`,
+        `${T.job} jobs-normalize`,
+        `${T.job} jobs-delete`,
+      ].sort(),
+    );
+  });
+
+  it("creates every Databricks resource through the workspace's explicit provider", () => {
+    const provider = resource(dev, T.provider, "databricks-provider");
+    const objects = dev.registrations.filter((r) => r.type.startsWith("databricks:"));
+    expect(objects.length).to.be.greaterThan(20);
+    for (const r of objects) expect(r.provider, r.name).to.equal(`${provider.urn}::databricks-provider-id`);
+    expect(provider.inputs).to.deep.include({
+      host: `https://${MOCK_WORKSPACE_HOST}`,
+      azureWorkspaceResourceId: `/subscriptions/${MOCK_SUBSCRIPTION_ID}/resourceGroups/h3ml-dev-rg/providers/Microsoft.Databricks/workspaces/h3ml-dev-dbw`,
+    });
+  });
+
+  it("admits the access connector through the lake's firewall and grants it before Unity Catalog validates", () => {
+    const connector = resource(dev, T.accessConnector, "databricks-access-connector");
+    expect(resource(dev, "azure-native:storage:StorageAccount", "lake-account").dependencies).to.include(
+      connector.urn,
+    );
+    const grants = ofType(dev, T.roleAssignment).filter((r) => r.name.startsWith("connector-access-"));
+    for (const name of [
+      "unity-catalog-credential",
+      "unity-catalog-capture-location",
+      "unity-catalog-lake-location",
+    ]) {
+      const registration = dev.registrations.find((r) => r.name === name);
+      for (const grant of grants) expect(registration?.dependencies, name).to.include(grant.urn);
+    }
+  });
+
+  it("pins every cluster to the 17.3 LTS runtime through the policies", () => {
+    expect(DEFAULT_SPARK_VERSION).to.equal("17.3.x-scala2.13");
+    for (const policy of ofType(prod, T.clusterPolicy)) {
+      expect(JSON.parse(policy.inputs.definition).spark_version, policy.name).to.deep.equal({
+        type: "fixed",
+        value: "17.3.x-scala2.13",
+      });
+    }
+    for (const job of jobs(prod)) {
+      expect(job.inputs.jobClusters[0].newCluster.sparkVersion, job.name).to.equal("17.3.x-scala2.13");
+      expect(job.inputs.jobClusters[0].newCluster.policyId, job.name).to.equal("compute-job-policy-id");
+    }
+  });
+
+  it("runs single-node job clusters in dev and personal stacks, multi-node in prod", () => {
+    const workers = (ev: Evaluation) => jobs(ev).map((j) => j.inputs.jobClusters[0].newCluster.numWorkers);
+    expect(workers(dev)).to.deep.equal([0, 0, 0]);
+    expect(workers(alice)).to.deep.equal([0, 0, 0]);
+    expect(workers(prod)).to.deep.equal([2, 2, 2]);
+  });
+
+  it("keeps schedules live in dev and prod and paused in personal stacks", () => {
+    const live = [
+      ["jobs-delete", "UNPAUSED"],
+      ["jobs-ingest", "UNPAUSED"],
+      ["jobs-normalize", "UNPAUSED"],
+    ];
+    expect(pauseStates(dev)).to.deep.equal(live);
+    expect(pauseStates(prod)).to.deep.equal(live);
+    expect(pauseStates(alice)).to.deep.equal(live.map(([name]) => [name, "PAUSED"]));
+  });
+
+  it("lets dev pause its schedules from config", async () => {
+    const paused = await evaluateProgram("dev", { config: { databricks: { pauseSchedules: true } } });
+    expect(pauseStates(paused).map(([, state]) => state)).to.deep.equal(["PAUSED", "PAUSED", "PAUSED"]);
+  });
+
+  it("triggers ingest on file arrival in the capture location and points every job at its notebook", () => {
+    const capture = resource(dev, T.externalLocation, "unity-catalog-capture-location").inputs.url;
+    const ingest = resource(dev, T.job, "jobs-ingest").inputs;
+    expect(ingest.trigger.fileArrival.url).to.equal(capture);
+    const folder = "/Users/deployer@example.com/.h3-ml/dev";
+    expect(jobs(dev).map((j) => [j.name, j.inputs.tasks[0].notebookTask.notebookPath])).to.deep.equal([
+      ["jobs-delete", `${folder}/delete_user_data`],
+      ["jobs-ingest", `${folder}/ingest`],
+      ["jobs-normalize", `${folder}/normalize`],
+    ]);
+    expect(resource(dev, T.notebook, "notebooks-ingest.py").inputs.path).to.equal(`${folder}/ingest`);
+  });
+
+  it("notifies the deployer of failures unless config names recipients", async () => {
+    for (const job of jobs(dev)) {
+      expect(job.inputs.emailNotifications.onFailures, job.name).to.deep.equal(["deployer@example.com"]);
+    }
+    const named = await evaluateProgram("dev", {
+      config: { databricks: { notificationEmails: ["oncall@example.com"] } },
+    });
+    expect(jobs(named).map((j) => j.inputs.emailNotifications.onFailures)).to.deep.equal([
+      ["oncall@example.com"],
+      ["oncall@example.com"],
+      ["oncall@example.com"],
+    ]);
+  });
+
+  it("runs the jobs as the configured service principal, from its own home folder, with its grants", async () => {
+    const ev = await evaluateProgram("dev", { config: { databricks: { runAsServicePrincipal: SP } } });
+    for (const job of jobs(ev))
+      expect(job.inputs.runAs, job.name).to.deep.equal({ servicePrincipalName: SP });
+    expect(resource(ev, T.directory, "notebooks-folder").inputs.path).to.equal(`/Users/${SP}/.h3-ml/dev`);
+    expect(resource(ev, T.secretAcl, "secrets-run-as-read").inputs).to.deep.equal({
+      scope: "h3-ml",
+      principal: SP,
+      permission: "READ",
+    });
+    const catalogGrants = resource(ev, T.grants, "unity-catalog-catalog-grants").inputs.grants;
+    expect(catalogGrants.map((g: { principal: string }) => g.principal)).to.deep.equal([SP]);
+  });
+
+  it("protects the workspace and the catalog in prod only, and lets a personal catalog be destroyed", () => {
+    const guarded = (ev: Evaluation) =>
+      ev.registrations.filter((r) => DATABRICKS_SIDE.test(r.name) && r.protect).map((r) => r.name);
+    expect(guarded(prod).sort()).to.deep.equal(["databricks-workspace", "unity-catalog-catalog"]);
+    expect(guarded(dev)).to.deep.equal([]);
+    expect(resource(alice, T.catalog, "unity-catalog-catalog").inputs).to.deep.include({
+      name: "h3ml_dev_alice",
+      forceDestroy: true,
+    });
+    expect(resource(prod, T.catalog, "unity-catalog-catalog").inputs.forceDestroy).to.equal(false);
+  });
+
+  it("exports the workspace URL, the catalog and each job's id and URL", () => {
+    expect(dev.outputs).to.deep.include({
+      databricksWorkspaceUrl: { value: `https://${MOCK_WORKSPACE_HOST}`, secret: false },
+      catalogName: { value: "h3ml_dev", secret: false },
+      deleteJobId: { value: "jobs-delete-id", secret: false },
+      deleteJobUrl: { value: `https://${MOCK_WORKSPACE_HOST}/#job/jobs-delete-id`, secret: false },
+    });
+  });
+});

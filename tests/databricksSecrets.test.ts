@@ -1,0 +1,41 @@
+import { readFileSync } from "node:fs";
+import * as path from "node:path";
+import { expect } from "chai";
+import { DatabricksSecrets } from "../components/databricksSecrets";
+import { evaluate } from "../scripts/lib/mockProgram";
+import { PROJECT_ROOT } from "../scripts/lib/stackConfig";
+import { databricksResources, providerRef, DATABRICKS_TYPES as T, testProvider } from "./databricksFixtures";
+import { ofType, resource } from "./support";
+
+const build = (runAsServicePrincipal?: string) =>
+  evaluate(
+    "dev",
+    () => new DatabricksSecrets("secrets", { provider: testProvider(), runAsServicePrincipal }),
+  );
+
+describe("DatabricksSecrets", () => {
+  it("stores a generated audit salt where the delete notebook reads it", async () => {
+    const glue = readFileSync(path.join(PROJECT_ROOT, "notebooks", "h3_ml", "databricks.py"), "utf8");
+    expect(glue).to.match(/^AUDIT_SALT_SCOPE, AUDIT_SALT_KEY = "h3-ml", "audit-salt"$/m);
+    const ev = await build();
+    expect(resource(ev, T.secretScope, "secrets-scope").inputs).to.deep.equal({ name: "h3-ml" });
+    expect(resource(ev, T.randomPassword, "secrets-audit-salt").inputs).to.deep.include({
+      length: 48,
+      special: false,
+    });
+    const secret = resource(ev, T.secret, "secrets-audit-salt");
+    expect(secret.inputs).to.include({ scope: "h3-ml", key: "audit-salt" });
+    expect(secret.secretInputs).to.deep.equal(["stringValue"]);
+    expect(ofType(ev, T.secretAcl)).to.deep.equal([]);
+    for (const r of databricksResources(ev)) expect(r.provider, r.name).to.equal(providerRef(ev));
+  });
+
+  it("lets the run-as service principal read the scope", async () => {
+    const sp = "9f0c1d2e-0000-4000-8000-00000000aaaa";
+    expect(resource(await build(sp), T.secretAcl, "secrets-run-as-read").inputs).to.deep.equal({
+      scope: "h3-ml",
+      principal: sp,
+      permission: "READ",
+    });
+  });
+});
