@@ -3,6 +3,7 @@ import * as azure from "@pulumi/azure-native";
 import * as databricks from "@pulumi/databricks";
 import { readStackConfig, standardTags } from "./components/config";
 import { DatabricksCompute } from "./components/databricksCompute";
+import { failureRecipients } from "./components/databricksJobSpecs";
 import { DatabricksJobs } from "./components/databricksJobs";
 import { DatabricksSecrets } from "./components/databricksSecrets";
 import { DatabricksStorageAccess } from "./components/databricksStorageAccess";
@@ -155,11 +156,11 @@ const jobs = new DatabricksJobs(
     deleteCron: dbx.deleteCron,
     timezone: dbx.timezone,
     paused: dbx.pauseSchedules,
-    // Someone always hears about a failed run: the configured addresses, else whoever deployed the stack.
-    notificationEmails:
-      dbx.notificationEmails.length > 0 || dbx.notificationWebhookUrl !== undefined
-        ? [...dbx.notificationEmails]
-        : [deployer.userName],
+    notificationEmails: failureRecipients(
+      dbx.notificationEmails,
+      dbx.notificationWebhookUrl !== undefined,
+      deployer.userName,
+    ),
     notificationWebhookUrl: dbx.notificationWebhookUrl,
     timeoutSeconds: dbx.jobTimeoutMinutes * 60,
     maxRetries: dbx.jobMaxRetries,

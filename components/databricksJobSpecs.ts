@@ -3,7 +3,7 @@
  * retries, timeout, notifications, paused or live, parameters) are stated and tested in one place.
  */
 import type * as databricks from "@pulumi/databricks";
-import type * as pulumi from "@pulumi/pulumi";
+import * as pulumi from "@pulumi/pulumi";
 import { jobClusterSpec } from "./databricksClusterSpecs";
 
 /** How a job starts on its own: when files land in a location, or on a Quartz cron. */
@@ -87,6 +87,30 @@ function start(args: JobSettingsArgs, run: JobRun): Pick<databricks.JobArgs, "sc
     return { trigger: { pauseStatus, fileArrival: { url: run.url, ...FILE_ARRIVAL } } };
   }
   return { schedule: { quartzCronExpression: run.cron, timezoneId: args.timezone, pauseStatus } };
+}
+
+/** The deployer's user name as a failure recipient; a service principal has no mailbox to write to. */
+export function deployerMailbox(userName: string): string {
+  if (!userName.includes("@")) {
+    throw new Error(
+      `databricks.notificationEmails must name who hears about failed runs when the deployer (${JSON.stringify(userName)}) ` +
+        "has no email address. Fix: pulumi config set --path 'databricks.notificationEmails[0]' oncall@example.com",
+    );
+  }
+  return userName;
+}
+
+/**
+ * Who is emailed when a run fails: the configured addresses; with neither addresses nor a webhook, the
+ * person who deployed the stack.
+ */
+export function failureRecipients(
+  configured: readonly string[],
+  webhookConfigured: boolean,
+  deployerUserName: pulumi.Input<string>,
+): pulumi.Input<string>[] {
+  if (configured.length > 0 || webhookConfigured) return [...configured];
+  return [pulumi.output(deployerUserName).apply(deployerMailbox)];
 }
 
 /** Everything but the name of a pipeline job's `databricks.Job` inputs. */

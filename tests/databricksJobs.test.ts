@@ -1,4 +1,6 @@
+import * as pulumi from "@pulumi/pulumi";
 import { expect } from "chai";
+import { deployerMailbox, failureRecipients } from "../components/databricksJobSpecs";
 import { DatabricksJobs, type DatabricksJobsArgs } from "../components/databricksJobs";
 import { evaluate } from "../scripts/lib/mockProgram";
 import { databricksResources, providerRef, DATABRICKS_TYPES as T, testProvider } from "./databricksFixtures";
@@ -178,5 +180,28 @@ describe("DatabricksJobs", () => {
     for (const r of databricksResources(ev)) expect(r.provider, r.name).to.equal(providerRef(ev));
     const url = await new Promise((done) => ev.result.jobs.delete.url.apply(done));
     expect(url).to.equal("https://adb-1234567890123456.7.azuredatabricks.net/#job/jobs-delete-id");
+  });
+});
+
+describe("failureRecipients", () => {
+  const resolve = (values: pulumi.Input<string>[]) =>
+    Promise.all(values.map((v) => new Promise((done) => pulumi.output(v).apply(done))));
+
+  it("emails the configured addresses, else the deployer", async () => {
+    expect(
+      await resolve(failureRecipients(["oncall@example.com"], false, "alice@example.com")),
+    ).to.deep.equal(["oncall@example.com"]);
+    expect(await resolve(failureRecipients([], false, "alice@example.com"))).to.deep.equal([
+      "alice@example.com",
+    ]);
+    expect(failureRecipients([], true, "alice@example.com")).to.deep.equal([]);
+  });
+
+  it("fails when nobody with a mailbox would hear about a failure, naming the key", () => {
+    expect(() => deployerMailbox("9f0c1d2e-0000-4000-8000-00000000aaaa")).to.throw(
+      'databricks.notificationEmails must name who hears about failed runs when the deployer ("9f0c1d2e-0000-4000-8000-00000000aaaa") has no email address. ' +
+        "Fix: pulumi config set --path 'databricks.notificationEmails[0]' oncall@example.com",
+    );
+    expect(deployerMailbox("alice@example.com")).to.equal("alice@example.com");
   });
 });
