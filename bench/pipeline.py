@@ -1,0 +1,306 @@
+"""The jobs against their floors, measured side by side in one run on one local SparkSession.
+
+    PYTHONPATH=notebooks python bench/pipeline.py [--events 1000000] [--users 10000] [--files 400] ...
+
+- ingest: Capture Avro -> bronze (the job: stream, envelope parsing, Delta append with txn ids) vs Spark
+  reading the same Avro and writing plain parquet. Alternated `--repeat` times; peak RSS of the driver +
+  JVM tree is sampled during the ingest runs.
+- incremental normalize: a run over `--increment` new data after a full run, vs the full run.
+- delete: one user of `--users` in every user table: files rewritten (remove actions in the Delta log) vs
+  files whose rows held the user, and time vs one filtered scan of the same tables.
+
+Generated Capture files are cached under `--cache`, keyed by the generation parameters, and reused.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import statistics
+import sys
+import time
+from dataclasses import asdict
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from rss import PeakRss
+
+TARGETS = {"ingest_vs_floor": 1.5, "incremental_vs_full_normalize": 0.10, "delete_vs_scan": 2.0}
+_START = datetime(2026, 11, 26, 8, 0, tzinfo=UTC)
+_SPACING = timedelta(seconds=2)  # the generator enqueues one message every two seconds
+_PARTITIONS = 4
+
+
+def _positive(name: str, kind=int):
+    def parse(text: str):
+        try:
+            value = kind(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{name} must be a {kind.__name__}, got {text!r}") from None
+        if value <= 0:
+            raise argparse.ArgumentTypeError(f"{name} must be above 0, got {text}")
+        return value
+
+    return parse
+
+
+def parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--events", type=_positive("--events"), default=1_000_000)
+    p.add_argument("--users", type=_positive("--users"), default=10_000)
+    p.add_argument("--files", type=_positive("--files"), default=400, help="Capture files, about")
+    p.add_argument("--seed", type=int, default=7)
+    p.add_argument("--increment", type=_positive("--increment", float), default=0.01, help="new data, share")
+    p.add_argument("--repeat", type=_positive("--repeat"), default=2, help="samples of ingest and delete")
+    p.add_argument("--cache", default=".cache/bench", help="generated Capture files, reused across runs")
+    p.add_argument("--work", default=".cache/bench/work", help="lakes written here, emptied first")
+    p.add_argument("--json", help="also write every figure to this file")
+    return p
+
+
+def log(message: str) -> None:
+    print(message, file=sys.stderr, flush=True)
+
+
+def timed(action):
+    started = time.perf_counter()
+    result = action()
+    return time.perf_counter() - started, result
+
+
+def generated_capture(args: argparse.Namespace) -> tuple[Path, Path, float | None]:
+    """Base and increment Capture folders for these parameters; generation time, or None when cached."""
+    from h3_ml.generate import generate
+
+    windows = max(1, args.files // _PARTITIONS)
+    window = timedelta(seconds=max(60, int(args.events * _SPACING.total_seconds() / windows)))
+    key = f"capture-e{args.events}-u{args.users}-f{args.files}-s{args.seed}-i{args.increment}"
+    folder = Path(args.cache) / key
+    base, extra, done = folder / "base", folder / "increment", folder / "generated.json"
+    if done.exists():
+        return base, extra, None
+    shutil.rmtree(folder, ignore_errors=True)
+    log(f"generating {args.events} events into {folder} (cached for later runs)")
+    started = time.perf_counter()
+    sample = generate(base, users=args.users, events=args.events, seed=args.seed, window=window, start=_START)
+    # The increment starts after the base's last window, as the next hours of traffic would.
+    later = _START + window * (args.events * _SPACING // window + 2)
+    more = generate(
+        extra,
+        users=args.users,
+        events=max(1, int(args.events * args.increment)),
+        seed=args.seed + 1,
+        window=window,
+        start=later,
+    )
+    seconds = time.perf_counter() - started
+    done.write_text(json.dumps({"base": asdict(sample), "increment": asdict(more), "seconds": seconds}))
+    return base, extra, seconds
+
+
+def bench_ingest(spark, capture: Path, work: Path, repeat: int) -> dict:
+    from h3_ml.capture import read_capture_batch
+    from h3_ml.ingest import run_ingest
+    from h3_ml.lake import Lake
+
+    # Class loading and JIT warm-up on one file, so neither side of the first sample pays it alone.
+    one = next(capture.rglob("*.avro")).parent
+    read_capture_batch(spark, str(one)).write.mode("overwrite").parquet(str(work / "warm-up"))
+    floor, job, rss, lake = [], [], [], None
+    for r in range(repeat):
+        out = work / f"floor-{r}"
+        seconds, _ = timed(lambda out=out: read_capture_batch(spark, str(capture)).write.parquet(str(out)))
+        floor.append(seconds)
+        lake = Lake.local(str(work / f"lake-{r}"))
+        with PeakRss() as peak:
+            seconds, summary = timed(lambda lake=lake: run_ingest(spark, str(capture), lake, progress=log))
+        job.append(seconds)
+        rss.append(peak.bytes)
+        log(f"ingest sample {r + 1}/{repeat}: floor {floor[-1]:.1f}s, ingest {seconds:.1f}s")
+    shutil.rmtree(work / "warm-up")
+    return {
+        "floor_seconds": floor,
+        "ingest_seconds": job,
+        "rows": summary.bronze_rows,
+        "ratio": statistics.median(job) / statistics.median(floor),
+        "peak_rss_bytes": max(rss),
+        "lake": lake,
+    }
+
+
+def bench_normalize(spark, lake, capture: Path, increment: Path) -> dict:
+    from h3_ml.ingest import run_ingest
+    from h3_ml.normalize import run_normalize
+
+    full_seconds, full = timed(lambda: run_normalize(spark, lake, progress=log))
+    # New Capture files land beside the old ones, as Capture keeps writing into the same folders.
+    shutil.copytree(increment, capture, dirs_exist_ok=True)
+    ingest_seconds, ingested = timed(lambda: run_ingest(spark, str(capture), lake, progress=log))
+    inc_seconds, inc = timed(lambda: run_normalize(spark, lake, progress=log))
+    return {
+        "full_seconds": full_seconds,
+        "full_rows": full.rows_read,
+        "increment_ingest_seconds": ingest_seconds,
+        "increment_seconds": inc_seconds,
+        "increment_rows": inc.rows_read,
+        "ratio": inc_seconds / full_seconds,
+    }
+
+
+def _commits_after(table_path: str, version: int) -> list[dict]:
+    log_dir = Path(table_path) / "_delta_log"
+    actions = []
+    for commit in sorted(log_dir.glob("*.json")):
+        if int(commit.stem) > version:
+            actions += [json.loads(line) for line in commit.read_text().splitlines() if line.strip()]
+    return actions
+
+
+def files_touched(table_path: str, version: int) -> set[str]:
+    """Data files the commits after `version` removed from the table (a DV update or a rewrite)."""
+    return {Path(a["remove"]["path"]).name for a in _commits_after(table_path, version) if "remove" in a}
+
+
+def files_holding(spark, table, user: str) -> set[str]:
+    from pyspark.sql import functions as F
+
+    rows = (
+        table.read(spark)
+        .filter(F.col(table.spec.user_column) == user)
+        .select(F.col("_metadata.file_path").alias("f"))
+        .distinct()
+        .collect()
+    )
+    return {Path(r.f).name for r in rows}
+
+
+def filtered_scan(spark, tables: list, user: str) -> int:
+    from pyspark.sql import functions as F
+
+    return sum(t.read(spark).filter(F.col(t.spec.user_column) == user).count() for t in tables)
+
+
+def pick_users(spark, lake, count: int) -> list[str]:
+    """Users with rows in bronze, spread over the id range; the same ones on every run of one data set."""
+    from pyspark.sql import functions as F
+
+    from h3_ml.tables import EVENTS
+
+    users = sorted(
+        r.userId
+        for r in lake.table(EVENTS).read(spark).filter(F.col("eventType") == "measurement.recorded")
+        .select("userId").distinct().collect()
+    )
+    step = max(1, len(users) // (count + 1))
+    return [users[step * (i + 1)] for i in range(count)]
+
+
+def bench_delete(spark, lake, repeat: int) -> dict:
+    from h3_ml.deletion import delete_user_data
+    from h3_ml.tables import user_tables
+
+    tables = [lake.table(s) for s in user_tables() if lake.table(s).exists(spark)]
+    samples = []
+    for user in pick_users(spark, lake, repeat):
+        holding = {t.label: files_holding(spark, t, user) for t in tables}
+        versions = {t.label: t.delta(spark).history(1).first()["version"] for t in tables}
+        files = {t.label: len(t.delta(spark).toDF().inputFiles()) for t in tables}
+        scan_seconds, rows = timed(lambda user=user: filtered_scan(spark, tables, user))
+        phases = []
+        started = time.perf_counter()
+
+        def progress(message: str, phases=phases, started=started) -> None:
+            phases.append((round(time.perf_counter() - started, 2), message))
+
+        delete_seconds, summary = timed(
+            lambda user=user, progress=progress: delete_user_data(
+                spark, [user], lake, salt="bench", include_requested=False, progress=progress
+            )
+        )
+        rewritten = {t.label: files_touched(t.path, versions[t.label]) for t in tables}
+        samples.append(
+            {
+                "user": user,
+                "rows": rows,
+                "rows_removed": sum(summary.rows_removed.values()),
+                "table_files": files,
+                "files_holding": {k: len(v) for k, v in holding.items()},
+                "files_rewritten": {k: len(v) for k, v in rewritten.items()},
+                "rewritten_equals_holding": all(rewritten[k] == holding[k] for k in holding),
+                "scan_seconds": scan_seconds,
+                "delete_seconds": delete_seconds,
+                "phases": phases,
+            }
+        )
+        log(f"delete {user}: {rows} rows, scan {scan_seconds:.1f}s, delete {delete_seconds:.1f}s")
+    scan = statistics.median(s["scan_seconds"] for s in samples)
+    delete = statistics.median(s["delete_seconds"] for s in samples)
+    return {"samples": samples, "scan_seconds": scan, "delete_seconds": delete, "ratio": delete / scan}
+
+
+def _verdict(name: str, ratio: float) -> str:
+    target = TARGETS[name]
+    return f"(target <= {target:g}x) {'ok' if ratio <= target else 'MISSED'}"
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    # Delta path identifiers in SQL (`delta.`<path>``) must be absolute.
+    work = Path(args.work).resolve()
+    shutil.rmtree(work, ignore_errors=True)
+    work.mkdir(parents=True)
+    base, increment, gen_seconds = generated_capture(args)
+    capture = work / "capture"
+    shutil.copytree(base, capture)
+
+    from h3_ml.session import local_spark
+
+    spark = local_spark("h3-ml-bench")
+    cores = os.cpu_count()
+    print(
+        f"pipeline benchmark {datetime.now(UTC):%Y-%m-%d %H:%M} UTC: events={args.events} users={args.users} "
+        f"files={sum(1 for _ in base.rglob('*.avro'))} seed={args.seed} increment={args.increment:g} "
+        f"repeat={args.repeat} cores={cores} spark=local[2] driver-memory=2g"
+    )
+    print(f"  generation: {'cached' if gen_seconds is None else f'{gen_seconds:.1f} s'} ({base.parent})")
+
+    ingest = bench_ingest(spark, capture, work, args.repeat)
+    lake = ingest.pop("lake")
+    fmt = lambda xs: " ".join(f"{x:.1f}" for x in xs)  # noqa: E731
+    print(f"  ingest {ingest['rows']} rows: job [{fmt(ingest['ingest_seconds'])}] s, "
+          f"floor avro->parquet [{fmt(ingest['floor_seconds'])}] s")
+    print(f"RATIO ingest_vs_floor {ingest['ratio']:.2f}x {_verdict('ingest_vs_floor', ingest['ratio'])}")
+    print(f"PEAK_RSS ingest {ingest['peak_rss_bytes'] / 2**30:.2f} GiB (driver python + JVM, sampled every 0.1 s)")
+
+    normalize = bench_normalize(spark, lake, capture, increment)
+    print(f"  normalize full {normalize['full_rows']} rows {normalize['full_seconds']:.1f} s; "
+          f"increment {normalize['increment_rows']} rows {normalize['increment_seconds']:.1f} s "
+          f"(its ingest {normalize['increment_ingest_seconds']:.1f} s)")
+    print(f"RATIO incremental_vs_full_normalize {normalize['ratio']:.3f}x "
+          f"{_verdict('incremental_vs_full_normalize', normalize['ratio'])}")
+
+    delete = bench_delete(spark, lake, args.repeat)
+    for s in delete["samples"]:
+        holding, rewritten = s["files_holding"], s["files_rewritten"]
+        print(f"  delete {s['user']}: {s['rows_removed']} rows removed, scan {s['scan_seconds']:.1f} s, "
+              f"delete {s['delete_seconds']:.1f} s")
+        for table in holding:
+            print(f"    {table:34} files {s['table_files'][table]:4}  held the user {holding[table]:3}  "
+                  f"rewritten {rewritten[table]:3}")
+        for at, message in s["phases"]:
+            print(f"    {at:7.2f}s  {message}")
+    equal = all(s["rewritten_equals_holding"] for s in delete["samples"])
+    print(f"FILES delete_rewritten_vs_holding {'equal' if equal else 'DIFFERENT'} (target: equal)")
+    print(f"RATIO delete_vs_scan {delete['ratio']:.2f}x {_verdict('delete_vs_scan', delete['ratio'])}")
+    spark.stop()
+    if args.json:
+        Path(args.json).parent.mkdir(parents=True, exist_ok=True)
+        figures = {"args": vars(args), "ingest": ingest, "normalize": normalize, "delete": delete}
+        Path(args.json).write_text(json.dumps(figures, indent=2, default=str))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
