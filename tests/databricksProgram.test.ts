@@ -72,6 +72,7 @@ describe("program under mocks: Databricks", () => {
         "h3:databricks:DatabricksCompute compute",
         `${T.clusterPolicy} compute-job-policy`,
         `${T.clusterPolicy} compute-interactive-policy`,
+        `${T.cluster} compute-analytics`,
         "h3:databricks:WorkspaceAssets notebooks",
         `${T.directory} notebooks-folder`,
         ...assets,
@@ -126,6 +127,19 @@ describe("program under mocks: Databricks", () => {
       expect(job.inputs.jobClusters[0].newCluster.sparkVersion, job.name).to.equal("17.3.x-scala2.13");
       expect(job.inputs.jobClusters[0].newCluster.policyId, job.name).to.equal("compute-job-policy-id");
     }
+  });
+
+  it("gives dev a small analytics cluster that stops when idle, and no other stack one", () => {
+    expect(resource(dev, T.cluster, "compute-analytics").inputs).to.deep.include({
+      clusterName: "h3ml-dev-analytics",
+      sparkVersion: "17.3.x-scala2.13",
+      autoscale: { minWorkers: 1, maxWorkers: 1 },
+      autoterminationMinutes: 20,
+      dataSecurityMode: "USER_ISOLATION",
+      policyId: "compute-interactive-policy-id",
+    });
+    expect(ofType(alice, T.cluster)).to.deep.equal([]);
+    expect(ofType(prod, T.cluster)).to.deep.equal([]);
   });
 
   it("runs single-node job clusters in dev and personal stacks, multi-node in prod", () => {
