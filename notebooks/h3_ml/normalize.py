@@ -42,6 +42,23 @@ def _problem(reason: str, detail: Column) -> Column:
     return F.struct(F.lit(reason).alias("reason"), detail.alias("detail"))
 
 
+def parse_single_json(body: Column) -> Column:
+    """The body as a VARIANT when it is exactly one JSON value, else null.
+
+    `try_parse_json` stops after the first value and ignores the rest, so `{...} junk` or two concatenated
+    messages would pass as the first one. Text after the value breaks at least one of two wrappers: an array
+    closes only with `]` (or `,` and more elements), an object member only with `}` (or `,` and more members).
+    """
+    as_element = F.try_parse_json(F.concat(F.lit("["), body, F.lit("]")))
+    as_member = F.try_parse_json(F.concat(F.lit('{"v":'), body, F.lit("}")))
+    return F.when(as_member.isNotNull(), F.try_variant_get(as_element, "$[0]", "variant"))
+
+
+def _blank_problem(column: str) -> Column:
+    # An empty eventId would merge unrelated events into one row; an empty userId is a person nobody can delete.
+    return F.when(F.col(column).rlike(r"(?U)^\s*$"), _problem(MISSING_REQUIRED_FIELD, F.lit(f"{column} is blank")))
+
+
 def _raw(path: str) -> Column:
     return F.try_variant_get(F.col(_V), path, "variant")
 
@@ -76,7 +93,7 @@ def _version_problem(schemas: tuple[EventSchema, ...]) -> Column:
     for s in schemas:
         checks = [field_problem(f"$.payload.{f.name}", f) for f in s.fields]
         if s.user_id_required:
-            checks.insert(0, field_problem("$.userId", Field("userId", "string")))
+            checks[:0] = [field_problem("$.userId", Field("userId", "string")), _blank_problem("userId")]
         matched = (event_type == s.event_type) & (version == s.version)
         found = F.coalesce(*checks) if checks else F.lit(None)
         problem = F.when(matched, found) if problem is None else problem.when(matched, found)
@@ -100,7 +117,7 @@ def with_validation(bronze: DataFrame, schemas: tuple[EventSchema, ...] = EVENT_
     parsed = (
         bronze.withColumnsRenamed({c: f"bronze_{c}" for c in lenient})
         .drop("occurredAt")
-        .withColumn(_V, F.try_parse_json(F.col("body")))
+        .withColumn(_V, parse_single_json(F.col("body")))
     )
     envelope = parsed.select("*", *(typed_value(f"$.{f.name}", f.type).alias(f.name) for f in _ENVELOPE)).withColumn(
         "userId", typed_value("$.userId", "string")
@@ -113,6 +130,7 @@ def with_validation(bronze: DataFrame, schemas: tuple[EventSchema, ...] = EVENT_
             _problem(NOT_JSON, F.lit("body is JSON but not an object")),
         ),
         *(field_problem(f"$.{f.name}", f) for f in _ENVELOPE),
+        _blank_problem("eventId"),
         F.when(
             ~F.col("eventType").isin(*known),
             _problem(
