@@ -11,6 +11,7 @@ include mk/node.mk
 include mk/python.mk
 include mk/deploy.mk
 include mk/policy.mk
+include mk/bench.mk
 
 .PHONY: help demo test clean
 help:

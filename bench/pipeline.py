@@ -137,7 +137,7 @@ def bench_normalize(spark, lake, capture: Path, increment: Path) -> dict:
     full_seconds, full = timed(lambda: run_normalize(spark, lake, progress=log))
     # New Capture files land beside the old ones, as Capture keeps writing into the same folders.
     shutil.copytree(increment, capture, dirs_exist_ok=True)
-    ingest_seconds, ingested = timed(lambda: run_ingest(spark, str(capture), lake, progress=log))
+    ingest_seconds, _ = timed(lambda: run_ingest(spark, str(capture), lake, progress=log))
     inc_seconds, inc = timed(lambda: run_normalize(spark, lake, progress=log))
     return {
         "full_seconds": full_seconds,
@@ -190,8 +190,12 @@ def pick_users(spark, lake, count: int) -> list[str]:
 
     users = sorted(
         r.userId
-        for r in lake.table(EVENTS).read(spark).filter(F.col("eventType") == "measurement.recorded")
-        .select("userId").distinct().collect()
+        for r in lake.table(EVENTS)
+        .read(spark)
+        .filter(F.col("eventType") == "measurement.recorded")
+        .select("userId")
+        .distinct()
+        .collect()
     )
     step = max(1, len(users) // (count + 1))
     return [users[step * (i + 1)] for i in range(count)]
@@ -269,26 +273,36 @@ def main(argv: list[str] | None = None) -> int:
     ingest = bench_ingest(spark, capture, work, args.repeat)
     lake = ingest.pop("lake")
     fmt = lambda xs: " ".join(f"{x:.1f}" for x in xs)  # noqa: E731
-    print(f"  ingest {ingest['rows']} rows: job [{fmt(ingest['ingest_seconds'])}] s, "
-          f"floor avro->parquet [{fmt(ingest['floor_seconds'])}] s")
+    print(
+        f"  ingest {ingest['rows']} rows: job [{fmt(ingest['ingest_seconds'])}] s, "
+        f"floor avro->parquet [{fmt(ingest['floor_seconds'])}] s"
+    )
     print(f"RATIO ingest_vs_floor {ingest['ratio']:.2f}x {_verdict('ingest_vs_floor', ingest['ratio'])}")
     print(f"PEAK_RSS ingest {ingest['peak_rss_bytes'] / 2**30:.2f} GiB (driver python + JVM, sampled every 0.1 s)")
 
     normalize = bench_normalize(spark, lake, capture, increment)
-    print(f"  normalize full {normalize['full_rows']} rows {normalize['full_seconds']:.1f} s; "
-          f"increment {normalize['increment_rows']} rows {normalize['increment_seconds']:.1f} s "
-          f"(its ingest {normalize['increment_ingest_seconds']:.1f} s)")
-    print(f"RATIO incremental_vs_full_normalize {normalize['ratio']:.3f}x "
-          f"{_verdict('incremental_vs_full_normalize', normalize['ratio'])}")
+    print(
+        f"  normalize full {normalize['full_rows']} rows {normalize['full_seconds']:.1f} s; "
+        f"increment {normalize['increment_rows']} rows {normalize['increment_seconds']:.1f} s "
+        f"(its ingest {normalize['increment_ingest_seconds']:.1f} s)"
+    )
+    print(
+        f"RATIO incremental_vs_full_normalize {normalize['ratio']:.3f}x "
+        f"{_verdict('incremental_vs_full_normalize', normalize['ratio'])}"
+    )
 
     delete = bench_delete(spark, lake, args.repeat)
     for s in delete["samples"]:
         holding, rewritten = s["files_holding"], s["files_rewritten"]
-        print(f"  delete {s['user']}: {s['rows_removed']} rows removed, scan {s['scan_seconds']:.1f} s, "
-              f"delete {s['delete_seconds']:.1f} s")
+        print(
+            f"  delete {s['user']}: {s['rows_removed']} rows removed, scan {s['scan_seconds']:.1f} s, "
+            f"delete {s['delete_seconds']:.1f} s"
+        )
         for table in holding:
-            print(f"    {table:34} files {s['table_files'][table]:4}  held the user {holding[table]:3}  "
-                  f"rewritten {rewritten[table]:3}")
+            print(
+                f"    {table:34} files {s['table_files'][table]:4}  held the user {holding[table]:3}  "
+                f"rewritten {rewritten[table]:3}"
+            )
         for at, message in s["phases"]:
             print(f"    {at:7.2f}s  {message}")
     equal = all(s["rewritten_equals_holding"] for s in delete["samples"])

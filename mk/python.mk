@@ -29,11 +29,11 @@ test-python: install-python lint-python
 	@mkdir -p $(REPORTS)
 	H3_JARS_DIR=$(JARS_DIR) $(VENV)/bin/pytest -p no:cacheprovider 2>&1 | tee $(REPORTS)/pytest.txt; exit $${PIPESTATUS[0]}
 
-# Generate Capture files, ingest, normalize, delete one user, report: all on local Spark.
-demo-pipeline: install-python
+# Generate Capture files, ingest, normalize, delete one user, report: one process and one local SparkSession
+# (tools/demo_report), ending with a summary table and $(DEMO_DIR)/report.html. The report counts the dev
+# plan's resources per component from the program evaluated under mocks now, not from the committed plan.
+demo-pipeline: install-python $(NODE_STAMP)
 	rm -rf $(DEMO_DIR)
-	$(PIPELINE) generate --out $(DEMO_DIR)/capture --users 40 --events 1000 --seed 7
-	$(PIPELINE) ingest --capture $(DEMO_DIR)/capture --lake $(DEMO_DIR)/lake
-	$(PIPELINE) normalize --lake $(DEMO_DIR)/lake
-	$(PIPELINE) delete --lake $(DEMO_DIR)/lake --user u-0007 --purge
-	$(PIPELINE) report --lake $(DEMO_DIR)/lake
+	npx tsx tools/demo_report/plan.ts dev $(DEMO_DIR)/plan-dev.json
+	PYTHONPATH=notebooks:tools H3_JARS_DIR=$(JARS_DIR) $(PY) -m demo_report --out $(DEMO_DIR) \
+	  --users 40 --events 1000 --seed 7 --user u-0007 --plan $(DEMO_DIR)/plan-dev.json

@@ -175,7 +175,9 @@ class Sample:
     deletion_requests: int
 
 
-def sample_messages(*, users: int, events: int, seed: int, start: datetime) -> Iterable[tuple[datetime, Message, str]]:
+def sample_messages(
+    *, users: int, events: int, seed: int, start: datetime, spacing: timedelta = timedelta(seconds=2)
+) -> Iterable[tuple[datetime, Message, str]]:
     """Yields `(enqueued, message, kind)` in enqueue order; kind is `event`, `duplicate`, `malformed`, `deletion`."""
     rng = random.Random(seed)
     user_ids = [f"u-{i:04d}" for i in range(1, users + 1)]
@@ -183,7 +185,7 @@ def sample_messages(*, users: int, events: int, seed: int, start: datetime) -> I
     requesters = set(rng.sample(user_ids, k=max(1, users // 25)))
     registered: set[str] = set()
     for i in range(events):
-        enqueued = start + timedelta(seconds=i * 2)
+        enqueued = start + spacing * i
         user = rng.choice(user_ids)
         occurred = enqueued - timedelta(seconds=rng.randint(0, 3600))
         roll = rng.random()
@@ -238,6 +240,7 @@ def generate(
     partitions: int = 4,
     window: timedelta = timedelta(minutes=5),
     start: datetime = datetime(2026, 11, 26, 8, 0, tzinfo=UTC),
+    spacing: timedelta = timedelta(seconds=2),
 ) -> Sample:
     """Writes Capture files under `out`, one per partition per capture window, plus one header-only file."""
     if users < 1:
@@ -246,7 +249,8 @@ def generate(
         raise ValueError(f"events must be at least 1, got {events}: pass --events 1 or more")
     windows: dict[tuple[int, datetime], list[Message]] = {}
     counts = {"event": 0, "duplicate": 0, "malformed": 0, "deletion": 0}
-    for enqueued, message, kind in sample_messages(users=users, events=events, seed=seed, start=start):
+    messages = sample_messages(users=users, events=events, seed=seed, start=start, spacing=spacing)
+    for enqueued, message, kind in messages:
         partition = _partition_of(message.partition_key, partitions)
         opened = start + window * ((enqueued - start) // window)
         windows.setdefault((partition, opened), []).append(message)

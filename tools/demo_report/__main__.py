@@ -1,0 +1,5 @@
+import sys
+
+from demo_report.run import main
+
+sys.exit(main())

@@ -1,0 +1,111 @@
+"""The demo's figures, read from the lake (and the plan JSON): what the report shows and the test checks."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Callable
+
+from pyspark.sql import SparkSession
+from pyspark.sql import functions as F
+
+from demo_report import proof
+from h3_ml.deletion import delete_user_data, event_requests
+from h3_ml.lake import Lake
+from h3_ml.report import lake_report
+from h3_ml.tables import EVENTS, QUARANTINE, user_tables
+
+
+def events_per_hour(spark: SparkSession, lake: Lake) -> list[dict]:
+    """Captured messages (bronze) and quarantined ones per enqueued hour, in time order."""
+
+    def per_hour(key) -> dict[str, int]:
+        table = lake.table(key)
+        if not table.exists(spark):
+            return {}
+        hour = F.date_format(F.date_trunc("hour", "enqueuedTime"), "yyyy-MM-dd HH:00")
+        counts = table.read(spark).groupBy(hour.alias("hour")).agg(F.count("*").alias("n"))
+        return {r.hour: r.n for r in counts.collect()}
+
+    captured, quarantined = per_hour(EVENTS), per_hour(QUARANTINE)
+    return [
+        {"hour": h, "captured": captured.get(h, 0), "quarantined": quarantined.get(h, 0)}
+        for h in sorted(captured.keys() | quarantined.keys())
+    ]
+
+
+def lake_figures(spark: SparkSession, lake: Lake) -> dict:
+    report = lake_report(spark, lake)
+    return {
+        "tables": {key: t["rows"] for key, t in report["tables"].items()},
+        "quarantine": report["quarantine_by_reason"],
+        "events_per_hour": events_per_hour(spark, lake),
+    }
+
+
+def plan_components(plan: dict) -> dict:
+    """Resources per top-level component of a plan JSON (scripts/lib/planFiles.ts), components not counted."""
+    by_urn = {r["urn"]: r for r in plan["resources"]}
+
+    def top(resource: dict) -> dict:
+        while resource["parent"] in by_urn:
+            resource = by_urn[resource["parent"]]
+        return resource
+
+    counts: Counter = Counter()
+    for r in plan["resources"]:
+        if r["type"].startswith("h3:"):
+            continue  # a component groups resources; it creates nothing in Azure or Databricks itself
+        root = top(r)
+        counts[(root["name"], root["type"]) if root is not r else ("(stack)", "top-level resources")] += 1
+    components = [{"name": n, "type": t, "resources": c} for (n, t), c in sorted(counts.items(), key=lambda kv: -kv[1])]
+    return {"stack": plan["stack"], "components": components, "total": sum(counts.values())}
+
+
+def delete_with_proof(
+    spark: SparkSession, lake: Lake, user: str, *, salt: str, progress: Callable[[str], None] = print
+) -> dict:
+    """Deletes `user` (and every user who asked by event) with purge, recording per table the rows and files
+    before and after, from the tables and their Delta logs."""
+    users = sorted({user, *(r.user_id for r in event_requests(spark, lake))})
+    tables = [lake.table(s) for s in user_tables() if lake.table(s).exists(spark)]
+
+    def rows(table, who: list[str]) -> int:
+        return table.read(spark).filter(F.col(table.spec.user_column).isin(who)).count()
+
+    before = {
+        t.label: {
+            "version": proof.version(spark, t),
+            "user_rows_before": rows(t, [user]),
+            "rows_before": rows(t, users),
+            "files_scanned": proof.live_files(spark, t),
+            "files_held": proof.files_holding(spark, t, users),
+        }
+        for t in tables
+    }
+    summary = delete_user_data(spark, [user], lake, salt=salt, retain_hours=0, progress=progress)
+    result = []
+    for t in tables:
+        b = before[t.label]
+        rewritten = proof.files_removed_since(t, b["version"])
+        result.append(
+            {
+                "table": t.label,
+                "user_rows_before": b["user_rows_before"],
+                "user_rows_after": rows(t, [user]),
+                "rows_before": b["rows_before"],
+                "rows_after": rows(t, users),
+                # userId carries no statistics (it identifies a person), so a delete reads every live file.
+                "files_scanned": b["files_scanned"],
+                "files_held": len(b["files_held"]),
+                "files_rewritten": len(rewritten),
+                "rewritten_are_held": rewritten == b["files_held"],
+                "files_on_disk_after": proof.raw_files_holding(spark, t, users),
+            }
+        )
+    return {
+        "user": user,
+        "users": len(users),
+        "requests": summary.requests,
+        "rows_removed": summary.rows_removed,
+        "tables": result,
+    }
