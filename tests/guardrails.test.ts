@@ -55,22 +55,43 @@ describe("guardrails over the program", () => {
   }
 
   describe("prod protection", () => {
+    /** DESIGN.md's environments: prod protects its stateful resources; dev and personal stacks protect nothing. */
+    const PROTECTED: Readonly<Record<(typeof STACKS)[number], boolean>> = {
+      prod: true,
+      dev: false,
+      "dev-alice": false,
+    };
+    /** The stateful resources of the program, one each, by type and logical name. */
+    const STATEFUL = [
+      `${TYPES.storageAccount} lake-account`,
+      `${TYPES.eventHubsNamespace} ingestion-namespace`,
+      `${TYPES.workspace} databricks-workspace`,
+      `${TYPES.catalog} unity-catalog-catalog`,
+    ];
+
+    it("checks the storage account, the namespace, the workspace and the catalog in the pack", () => {
+      expect([...STATEFUL_TYPES]).to.have.members([
+        TYPES.storageAccount,
+        TYPES.eventHubsNamespace,
+        TYPES.workspace,
+        TYPES.catalog,
+      ]);
+    });
+
     for (const stack of STACKS) {
-      const protectedHere = stack === "prod";
-      it(`${protectedHere ? "protects" : "leaves unprotected"} every stateful resource on ${stack}`, () => {
+      const protectedHere = PROTECTED[stack];
+      it(`${protectedHere ? "protects" : "leaves unprotected"} the storage account, namespace, workspace and catalog on ${stack}`, () => {
         const stateful = of(stack).registrations.filter((r) => STATEFUL_TYPES.includes(r.type));
-        const types = stateful.map((r) => r.type);
-        expect(types).to.include.members([TYPES.storageAccount, TYPES.eventHubsNamespace]);
-        expect(stateful.map((r) => `${r.name}: ${r.protect}`)).to.deep.equal(
-          stateful.map((r) => `${r.name}: ${protectedHere}`),
+        expect(stateful.map((r) => `${r.type} ${r.name}: ${r.protect}`).sort()).to.deep.equal(
+          STATEFUL.map((r) => `${r}: ${protectedHere}`).sort(),
         );
       });
-    }
 
-    it("protects nothing but the stateful resources in prod", () => {
-      const others = of("prod").registrations.filter((r) => r.protect && !STATEFUL_TYPES.includes(r.type));
-      expect(others.map((r) => `${r.type} ${r.name}`)).to.deep.equal([]);
-    });
+      it(`protects nothing but those on ${stack}`, () => {
+        const others = of(stack).registrations.filter((r) => r.protect && !STATEFUL_TYPES.includes(r.type));
+        expect(others.map((r) => `${r.type} ${r.name}`)).to.deep.equal([]);
+      });
+    }
   });
 
   describe("a deliberately insecure change", () => {
