@@ -2,6 +2,8 @@
  * The `databricks` config section: runtime and sizing of the clusters, job schedules, notifications and
  * identities. Pure; called from `parseStackConfig` with the shared problem list.
  */
+
+import { isLtsRuntime, isRuntimeKey, LTS_RUNTIME_LIST } from "../policy/rules/runtime";
 import type { Environment } from "./config";
 import { FieldReader, type Problems } from "./configFields";
 import { quartzCronProblem } from "./databricksCron";
@@ -53,8 +55,6 @@ export interface DatabricksConfig {
 }
 
 export const DEFAULT_SPARK_VERSION = "17.3.x-scala2.13";
-// `<major>.<minor>.x[-variant]-scala<2.12|2.13>`: e.g. 17.3.x-scala2.13, 17.3.x-photon-scala2.13.
-const SPARK_VERSION = /^\d{1,2}\.\d{1,2}\.x(-[a-z0-9]+(-[a-z0-9]+)*)?-scala2\.1[23]$/;
 // Azure VM sizes: Standard_D4ds_v5, Standard_DS3_v2, Standard_NC4as_T4_v3, Standard_E8_v3.
 const NODE_TYPE = /^Standard_[A-Z]+\d+[a-z]*(_[A-Z]\d+)?(_v\d+)?$/;
 const EMAIL = /^[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}$/;
@@ -85,6 +85,21 @@ function cron(f: FieldReader, field: string, fallback: string): string {
   if (problem === undefined) return (raw as string).trim();
   f.fail(field, raw, "a Quartz cron expression", CRON_EXAMPLE, problem);
   return fallback;
+}
+
+// The pack refuses clusters and policies on any other runtime, so the config does too, before a preview.
+function sparkVersion(f: FieldReader): string {
+  const raw = f.raw("sparkVersion");
+  if (raw === undefined || raw === null) return DEFAULT_SPARK_VERSION;
+  if (isLtsRuntime(raw)) return raw as string;
+  f.fail(
+    "sparkVersion",
+    raw,
+    `a Long Term Support Databricks runtime key (${LTS_RUNTIME_LIST}, or a variant such as 17.3.x-photon-scala2.13)`,
+    DEFAULT_SPARK_VERSION,
+    isRuntimeKey(raw) ? "not an LTS runtime in a Scala build it ships; the policy pack blocks it" : undefined,
+  );
+  return DEFAULT_SPARK_VERSION;
 }
 
 function parseVnet(raw: unknown, problems: Problems): DatabricksVnetConfig | undefined {
@@ -181,12 +196,7 @@ export function parseDatabricks(
   );
   if (!timezoneOk(timezone)) f.fail("timezone", timezone, "an IANA time zone such as Europe/Berlin", "UTC");
   return {
-    sparkVersion: f.string(
-      "sparkVersion",
-      DEFAULT_SPARK_VERSION,
-      SPARK_VERSION,
-      "a Databricks runtime key such as 17.3.x-scala2.13 (see `databricks clusters spark-versions`)",
-    ),
+    sparkVersion: sparkVersion(f),
     nodeType: f.string(
       "nodeType",
       "Standard_D4ds_v5",

@@ -1,8 +1,13 @@
 import { expect } from "chai";
 import type { Environment } from "../components/config";
 import { Problems } from "../components/configFields";
-import { type DatabricksConfig, parseDatabricks } from "../components/databricksConfig";
+import {
+  type DatabricksConfig,
+  DEFAULT_SPARK_VERSION,
+  parseDatabricks,
+} from "../components/databricksConfig";
 import { quartzCronProblem } from "../components/databricksCron";
+import { isLtsRuntime, LTS_RUNTIME_KEYS } from "../policy/rules/runtime";
 
 function parse(
   raw: unknown,
@@ -82,12 +87,34 @@ describe("databricks config", () => {
   });
 
   describe("errors", () => {
+    const LTS_PHRASE =
+      "a Long Term Support Databricks runtime key (14.3.x-scala2.12, 15.4.x-scala2.12, 16.4.x-scala2.12, " +
+      "16.4.x-scala2.13, 17.3.x-scala2.13, or a variant such as 17.3.x-photon-scala2.13)";
+
     it("fails when sparkVersion is not a runtime key", () => {
       expect(problemOf({ sparkVersion: "17.3 LTS" })).to.equal(
-        'databricks.sparkVersion must be a Databricks runtime key such as 17.3.x-scala2.13 (see `databricks clusters spark-versions`), got "17.3 LTS". ' +
+        `databricks.sparkVersion must be ${LTS_PHRASE}, got "17.3 LTS". ` +
           "Fix: pulumi config set --path 'databricks.sparkVersion' 17.3.x-scala2.13",
       );
-      expect(parse({ sparkVersion: "17.3.x-photon-scala2.13" }).problems).to.deep.equal([]);
+    });
+
+    it("fails when sparkVersion is not an LTS runtime, saying the pack blocks it", () => {
+      expect(problemOf({ sparkVersion: "16.2.x-scala2.12" })).to.equal(
+        `databricks.sparkVersion must be ${LTS_PHRASE}, got "16.2.x-scala2.12": ` +
+          "not an LTS runtime in a Scala build it ships; the policy pack blocks it. " +
+          "Fix: pulumi config set --path 'databricks.sparkVersion' 17.3.x-scala2.13",
+      );
+      for (const notLts of ["17.1.x-scala2.13", "17.3.x-scala2.12", "15.4.x-scala2.13", "13.3.x-scala2.12"]) {
+        expect(problemOf({ sparkVersion: notLts }), notLts).to.include(`got "${notLts}": not an LTS runtime`);
+      }
+    });
+
+    it("accepts every LTS build and its variants, the same ones the policy pack admits", () => {
+      for (const lts of [...LTS_RUNTIME_KEYS, "17.3.x-photon-scala2.13", "16.4.x-cpu-ml-scala2.12"]) {
+        expect(parse({ sparkVersion: lts }).problems, lts).to.deep.equal([]);
+        expect(isLtsRuntime(lts), lts).to.equal(true);
+      }
+      expect(isLtsRuntime(DEFAULT_SPARK_VERSION)).to.equal(true);
     });
 
     it("fails when nodeType is not an Azure VM size", () => {

@@ -6,8 +6,10 @@
 import { expect } from "chai";
 import fc from "fast-check";
 import { CONFIG_KEYS, ConfigError, parseStackConfig, type RawStackConfig } from "../components/config";
+import { DEFAULT_SPARK_VERSION } from "../components/databricksConfig";
 import { checkRegistrations } from "../policy/check";
 import { TYPES } from "../policy/core";
+import { LTS_RUNTIME_KEYS } from "../policy/rules/runtime";
 import { EvaluationError, evaluateProgram } from "../scripts/lib/mockProgram";
 
 const PROJECT = "h3-ml";
@@ -43,6 +45,85 @@ const eventHubsArb = fc.constantFrom("Standard", "Premium").chain((sku) =>
     { requiredKeys: ["sku"] },
   ),
 );
+
+const cronSecondArb = fc.integer({ min: 0, max: 59 }).map(String);
+const cronMinuteArb = fc.oneof(
+  fc.integer({ min: 0, max: 59 }).map(String),
+  fc.constantFrom("0/15", "*/5", "*"),
+);
+const cronHourArb = fc.oneof(fc.integer({ min: 0, max: 23 }).map(String), fc.constantFrom("*", "1-5", "0/6"));
+// Quartz wants `?` in exactly one of the two day fields.
+const cronDaysArb = fc.oneof(
+  fc.constantFrom("*", "1", "L", "1,15").map((dayOfMonth) => `${dayOfMonth} * ?`),
+  fc.constantFrom("*", "MON-FRI", "1", "SUN").map((dayOfWeek) => `? * ${dayOfWeek}`),
+);
+const cronArb = fc
+  .tuple(cronSecondArb, cronMinuteArb, cronHourArb, cronDaysArb)
+  .map((fields) => fields.join(" "));
+const sparkVersionArb = fc.constantFrom(
+  ...LTS_RUNTIME_KEYS,
+  "17.3.x-photon-scala2.13",
+  "16.4.x-cpu-ml-scala2.13",
+  "15.4.x-photon-scala2.12",
+);
+const nodeTypeArb = fc.constantFrom(
+  "Standard_D4ds_v5",
+  "Standard_DS3_v2",
+  "Standard_E8ds_v5",
+  "Standard_F4s_v2",
+  "Standard_NC4as_T4_v3",
+);
+const emailArb = fc.stringMatching(/^[a-z][a-z0-9.+-]{0,10}@[a-z][a-z0-9-]{0,10}\.(com|org|io|de)$/);
+
+/** A databricks section the validator accepts on `stack`; worker counts stay under the generated cap. */
+const databricksArb = (stack: string) =>
+  fc.integer({ min: 1, max: 100 }).chain((maxWorkers) =>
+    fc.record(
+      {
+        sparkVersion: sparkVersionArb,
+        nodeType: nodeTypeArb,
+        maxWorkers: fc.constant(maxWorkers),
+        jobWorkers: fc.integer({ min: 0, max: maxWorkers }),
+        ingestTrigger: fc.constantFrom("fileArrival", "schedule"),
+        ingestCron: cronArb,
+        normalizeCron: cronArb,
+        deleteCron: cronArb,
+        timezone: fc.constantFrom("UTC", "Europe/Berlin", "America/New_York", "Asia/Kolkata"),
+        // Prod schedules are always live.
+        pauseSchedules: stack === "prod" ? fc.constant(false) : fc.boolean(),
+        notificationEmails: fc.uniqueArray(emailArb, { maxLength: 3 }),
+        notificationWebhookUrl: fc.constantFrom(
+          "https://hooks.example.com/h3-ml",
+          "https://alerts.example.org:8443/x",
+        ),
+        jobTimeoutMinutes: fc.integer({ min: 5, max: 1440 }),
+        jobMaxRetries: fc.integer({ min: 0, max: 10 }),
+        jobRetryIntervalMinutes: fc.integer({ min: 1, max: 60 }),
+        runAsServicePrincipal: fc.uuid(),
+        analystsGroup: fc.constantFrom("h3-analysts", "Data Science"),
+        metastoreId: fc.uuid(),
+        fileEvents: fc.boolean(),
+        providerAuthType: fc.constantFrom("azure-cli", "github-oidc-azure", "azure-msi"),
+        vnet: fc.uuid().map((subscription) => ({
+          virtualNetworkId: `/subscriptions/${subscription}/resourceGroups/net-rg/providers/Microsoft.Network/virtualNetworks/hub`,
+          publicSubnetName: "databricks-host",
+          privateSubnetName: "databricks-container",
+        })),
+        analyticsCluster: fc.integer({ min: 1, max: maxWorkers }).chain((minWorkers) =>
+          fc.record(
+            {
+              nodeType: nodeTypeArb,
+              minWorkers: fc.constant(minWorkers),
+              maxWorkers: fc.integer({ min: minWorkers, max: maxWorkers }),
+              autoterminationMinutes: fc.integer({ min: 10, max: 30 }),
+            },
+            { requiredKeys: ["minWorkers"] },
+          ),
+        ),
+      },
+      { requiredKeys: ["maxWorkers"] },
+    ),
+  );
 
 interface Generated {
   readonly stack: string;
@@ -85,6 +166,7 @@ const validArb: fc.Arbitrary<Generated> = fc
             },
             { requiredKeys: [] },
           ),
+          databricks: databricksArb(stack),
         },
         { requiredKeys: ["deletionSlaDays"] },
       )
@@ -124,6 +206,36 @@ const CORRUPTIONS: readonly fc.Arbitrary<Corruption>[] = [
   bad("storage.networkDefaultAction", "Block", "deny", 0),
   bad("storage.allowedIpRanges", ["10.0.0.0/31"], ["256.1.1.1"], "1.2.3.4", ["1.2.3.4", "1.2.3.4"]),
   bad("storage.retentionDays", 7),
+  bad("databricks", 42, "17.3.x-scala2.13", [], true),
+  bad("databricks.sparkVersion", "16.2.x-scala2.12", "17.3.x-scala2.12", "17.3 LTS", "latest", 17.3),
+  bad("databricks.nodeType", "i3.xlarge", "Standard D4", "standard_d4ds_v5", 4),
+  bad("databricks.maxWorkers", 0, 101, -3, 2.5, "many"),
+  bad("databricks.jobWorkers", -1, 101, 1.5, "two"),
+  bad("databricks.ingestTrigger", "manual", "FileArrival", 1),
+  bad("databricks.ingestCron", "*/15 * * * *", "0 0 3 * * *", "every 15 minutes", 15),
+  bad("databricks.normalizeCron", "0 61 * * * ?", "0 30 * ? * ?", ""),
+  bad("databricks.deleteCron", "0 0 25 * * ?", "0 0 3 * * ? * 1", "daily"),
+  bad("databricks.timezone", "Mars/Olympus", "Europe Berlin", 1),
+  bad("databricks.pauseSchedules", "yes", 1, "TRUE"),
+  bad(
+    "databricks.notificationEmails",
+    ["oncall"],
+    "oncall@example.com",
+    [1],
+    ["a@example.com", "a@example.com"],
+  ),
+  bad("databricks.notificationWebhookUrl", "http://hooks.example.com/x", "hooks", 5),
+  bad("databricks.jobTimeoutMinutes", 4, 1441, 0, "2h"),
+  bad("databricks.jobMaxRetries", -1, 11, "twice"),
+  bad("databricks.jobRetryIntervalMinutes", 0, 61, 0.5),
+  bad("databricks.runAsServicePrincipal", "sp-jobs", "00000000-0000-0000-0000", 42),
+  bad("databricks.analystsGroup", " analysts", "a`b", 3),
+  bad("databricks.metastoreId", "metastore", 7),
+  bad("databricks.fileEvents", "on", 0),
+  bad("databricks.providerAuthType", "Azure CLI", "x", 1),
+  bad("databricks.vnet", "vnet-1", { virtualNetworkId: "hub" }, { publicSubnetName: "-host" }),
+  bad("databricks.analyticsCluster", 3, { autoterminationMinutes: 0 }, { minWorkers: 0 }, { idle: 20 }),
+  bad("databricks.sparkVerison", "17.3.x-scala2.13"),
   // Whatever a key holds, an object of unknown settings is wrong for it: this also covers keys added later.
   ...CONFIG_KEYS.map((key) => bad(key, { notASetting: [] })),
 ];
@@ -241,6 +353,15 @@ describe("config fuzzing", () => {
       const hubs = (raw.eventHubs as { hubs?: string[] } | undefined)?.hubs ?? ["events"];
       // The plan is the generated config's, not a default one.
       expect(evaluation.registrations.filter((r) => r.type === TYPES.eventHub)).to.have.length(hubs.length);
+      const dbx = (raw.databricks ?? {}) as {
+        sparkVersion?: string;
+        maxWorkers: number;
+        jobWorkers?: number;
+      };
+      const jobs = evaluation.registrations.filter((r) => r.type === TYPES.job);
+      expect(jobs.map((j) => j.inputs.jobClusters[0].newCluster.sparkVersion)).to.deep.equal(
+        jobs.map(() => dbx.sparkVersion ?? DEFAULT_SPARK_VERSION),
+      );
       const violations = checkRegistrations(stack, evaluation.registrations).map((v) => v.message);
       expect(violations, `${stack}: ${JSON.stringify(raw)}`).to.deep.equal([]);
     }

@@ -1,5 +1,5 @@
 import { at, expected, type Rule, TYPES } from "../core";
-import { isLtsRuntime, LTS_RUNTIMES, MAX_AUTOTERMINATION_MINUTES } from "./runtime";
+import { isLtsRuntime, LTS_RUNTIME_LIST, MAX_AUTOTERMINATION_MINUTES } from "./runtime";
 
 // An all-purpose cluster is the one thing in the workspace that bills while nobody uses it.
 export const clusterAutotermination: Rule = {
@@ -24,7 +24,7 @@ export const clusterAutotermination: Rule = {
       problems.push(
         expected(
           "sparkVersion",
-          `an LTS runtime (${LTS_RUNTIMES.join(", ")})`,
+          `an LTS runtime (${LTS_RUNTIME_LIST})`,
           version,
           'set sparkVersion: "17.3.x-scala2.13"',
         ),

@@ -1,6 +1,6 @@
 import { expected, type Rule, TYPES } from "../core";
 import { parseDefinition } from "./clusterPolicyDefinition";
-import { isLtsRuntime, LTS_RUNTIMES } from "./runtime";
+import { isLtsRuntime, LTS_RUNTIME_LIST } from "./runtime";
 
 export const clusterPolicyLtsRuntime: Rule = {
   name: "cluster-policy-lts-runtime",
@@ -21,7 +21,7 @@ export const clusterPolicyLtsRuntime: Rule = {
       : [
           expected(
             "definition.spark_version",
-            `fixed (or an allowlist) of LTS runtimes (${LTS_RUNTIMES.join(", ")})`,
+            `fixed (or an allowlist) of LTS runtimes (${LTS_RUNTIME_LIST})`,
             attribute,
             'set "spark_version": { "type": "fixed", "value": "17.3.x-scala2.13" }',
           ),
