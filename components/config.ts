@@ -7,6 +7,7 @@
  * others and call it from `parseStackConfig`.
  */
 import * as pulumi from "@pulumi/pulumi";
+import { LOCAL_AUTH_REASON_TAG } from "../policy/rules/eventHubsLocalAuth";
 import { ConfigError, FieldReader, Problems, show } from "./configFields";
 import { type DatabricksConfig, parseDatabricks } from "./databricksConfig";
 
@@ -233,6 +234,23 @@ function parseStorage(
   };
 }
 
+// The local-auth marker stands for eventHubs.allowSasSender; as a user tag it would let SAS through the pack
+// without the override.
+function parseTags(top: FieldReader, problems: Problems): Readonly<Record<string, string>> {
+  const tags = top.stringMap("tags", /^[^<>%&\\?/]{1,512}$/, 256);
+  if (LOCAL_AUTH_REASON_TAG in tags) {
+    problems.add(
+      `tags.${LOCAL_AUTH_REASON_TAG} is reserved: the program sets it on the Event Hubs namespace when ` +
+        `eventHubs.allowSasSender is true, got ${show(tags[LOCAL_AUTH_REASON_TAG])}. ` +
+        `Fix: pulumi config rm --path 'tags.${LOCAL_AUTH_REASON_TAG}', and if a sender needs SAS: ` +
+        "pulumi config set --path 'eventHubs.allowSasSender' true",
+    );
+    const { [LOCAL_AUTH_REASON_TAG]: _reserved, ...rest } = tags;
+    return rest;
+  }
+  return tags;
+}
+
 /**
  * Validates a stack's raw config and returns it typed and frozen, or throws one `ConfigError` listing every
  * problem. Pure: no Pulumi runtime needed.
@@ -258,7 +276,7 @@ export function parseStackConfig(raw: RawStackConfig, project: string, stack: st
       /^[a-z][a-z0-9]{1,7}$/,
       "2-8 lowercase letters or digits starting with a letter (it goes into storage account names)",
     ),
-    tags: top.stringMap("tags", /^[^<>%&\\?/]{1,512}$/, 256),
+    tags: parseTags(top, problems),
     deletionSlaDays,
     resourceGroupName: top.optionalString(
       "resourceGroupName",

@@ -1,5 +1,6 @@
 import * as azure from "@pulumi/azure-native";
 import * as pulumi from "@pulumi/pulumi";
+import { LOCAL_AUTH_REASON_TAG } from "../policy/rules/eventHubsLocalAuth";
 import type { EventHubsSku } from "./config";
 import { grantRole } from "./roles";
 import { statefulOptions } from "./stateful";
@@ -42,8 +43,8 @@ export interface EventIngestionArgs {
    */
   senderPrincipalIds?: readonly string[];
   /**
-   * Named override for senders that cannot use Entra ID: enables SAS on the namespace and adds a send-only
-   * rule per hub, whose connection string is exported as a secret.
+   * Named override for senders that cannot use Entra ID: enables SAS on the namespace, tags it with the reason
+   * (`SAS_SENDER_REASON`) and adds a send-only rule per hub, whose connection string is exported as a secret.
    * @default false
    */
   allowSasSender?: boolean;
@@ -60,6 +61,13 @@ export interface EventIngestionArgs {
    */
   protect?: boolean;
 }
+
+/**
+ * Why a namespace keeps SAS on, written on it as the `h3-ml-local-auth-reason` tag whenever `allowSasSender`
+ * is set: the policy pack lets local auth through only with this marker, and Azure shows it on the resource.
+ */
+export const SAS_SENDER_REASON =
+  "eventHubs.allowSasSender: senders without an Entra identity send through a send-only SAS rule per hub";
 
 /**
  * Capture's archive layout, part of the contract with the ingest job (DESIGN.md).
@@ -98,7 +106,11 @@ export class EventIngestion extends pulumi.ComponentResource {
         minimumTlsVersion: azure.eventhub.TlsVersion.TlsVersion_1_2,
         disableLocalAuth: !allowSas,
         identity: { type: azure.eventhub.ManagedServiceIdentityType.SystemAssigned },
-        tags: args.tags,
+        tags: allowSas
+          ? pulumi
+              .output(args.tags ?? {})
+              .apply((tags) => ({ ...tags, [LOCAL_AUTH_REASON_TAG]: SAS_SENDER_REASON }))
+          : args.tags,
       },
       statefulOptions(args.protect, { parent: this }),
     );

@@ -288,6 +288,15 @@ describe("stack config", () => {
         message:
           "tags.owner must be text of at most 256 characters, got 7. Fix: pulumi config set --path 'tags.owner'",
       },
+      {
+        when: "tags set the local-auth marker, which only eventHubs.allowSasSender may set",
+        raw: { tags: { "h3-ml-local-auth-reason": "legacy sender" } },
+        message:
+          "tags.h3-ml-local-auth-reason is reserved: the program sets it on the Event Hubs namespace when " +
+          'eventHubs.allowSasSender is true, got "legacy sender". ' +
+          "Fix: pulumi config rm --path 'tags.h3-ml-local-auth-reason', and if a sender needs SAS: " +
+          "pulumi config set --path 'eventHubs.allowSasSender' true",
+      },
     ];
 
     for (const c of cases) {

@@ -39,8 +39,8 @@ const eventHubsArb = fc.constantFrom("Standard", "Premium").chain((sku) =>
       captureIntervalSeconds: fc.integer({ min: 60, max: 900 }),
       captureSizeLimitBytes: fc.integer({ min: 10 * MIB, max: 500 * MIB }),
       senderPrincipalIds: senderIdsArb,
-      // The SAS override is left out: the pack blocks it until the namespace states its reason (guardrails test).
-      allowSasSender: fc.constant(false),
+      // With the override on, the namespace carries the marker the pack accepts local auth with.
+      allowSasSender: fc.boolean(),
     },
     { requiredKeys: ["sku"] },
   ),
@@ -186,7 +186,15 @@ const CORRUPTIONS: readonly fc.Arbitrary<Corruption>[] = [
   bad("location", "West Europe", "eu", "", 42, true),
   bad("environment", "staging", "Prod", 7, ["prod"]),
   bad("namePrefix", "H3ml", "1abc", "waytoolongprefix", "a", "h3_ml", 3),
-  bad("tags", "costCenter=h3", ["h3"], { "bad/key": "v" }, { owner: 5 }, { owner: "x".repeat(600) }),
+  bad(
+    "tags",
+    "costCenter=h3",
+    ["h3"],
+    { "bad/key": "v" },
+    { owner: 5 },
+    { owner: "x".repeat(600) },
+    { "h3-ml-local-auth-reason": "legacy sender" },
+  ),
   bad("deletionSlaDays", 0, 31, 365, -7, 1.5, "thirty", ""),
   bad("resourceGroupName", "rg.", "a/b", "x".repeat(91), 12),
   bad("eventHubs", 42, "Standard", [], true),
@@ -366,5 +374,6 @@ describe("config fuzzing", () => {
       expect(violations, `${stack}: ${JSON.stringify(raw)}`).to.deep.equal([]);
     }
     console.log(`      config fuzzing: ${samples.length} valid configs planned, 0 policy violations`);
-  });
+    // About a second per plan: the suite-wide minute is too tight on a slow runner.
+  }).timeout(180_000);
 });

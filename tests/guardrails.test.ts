@@ -10,10 +10,12 @@ import { expect } from "chai";
 import { parse } from "yaml";
 import { readStackConfig, standardTags } from "../components/config";
 import { DataLake } from "../components/dataLake";
+import { SAS_SENDER_REASON } from "../components/eventIngestion";
 import { resourceNames } from "../components/naming";
 import { checkedCount, checkRegistrations } from "../policy/check";
 import { TYPES } from "../policy/core";
 import { RULES } from "../policy/rules";
+import { LOCAL_AUTH_REASON_TAG } from "../policy/rules/eventHubsLocalAuth";
 import { STATEFUL_TYPES } from "../policy/rules/prodStatefulProtected";
 import { findSecrets, SECRET_KEY_NAME } from "../policy/secrets";
 import { type Evaluation, evaluate, evaluateProgram } from "../scripts/lib/mockProgram";
@@ -140,12 +142,42 @@ describe("guardrails over the program", () => {
   });
 
   describe("the SAS sender override", () => {
-    it("is blocked by eventhubs-local-auth until the namespace states why SAS is needed", async () => {
-      const sas = await evaluateProgram("prod", { config: { eventHubs: { allowSasSender: true } } });
-      expect(violationsOf(sas)).to.have.length(1);
-      expect(violationsOf(sas)[0]).to.match(
-        /^\[eventhubs-local-auth\] ingestion-namespace: disableLocalAuth/,
-      );
+    const MARKER = LOCAL_AUTH_REASON_TAG;
+    const sasOn = (stack: string) =>
+      evaluateProgram(stack, { config: { eventHubs: { allowSasSender: true } } });
+    const namespaceOf = (evaluation: Evaluation) => {
+      const found = evaluation.registrations.filter((r) => r.type === TYPES.eventHubsNamespace);
+      expect(found.map((r) => r.name)).to.deep.equal(["ingestion-namespace"]);
+      return found[0] as Evaluation["registrations"][number];
+    };
+
+    for (const stack of STACKS) {
+      it(`passes the pack on ${stack}, the namespace naming eventHubs.allowSasSender as its reason`, async () => {
+        const sas = await sasOn(stack);
+        const namespace = namespaceOf(sas);
+        expect(namespace.inputs.disableLocalAuth).to.equal(false);
+        expect(namespace.inputs.tags[MARKER]).to.equal(SAS_SENDER_REASON);
+        expect(violationsOf(sas)).to.deep.equal([]);
+      });
+    }
+
+    it("fails when local auth is on without the marker, naming the rule", async () => {
+      const namespace = namespaceOf(await sasOn("prod"));
+      const { [MARKER]: _marker, ...tags } = namespace.inputs.tags as Record<string, string>;
+      const unmarked = { ...namespace, inputs: { ...namespace.inputs, tags } };
+      expect(checkRegistrations("prod", [unmarked]).map((v) => v.message)).to.deep.equal([
+        `[eventhubs-local-auth] ingestion-namespace: disableLocalAuth must be true (or a tags.${MARKER} of at ` +
+          "least 10 characters saying why SAS is needed), got false. " +
+          "Fix: set disableLocalAuth: true and send with an Entra identity (eventHubs.senderPrincipalIds)",
+      ]);
+    });
+
+    it("leaves no marker on the namespace when the override is off", () => {
+      for (const stack of STACKS) {
+        const namespace = namespaceOf(of(stack));
+        expect(namespace.inputs.disableLocalAuth, stack).to.equal(true);
+        expect(namespace.inputs.tags, stack).to.not.have.property(MARKER);
+      }
     });
   });
 });

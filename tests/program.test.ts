@@ -1,5 +1,6 @@
 import { expect } from "chai";
 import { ConfigError } from "../components/config";
+import { SAS_SENDER_REASON } from "../components/eventIngestion";
 import { resourceNames } from "../components/naming";
 import { BUILT_IN_ROLES } from "../components/roles";
 import {
@@ -127,6 +128,8 @@ describe("program under mocks", () => {
         disableLocalAuth: true,
         identity: { type: "SystemAssigned" },
       });
+      // Without the override there is no local-auth marker for the pack to accept.
+      expect(namespace.inputs.tags).to.not.have.property("h3-ml-local-auth-reason");
       expect(namespace.protect).to.equal(false);
     });
 
@@ -308,8 +311,16 @@ describe("program under mocks", () => {
       });
     });
 
-    it("enables local auth and adds one send-only rule per hub", () => {
-      expect(resource(sas, TYPES.namespace, "ingestion-namespace").inputs.disableLocalAuth).to.equal(false);
+    it("enables local auth, names the override on the namespace and adds one send-only rule per hub", () => {
+      const namespace = resource(sas, TYPES.namespace, "ingestion-namespace");
+      expect(namespace.inputs.disableLocalAuth).to.equal(false);
+      expect(namespace.inputs.tags).to.deep.equal({
+        project: "h3-ml",
+        environment: "dev",
+        stack: "dev",
+        managedBy: "pulumi",
+        "h3-ml-local-auth-reason": SAS_SENDER_REASON,
+      });
       for (const hub of ["events", "audit"]) {
         expect(resource(sas, TYPES.authorizationRule, `ingestion-${hub}-send`).inputs).to.deep.include({
           eventHubName: hub,
