@@ -160,13 +160,7 @@ function parseEventHubs(raw: unknown, environment: Environment, problems: Proble
       max: maxRetention,
       allowed: `an integer in 1..${maxRetention} for ${sku}`,
     }),
-    hubs: f.stringList(
-      "hubs",
-      ["events"],
-      HUB_NAME,
-      "an event hub name (letters, digits, '.', '-', '_'; starts and ends with a letter or digit)",
-      "events",
-    ),
+    hubs: parseHubs(f),
     captureIntervalSeconds: f.int("captureIntervalSeconds", 300, { min: 60, max: 900 }),
     captureSizeLimitBytes: f.int("captureSizeLimitBytes", 300 * MIB, {
       min: 10 * MIB,
@@ -182,6 +176,44 @@ function parseEventHubs(raw: unknown, environment: Environment, problems: Proble
     ),
     allowSasSender: f.bool("allowSasSender", false),
   };
+}
+
+function parseHubs(f: FieldReader): readonly string[] {
+  const hubs = f.stringList(
+    "hubs",
+    ["events"],
+    HUB_NAME,
+    "an event hub name of 1-256 letters, digits, '.', '-', '_', starting and ending with a letter or digit",
+    "events",
+  );
+  const raw = f.raw("hubs");
+  if (Array.isArray(raw) && raw.length === 0) {
+    f.fail(
+      "hubs",
+      raw,
+      "a list of at least one event hub name",
+      "events",
+      "a stack without a hub ingests nothing",
+      "hubs[0]",
+    );
+  }
+  // Azure compares entity names without case: "Events" and "events" are one hub. Exact repeats are
+  // reported by stringList already.
+  const seen = new Map<string, string>();
+  (Array.isArray(raw) ? raw : []).forEach((item: unknown, index) => {
+    if (typeof item !== "string" || !HUB_NAME.test(item)) return;
+    const first = seen.get(item.toLowerCase());
+    if (first === undefined) seen.set(item.toLowerCase(), item);
+    else if (first !== item)
+      f.fail(
+        `hubs[${index}]`,
+        item,
+        "unique in the list, ignoring case",
+        "<another name>",
+        `Azure takes it for ${show(first)}`,
+      );
+  });
+  return hubs;
 }
 
 function parseStorage(

@@ -82,6 +82,11 @@ describe("stack config", () => {
       expect(Object.isFrozen(config.eventHubs.hubs)).to.equal(true);
     });
 
+    it("accepts event hub names at the edges of Azure's rules", () => {
+      const hubs = ["a", "h".repeat(256), "events.v1_raw-2", "Audit", "9"];
+      expect(parseStackConfig({ eventHubs: { hubs } }, "h3-ml", "dev").eventHubs.hubs).to.deep.equal(hubs);
+    });
+
     it("lets an explicit environment win over the stack name", () => {
       expect(parseStackConfig({ environment: "dev" }, "h3-ml", "staging").environment).to.equal("dev");
       expect(parseStackConfig({ environment: "" }, "h3-ml", "dev-bob").environment).to.equal("personal");
@@ -176,6 +181,27 @@ describe("stack config", () => {
         raw: { eventHubs: { hubs: ["events", "events"] } },
         message: 'eventHubs.hubs[1] must be unique in the list, got "events": it is listed twice.',
       },
+      {
+        when: "eventHubs.hubs is empty",
+        raw: { eventHubs: { hubs: [] } },
+        message:
+          "eventHubs.hubs must be a list of at least one event hub name, got []: a stack without a hub ingests nothing. " +
+          "Fix: pulumi config set --path 'eventHubs.hubs[0]' events",
+      },
+      {
+        when: "eventHubs.hubs lists one name twice in different case",
+        raw: { eventHubs: { hubs: ["events", "audit", "Events"] } },
+        message:
+          'eventHubs.hubs[2] must be unique in the list, ignoring case, got "Events": Azure takes it for "events". ' +
+          "Fix: pulumi config set --path 'eventHubs.hubs[2]' <another name>",
+      },
+      ...[".events", "events-", "_events", "ev/ents", "h".repeat(257)].map((name) => ({
+        when: `an eventHubs.hubs name breaks Event Hubs' naming rules (${name.length > 20 ? "257 characters" : name})`,
+        raw: { eventHubs: { hubs: [name] } },
+        message:
+          "eventHubs.hubs[0] must be an event hub name of 1-256 letters, digits, '.', '-', '_', starting and " +
+          `ending with a letter or digit, got ${JSON.stringify(name)}. Fix: pulumi config set --path 'eventHubs.hubs[0]' events`,
+      })),
       {
         when: "eventHubs.hubs is not a list",
         raw: { eventHubs: { hubs: "events" } },
