@@ -10,12 +10,26 @@ from dataclasses import dataclass, field
 
 INGEST_BEFORE_WRITE = "ingest.before_write"
 INGEST_AFTER_WRITE = "ingest.after_write"
+NORMALIZE_BEFORE_WRITE = "normalize.before_write"
 NORMALIZE_AFTER_TABLE = "normalize.after_table"
+# Once per silver table: the first crash here falls between two silver tables when a batch has several types.
+NORMALIZE_AFTER_SILVER_TABLE = "normalize.after_silver_table"
+# Every table written, the stream's checkpoint not yet: the batch is replayed.
+NORMALIZE_BEFORE_COMMIT = "normalize.before_commit"
 DELETE_BEFORE_MERGE = "delete.before_merge"
 DELETE_BEFORE_AUDIT = "delete.before_audit"
 
 POINTS = frozenset(
-    {INGEST_BEFORE_WRITE, INGEST_AFTER_WRITE, NORMALIZE_AFTER_TABLE, DELETE_BEFORE_MERGE, DELETE_BEFORE_AUDIT}
+    {
+        INGEST_BEFORE_WRITE,
+        INGEST_AFTER_WRITE,
+        NORMALIZE_BEFORE_WRITE,
+        NORMALIZE_AFTER_TABLE,
+        NORMALIZE_AFTER_SILVER_TABLE,
+        NORMALIZE_BEFORE_COMMIT,
+        DELETE_BEFORE_MERGE,
+        DELETE_BEFORE_AUDIT,
+    }
 )
 
 

@@ -261,12 +261,15 @@ def run_normalize(
             by_outcome = [(r.eventType, r.reason, r["count"]) for r in counts.collect()]
             bad = Counter({reason: n for t, reason, n in by_outcome if reason})
             good = Counter({t: n for t, reason, n in by_outcome if not reason})
+            faults.check(fp.NORMALIZE_BEFORE_WRITE, batch_id)
             if bad:
                 merge_quarantine(spark, quarantine, to_quarantine(checked))
                 faults.check(fp.NORMALIZE_AFTER_TABLE, batch_id)
             for event_type in sorted(good):
                 merge_silver(spark, silver[event_type], to_silver(checked, event_type))
                 faults.check(fp.NORMALIZE_AFTER_TABLE, batch_id)
+                faults.check(fp.NORMALIZE_AFTER_SILVER_TABLE, batch_id)
+            faults.check(fp.NORMALIZE_BEFORE_COMMIT, batch_id)
             summary.rows_read += sum(n for _, _, n in by_outcome)
             summary.valid.update(good)
             summary.quarantined.update(bad)

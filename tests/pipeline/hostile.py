@@ -16,6 +16,7 @@ from datetime import UTC, datetime, timedelta
 
 from h3_ml import normalize as n
 from h3_ml.registry import EVENT_SCHEMAS, EventSchema, Field, event_types
+from h3_ml.tables import QUARANTINE, silver_spec
 
 from .helpers import T0, write_file
 
@@ -81,8 +82,9 @@ _WRONG = {
 
 
 class Generator:
-    def __init__(self, seed: int) -> None:
+    def __init__(self, seed: int, schemas: tuple[EventSchema, ...] = EVENT_SCHEMAS) -> None:
         self.rng = random.Random(seed)
+        self.schemas = schemas
         self.valid: list[Hostile] = []
 
     def event_id(self) -> str:
@@ -90,7 +92,7 @@ class Generator:
 
     def envelope(self, schema: EventSchema | None = None) -> tuple[EventSchema, dict]:
         rng = self.rng
-        schema = schema or rng.choice(EVENT_SCHEMAS)
+        schema = schema or rng.choice(self.schemas)
         payload = {}
         for f in schema.fields:
             if f.required or rng.random() < 0.6:
@@ -180,7 +182,7 @@ class Generator:
 
     def missing_user(self) -> Hostile:
         rng = self.rng
-        _, doc = self.envelope(rng.choice([s for s in EVENT_SCHEMAS if s.user_id_required]))
+        _, doc = self.envelope(rng.choice([s for s in self.schemas if s.user_id_required]))
         style = rng.randrange(5)
         if style == 0:
             del doc["userId"]
@@ -337,10 +339,10 @@ MIX: dict[str, int] = {
 RESENDS = {"resend": 40, "conflicting_resend": 20}
 
 
-def hostile_bodies(seed: int, *, scale: float = 1.0, mix: dict[str, int] | None = None) -> list[Hostile]:
-    """The mix in random order; re-sends of valid events are inserted after their originals."""
-    gen = Generator(seed)
-    counts = {kind: max(1, round(count * scale)) for kind, count in (mix or MIX).items()}
+def hostile_bodies(seed: int, *, scale: float = 1.0, schemas: tuple[EventSchema, ...] = EVENT_SCHEMAS) -> list[Hostile]:
+    """The mix in random order, re-sends of valid events in the second half; `schemas` limits the events built."""
+    gen = Generator(seed, schemas)
+    counts = {kind: max(1, round(count * scale)) for kind, count in MIX.items()}
     plan = [kind for kind, count in counts.items() for _ in range(count)]
     gen.rng.shuffle(plan)
     bodies = [getattr(gen, kind)() for kind in plan]
@@ -413,3 +415,29 @@ def expected(placed: list[Placed]) -> Expected:
         duplicates=valid - len(silver),
         user_ids={k: p.hostile.user_id for k, p in silver.items() if p.hostile.user_id},
     )
+
+
+def silver_lineage(spark, lake) -> dict[tuple[str, str], tuple[str, int]]:
+    """(event type, eventId) -> (partition, sequence number) over every silver table, failing on a repeat."""
+    out = {}
+    for event_type in event_types():
+        rows = lake.table(silver_spec(event_type)).read(spark).select("eventId", "partitionId", "sequenceNumber")
+        for r in rows.collect():
+            assert (event_type, r.eventId) not in out, f"{event_type} {r.eventId!r} twice in silver"
+            out[(event_type, r.eventId)] = (r.partitionId, r.sequenceNumber)
+    return out
+
+
+def quarantine_lineage(spark, lake) -> dict[tuple[str, int], tuple[str, str]]:
+    """(partition, sequence number) -> (reason, reasonDetail) of every quarantine row."""
+    rows = lake.table(QUARANTINE).read(spark).select("partitionId", "sequenceNumber", "reason", "reasonDetail")
+    return {(r.partitionId, r.sequenceNumber): (r.reason, r.reasonDetail) for r in rows.collect()}
+
+
+def mismatches(got: dict, want: Expected) -> dict:
+    """Quarantine rows whose reason or detail is not the one the contract gives the body."""
+    return {
+        key: (got[key], reason, detail)
+        for key, (reason, detail) in want.quarantine.items()
+        if key in got and (got[key][0] != reason or not re.fullmatch(detail, got[key][1], re.DOTALL))
+    }

@@ -6,7 +6,6 @@ README ("Security and reliability").
 """
 
 import json
-import re
 from collections import Counter
 
 import pytest
@@ -19,7 +18,14 @@ from h3_ml.registry import event_types
 from h3_ml.tables import EVENTS, QUARANTINE, silver_spec
 
 from .helpers import T0, body, bronze_frame
-from .hostile import expected, hostile_bodies, write_hostile_capture
+from .hostile import (
+    expected,
+    hostile_bodies,
+    mismatches,
+    quarantine_lineage,
+    silver_lineage,
+    write_hostile_capture,
+)
 
 SEED = 20261126
 QUIET = {"progress": lambda _: None}
@@ -35,17 +41,6 @@ def fuzzed(spark, tmp_path_factory):
     return placed, expected(placed), lake, ingest, normalize
 
 
-def silver_lineage(spark, lake):
-    """(event type, eventId) -> (partition, sequence number) over every silver table."""
-    out = {}
-    for event_type in event_types():
-        rows = lake.table(silver_spec(event_type)).read(spark).select("eventId", "partitionId", "sequenceNumber")
-        for r in rows.collect():
-            assert (event_type, r.eventId) not in out, f"{event_type} {r.eventId!r} twice in silver"
-            out[(event_type, r.eventId)] = (r.partitionId, r.sequenceNumber)
-    return out
-
-
 def test_every_hostile_body_ends_in_silver_or_quarantine_and_the_counts_add_up(spark, fuzzed, capsys):
     placed, want, lake, ingest, normalize = fuzzed
     messages = len(placed)
@@ -55,15 +50,9 @@ def test_every_hostile_body_ends_in_silver_or_quarantine_and_the_counts_add_up(s
 
     silver = silver_lineage(spark, lake)
     assert silver == want.silver
-    quarantine = lake.table(QUARANTINE).read(spark).select("partitionId", "sequenceNumber", "reason", "reasonDetail")
-    got = {(r.partitionId, r.sequenceNumber): (r.reason, r.reasonDetail) for r in quarantine.collect()}
+    got = quarantine_lineage(spark, lake)
     assert got.keys() == want.quarantine.keys()
-    wrong = {
-        key: (got[key], reason, detail)
-        for key, (reason, detail) in want.quarantine.items()
-        if got[key][0] != reason or not re.fullmatch(detail, got[key][1], re.DOTALL)
-    }
-    assert wrong == {}
+    assert mismatches(got, want) == {}
     assert len(silver) + len(got) + want.duplicates == messages
 
     valid_messages = Counter(p.hostile.expect[1] for p in placed if p.hostile.valid)

@@ -1,0 +1,115 @@
+"""Crash injection: hostile data, a crash at each point of ingest and of normalize, then a rerun.
+
+The rerun must leave exactly the rows of a crash-free run: nothing lost, nothing twice. Two Capture files make
+two micro-batches (one file, or one bronze file, per batch) and the crash hits the second, so the first is
+committed. Each case also checks what the crash left behind, so it proves the crash hit where it says.
+"""
+
+import shutil
+from types import SimpleNamespace
+
+import pytest
+from pyspark.sql import functions as F
+
+from h3_ml import faults as fp
+from h3_ml.faults import Faults
+from h3_ml.ingest import run_ingest
+from h3_ml.lake import Lake
+from h3_ml.normalize import run_normalize
+from h3_ml.registry import EVENT_SCHEMAS
+from h3_ml.tables import DELETION_AUDIT, EVENTS, QUARANTINE, all_tables
+
+from .hostile import expected, hostile_bodies, mismatches, quarantine_lineage, silver_lineage, write_hostile_capture
+
+SEED = 7
+BATCH = 1
+ONE_FILE = {"max_files_per_trigger": 1, "progress": lambda _: None}
+# Set by the run itself, so they differ between any two runs.
+RUN_TIMES = ("ingestedAt", "quarantinedAt")
+
+
+def rows(spark, lake, specs) -> dict[str, list[str]]:
+    out = {}
+    for spec in specs:
+        df = lake.table(spec).read(spark)
+        kept = [c for c in df.columns if c not in RUN_TIMES]
+        out[spec.key] = sorted(r.j for r in df.select(F.to_json(F.struct(*kept)).alias("j")).collect())
+    return out
+
+
+LAKE_TABLES = [spec for spec in all_tables() if spec != DELETION_AUDIT]
+# Two event types keep each batch to three MERGEs while still giving a crash between two silver tables.
+TWO_TYPES = tuple(s for s in EVENT_SCHEMAS if s.event_type in ("measurement.recorded", "workout.completed"))
+
+
+@pytest.fixture(scope="module")
+def crash_free(spark, tmp_path_factory):
+    root = tmp_path_factory.mktemp("crash")
+    capture = str(root / "capture")
+    placed = write_hostile_capture(
+        capture, hostile_bodies(SEED, scale=0.05, schemas=TWO_TYPES), partitions=2, windows=1
+    )
+    ingested = Lake.local(str(root / "ingested"))
+    run_ingest(spark, capture, ingested, **ONE_FILE)
+    reference = Lake.local(str(root / "reference"))
+    shutil.copytree(ingested.root, reference.root)
+    normalized = run_normalize(spark, reference, **ONE_FILE)
+    return SimpleNamespace(
+        capture=capture,
+        placed=placed,
+        ingested=ingested,
+        reference=reference,
+        batches=normalized.batches,
+        bronze=rows(spark, ingested, [EVENTS]),
+        normalized=rows(spark, reference, LAKE_TABLES),
+    )
+
+
+def test_the_crash_free_run_is_the_contract(spark, crash_free):
+    want = expected(crash_free.placed)
+    got = quarantine_lineage(spark, crash_free.reference)
+    assert silver_lineage(spark, crash_free.reference) == want.silver
+    assert (got.keys(), mismatches(got, want)) == (want.quarantine.keys(), {})
+    assert crash_free.batches == 2
+    assert len(crash_free.bronze[EVENTS.key]) == len(crash_free.placed) > 60
+    assert {t for t, _ in want.silver} == {s.event_type for s in TWO_TYPES}
+
+
+# What the crash in the second batch leaves complete: (bronze) for ingest, (quarantine, silver tables) for normalize.
+INGEST_LEFT = {fp.INGEST_BEFORE_WRITE: False, fp.INGEST_AFTER_WRITE: True}
+NORMALIZE_LEFT = {
+    fp.NORMALIZE_BEFORE_WRITE: (False, 0),
+    fp.NORMALIZE_AFTER_TABLE: (True, 0),  # the quarantine is written first
+    fp.NORMALIZE_AFTER_SILVER_TABLE: (True, 1),
+    fp.NORMALIZE_BEFORE_COMMIT: (True, 2),
+}
+
+
+@pytest.mark.parametrize("point", sorted(INGEST_LEFT))
+def test_ingest_crash_then_rerun_gives_the_crash_free_bronze(spark, crash_free, tmp_path, point):
+    lake = Lake.local(str(tmp_path / "lake"))
+    with pytest.raises(Exception, match=f"injected crash at {point} in batch {BATCH}"):
+        run_ingest(spark, crash_free.capture, lake, faults=Faults(crash_at={(point, BATCH)}), **ONE_FILE)
+    assert (rows(spark, lake, [EVENTS]) == crash_free.bronze) is INGEST_LEFT[point]
+
+    rerun = run_ingest(spark, crash_free.capture, lake, **ONE_FILE)
+    assert rerun.bronze_rows == len(crash_free.placed)
+    assert rows(spark, lake, [EVENTS]) == crash_free.bronze
+
+
+@pytest.mark.parametrize("point", sorted(NORMALIZE_LEFT))
+def test_normalize_crash_then_rerun_gives_the_crash_free_tables(spark, crash_free, tmp_path, point):
+    lake = Lake.local(str(tmp_path / "lake"))
+    shutil.copytree(crash_free.ingested.root, lake.root)
+    with pytest.raises(Exception, match=f"injected crash at {point} in batch {BATCH}"):
+        run_normalize(spark, lake, faults=Faults(crash_at={(point, BATCH)}), **ONE_FILE)
+    left = rows(spark, lake, LAKE_TABLES)
+    final = crash_free.normalized
+    silver_done = sum(
+        left[k] == final[k] for k in final if k.startswith("silver.") and k != QUARANTINE.key and final[k]
+    )
+    assert (left[QUARANTINE.key] == final[QUARANTINE.key], silver_done) == NORMALIZE_LEFT[point]
+
+    rerun = run_normalize(spark, lake, **ONE_FILE)
+    assert rows(spark, lake, LAKE_TABLES) == final
+    assert rerun.batches == 1  # the crashed batch, replayed
