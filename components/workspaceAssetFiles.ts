@@ -36,7 +36,8 @@ export interface WorkspaceAsset {
   md5: string;
 }
 
-function skipped(name: string): boolean {
+/** Whether a file or folder name is left out of the deployment (and everything below a left-out folder). */
+export function skipped(name: string): boolean {
   return (
     name.startsWith(".") || SKIPPED_DIRECTORIES.has(name) || SKIPPED_SUFFIXES.some((s) => name.endsWith(s))
   );

@@ -77,10 +77,39 @@ describe("npm run stack:new", () => {
       "h3-ml:tags": { owner: "ada" },
       "h3-ml:eventHubs": { sku: "Standard", capacity: 1, partitionCount: 1, messageRetentionDays: 1 },
       "h3-ml:storage": { sku: "Standard_LRS", rawRetentionDays: 1 },
+      "h3-ml:databricks": {
+        pauseSchedules: true,
+        nodeType: "Standard_D4ds_v5",
+        maxWorkers: 1,
+        jobWorkers: 0,
+      },
     });
     const config = validatePersonalStack("ada", root);
     expect(config).to.deep.include({ stack: "dev-ada", environment: "personal" });
     expect(config.storage).to.deep.include({ sku: "Standard_LRS", rawRetentionDays: 1 });
+    expect(config.databricks).to.deep.include({
+      pauseSchedules: true,
+      nodeType: "Standard_D4ds_v5",
+      maxWorkers: 1,
+      jobWorkers: 0,
+      analyticsCluster: undefined,
+    });
+  });
+
+  it("writes a file whose plan has every job paused, single node, no analytics cluster and nothing protected", async () => {
+    const root = projectCopy();
+    stackNew("ada", { root, pulumi: fakePulumi(missing).run, log: () => {} });
+    const written = parse(readFileSync(path.join(root, "Pulumi.dev-ada.yaml"), "utf8")).config;
+    const plan = await evaluateProgram("dev-ada", { config: written });
+    const jobs = plan.registrations.filter((r) => r.type === "databricks:index/job:Job");
+    expect(jobs.map((j) => j.name).sort()).to.deep.equal(["jobs-delete", "jobs-ingest", "jobs-normalize"]);
+    for (const job of jobs) {
+      const start = job.inputs.schedule ?? job.inputs.trigger;
+      expect(start?.pauseStatus, job.name).to.equal("PAUSED");
+      expect(job.inputs.jobClusters[0].newCluster.numWorkers, job.name).to.equal(0);
+    }
+    expect(plan.registrations.filter((r) => r.type === "databricks:index/cluster:Cluster")).to.deep.equal([]);
+    expect(plan.registrations.filter((r) => r.protect).map((r) => r.name)).to.deep.equal([]);
   });
 
   it("explains what to run when the Pulumi CLI is missing", () => {

@@ -50,8 +50,9 @@ export function personalStackName(person: string): string {
 
 /**
  * The stack's config values, keyed without the project namespace, in the order they are written. The sizes
- * are spelled out so the file documents them; `environment: personal` is what pauses the job schedules and
- * turns protection off (config.ts and stateful.ts derive both from it).
+ * and the paused schedules are spelled out so the file documents them, although `environment: personal`
+ * alone already pauses the job schedules and turns protection off (config.ts and stateful.ts derive both
+ * from it). No `databricks.analyticsCluster`: a personal stack runs its jobs on job clusters only.
  */
 export function personalStackConfig(person: string): Record<string, unknown> {
   const owner = normalizePerson(person);
@@ -61,6 +62,8 @@ export function personalStackConfig(person: string): Record<string, unknown> {
     // Standard is the smallest tier with Capture; one unit, one partition, one day of retention.
     eventHubs: { sku: "Standard", capacity: 1, partitionCount: 1, messageRetentionDays: 1 },
     storage: { sku: "Standard_LRS", rawRetentionDays: 1 },
+    // Single-node job clusters of the program's smallest node type; runs start by hand (databricks jobs run-now).
+    databricks: { pauseSchedules: true, nodeType: "Standard_D4ds_v5", maxWorkers: 1, jobWorkers: 0 },
   };
 }
 
@@ -74,7 +77,8 @@ export function renderPersonalStackFile(person: string, project: string): string
   const lines = [
     `# Personal stack ${stack}, created by \`npm run stack:new -- ${normalizePerson(person)}\`.`,
     "# Safe defaults for one developer: the personal environment pauses schedules and protects nothing;",
-    "# sizes are the smallest, retention one day. Change what you need with `pulumi config set --path`;",
+    "# sizes are the smallest, retention one day, single-node job clusters and no analytics cluster.",
+    "# Change what you need with `pulumi config set --path`; the file stays out of commits (.gitignore);",
     "# tear it all down with",
     `# \`npm run stack:rm -- ${normalizePerson(person)}\`.`,
     "config:",
@@ -115,6 +119,13 @@ export function validatePersonalStack(person: string, root = PROJECT_ROOT): Stac
   const config = parseStackConfig(rawConfig(loaded.values, loaded.project), loaded.project, stack);
   if (config.environment !== "personal" || protectsStatefulResources(config.environment)) {
     throw new Error(`${stack} must be a personal, unprotected environment, got ${config.environment}`);
+  }
+  const { pauseSchedules, analyticsCluster, jobWorkers } = config.databricks;
+  if (!pauseSchedules || analyticsCluster !== undefined || jobWorkers !== 0) {
+    throw new Error(
+      `${stack} must pause its schedules and run single-node job clusters only, got ` +
+        JSON.stringify({ pauseSchedules, analyticsCluster, jobWorkers }),
+    );
   }
   resourceNames(config);
   return config;
