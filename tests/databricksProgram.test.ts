@@ -1,5 +1,3 @@
-import { readdirSync, readFileSync } from "node:fs";
-import * as path from "node:path";
 import { expect } from "chai";
 import { DEFAULT_SPARK_VERSION } from "../components/databricksConfig";
 import {
@@ -8,24 +6,13 @@ import {
   MOCK_SUBSCRIPTION_ID,
   MOCK_WORKSPACE_HOST,
 } from "../scripts/lib/mockProgram";
-import { PROJECT_ROOT } from "../scripts/lib/stackConfig";
 import { DATABRICKS_SIDE, DATABRICKS_TYPES as T } from "./databricksFixtures";
-import { ofType, resource } from "./support";
+import { expectedNotebookAssets, ofType, resource } from "./support";
 
 const SP = "9f0c1d2e-0000-4000-8000-00000000aaaa";
 const jobs = (ev: Evaluation) => ofType(ev, T.job);
 const pauseStates = (ev: Evaluation) =>
   jobs(ev).map((j) => [j.name, (j.inputs.trigger ?? j.inputs.schedule).pauseStatus]);
-
-/** Every file `git` would ship under notebooks/, read without the component's own listing code. */
-function notebookFiles(): string[] {
-  const root = path.join(PROJECT_ROOT, "notebooks");
-  return (readdirSync(root, { recursive: true, withFileTypes: true }) as import("node:fs").Dirent[])
-    .filter((e) => e.isFile())
-    .map((e) => path.relative(root, path.join(e.parentPath, e.name)).split(path.sep).join("/"))
-    .filter((f) => !/(^|\/)(__pycache__|\.[^/]+)(\/|$)|\.py[co]$/.test(f))
-    .sort();
-}
 
 describe("program under mocks: Databricks", () => {
   let dev: Evaluation;
@@ -40,12 +27,7 @@ describe("program under mocks: Databricks", () => {
   });
 
   it("registers the workspace, storage grants, catalog, policies, secrets, one asset per notebooks/ file and three jobs", () => {
-    const assets = notebookFiles().map((file) => {
-      const notebook = readFileSync(path.join(PROJECT_ROOT, "notebooks", file), "utf8").startsWith(
-        "# Databricks notebook source",
-      );
-      return `${notebook ? T.notebook : T.workspaceFile} notebooks-${file}`;
-    });
+    const assets = expectedNotebookAssets();
     const side = dev.registrations
       .filter((r) => DATABRICKS_SIDE.test(r.name))
       .map((r) => `${r.type} ${r.name}`);

@@ -1,14 +1,12 @@
-import { readdirSync, readFileSync } from "node:fs";
 import * as path from "node:path";
 import * as databricks from "@pulumi/databricks";
 import { expect } from "chai";
-import { listWorkspaceAssets, skipped } from "../components/workspaceAssetFiles";
+import { listWorkspaceAssets } from "../components/workspaceAssetFiles";
 import { WorkspaceAssets } from "../components/workspaceAssets";
 import { CODE_RESOURCE_TYPES, codeDeployArgs, codeTargets } from "../scripts/lib/codeTargets";
 import { evaluate, evaluateProgram } from "../scripts/lib/mockProgram";
 import { PROJECT_ROOT } from "../scripts/lib/stackConfig";
-
-const NOTEBOOKS = path.join(PROJECT_ROOT, "notebooks");
+import { expectedNotebookAssets } from "./support";
 
 describe("code-only deploy targets", () => {
   it("target one resource per file under notebooks/ and nothing else of the assets", async () => {
@@ -30,32 +28,23 @@ describe("code-only deploy targets", () => {
     expect(skipped).to.have.members(["databricks:index/directory:Directory", "pulumi:providers:databricks"]);
   });
 
-  /** Every file under notebooks/, walked here rather than by the component, minus what it leaves out. */
-  const notebookFiles = (): string[] =>
-    readdirSync(NOTEBOOKS, { recursive: true, withFileTypes: true })
-      .filter((entry) => entry.isFile())
-      .map((entry) => path.relative(NOTEBOOKS, path.join(entry.parentPath, entry.name)).split(path.sep))
-      .filter((parts) => !parts.some(skipped))
-      .map((parts) => parts.join("/"))
-      .sort();
-
   for (const stack of ["dev", "prod"]) {
     it(`target exactly the three jobs and one asset per file under notebooks/ on ${stack}`, async () => {
       const { registrations } = await evaluateProgram(stack);
       const targeted = new Set(codeTargets(registrations));
       const byUrn = registrations.filter((r) => targeted.has(r.urn));
       expect(byUrn).to.have.length(targeted.size);
-      const files = notebookFiles();
-      expect(files).to.include.members(["ingest.py", "normalize.py", "delete_user_data.py", "h3_ml/lake.py"]);
-      const notebook = (file: string) =>
-        readFileSync(path.join(NOTEBOOKS, file), "utf8").startsWith("# Databricks notebook source");
+      const assets = expectedNotebookAssets();
+      expect(assets).to.include.members([
+        "databricks:index/notebook:Notebook notebooks-ingest.py",
+        "databricks:index/notebook:Notebook notebooks-normalize.py",
+        "databricks:index/notebook:Notebook notebooks-delete_user_data.py",
+        "databricks:index/workspaceFile:WorkspaceFile notebooks-h3_ml/lake.py",
+      ]);
       expect(byUrn.map((r) => `${r.type} ${r.name}`).sort()).to.deep.equal(
         [
           ...["delete", "ingest", "normalize"].map((job) => `databricks:index/job:Job jobs-${job}`),
-          ...files.map(
-            (file) =>
-              `databricks:index/${notebook(file) ? "notebook:Notebook" : "workspaceFile:WorkspaceFile"} notebooks-${file}`,
-          ),
+          ...assets,
         ].sort(),
       );
     });

@@ -1,5 +1,9 @@
+import { readdirSync, readFileSync } from "node:fs";
+import * as path from "node:path";
 import { expect } from "chai";
+import { skipped } from "../components/workspaceAssetFiles";
 import type { Evaluation, Registration } from "../scripts/lib/mockProgram";
+import { PROJECT_ROOT } from "../scripts/lib/stackConfig";
 
 /** The one registration of `type` named `name`; fails the test when there is none or several. */
 export function resource(evaluation: Evaluation, type: string, name: string): Registration {
@@ -29,3 +33,21 @@ export const TYPES = {
   dataLake: "h3:storage:DataLake",
   eventIngestion: "h3:eventhub:EventIngestion",
 } as const;
+
+/**
+ * `<type> notebooks-<file>` of the asset each file under notebooks/ should become, from a walk of the folder
+ * that shares only the skip rule with the component (caches, dotfiles, compiled Python are not code).
+ */
+export function expectedNotebookAssets(): string[] {
+  const root = path.join(PROJECT_ROOT, "notebooks");
+  return readdirSync(root, { recursive: true, withFileTypes: true })
+    .filter((entry) => entry.isFile())
+    .map((entry) => path.relative(root, path.join(entry.parentPath, entry.name)).split(path.sep))
+    .filter((parts) => !parts.some(skipped))
+    .map((parts) => {
+      const file = parts.join("/");
+      const notebook = readFileSync(path.join(root, file), "utf8").startsWith("# Databricks notebook source");
+      return `databricks:index/${notebook ? "notebook:Notebook" : "workspaceFile:WorkspaceFile"} notebooks-${file}`;
+    })
+    .sort();
+}
