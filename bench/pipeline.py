@@ -25,6 +25,7 @@ from dataclasses import asdict
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+from demo_report import proof
 from rss import PeakRss
 
 TARGETS = {"ingest_vs_floor": 1.5, "incremental_vs_full_normalize": 0.10, "delete_vs_scan": 2.0}
@@ -149,33 +150,6 @@ def bench_normalize(spark, lake, capture: Path, increment: Path) -> dict:
     }
 
 
-def _commits_after(table_path: str, version: int) -> list[dict]:
-    log_dir = Path(table_path) / "_delta_log"
-    actions = []
-    for commit in sorted(log_dir.glob("*.json")):
-        if int(commit.stem) > version:
-            actions += [json.loads(line) for line in commit.read_text().splitlines() if line.strip()]
-    return actions
-
-
-def files_touched(table_path: str, version: int) -> set[str]:
-    """Data files the commits after `version` removed from the table (a DV update or a rewrite)."""
-    return {Path(a["remove"]["path"]).name for a in _commits_after(table_path, version) if "remove" in a}
-
-
-def files_holding(spark, table, user: str) -> set[str]:
-    from pyspark.sql import functions as F
-
-    rows = (
-        table.read(spark)
-        .filter(F.col(table.spec.user_column) == user)
-        .select(F.col("_metadata.file_path").alias("f"))
-        .distinct()
-        .collect()
-    )
-    return {Path(r.f).name for r in rows}
-
-
 def filtered_scan(spark, tables: list, user: str) -> int:
     from pyspark.sql import functions as F
 
@@ -208,9 +182,9 @@ def bench_delete(spark, lake, repeat: int) -> dict:
     tables = [lake.table(s) for s in user_tables() if lake.table(s).exists(spark)]
     samples = []
     for user in pick_users(spark, lake, repeat):
-        holding = {t.label: files_holding(spark, t, user) for t in tables}
-        versions = {t.label: t.delta(spark).history(1).first()["version"] for t in tables}
-        files = {t.label: len(t.delta(spark).toDF().inputFiles()) for t in tables}
+        holding = {t.label: set(proof.rows_by_file(spark, t, [user])) for t in tables}
+        versions = {t.label: proof.version(spark, t) for t in tables}
+        files = {t.label: proof.live_files(spark, t) for t in tables}
         scan_seconds, rows = timed(lambda user=user: filtered_scan(spark, tables, user))
         phases = []
         started = time.perf_counter()
@@ -223,7 +197,7 @@ def bench_delete(spark, lake, repeat: int) -> dict:
                 spark, [user], lake, salt="bench", include_requested=False, progress=progress
             )
         )
-        rewritten = {t.label: files_touched(t.path, versions[t.label]) for t in tables}
+        rewritten = {t.label: proof.files_removed_since(t, versions[t.label]) for t in tables}
         samples.append(
             {
                 "user": user,

@@ -69,31 +69,34 @@ def delete_with_proof(
     users = sorted({user, *(r.user_id for r in event_requests(spark, lake))})
     tables = [lake.table(s) for s in user_tables() if lake.table(s).exists(spark)]
 
-    def rows(table, who: list[str]) -> int:
-        return table.read(spark).filter(F.col(table.spec.user_column).isin(who)).count()
+    def rows(table) -> tuple[int, int, set[str]]:
+        """The user's rows, all deleted users' rows and the files holding them."""
+        by_file = proof.rows_by_file(spark, table, users)
+        return sum(c[user] for c in by_file.values()), sum(c.total() for c in by_file.values()), set(by_file)
 
-    before = {
-        t.label: {
+    before = {}
+    for t in tables:
+        mine, everyone, held = rows(t)
+        before[t.label] = {
             "version": proof.version(spark, t),
-            "user_rows_before": rows(t, [user]),
-            "rows_before": rows(t, users),
+            "user_rows_before": mine,
+            "rows_before": everyone,
             "files_scanned": proof.live_files(spark, t),
-            "files_held": proof.files_holding(spark, t, users),
+            "files_held": held,
         }
-        for t in tables
-    }
     summary = delete_user_data(spark, [user], lake, salt=salt, retain_hours=0, progress=progress)
     result = []
     for t in tables:
         b = before[t.label]
         rewritten = proof.files_removed_since(t, b["version"])
+        mine, everyone, _ = rows(t)
         result.append(
             {
                 "table": t.label,
                 "user_rows_before": b["user_rows_before"],
-                "user_rows_after": rows(t, [user]),
+                "user_rows_after": mine,
                 "rows_before": b["rows_before"],
-                "rows_after": rows(t, users),
+                "rows_after": everyone,
                 # userId carries no statistics (it identifies a person), so a delete reads every live file.
                 "files_scanned": b["files_scanned"],
                 "files_held": len(b["files_held"]),

@@ -4,6 +4,7 @@ commits removed from the table, and whether any data file under a table still ho
 from __future__ import annotations
 
 import json
+from collections import Counter
 from pathlib import Path
 
 from pyspark.sql import SparkSession
@@ -33,16 +34,20 @@ def files_removed_since(table: TableRef, since: int) -> set[str]:
     return removed
 
 
-def files_holding(spark: SparkSession, table: TableRef, users: list[str]) -> set[str]:
-    """Data files with a live row of any of the users (deletion vectors applied)."""
+def rows_by_file(spark: SparkSession, table: TableRef, users: list[str]) -> dict[str, Counter]:
+    """Live rows (deletion vectors applied) of each of the users, per data file that holds any: one scan."""
+    column = F.col(table.spec.user_column)
     rows = (
         table.read(spark)
-        .filter(F.col(table.spec.user_column).isin(users))
-        .select(F.col("_metadata.file_path").alias("f"))
-        .distinct()
+        .filter(column.isin(users))
+        .groupBy(F.col("_metadata.file_path").alias("f"), column.alias("u"))
+        .count()
         .collect()
     )
-    return {Path(r.f).name for r in rows}
+    found: dict[str, Counter] = {}
+    for r in rows:
+        found.setdefault(Path(r.f).name, Counter())[r.u] += r["count"]
+    return found
 
 
 def raw_files_holding(spark: SparkSession, table: TableRef, users: list[str]) -> int:
