@@ -2,6 +2,7 @@ import { expect } from "chai";
 import { DEFAULT_SPARK_VERSION } from "../components/databricksConfig";
 import {
   type Evaluation,
+  EvaluationError,
   evaluateProgram,
   MOCK_SUBSCRIPTION_ID,
   MOCK_WORKSPACE_HOST,
@@ -208,4 +209,36 @@ describe("program under mocks: Databricks", () => {
       deleteJobUrl: { value: `https://${MOCK_WORKSPACE_HOST}/#job/jobs-delete-id`, secret: false },
     });
   });
+});
+
+describe("program under mocks: a deploy by a service principal (CI)", () => {
+  // A service principal's user name is its application id: there is no mailbox to fall back on.
+  const calls = {
+    "databricks:index/getCurrentUser:getCurrentUser": () => ({ home: `/Users/${SP}`, userName: SP }),
+  };
+
+  for (const stack of ["dev", "prod"]) {
+    it(`fails on ${stack} when databricks.notificationEmails is not set, giving the command that sets it`, async () => {
+      const failure = await evaluateProgram(stack, { calls }).catch((err: unknown) => err);
+      expect(failure).to.be.instanceOf(EvaluationError);
+      const { message, registrations } = failure as EvaluationError;
+      expect(message).to.include(
+        `databricks.notificationEmails must name who hears about failed runs when the deployer (${JSON.stringify(SP)}) ` +
+          "has no email address. Fix: pulumi config set --path 'databricks.notificationEmails[0]' oncall@example.com",
+      );
+      expect(registrations.filter((r) => r.type === T.job)).to.deep.equal([]);
+    });
+
+    it(`deploys ${stack} with the jobs emailing on-call once databricks.notificationEmails is set`, async () => {
+      const ev = await evaluateProgram(stack, {
+        calls,
+        config: { databricks: { notificationEmails: ["oncall@example.com"] } },
+      });
+      expect(jobs(ev).map((j) => [j.name, j.inputs.emailNotifications.onFailures])).to.deep.equal([
+        ["jobs-delete", ["oncall@example.com"]],
+        ["jobs-ingest", ["oncall@example.com"]],
+        ["jobs-normalize", ["oncall@example.com"]],
+      ]);
+    });
+  }
 });

@@ -257,24 +257,43 @@ export async function evaluate<T>(
   recordRegistrations(registrations);
   pulumi.runtime.setAllConfig(toRuntimeConfig(config.values));
 
-  let result: T;
+  // An error thrown inside an `apply` never reaches `build`: the runtime drops the resource whose input
+  // failed and leaves the error unhandled, which fails a real deployment. Here it fails the evaluation,
+  // instead of leaving the resource out and the outputs that depend on it pending forever.
+  let fail: (err: unknown) => void = () => {};
+  const failed = new Promise<never>((_, reject) => {
+    fail = reject;
+  });
+  failed.catch(() => {});
+  const onUnhandled = (reason: unknown) => fail(reason);
+  process.on("unhandledRejection", onUnhandled);
+  const settled = <V>(work: Promise<V>): Promise<V> => Promise.race([work, failed]);
   try {
-    result = build();
-  } catch (err) {
-    await waitForRegistrations();
-    throw new EvaluationError(err, registrations);
-  }
-  const outputs: Record<string, ResolvedOutput> = {};
-  // Only a module's exports are stack outputs; a component's fields are read by the test that built it.
-  const proto = result && typeof result === "object" ? Object.getPrototypeOf(result) : undefined;
-  if (proto === Object.prototype || proto === null) {
-    // Like the engine, an export that is undefined is no stack output at all.
-    for (const [key, value] of Object.entries(result as object)) {
-      if (value !== undefined) outputs[key] = await resolveOutput(value);
+    let result: T;
+    try {
+      result = build();
+    } catch (err) {
+      await settled(waitForRegistrations());
+      throw new EvaluationError(err, registrations);
     }
+    const outputs: Record<string, ResolvedOutput> = {};
+    // Only a module's exports are stack outputs; a component's fields are read by the test that built it.
+    const proto = result && typeof result === "object" ? Object.getPrototypeOf(result) : undefined;
+    if (proto === Object.prototype || proto === null) {
+      // Like the engine, an export that is undefined is no stack output at all.
+      for (const [key, value] of Object.entries(result as object)) {
+        if (value !== undefined) outputs[key] = await settled(resolveOutput(value));
+      }
+    }
+    await settled(waitForRegistrations());
+    // Rejections are reported on a later turn than the failure itself.
+    await settled(new Promise((done) => setImmediate(done)));
+    return { stack, registrations, outputs, result };
+  } catch (err) {
+    throw err instanceof EvaluationError ? err : new EvaluationError(err, registrations);
+  } finally {
+    process.off("unhandledRejection", onUnhandled);
   }
-  await waitForRegistrations();
-  return { stack, registrations, outputs, result };
 }
 
 /** Evaluates index.ts for `stack`; its exports become `outputs`. */
