@@ -22,6 +22,7 @@ import { type Evaluation, evaluate, evaluateProgram } from "../scripts/lib/mockP
 import { PLANS_DIR, planJson, redact } from "../scripts/lib/planFiles";
 import { renderPlan } from "../scripts/lib/planText";
 import { PROJECT_ROOT } from "../scripts/lib/stackConfig";
+import { resource } from "./support";
 
 const violationsOf = (evaluation: Evaluation): string[] =>
   checkRegistrations(evaluation.stack, evaluation.registrations).map((v) => v.message);
@@ -145,11 +146,8 @@ describe("guardrails over the program", () => {
     const MARKER = LOCAL_AUTH_REASON_TAG;
     const sasOn = (stack: string) =>
       evaluateProgram(stack, { config: { eventHubs: { allowSasSender: true } } });
-    const namespaceOf = (evaluation: Evaluation) => {
-      const found = evaluation.registrations.filter((r) => r.type === TYPES.eventHubsNamespace);
-      expect(found.map((r) => r.name)).to.deep.equal(["ingestion-namespace"]);
-      return found[0] as Evaluation["registrations"][number];
-    };
+    const namespaceOf = (evaluation: Evaluation) =>
+      resource(evaluation, TYPES.eventHubsNamespace, "ingestion-namespace");
 
     for (const stack of STACKS) {
       it(`passes the pack on ${stack}, the namespace naming eventHubs.allowSasSender as its reason`, async () => {
