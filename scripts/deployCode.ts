@@ -7,6 +7,7 @@
  * is included without editing a list. A Pulumi Cloud stack may be given as <org>/<stack>.
  */
 
+import { runMain } from "./lib/cli";
 import { codeDeployArgs, codeTargets } from "./lib/codeTargets";
 import { evaluateProgram } from "./lib/mockProgram";
 import { INSTALL_HINT, runPulumi, shellLine } from "./lib/pulumiCli";
@@ -31,12 +32,4 @@ async function main(argv: readonly string[]): Promise<number> {
   return result.status;
 }
 
-main(process.argv.slice(2)).then(
-  (status) => {
-    process.exitCode = status;
-  },
-  (err: unknown) => {
-    console.error(err instanceof Error ? err.message : String(err));
-    process.exitCode = 1;
-  },
-);
+runMain(() => main(process.argv.slice(2)));

@@ -8,6 +8,7 @@
  */
 import { mkdirSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
+import { runMain } from "./lib/cli";
 import {
   buildPlan,
   COMMITTED_STACKS,
@@ -44,12 +45,4 @@ async function main(argv: readonly string[]): Promise<number> {
   return status;
 }
 
-main(process.argv.slice(2)).then(
-  (status) => {
-    process.exitCode = status;
-  },
-  (err: unknown) => {
-    console.error(err instanceof Error ? err.message : String(err));
-    process.exitCode = 1;
-  },
-);
+runMain(() => main(process.argv.slice(2)));
