@@ -11,9 +11,12 @@ from __future__ import annotations
 
 import hashlib
 import uuid
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from functools import reduce
 
 from pyspark.sql import Column, DataFrame, SparkSession
 from pyspark.sql import functions as F
@@ -130,42 +133,69 @@ def _upsert_audit(spark: SparkSession, audit: TableRef, rows: list[tuple]) -> No
     retry_on_conflict(merge, what=f"delete {audit.label}")
 
 
-def remove_users(
-    spark: SparkSession, table: TableRef, ids: DataFrame, *, faults: Faults, log: Callable[[str], None]
-) -> dict[str, int]:
-    """Deletes the users' rows from one table; returns rows removed per user id."""
+def locate(spark: SparkSession, tables: list[TableRef], user_ids: list[str]) -> dict[str, dict[str, int]]:
+    """Rows per table and user id, read in one Spark job over every table instead of one count per table."""
+    if not tables or not user_ids:
+        return {}
+    # Read queries do not reach `_delta_log`, so the ids may be literals here: Spark pushes them into the
+    # Parquet reader, which skips row groups by the footer's min/max (Delta keeps no statistics on user ids).
+    parts = [
+        t.read(spark).select(F.lit(t.label).alias("table"), F.col(t.spec.user_column).alias("userId")) for t in tables
+    ]
+    found = reduce(DataFrame.unionByName, parts).filter(F.col("userId").isin(user_ids))
+    counts: dict[str, dict[str, int]] = {t.label: {} for t in tables}
+    for r in found.groupBy("table", "userId").count().collect():
+        counts[r["table"]][r["userId"]] = r["count"]
+    return counts
+
+
+def remove_users(spark: SparkSession, table: TableRef, ids: DataFrame, *, log: Callable[[str], None]) -> None:
+    """Deletes the users' rows from one table, rewriting the files that held them."""
     column = table.spec.user_column
 
-    def attempt() -> dict[str, int]:
-        current = table.read(spark)
-        found = current.join(F.broadcast(ids), current[column] == ids["userId"], "left_semi")
-        counts = {r[column]: r["count"] for r in found.groupBy(column).count().collect()}
-        if not counts:
-            return {}  # nothing to commit: a rerun leaves the table's history untouched
-        faults.check(fp.DELETE_BEFORE_MERGE)
+    def attempt() -> None:
         (table.delta(spark).alias("t").merge(ids.alias("d"), f"t.`{column}` = d.userId").whenMatchedDelete().execute())
-        return counts
 
-    return retry_on_conflict(attempt, what=f"delete {table.label}", log=log)
+    retry_on_conflict(attempt, what=f"delete {table.label}", log=log)
 
 
 def purge(spark: SparkSession, table: TableRef, *, retain_hours: int | None) -> None:
     """Rewrites files that carry deletion vectors, then removes unreferenced files past retention.
 
     `retain_hours=None` uses the table's `delta.deletedFileRetentionDuration` (set from the deletion SLA).
+    The REORG stays even though this run's MERGE rewrites files: a crashed run, or a runtime that ignores
+    `_REWRITE_FILES`, may have left vectors, and VACUUM alone would keep the rows they hide.
     """
     spark.sql(f"REORG TABLE {table.sql} APPLY (PURGE)")
     if retain_hours is None:
         spark.sql(f"VACUUM {table.sql}")
         return
-    # Below the table's retention Delta refuses unless told; only local runs (`--purge`) ask for that.
-    check = "spark.databricks.delta.retentionDurationCheck.enabled"
-    previous = spark.conf.get(check, "true")
-    spark.conf.set(check, "false")
-    try:
+    with _conf(spark, {"spark.databricks.delta.retentionDurationCheck.enabled": "false"}):
+        # Below the table's retention Delta refuses unless told; only local runs (`--purge`) ask for that.
         spark.sql(f"VACUUM {table.sql} RETAIN {retain_hours} HOURS")
+
+
+@contextmanager
+def _conf(spark: SparkSession, values: dict[str, str]) -> Iterator[None]:
+    previous = {k: spark.conf.get(k, None) for k in values}
+    for k, v in values.items():
+        spark.conf.set(k, v)
+    try:
+        yield
     finally:
-        spark.conf.set(check, previous)
+        for k, v in previous.items():
+            if v is None:
+                spark.conf.unset(k)
+            else:
+                spark.conf.set(k, v)
+
+
+# MERGE rewrites the files holding the users instead of writing deletion vectors: the rows' bytes leave the
+# table's current files in the same pass, so no REORG has to read and rewrite those files a second time.
+_REWRITE_FILES = {"spark.databricks.delta.merge.deletionVectors.persistent": "false"}
+# Each table's MERGE and VACUUM are a few small Spark jobs whose time is mostly fixed driver-side work (log
+# replay, planning, commit); tables are independent, so they run side by side.
+_TABLES_IN_PARALLEL = 4
 
 
 def delete_user_data(
@@ -214,19 +244,29 @@ def delete_user_data(
     users = {user_hash(r.user_id, salt): r.user_id for r in todo}
     users.update(_users_by_hash(spark, lake, open_hashes - set(users), salt))
 
-    ids = spark.createDataFrame([(u,) for u in sorted(set(users.values()))], "userId string")
+    user_ids = sorted(set(users.values()))
+    ids = spark.createDataFrame([(u,) for u in user_ids], "userId string")
     per_hash: dict[str, dict[str, int]] = {h: {} for h in {*users, *open_hashes}}
-    tables = [lake.table(spec) for spec in user_tables() if lake.table(spec).exists(spark)]
+    tables = [t for t in (lake.table(spec) for spec in user_tables()) if t.exists(spark)]
+    # Counted before the MERGE: a row appended between this read and the MERGE is deleted but not counted.
+    counts = locate(spark, tables, user_ids)
     for table in tables:
-        counts = remove_users(spark, table, ids, faults=faults, log=progress) if users else {}
-        summary.rows_removed[table.label] = sum(counts.values())
+        found = counts.get(table.label, {})
+        summary.rows_removed[table.label] = sum(found.values())
         for h, removed in per_hash.items():
-            removed[table.label] = counts.get(users.get(h), 0)
-        progress(f"delete: {table.label}: {summary.rows_removed[table.label]} rows removed")
-    for table in tables:
-        # A resumed run purges everything: the crashed run may have deleted without purging.
-        if summary.rows_removed[table.label] or open_hashes:
-            purge(spark, table, retain_hours=retain_hours)
+            removed[table.label] = found.get(users.get(h), 0)
+    faults.check(fp.DELETE_BEFORE_MERGE)
+    # A resumed run purges everything: the crashed run may have deleted (with vectors) without purging.
+    touched = [t for t in tables if summary.rows_removed[t.label] or open_hashes]
+
+    def clean(table: TableRef) -> None:
+        if summary.rows_removed[table.label]:
+            remove_users(spark, table, ids, log=progress)
+            progress(f"delete: {table.label}: {summary.rows_removed[table.label]} rows removed")
+        purge(spark, table, retain_hours=retain_hours)
+
+    with _conf(spark, _REWRITE_FILES), ThreadPoolExecutor(_TABLES_IN_PARALLEL) as pool:
+        for table, _ in zip(touched, pool.map(clean, touched), strict=True):
             summary.purged.append(table.label)
     progress(f"delete: purged {len(summary.purged)} tables")
 
