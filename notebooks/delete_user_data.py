@@ -8,11 +8,14 @@ params = parameters(dbutils, catalog="", checkpoints="", user_ids="", request_id
 
 # COMMAND ----------
 
+ids = user_ids(params["user_ids"])
 summary = delete_user_data(
     spark,
-    user_ids(params["user_ids"]),
+    ids,
     lake_from(params),
     salt=audit_salt(dbutils),
     request_id=params["request_id"] or None,
+    # The scheduled sweep (no ids) also deletes again any deleted user whose rows arrived after their request.
+    reapply_completed=not ids,
 )
 show(summary)

@@ -29,6 +29,9 @@ from h3_ml.tables import DELETION_AUDIT, EVENTS, user_tables
 
 PARAMETER = "parameter"
 EVENT = "event"
+# A completed request applied again to rows of its user that arrived after it (a late Capture file, or an append
+# that committed beside the deletion's MERGE without conflicting with it).
+REAPPLIED = "reapplied"
 
 
 @dataclass(frozen=True)
@@ -206,6 +209,7 @@ def delete_user_data(
     salt: str,
     request_id: str | None = None,
     include_requested: bool = True,
+    reapply_completed: bool = False,
     retain_hours: int | None = None,
     faults: Faults = NO_FAULTS,
     progress: Callable[[str], None] = print,
@@ -216,6 +220,9 @@ def delete_user_data(
     Idempotent: a request already completed in `ops.deletion_audit` is skipped; a table without the users'
     rows gets no delete commit. A run that crashed leaves its audit rows open (no `completedAt`) and the next
     run finishes them, even when the request events are already gone from bronze.
+
+    With `reapply_completed` (the scheduled sweep), every user of a completed request whose rows are in a user
+    table again is deleted again, under a new audit row: a deletion holds for data that arrives after it.
     """
     if not salt:
         raise ValueError(
@@ -230,6 +237,12 @@ def delete_user_data(
     summary = DeletionSummary(requests=len(requests))
     todo = [r for r in requests if (r.request_id, user_hash(r.user_id, salt)) not in completed]
     summary.already_completed = len(requests) - len(todo)
+    if reapply_completed:
+        known = {user_hash(r.user_id, salt) for r in todo} | open_hashes
+        back = _users_by_hash(spark, lake, {h for _, h in completed} - known, salt)
+        rid = f"{REAPPLIED}:{started:%Y%m%dT%H%M%S.%fZ}"
+        todo += [DeletionRequest(rid, u, started, REAPPLIED) for u in sorted(back.values())]
+        summary.requests += len(back)
     if not todo and not open_hashes:
         progress("delete: nothing to do")
         return summary

@@ -131,6 +131,50 @@ def test_deletion_request_events_are_picked_up_and_not_resurrected_by_normalize(
     assert lake.table(silver_spec("user.deletion_requested")).read(spark).count() == 0
 
 
+def test_the_sweep_deletes_again_rows_of_a_deleted_user_that_arrive_later(spark, lake, capture_root):
+    write_file(
+        capture_root,
+        [body(event_id="e-b1", user_id=BOB, occurred_at=T0), body(event_id="e-c1", user_id=CAROL, occurred_at=T0)],
+        enqueued=later(T0, 1),
+    )
+    run_ingest(spark, capture_root, lake, **QUIET)
+    delete_user_data(spark, [BOB], lake, salt=SALT, request_id="req-b", **QUIET)
+    # A Capture file that arrives after the request completed still holds the user.
+    write_file(
+        capture_root,
+        [body(event_id="e-b2", user_id=BOB, occurred_at=T0), body(event_id="e-c2", user_id=CAROL, occurred_at=T0)],
+        enqueued=later(T0, 9),
+        first_seq=2,
+    )
+    run_ingest(spark, capture_root, lake, **QUIET)
+    run_normalize(spark, lake, **QUIET)
+    bronze = lake.table(EVENTS)
+    assert sorted(r.eventId for r in bronze.read(spark).filter(F.col("userId") == BOB).collect()) == ["e-b2"]
+
+    # Without the sweep flag a completed request is not looked at again: the rows stay.
+    plain = delete_user_data(spark, [], lake, salt=SALT, **QUIET)
+    assert (plain.requests, plain.rows_removed) == (0, {})
+
+    sweep = delete_user_data(spark, [], lake, salt=SALT, reapply_completed=True, retain_hours=0, **QUIET)
+    assert sweep.requests == 1
+    assert (sweep.rows_removed["bronze.events"], sweep.rows_removed["silver.measurement_recorded"]) == (1, 1)
+    assert all(BOB not in j for rows in contents(spark, lake).values() for j in rows)
+    assert traces(spark, lake.root, BOB) == []
+    assert sorted(r.eventId for r in bronze.read(spark).collect()) == ["e-c1", "e-c2"]
+    bob_hash = hashlib.sha256(f"{SALT}:{BOB}".encode()).hexdigest()
+    audit = sorted(lake.table(DELETION_AUDIT).read(spark).collect(), key=lambda r: r.requestedAt)
+    assert [(r.userHash, r.source, r.completedAt is not None) for r in audit] == [
+        (bob_hash, "parameter", True),
+        (bob_hash, "reapplied", True),
+    ]
+    assert audit[1].requestId.startswith("reapplied:")
+    assert all(BOB not in str(r.asDict()) for r in audit)
+
+    # Nothing came back since: the next sweep has nothing to do.
+    again = delete_user_data(spark, [], lake, salt=SALT, reapply_completed=True, **QUIET)
+    assert (again.requests, again.rows_removed) == (0, {})
+
+
 def test_streaming_readers_of_bronze_keep_working_after_delete_and_purge(spark, scenario_lake, tmp_path):
     delete_user_data(spark, [ALICE], scenario_lake, salt=SALT, retain_hours=0, **QUIET)
     fresh = str(tmp_path / "more-capture")
