@@ -23,7 +23,7 @@ from pyspark.sql import functions as F
 
 from h3_ml import faults as fp
 from h3_ml.faults import NO_FAULTS, Faults
-from h3_ml.lake import Lake, TableRef, retry_on_conflict
+from h3_ml.lake import Lake, TableRef, insert_missing, retry_on_conflict
 from h3_ml.registry import DELETION_REQUESTED
 from h3_ml.tables import DELETION_AUDIT, EVENTS, user_tables
 
@@ -123,17 +123,9 @@ def _users_by_hash(spark: SparkSession, lake: Lake, hashes: set[str], salt: str)
 
 def _upsert_audit(spark: SparkSession, audit: TableRef, rows: list[tuple]) -> None:
     df = spark.createDataFrame(rows, DELETION_AUDIT.columns)
-
-    def merge() -> None:
-        (
-            audit.delta(spark)
-            .alias("t")
-            .merge(df.alias("s"), "t.requestId = s.requestId AND t.userHash = s.userHash")
-            .whenNotMatchedInsertAll()
-            .execute()
-        )
-
-    retry_on_conflict(merge, what=f"delete {audit.label}")
+    insert_missing(
+        spark, audit, df, on="t.requestId = s.requestId AND t.userHash = s.userHash", what=f"delete {audit.label}"
+    )
 
 
 def locate(spark: SparkSession, tables: list[TableRef], user_ids: list[str]) -> dict[str, dict[str, int]]:

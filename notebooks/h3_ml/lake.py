@@ -167,6 +167,15 @@ def retry_on_conflict(
     raise AssertionError("unreachable")
 
 
+def insert_missing(spark: SparkSession, table: TableRef, rows: DataFrame, *, on: str, what: str) -> None:
+    """Inserts the rows that `on` matches to no row of `table`: a replayed write changes nothing."""
+
+    def merge() -> None:
+        table.delta(spark).alias("t").merge(rows.alias("s"), on).whenNotMatchedInsertAll().execute()
+
+    retry_on_conflict(merge, what=what)
+
+
 def missing_table_error(ref: TableRef, fix: str) -> FileNotFoundError:
     where = ref.path or ref.name
     return FileNotFoundError(f"no Delta table {ref.label} at {where}: {fix}")

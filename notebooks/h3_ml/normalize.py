@@ -18,7 +18,7 @@ from h3_ml import faults as fp
 from h3_ml import registry
 from h3_ml.faults import NO_FAULTS, Faults
 from h3_ml.ingest import await_available_now
-from h3_ml.lake import Lake, TableRef, retry_on_conflict
+from h3_ml.lake import Lake, TableRef, insert_missing, retry_on_conflict
 from h3_ml.registry import EVENT_SCHEMAS, FIELD_TYPES, EventSchema, Field
 from h3_ml.tables import EVENTS, QUARANTINE, silver_spec
 
@@ -196,16 +196,8 @@ def merge_silver(spark: SparkSession, table: TableRef, rows: DataFrame) -> None:
 
 
 def merge_quarantine(spark: SparkSession, table: TableRef, rows: DataFrame) -> None:
-    def merge() -> None:
-        (
-            table.delta(spark)
-            .alias("t")
-            .merge(rows.alias("s"), "t.captureFile = s.captureFile AND t.sequenceNumber = s.sequenceNumber")
-            .whenNotMatchedInsertAll()
-            .execute()
-        )
-
-    retry_on_conflict(merge, what=f"normalize {table.label}")
+    on = "t.captureFile = s.captureFile AND t.sequenceNumber = s.sequenceNumber"
+    insert_missing(spark, table, rows, on=on, what=f"normalize {table.label}")
 
 
 def filter_still_in_bronze(batch: DataFrame, bronze: DataFrame) -> DataFrame:
