@@ -12,7 +12,6 @@ from __future__ import annotations
 import hashlib
 import uuid
 from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -23,7 +22,7 @@ from pyspark.sql import functions as F
 
 from h3_ml import faults as fp
 from h3_ml.faults import NO_FAULTS, Faults
-from h3_ml.lake import Lake, TableRef, insert_missing, retry_on_conflict
+from h3_ml.lake import Lake, TableRef, insert_missing, retry_on_conflict, side_by_side
 from h3_ml.registry import DELETION_REQUESTED
 from h3_ml.tables import DELETION_AUDIT, EVENTS, user_tables
 
@@ -155,13 +154,14 @@ def remove_users(spark: SparkSession, table: TableRef, ids: DataFrame, *, log: C
 
 
 def purge(spark: SparkSession, table: TableRef, *, retain_hours: int | None) -> None:
-    """Rewrites files that carry deletion vectors, then removes unreferenced files past retention.
+    """Rewrites files that carry deletion vectors, if the table may have any; then VACUUM past retention.
 
     `retain_hours=None` uses the table's `delta.deletedFileRetentionDuration` (set from the deletion SLA).
-    The REORG stays even though this run's MERGE rewrites files: a crashed run, or a runtime that ignores
-    `_REWRITE_FILES`, may have left vectors, and VACUUM alone would keep the rows they hide.
+    The user tables have vectors off (`Lake.properties`), so the MERGE has already rewritten every file that
+    held the users; `REORG ... APPLY (PURGE)` runs only on a table that `ensure` has not yet brought there.
     """
-    spark.sql(f"REORG TABLE {table.sql} APPLY (PURGE)")
+    if table.may_hold_deletion_vectors(spark):
+        spark.sql(f"REORG TABLE {table.sql} APPLY (PURGE)")
     if retain_hours is None:
         spark.sql(f"VACUUM {table.sql}")
         return
@@ -185,12 +185,10 @@ def _conf(spark: SparkSession, values: dict[str, str]) -> Iterator[None]:
                 spark.conf.set(k, v)
 
 
-# MERGE rewrites the files holding the users instead of writing deletion vectors: the rows' bytes leave the
-# table's current files in the same pass, so no REORG has to read and rewrite those files a second time.
+# MERGE rewrites the files holding the users even on a table that still has vectors on (not yet ensured).
 _REWRITE_FILES = {"spark.databricks.delta.merge.deletionVectors.persistent": "false"}
-# Each table's MERGE and VACUUM are a few small Spark jobs whose time is mostly fixed driver-side work (log
-# replay, planning, commit); tables are independent, so they run side by side.
-_TABLES_IN_PARALLEL = 4
+# Tables are independent: their MERGEs, then their VACUUMs, run side by side (`side_by_side`).
+_TABLES_IN_PARALLEL = 8
 
 
 def delete_user_data(
@@ -261,19 +259,16 @@ def delete_user_data(
         for h, removed in per_hash.items():
             removed[table.label] = found.get(users.get(h), 0)
     faults.check(fp.DELETE_BEFORE_MERGE)
-    # A resumed run purges everything: the crashed run may have deleted (with vectors) without purging.
+    # A resumed run vacuums every table: the crashed run may have removed rows without vacuuming.
     touched = [t for t in tables if summary.rows_removed[t.label] or open_hashes]
+    removing = [t for t in touched if summary.rows_removed[t.label]]
 
-    def clean(table: TableRef) -> None:
-        if summary.rows_removed[table.label]:
-            remove_users(spark, table, ids, log=progress)
-            progress(f"delete: {table.label}: {summary.rows_removed[table.label]} rows removed")
-        purge(spark, table, retain_hours=retain_hours)
+    def remove(table: TableRef) -> None:
+        remove_users(spark, table, ids, log=progress)
+        progress(f"delete: {table.label}: {summary.rows_removed[table.label]} rows removed")
 
-    with _conf(spark, _REWRITE_FILES), ThreadPoolExecutor(_TABLES_IN_PARALLEL) as pool:
-        for table, _ in zip(touched, pool.map(clean, touched), strict=True):
-            summary.purged.append(table.label)
-    progress(f"delete: purged {len(summary.purged)} tables")
+    with _conf(spark, _REWRITE_FILES):
+        side_by_side(remove, removing, at_most=_TABLES_IN_PARALLEL)
 
     faults.check(fp.DELETE_BEFORE_AUDIT)
     finished = now()
@@ -293,4 +288,11 @@ def delete_user_data(
         )
 
     retry_on_conflict(complete, what=f"delete {audit.label}")
+    progress(f"delete: {len(per_hash)} requests completed in {audit.label}")
+    # Complete before VACUUM: the rows are gone from every current file once the MERGEs commit, and VACUUM
+    # removes files unreferenced for longer than the retention (this run's rewrites wait for a later run), so
+    # it is the table's retention housekeeping, not part of this request. A crash here leaves it to the next run.
+    side_by_side(lambda table: purge(spark, table, retain_hours=retain_hours), touched, at_most=_TABLES_IN_PARALLEL)
+    summary.purged = [t.label for t in touched]
+    progress(f"delete: vacuumed {len(touched)} tables")
     return summary

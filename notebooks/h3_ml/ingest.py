@@ -17,7 +17,7 @@ from pyspark.sql.streaming import StreamingQuery
 from h3_ml import faults as fp
 from h3_ml.capture import enqueued_time, partition_id, read_capture_stream
 from h3_ml.faults import NO_FAULTS, Faults
-from h3_ml.lake import Lake
+from h3_ml.lake import Lake, clustered_by_user
 from h3_ml.tables import EVENTS
 
 
@@ -85,7 +85,9 @@ def run_ingest(
         if not app_id:
             app_id.append(f"h3_ml.ingest:{_query_id(spark, checkpoint)}")
         faults.check(fp.INGEST_BEFORE_WRITE, batch_id)
-        bronze.append(batch, txnAppId=app_id[0], txnVersion=str(batch_id))
+        # As many files as Spark split the batch's Capture files into, each holding a share of the users.
+        rows = clustered_by_user(batch, "userId", batch.rdd.getNumPartitions())
+        bronze.append(rows, txnAppId=app_id[0], txnVersion=str(batch_id))
         faults.check(fp.INGEST_AFTER_WRITE, batch_id)
 
     stream = read_capture_stream(

@@ -7,7 +7,8 @@ This and `capture.read_capture_stream` are the seam between Databricks and local
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import TypeVar
 
@@ -21,10 +22,14 @@ from delta.exceptions import (
 )
 from delta.tables import DeltaTable
 from pyspark.sql import DataFrame, SparkSession
+from pyspark.sql import functions as F
 
 from h3_ml.tables import TableSpec
 
 DEFAULT_DELETION_SLA_DAYS = 30
+VECTORS = "delta.enableDeletionVectors"
+# Set once no deletion vector is left in the table's current files (see `TableRef.ensure`).
+VECTORS_PURGED = "h3_ml.deletionVectorsPurged"
 # A deletion waits for the next daily run, then for VACUUM's retention, then for the run after that.
 _SCHEDULE_SLACK_DAYS = 2
 _MIN_RETENTION_DAYS = 7  # Delta refuses shorter VACUUM retention by default: readers may still need files.
@@ -69,8 +74,11 @@ class Lake:
         """Set explicitly on every table so OSS Delta and Databricks (whose defaults differ) behave alike."""
         retention = f"interval {self.deletion_sla_days - _SCHEDULE_SLACK_DAYS} days"
         return {
-            # DELETE marks rows instead of rewriting files; REORG ... APPLY (PURGE) then rewrites them.
-            "delta.enableDeletionVectors": "true",
+            # Off: every writer rewrites the files it deletes or updates rows in, so a deleted row's bytes leave
+            # the current files in the same commit, with no `REORG ... APPLY (PURGE)` pass to rewrite them again
+            # (with vectors on, a hidden old copy of a row can sit in a file deletion never touches).
+            VECTORS: "false",
+            VECTORS_PURGED: "true",  # a table created with vectors off has none
             # Off on purpose: `_change_data` files would be one more copy of deleted rows to purge.
             "delta.enableChangeDataFeed": "false",
             "delta.deletedFileRetentionDuration": retention,
@@ -133,11 +141,24 @@ class TableRef:
             added = ", ".join(f"`{f.name}` {f.dataType.simpleString()}" for f in missing)
             spark.sql(f"ALTER TABLE {self.sql} ADD COLUMNS ({added})")
         properties = current.detail().select("properties").first()["properties"]
-        changed = {k: v for k, v in wanted.items() if properties.get(k) != v}
+        changed = {k: v for k, v in wanted.items() if k != VECTORS_PURGED and properties.get(k) != v}
         if changed:
             props = ", ".join(f"'{k}' = '{v}'" for k, v in changed.items())
             spark.sql(f"ALTER TABLE {self.sql} SET TBLPROPERTIES ({props})")
+        if _may_hold_vectors(properties):
+            # Vectors written while they were on still hide rows whose bytes sit in current files. Marked only
+            # once purged, so a run that stops in between purges on the next run.
+            spark.sql(f"REORG TABLE {self.sql} APPLY (PURGE)")
+            spark.sql(f"ALTER TABLE {self.sql} SET TBLPROPERTIES ('{VECTORS_PURGED}' = 'true')")
         return self
+
+    def may_hold_deletion_vectors(self, spark: SparkSession) -> bool:
+        """False once `ensure` turned vectors off and purged the ones written before."""
+        return _may_hold_vectors(self.delta(spark).detail().select("properties").first()["properties"])
+
+
+def _may_hold_vectors(properties: dict[str, str]) -> bool:
+    return properties.get(VECTORS, "false") != "false" or properties.get(VECTORS_PURGED) != "true"
 
 
 CONFLICTS = (
@@ -174,6 +195,31 @@ def insert_missing(spark: SparkSession, table: TableRef, rows: DataFrame, *, on:
         table.delta(spark).alias("t").merge(rows.alias("s"), on).whenNotMatchedInsertAll().execute()
 
     retry_on_conflict(merge, what=what)
+
+
+Item = TypeVar("Item")
+
+
+def side_by_side(action: Callable[[Item], R], items: Iterable[Item], *, at_most: int) -> list[R]:
+    """`action` on every item, `at_most` at a time, results in order; the first error is raised after all finish.
+
+    For Delta commands on different tables: each is a few small Spark jobs whose time is mostly fixed
+    driver-side work (log replay, planning, commit), so they overlap well even on two cores.
+    """
+    items = list(items)
+    if at_most <= 1 or len(items) <= 1:
+        return [action(item) for item in items]
+    with ThreadPoolExecutor(min(at_most, len(items))) as pool:
+        return list(pool.map(action, items))
+
+
+def clustered_by_user(rows: DataFrame, user_column: str, files: int) -> DataFrame:
+    """The rows in `files` partitions by user, so one write puts each user's rows in one file.
+
+    Deleting a user then rewrites one file per write instead of every file of it (a write spread over its
+    tasks gives every file a share of every user). `bench/pipeline.py` measures the files rewritten.
+    """
+    return rows.repartition(max(1, files), F.col(user_column))
 
 
 def missing_table_error(ref: TableRef, fix: str) -> FileNotFoundError:

@@ -102,7 +102,8 @@ def test_normalize_crash_then_rerun_gives_the_crash_free_tables(spark, crash_fre
     lake = Lake.local(str(tmp_path / "lake"))
     shutil.copytree(crash_free.ingested.root, lake.root)
     with pytest.raises(Exception, match=f"injected crash at {point} in batch {BATCH}"):
-        run_normalize(spark, lake, faults=Faults(crash_at={(point, BATCH)}), **ONE_FILE)
+        # One table at a time, so the crash falls at a known place between them.
+        run_normalize(spark, lake, faults=Faults(crash_at={(point, BATCH)}), tables_in_parallel=1, **ONE_FILE)
     left = rows(spark, lake, LAKE_TABLES)
     final = crash_free.normalized
     silver_done = sum(
@@ -113,3 +114,14 @@ def test_normalize_crash_then_rerun_gives_the_crash_free_tables(spark, crash_fre
     rerun = run_normalize(spark, lake, **ONE_FILE)
     assert rows(spark, lake, LAKE_TABLES) == final
     assert rerun.batches == 1  # the crashed batch, replayed
+
+
+def test_normalize_crash_while_tables_are_written_side_by_side_is_recovered(spark, crash_free, tmp_path):
+    lake = Lake.local(str(tmp_path / "lake"))
+    shutil.copytree(crash_free.ingested.root, lake.root)
+    crash = Faults(crash_at={(fp.NORMALIZE_AFTER_SILVER_TABLE, BATCH)})
+    with pytest.raises(Exception, match=f"injected crash at {fp.NORMALIZE_AFTER_SILVER_TABLE} in batch {BATCH}"):
+        run_normalize(spark, lake, faults=crash, tables_in_parallel=8, **ONE_FILE)
+    rerun = run_normalize(spark, lake, **ONE_FILE)
+    assert rows(spark, lake, LAKE_TABLES) == crash_free.normalized
+    assert rerun.batches == 1

@@ -54,10 +54,11 @@ def test_bronze_tables_carry_explicit_delta_properties(spark, built_lake):
     lake = Lake.local(str(built_lake / "lake"))
     detail = lake.table(EVENTS).delta(spark).detail().first()
     assert {k: v for k, v in detail.properties.items() if k.startswith("delta.")} == {
-        "delta.enableDeletionVectors": "true",
+        "delta.enableDeletionVectors": "false",
         "delta.enableChangeDataFeed": "false",
         "delta.deletedFileRetentionDuration": "interval 28 days",
         "delta.logRetentionDuration": "interval 28 days",
         "delta.dataSkippingStatsColumns": "partitionId,sequenceNumber,enqueuedTime,ingestedAt",
     }
-    assert "deletionVectors" in detail.tableFeatures
+    assert detail.properties["h3_ml.deletionVectorsPurged"] == "true"
+    assert "deletionVectors" not in detail.tableFeatures

@@ -154,7 +154,9 @@ def test_a_crash_between_tables_is_recovered_by_the_rerun(spark, lake, capture_r
     )
     run_ingest(spark, capture_root, lake, **QUIET)
     with pytest.raises(Exception, match=r"injected crash at normalize\.after_table"):
-        run_normalize(spark, lake, faults=Faults(crash_at={(fp.NORMALIZE_AFTER_TABLE, 0)}), **QUIET)
+        run_normalize(
+            spark, lake, faults=Faults(crash_at={(fp.NORMALIZE_AFTER_TABLE, 0)}), tables_in_parallel=1, **QUIET
+        )
     assert lake.table(QUARANTINE).read(spark).count() == 1  # the first table was written before the crash
     rerun = run_normalize(spark, lake, **QUIET)
     assert rerun.rows_read == 3
