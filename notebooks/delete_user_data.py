@@ -1,6 +1,6 @@
 # Databricks notebook source
 # Delete user data: the `user_ids` parameter (run-now) plus user.deletion_requested events (scheduled run),
-# from every registered table; then REORG PURGE + VACUUM at the tables' retention; audited in ops.deletion_audit.
+# from every registered table (MERGE rewriting the files); audited in ops.deletion_audit; then VACUUM at retention.
 from h3_ml.databricks import audit_salt, lake_from, parameters, show, user_ids
 from h3_ml.deletion import delete_user_data
 

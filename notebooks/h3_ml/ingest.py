@@ -7,6 +7,7 @@ the checkpoint commit is skipped by Delta instead of appended twice.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -61,12 +62,6 @@ def to_bronze(capture: DataFrame) -> DataFrame:
     )
 
 
-def _query_id(spark: SparkSession, checkpoint: str) -> str:
-    # The query id lives in the checkpoint and changes only if the checkpoint is reset, which is exactly when
-    # Delta must stop treating batch ids as already written.
-    return spark.read.json(f"{checkpoint}/metadata").first()["id"]
-
-
 def run_ingest(
     spark: SparkSession,
     capture_root: str,
@@ -79,15 +74,18 @@ def run_ingest(
 ) -> IngestSummary:
     bronze = lake.table(EVENTS).ensure(spark, lake)
     checkpoint = lake.checkpoint("ingest")
-    app_id: list[str] = []
+    # The query id lives in the checkpoint and changes only if the checkpoint is reset, which is exactly when
+    # Delta must stop treating batch ids as already written. A batch can start before `start()` returns.
+    started: dict[str, StreamingQuery] = {}
+    known = threading.Event()
 
     def write(batch: DataFrame, batch_id: int) -> None:
-        if not app_id:
-            app_id.append(f"h3_ml.ingest:{_query_id(spark, checkpoint)}")
+        known.wait()
+        app_id = f"h3_ml.ingest:{started['query'].id}"
         faults.check(fp.INGEST_BEFORE_WRITE, batch_id)
         # As many files as Spark split the batch's Capture files into, each holding a share of the users.
         rows = clustered_by_user(batch, "userId", batch.rdd.getNumPartitions())
-        bronze.append(rows, txnAppId=app_id[0], txnVersion=str(batch_id))
+        bronze.append(rows, txnAppId=app_id, txnVersion=str(batch_id))
         faults.check(fp.INGEST_AFTER_WRITE, batch_id)
 
     stream = read_capture_stream(
@@ -101,6 +99,8 @@ def run_ingest(
         .trigger(availableNow=True)
         .start()
     )
+    started["query"] = query
+    known.set()
     batches, read = await_available_now(query, "ingest", progress)
     return IngestSummary(batches=batches, messages_read=read, bronze_rows=bronze.read(spark).count())
 
