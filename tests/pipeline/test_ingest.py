@@ -1,3 +1,5 @@
+from datetime import datetime
+
 import pytest
 
 from h3_ml import faults as fp
@@ -6,7 +8,7 @@ from h3_ml.ingest import run_ingest
 from h3_ml.lake import Lake
 from h3_ml.tables import EVENTS
 
-from .helpers import T0, body, later, write_file
+from .helpers import T0, body, bronze_frame, later, write_file
 from .scenario import ALICE
 
 QUIET = {"progress": lambda _: None}
@@ -62,3 +64,29 @@ def test_bronze_tables_carry_explicit_delta_properties(spark, built_lake):
     }
     assert detail.properties["h3_ml.deletionVectorsPurged"] == "true"
     assert "deletionVectors" not in detail.tableFeatures
+
+
+def test_bronze_reads_the_envelope_leniently_and_keeps_every_row(spark):
+    bodies = [
+        b'{"eventId":"e-1","schemaVersion":1,"userId":"u-1","occurredAt":"2026-11-26T10:00:00Z"}',
+        b"not json",
+        b'{"eventId":"e-3","schemaVersion":"x","userId":"u-3"}',  # one field of another type: only it is null
+        b'{"eventId":"e-4","schemaVersion":1.5,"userId":"u-4","payload":{"a":[1,{"b":null}]}}',
+        b'{"userId":"u-5","userId":"u-6"}',
+        b"[1,2]",
+        b'{"eventId":{"x":1},"userId":7}',
+        None,
+        b'{"eventId":"e-9","userId":"u-9"} trailing',  # normalize quarantines it; bronze keeps what parsed
+    ]
+    rows = bronze_frame(spark, bodies).select("eventId", "schemaVersion", "userId", "occurredAt").collect()
+    assert [tuple(r) for r in rows] == [
+        ("e-1", 1, "u-1", datetime(2026, 11, 26, 10, 0)),
+        (None, None, None, None),
+        ("e-3", None, "u-3", None),
+        ("e-4", None, "u-4", None),
+        (None, None, "u-6", None),
+        (None, None, None, None),
+        ('{"x":1}', None, "7", None),
+        (None, None, None, None),
+        ("e-9", None, "u-9", None),
+    ]
