@@ -107,12 +107,11 @@ def bench_ingest(spark, capture: Path, work: Path, repeat: int) -> dict:
     from h3_ml.ingest import run_ingest
     from h3_ml.lake import Lake
 
-    # Class loading and JIT warm-up on one folder for both sides, so neither side of the first sample pays it
-    # alone: warming only the floor left Delta, streaming and JSON parsing cold, and the first ingest sample
-    # took 2.7x a warm one (200k events: 22.0 s vs 8.2 s).
-    one = next(capture.rglob("*.avro")).parent
-    read_capture_batch(spark, str(one)).write.mode("overwrite").parquet(str(work / "warm-up"))
-    run_ingest(spark, str(one), Lake.local(str(work / "warm-up" / "lake")), progress=lambda _: None)
+    # One untimed run of each side on all the data first, so no sample pays class loading and JIT alone. A
+    # warm-up on one folder was not enough: the first samples after it still ran 1.6x (floor) and 1.2x
+    # (ingest) slower than the second (1M events: 11.4 s vs 7.2 s, 18.3 s vs 15.1 s).
+    read_capture_batch(spark, str(capture)).write.mode("overwrite").parquet(str(work / "warm-up"))
+    run_ingest(spark, str(capture), Lake.local(str(work / "warm-up" / "lake")), progress=lambda _: None)
     floor, job, rss, lake = [], [], [], None
     for r in range(repeat):
         out = work / f"floor-{r}"
