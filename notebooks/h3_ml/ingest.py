@@ -81,7 +81,8 @@ def run_ingest(
         known.wait()
         app_id = f"h3_ml.ingest:{started['query'].id}"
         faults.check(fp.INGEST_BEFORE_WRITE, batch_id)
-        # As many files as Spark split the batch's Capture files into, each holding a share of the users.
+        # As many files as Spark split the batch's Capture files into, each holding a share of the users. (`rdd`
+        # needs dedicated access mode, which the job cluster policy fixes for every job cluster.)
         rows = clustered_by_user(batch, "userId", batch.rdd.getNumPartitions())
         bronze.append(rows, txnAppId=app_id, txnVersion=str(batch_id))
         faults.check(fp.INGEST_AFTER_WRITE, batch_id)
