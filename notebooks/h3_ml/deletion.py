@@ -143,14 +143,15 @@ def locate(spark: SparkSession, tables: list[TableRef], user_ids: list[str]) -> 
     return counts
 
 
-def remove_users(spark: SparkSession, table: TableRef, ids: DataFrame, *, log: Callable[[str], None]) -> None:
-    """Deletes the users' rows from one table, rewriting the files that held them."""
+def remove_users(spark: SparkSession, table: TableRef, ids: DataFrame, *, log: Callable[[str], None]) -> int:
+    """Deletes the users' rows from one table, rewriting the files that held them; returns the rows deleted."""
     column = table.spec.user_column
 
-    def attempt() -> None:
-        (table.delta(spark).alias("t").merge(ids.alias("d"), f"t.`{column}` = d.userId").whenMatchedDelete().execute())
+    def attempt() -> int:
+        merge = table.delta(spark).alias("t").merge(ids.alias("d"), f"t.`{column}` = d.userId")
+        return merge.whenMatchedDelete().execute().first()["num_deleted_rows"]
 
-    retry_on_conflict(attempt, what=f"delete {table.label}", log=log)
+    return retry_on_conflict(attempt, what=f"delete {table.label}", log=log)
 
 
 def purge(spark: SparkSession, table: TableRef, *, retain_hours: int | None) -> None:
@@ -251,7 +252,8 @@ def delete_user_data(
     ids = spark.createDataFrame([(u,) for u in user_ids], "userId string")
     per_hash: dict[str, dict[str, int]] = {h: {} for h in {*users, *open_hashes}}
     tables = [t for t in (lake.table(spec) for spec in user_tables()) if t.exists(spark)]
-    # Counted before the MERGE: a row appended between this read and the MERGE is deleted but not counted.
+    # Which tables hold the users, and how many rows each user has there. The MERGE's own count replaces the
+    # table's total below, so a row appended between this read and the MERGE is counted too.
     counts = locate(spark, tables, user_ids)
     for table in tables:
         found = counts.get(table.label, {})
@@ -264,8 +266,14 @@ def delete_user_data(
     removing = [t for t in touched if summary.rows_removed[t.label]]
 
     def remove(table: TableRef) -> None:
-        remove_users(spark, table, ids, log=progress)
-        progress(f"delete: {table.label}: {summary.rows_removed[table.label]} rows removed")
+        deleted = remove_users(spark, table, ids, log=progress)
+        summary.rows_removed[table.label] = deleted
+        if len(user_ids) == 1:
+            # One user: the MERGE's count is that user's. With several, the audit keeps the counts per user
+            # from the read before the MERGE.
+            for h, removed in per_hash.items():
+                removed[table.label] = deleted if users.get(h) == user_ids[0] else 0
+        progress(f"delete: {table.label}: {deleted} rows removed")
 
     with _conf(spark, _REWRITE_FILES):
         side_by_side(remove, removing, at_most=_TABLES_IN_PARALLEL)

@@ -19,7 +19,7 @@ from h3_ml.deletion import DeletionSummary, delete_user_data
 from h3_ml.faults import Faults
 from h3_ml.ingest import IngestSummary, run_ingest
 from h3_ml.normalize import run_normalize
-from h3_ml.tables import EVENTS, user_tables
+from h3_ml.tables import DELETION_AUDIT, EVENTS, user_tables
 
 from .helpers import T0, body, later, write_file
 
@@ -158,12 +158,19 @@ def test_deletion_concurrent_with_ingest_removes_every_row_committed_before_its_
     # A blind append does not conflict with the MERGE, which reads the table as it is when it starts.
     assert [line for line in log if "concurrent commit" in line] == []
     assert results["delete"].rows_removed == {
-        "bronze.events": 3,  # counted before the MERGE: the row appended meanwhile is deleted, not counted
+        "bronze.events": 4,  # counted by the MERGE: the row appended between the count and the MERGE included
         "silver.quarantine": 1,
         "silver.measurement_recorded": 1,
         "silver.user_deletion_requested": 0,
         "silver.user_registered": 1,
         "silver.workout_completed": 0,
+    }
+    audit = lake.table(DELETION_AUDIT).read(spark).filter(F.col("requestId") == "req-1").first()
+    assert {k: n for k, n in audit.rowsRemoved.items() if n} == {
+        "bronze.events": 4,
+        "silver.quarantine": 1,
+        "silver.measurement_recorded": 1,
+        "silver.user_registered": 1,
     }
     # What remains of the user is exactly the file ingested after the deletion had finished.
     assert bronze_lineage(spark, lake, GONE) == [("2", 0)]
