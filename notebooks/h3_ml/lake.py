@@ -134,13 +134,12 @@ class TableRef:
             props = ", ".join(f"'{k}' = '{v}'" for k, v in wanted.items())
             spark.sql(f"CREATE TABLE IF NOT EXISTS {self.sql} ({columns}) USING DELTA TBLPROPERTIES ({props})")
             return self
-        current = self.delta(spark)
-        have = set(current.toDF().columns)
+        have = set(self.delta(spark).toDF().columns)
         missing = [f for f in self.spec.columns.fields if f.name not in have]
         if missing:
             added = ", ".join(f"`{f.name}` {f.dataType.simpleString()}" for f in missing)
             spark.sql(f"ALTER TABLE {self.sql} ADD COLUMNS ({added})")
-        properties = current.detail().select("properties").first()["properties"]
+        properties = self.properties(spark)
         changed = {k: v for k, v in wanted.items() if k != VECTORS_PURGED and properties.get(k) != v}
         if changed:
             props = ", ".join(f"'{k}' = '{v}'" for k, v in changed.items())
@@ -152,9 +151,12 @@ class TableRef:
             spark.sql(f"ALTER TABLE {self.sql} SET TBLPROPERTIES ('{VECTORS_PURGED}' = 'true')")
         return self
 
+    def properties(self, spark: SparkSession) -> dict[str, str]:
+        return self.delta(spark).detail().select("properties").first()["properties"]
+
     def may_hold_deletion_vectors(self, spark: SparkSession) -> bool:
         """False once `ensure` turned vectors off and purged the ones written before."""
-        return _may_hold_vectors(self.delta(spark).detail().select("properties").first()["properties"])
+        return _may_hold_vectors(self.properties(spark))
 
 
 def _may_hold_vectors(properties: dict[str, str]) -> bool:

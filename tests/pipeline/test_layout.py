@@ -30,13 +30,17 @@ def test_clustered_by_user_writes_each_user_to_one_file(spark, tmp_path):
     assert written.count() == len(rows)
 
 
-def test_ingest_writes_each_user_to_one_bronze_file_per_batch(spark, lake, capture_root):
-    # Four Capture files, every user in each: Spark reads them as more than one partition.
+def ingest_every_user_in_four_files(spark, lake, capture_root) -> None:
+    """Four Capture files, every user in each: Spark reads them as more than one partition."""
     for minute in range(4):
         at = later(T0, minute)
         bodies = [body(event_id=f"e-{minute}-{u}", user_id=u, occurred_at=at) for u in USERS]
         write_file(capture_root, bodies, enqueued=at, partition=minute % 2)
     run_ingest(spark, capture_root, lake, **QUIET)
+
+
+def test_ingest_writes_each_user_to_one_bronze_file_per_batch(spark, lake, capture_root):
+    ingest_every_user_in_four_files(spark, lake, capture_root)
     bronze = lake.table(EVENTS).read(spark)
     assert bronze.select("_metadata.file_path").distinct().count() > 1
     assert files_per_user(bronze) == dict.fromkeys(USERS, 1)
@@ -44,11 +48,7 @@ def test_ingest_writes_each_user_to_one_bronze_file_per_batch(spark, lake, captu
 
 
 def test_normalize_writes_each_user_to_one_silver_file_per_batch(spark, lake, capture_root):
-    for minute in range(4):
-        at = later(T0, minute)
-        bodies = [body(event_id=f"e-{minute}-{u}", user_id=u, occurred_at=at) for u in USERS]
-        write_file(capture_root, bodies, enqueued=at, partition=minute % 2)
-    run_ingest(spark, capture_root, lake, **QUIET)
+    ingest_every_user_in_four_files(spark, lake, capture_root)
     run_normalize(spark, lake, **QUIET)
     silver = lake.table(silver_spec("measurement.recorded")).read(spark)
     assert files_per_user(silver) == dict.fromkeys(USERS, 1)
