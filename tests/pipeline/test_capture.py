@@ -85,3 +85,21 @@ def test_enqueued_time_falls_back_to_the_us_locale_text(spark):
 
     got = [r.at for r in df.select(enqueued_time(F.col("sp"), F.col("t")).alias("at")).collect()]
     assert got == [datetime(2022, 12, 9, 16, 51, 25), None, None]
+
+
+def test_partition_id_reads_the_capture_folder_layout_or_gives_null(spark):
+    from h3_ml.capture import partition_id
+
+    paths = [
+        "abfss://capture@h3mldev.dfs.core.windows.net/h3-ns/events/0/2026/11/26/09/05/00.avro",
+        "file:/tmp/capture/h3-ns/events/31/2026/1/2/3/4/5.avro",
+        "/events/7/2026/11/26/09/05/00.avro",
+        "events/7/2026/11/26/09/05/00.avro",  # nothing above the partition folder
+        "7/2026/11/26/09/05/00.avro",  # too few folders
+        "file:/tmp/capture/h3-ns/events/0/26/11/26/09/05/00.avro",  # a two-digit year
+        "file:/tmp/capture/h3-ns/events/0/2026/11/26/09/05/x/00.avro",  # one folder too many
+        None,
+    ]
+    df = spark.createDataFrame([(p,) for p in paths], "path string")
+    got = [r.p for r in df.select(partition_id(F.col("path")).alias("p")).collect()]
+    assert got == ["0", "31", "7", "7", None, None, None, None]
