@@ -217,7 +217,7 @@ def bench_delete(spark, lake, repeat: int) -> dict:
     from h3_ml.deletion import delete_user_data
     from h3_ml.tables import user_tables
 
-    tables = [lake.table(s) for s in user_tables() if lake.table(s).exists(spark)]
+    tables = lake.existing(spark, user_tables())
     samples = []
     for user in pick_users(spark, lake, repeat):
         holding = {t.label: set(proof.rows_by_file(spark, t, [user])) for t in tables}

@@ -23,7 +23,7 @@ from pyspark.sql import functions as F
 
 from h3_ml import faults as fp
 from h3_ml.faults import NO_FAULTS, Faults
-from h3_ml.lake import Lake, TableRef, insert_missing, retry_on_conflict, side_by_side
+from h3_ml.lake import TABLES_AT_ONCE, Lake, TableRef, insert_missing, retry_on_conflict, side_by_side
 from h3_ml.registry import DELETION_REQUESTED
 from h3_ml.tables import DELETION_AUDIT, EVENTS, user_tables
 
@@ -107,11 +107,10 @@ def _open_and_completed(spark: SparkSession, audit: TableRef) -> tuple[set[str],
 def _users_by_hash(spark: SparkSession, lake: Lake, hashes: set[str], salt: str) -> dict[str, str]:
     """Finds the ids behind audit hashes in the user tables: only needed to finish a crashed run."""
     found: dict[str, str] = {}
-    for spec in user_tables():
-        table = lake.table(spec)
-        if not hashes or not table.exists(spark):
-            continue
-        column = F.col(spec.user_column)
+    if not hashes:
+        return found
+    for table in lake.existing(spark, user_tables()):
+        column = F.col(table.spec.user_column)
         rows = (
             table.read(spark)
             .select(column.alias("userId"))
@@ -191,8 +190,6 @@ def _conf(spark: SparkSession, values: dict[str, str]) -> Iterator[None]:
 
 # MERGE rewrites the files holding the users even on a table that still has vectors on (not yet ensured).
 _REWRITE_FILES = {"spark.databricks.delta.merge.deletionVectors.persistent": "false"}
-# Tables are independent: their MERGEs, then their VACUUMs, run side by side (`side_by_side`).
-_TABLES_IN_PARALLEL = 8
 
 
 def delete_user_data(
@@ -254,7 +251,7 @@ def delete_user_data(
     user_ids = sorted(set(users.values()))
     ids = spark.createDataFrame([(u,) for u in user_ids], "userId string")
     per_hash: dict[str, dict[str, int]] = {h: {} for h in {*users, *open_hashes}}
-    tables = [t for t in (lake.table(spec) for spec in user_tables()) if t.exists(spark)]
+    tables = lake.existing(spark, user_tables())
     # Which tables hold the users, and how many rows each user has there. The MERGE's own count replaces the
     # table's total below, so a row appended between this read and the MERGE is counted too.
     counts = locate(spark, tables, user_ids)
@@ -279,7 +276,7 @@ def delete_user_data(
         progress(f"delete: {table.label}: {deleted} rows removed")
 
     with _conf(spark, _REWRITE_FILES):
-        side_by_side(remove, removing, at_most=_TABLES_IN_PARALLEL)
+        side_by_side(remove, removing, at_most=TABLES_AT_ONCE)
 
     faults.check(fp.DELETE_BEFORE_AUDIT)
     finished = now()
@@ -304,7 +301,7 @@ def delete_user_data(
     # Complete before VACUUM: the rows are gone from every current file once the MERGEs commit, and VACUUM
     # removes files unreferenced for longer than the retention (this run's rewrites wait for a later run), so
     # it is the table's retention housekeeping, not part of this request. A crash here leaves it to the next run.
-    side_by_side(lambda table: purge(spark, table, retain_hours=retain_hours), touched, at_most=_TABLES_IN_PARALLEL)
+    side_by_side(lambda table: purge(spark, table, retain_hours=retain_hours), touched, at_most=TABLES_AT_ONCE)
     summary.purged = [t.label for t in touched]
     progress(f"delete: vacuumed {len(touched)} tables")
     return summary

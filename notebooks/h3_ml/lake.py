@@ -33,6 +33,8 @@ VECTORS_PURGED = "h3_ml.deletionVectorsPurged"
 # A deletion waits for the next daily run, then for VACUUM's retention, then for the run after that.
 _SCHEDULE_SLACK_DAYS = 2
 _MIN_RETENTION_DAYS = 7  # Delta refuses shorter VACUUM retention by default: readers may still need files.
+# How many tables' Delta commands a job runs at once (`side_by_side`): normalize's writes, deletion's MERGEs.
+TABLES_AT_ONCE = 8
 
 
 @dataclass(frozen=True)
@@ -66,6 +68,10 @@ class Lake:
         if self.root is not None:
             return TableRef(spec, path=f"{self.root}/{spec.schema}/{spec.name}")
         return TableRef(spec, name=f"{self.catalog}.{spec.schema}.{spec.name}")
+
+    def existing(self, spark: SparkSession, specs: Iterable[TableSpec]) -> list[TableRef]:
+        """The tables of `specs` that exist, in order."""
+        return [t for t in (self.table(spec) for spec in specs) if t.exists(spark)]
 
     def checkpoint(self, job: str) -> str:
         return f"{self.checkpoints.rstrip('/')}/{job}"

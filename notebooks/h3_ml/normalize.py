@@ -18,7 +18,15 @@ from h3_ml import faults as fp
 from h3_ml import registry
 from h3_ml.faults import NO_FAULTS, Faults
 from h3_ml.ingest import await_available_now
-from h3_ml.lake import Lake, TableRef, clustered_by_user, insert_missing, retry_on_conflict, side_by_side
+from h3_ml.lake import (
+    TABLES_AT_ONCE,
+    Lake,
+    TableRef,
+    clustered_by_user,
+    insert_missing,
+    retry_on_conflict,
+    side_by_side,
+)
 from h3_ml.registry import EVENT_SCHEMAS, FIELD_TYPES, EventSchema, Field
 from h3_ml.tables import EVENTS, QUARANTINE, silver_spec
 
@@ -29,8 +37,6 @@ UNKNOWN_EVENT_TYPE = "unknown_event_type"
 UNKNOWN_SCHEMA_VERSION = "unknown_schema_version"
 REASONS = (NOT_JSON, MISSING_REQUIRED_FIELD, WRONG_TYPE, UNKNOWN_EVENT_TYPE, UNKNOWN_SCHEMA_VERSION)
 
-# A batch writes this many tables at once (the quarantine and one per event type).
-TABLES_IN_PARALLEL = 8
 # Silver files are written about this size, each holding a share of the users (see `clustered_by_user`).
 ROWS_PER_FILE = 100_000
 _V = "_v"  # the parsed body, a VARIANT
@@ -234,7 +240,7 @@ def run_normalize(
     lake: Lake,
     *,
     max_files_per_trigger: int | None = None,
-    tables_in_parallel: int = TABLES_IN_PARALLEL,
+    tables_in_parallel: int = TABLES_AT_ONCE,
     faults: Faults = NO_FAULTS,
     progress: Callable[[str], None] = print,
 ) -> NormalizeSummary:

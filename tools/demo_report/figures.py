@@ -67,7 +67,7 @@ def delete_with_proof(
     """Deletes `user` (and every user who asked by event) with purge, recording per table the rows and files
     before and after, from the tables and their Delta logs."""
     users = sorted({user, *(r.user_id for r in event_requests(spark, lake))})
-    tables = [lake.table(s) for s in user_tables() if lake.table(s).exists(spark)]
+    tables = lake.existing(spark, user_tables())
 
     def rows(table) -> tuple[int, int, set[str]]:
         """The user's rows, all deleted users' rows and the files holding them."""
