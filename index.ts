@@ -1,7 +1,6 @@
 // Wiring only: read and validate the stack config, build the components, export what the backend needs.
 import * as azure from "@pulumi/azure-native";
 import * as databricks from "@pulumi/databricks";
-import { readStackConfig, standardTags } from "./components/config";
 import { DatabricksCompute } from "./components/databricksCompute";
 import { failureRecipients } from "./components/databricksJobSpecs";
 import { DatabricksJobs } from "./components/databricksJobs";
@@ -10,10 +9,11 @@ import { DatabricksStorageAccess } from "./components/databricksStorageAccess";
 import { DatabricksWorkspace } from "./components/databricksWorkspace";
 import { DataLake } from "./components/dataLake";
 import { EventIngestion } from "./components/eventIngestion";
-import { resourceNames } from "./components/naming";
 import { protectsStatefulResources } from "./components/stateful";
 import { UnityCatalog } from "./components/unityCatalog";
 import { stackWorkspaceFolder, WorkspaceAssets } from "./components/workspaceAssets";
+import { readStackConfig, standardTags } from "./config/config";
+import { resourceNames } from "./config/naming";
 
 const config = readStackConfig();
 const names = resourceNames(config);

@@ -1,6 +1,6 @@
 import * as azure from "@pulumi/azure-native";
 import * as pulumi from "@pulumi/pulumi";
-import type { NetworkDefaultAction, StorageSku } from "./config";
+import type { NetworkDefaultAction, StorageSku } from "../config/config";
 import { statefulOptions } from "./stateful";
 
 export interface DataLakeArgs {

@@ -1,7 +1,7 @@
 import * as azure from "@pulumi/azure-native";
 import * as pulumi from "@pulumi/pulumi";
+import type { EventHubsSku } from "../config/config";
 import { LOCAL_AUTH_REASON_TAG } from "../policy/rules/eventHubsLocalAuth";
-import type { EventHubsSku } from "./config";
 import { grantRole } from "./roles";
 import { statefulOptions } from "./stateful";
 

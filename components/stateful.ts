@@ -4,7 +4,7 @@
  * personal stacks can be torn down in one command.
  */
 import type * as pulumi from "@pulumi/pulumi";
-import type { Environment } from "./config";
+import type { Environment } from "../config/config";
 
 /** Whether stateful resources of this environment are protected. */
 export function protectsStatefulResources(environment: Environment): boolean {

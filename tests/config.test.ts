@@ -1,7 +1,7 @@
 import { expect } from "chai";
-import { ConfigError, deriveEnvironment, parseStackConfig, type RawStackConfig } from "../components/config";
-import { Problems } from "../components/configFields";
-import { parseDatabricks } from "../components/databricksConfig";
+import { ConfigError, deriveEnvironment, parseStackConfig, type RawStackConfig } from "../config/config";
+import { parseDatabricks } from "../config/databricks";
+import { Problems } from "../config/fields";
 
 function problemsOf(raw: RawStackConfig, stack = "dev"): readonly string[] {
   try {

@@ -1,12 +1,8 @@
 import { expect } from "chai";
-import type { Environment } from "../components/config";
-import { Problems } from "../components/configFields";
-import {
-  type DatabricksConfig,
-  DEFAULT_SPARK_VERSION,
-  parseDatabricks,
-} from "../components/databricksConfig";
-import { quartzCronProblem } from "../components/databricksCron";
+import type { Environment } from "../config/config";
+import { quartzCronProblem } from "../config/cron";
+import { type DatabricksConfig, DEFAULT_SPARK_VERSION, parseDatabricks } from "../config/databricks";
+import { Problems } from "../config/fields";
 import { isLtsRuntime, LTS_RUNTIME_KEYS } from "../policy/rules/runtime";
 
 function parse(

@@ -1,5 +1,5 @@
 import { expect } from "chai";
-import { DEFAULT_SPARK_VERSION } from "../components/databricksConfig";
+import { DEFAULT_SPARK_VERSION } from "../config/databricks";
 import {
   type Evaluation,
   EvaluationError,

@@ -5,8 +5,8 @@
  */
 import { expect } from "chai";
 import fc from "fast-check";
-import { CONFIG_KEYS, ConfigError, parseStackConfig, type RawStackConfig } from "../components/config";
-import { DEFAULT_SPARK_VERSION } from "../components/databricksConfig";
+import { CONFIG_KEYS, ConfigError, parseStackConfig, type RawStackConfig } from "../config/config";
+import { DEFAULT_SPARK_VERSION } from "../config/databricks";
 import { checkRegistrations } from "../policy/check";
 import { TYPES } from "../policy/core";
 import { LTS_RUNTIME_KEYS } from "../policy/rules/runtime";

@@ -1,6 +1,6 @@
 import { expect } from "chai";
 import * as fc from "fast-check";
-import { NAME_RULES, type Names, resourceNames, stackToken } from "../components/naming";
+import { NAME_RULES, type Names, resourceNames, stackToken } from "../config/naming";
 
 // Pulumi stack names: letters, digits, '-', '_' and '.', up to 100 characters.
 const stackName = fc.stringMatching(/^[A-Za-z0-9._-]{1,100}$/);

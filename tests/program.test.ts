@@ -1,8 +1,8 @@
 import { expect } from "chai";
-import { ConfigError } from "../components/config";
 import { SAS_SENDER_REASON } from "../components/eventIngestion";
-import { resourceNames } from "../components/naming";
 import { BUILT_IN_ROLES } from "../components/roles";
+import { ConfigError } from "../config/config";
+import { resourceNames } from "../config/naming";
 import {
   type Evaluation,
   EvaluationError,

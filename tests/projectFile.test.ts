@@ -2,7 +2,7 @@ import { readFileSync } from "node:fs";
 import * as path from "node:path";
 import { expect } from "chai";
 import { parse } from "yaml";
-import { CONFIG_KEYS } from "../components/config";
+import { CONFIG_KEYS } from "../config/config";
 import { loadStackConfig, PROJECT_ROOT, toRuntimeConfig } from "../scripts/lib/stackConfig";
 
 const project = parse(readFileSync(path.join(PROJECT_ROOT, "Pulumi.yaml"), "utf8"));

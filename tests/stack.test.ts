@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { expect } from "chai";
 import { parse } from "yaml";
-import { resourceNames } from "../components/naming";
+import { resourceNames } from "../config/naming";
 import { evaluateProgram } from "../scripts/lib/mockProgram";
 import {
   normalizePerson,

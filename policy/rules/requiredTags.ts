@@ -23,7 +23,7 @@ export const requiredTags: Rule = {
           "tags",
           `to include ${REQUIRED_TAGS.join(", ")}`,
           tags,
-          `add ${missing.map(show).join(", ")} (standardTags(config) in components/config.ts supplies them)`,
+          `add ${missing.map(show).join(", ")} (standardTags(config) in config/config.ts supplies them)`,
         ),
       ];
     }

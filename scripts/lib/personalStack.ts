@@ -6,14 +6,10 @@
  * name from the stack name (plus a hash of it where Azure wants global uniqueness), so two people's stacks
  * never share a stack or resource name. The same person on two machines gets the same stack, on purpose.
  */
-import {
-  CONFIG_KEYS,
-  parseStackConfig,
-  type RawStackConfig,
-  type StackConfig,
-} from "../../components/config";
-import { resourceNames } from "../../components/naming";
+
 import { protectsStatefulResources } from "../../components/stateful";
+import { CONFIG_KEYS, parseStackConfig, type RawStackConfig, type StackConfig } from "../../config/config";
+import { resourceNames } from "../../config/naming";
 import { loadStackConfig, PROJECT_ROOT } from "./stackConfig";
 
 /** Longest normalized name that keeps `dev-<name>` a clean stack token (naming.ts uses it verbatim). */

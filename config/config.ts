@@ -8,10 +8,10 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import { LOCAL_AUTH_REASON_TAG } from "../policy/rules/eventHubsLocalAuth";
-import { ConfigError, FieldReader, Problems, show } from "./configFields";
-import { type DatabricksConfig, parseDatabricks } from "./databricksConfig";
+import { type DatabricksConfig, parseDatabricks } from "./databricks";
+import { ConfigError, FieldReader, Problems, show } from "./fields";
 
-export { ConfigError } from "./configFields";
+export { ConfigError } from "./fields";
 
 export type Environment = "dev" | "prod" | "personal";
 export type EventHubsSku = "Standard" | "Premium";

@@ -5,8 +5,8 @@
 
 import { isLtsRuntime, isRuntimeKey, LTS_RUNTIME_LIST } from "../policy/rules/runtime";
 import type { Environment } from "./config";
-import { FieldReader, type Problems } from "./configFields";
-import { quartzCronProblem } from "./databricksCron";
+import { quartzCronProblem } from "./cron";
+import { FieldReader, type Problems } from "./fields";
 
 export type IngestTrigger = "fileArrival" | "schedule";
 
