@@ -2,18 +2,18 @@
 import * as azure from "@pulumi/azure-native";
 import * as databricks from "@pulumi/databricks";
 import { DatabricksCompute } from "./components/databricksCompute";
-import { failureRecipients } from "./components/databricksJobSpecs";
 import { DatabricksJobs } from "./components/databricksJobs";
 import { DatabricksSecrets } from "./components/databricksSecrets";
 import { DatabricksStorageAccess } from "./components/databricksStorageAccess";
 import { DatabricksWorkspace } from "./components/databricksWorkspace";
 import { DataLake } from "./components/dataLake";
 import { EventIngestion } from "./components/eventIngestion";
-import { protectsStatefulResources } from "./components/stateful";
 import { UnityCatalog } from "./components/unityCatalog";
 import { stackWorkspaceFolder, WorkspaceAssets } from "./components/workspaceAssets";
 import { readStackConfig, standardTags } from "./config/config";
 import { resourceNames } from "./config/naming";
+import { failureRecipients } from "./lib/jobSpecs";
+import { protectsStatefulResources } from "./lib/stateful";
 
 const config = readStackConfig();
 const names = resourceNames(config);

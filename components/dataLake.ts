@@ -1,7 +1,7 @@
 import * as azure from "@pulumi/azure-native";
 import * as pulumi from "@pulumi/pulumi";
 import type { NetworkDefaultAction, StorageSku } from "../config/config";
-import { statefulOptions } from "./stateful";
+import { statefulOptions } from "../lib/stateful";
 
 export interface DataLakeArgs {
   resourceGroupName: pulumi.Input<string>;

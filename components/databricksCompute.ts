@@ -1,6 +1,6 @@
 import * as databricks from "@pulumi/databricks";
 import * as pulumi from "@pulumi/pulumi";
-import { clusterPolicyDefinition } from "./databricksClusterSpecs";
+import { clusterPolicyDefinition } from "../lib/clusterSpecs";
 
 /** An interactive cluster for analysts. */
 export interface AnalyticsClusterArgs {

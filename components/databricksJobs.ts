@@ -1,8 +1,8 @@
 import * as databricks from "@pulumi/databricks";
 import * as pulumi from "@pulumi/pulumi";
-import { type JobSettingsArgs, type JobSpecArgs, jobSettings } from "./databricksJobSpecs";
+import { type JobSettingsArgs, type JobSpecArgs, jobSettings } from "../lib/jobSpecs";
 
-export type { JobSettingsArgs } from "./databricksJobSpecs";
+export type { JobSettingsArgs } from "../lib/jobSpecs";
 
 export const JOB_KINDS = ["ingest", "normalize", "delete"] as const;
 export type JobKind = (typeof JOB_KINDS)[number];

@@ -1,7 +1,7 @@
 import * as azure from "@pulumi/azure-native";
 import * as databricks from "@pulumi/databricks";
 import * as pulumi from "@pulumi/pulumi";
-import { statefulOptions } from "./stateful";
+import { statefulOptions } from "../lib/stateful";
 
 /** An existing virtual network the workspace's clusters are injected into. */
 export interface DatabricksVnetInjection {

@@ -1,6 +1,6 @@
 import * as databricks from "@pulumi/databricks";
 import * as pulumi from "@pulumi/pulumi";
-import { statefulOptions } from "./stateful";
+import { statefulOptions } from "../lib/stateful";
 
 /** The medallion schemas every environment's catalog holds. */
 export const SCHEMAS = {

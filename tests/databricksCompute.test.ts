@@ -1,6 +1,6 @@
 import { expect } from "chai";
-import { clusterPolicyDefinition, jobClusterSpec } from "../components/databricksClusterSpecs";
 import { DatabricksCompute, type DatabricksComputeArgs } from "../components/databricksCompute";
+import { clusterPolicyDefinition, jobClusterSpec } from "../lib/clusterSpecs";
 import { evaluate } from "../scripts/lib/mockProgram";
 import { databricksResources, providerRef, DATABRICKS_TYPES as T, testProvider } from "./databricksFixtures";
 import { ofType, resource } from "./support";

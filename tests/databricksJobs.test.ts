@@ -1,7 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { expect } from "chai";
-import { deployerMailbox, failureRecipients } from "../components/databricksJobSpecs";
 import { DatabricksJobs, type DatabricksJobsArgs } from "../components/databricksJobs";
+import { deployerMailbox, failureRecipients } from "../lib/jobSpecs";
 import { evaluate } from "../scripts/lib/mockProgram";
 import { databricksResources, providerRef, DATABRICKS_TYPES as T, testProvider } from "./databricksFixtures";
 import { ofType, resource } from "./support";

@@ -1,8 +1,8 @@
 import * as path from "node:path";
 import * as databricks from "@pulumi/databricks";
 import { expect } from "chai";
-import { listWorkspaceAssets } from "../components/workspaceAssetFiles";
 import { WorkspaceAssets } from "../components/workspaceAssets";
+import { listWorkspaceAssets } from "../lib/workspaceAssetFiles";
 import { CODE_RESOURCE_TYPES, codeDeployArgs, codeTargets } from "../scripts/lib/codeTargets";
 import { evaluate, evaluateProgram } from "../scripts/lib/mockProgram";
 import { PROJECT_ROOT } from "../scripts/lib/stackConfig";

@@ -1,7 +1,7 @@
 import { readdirSync, readFileSync } from "node:fs";
 import * as path from "node:path";
 import { expect } from "chai";
-import { skipped } from "../components/workspaceAssetFiles";
+import { skipped } from "../lib/workspaceAssetFiles";
 import type { Evaluation, Registration } from "../scripts/lib/mockProgram";
 import { PROJECT_ROOT } from "../scripts/lib/stackConfig";
 

@@ -7,9 +7,9 @@
  * never share a stack or resource name. The same person on two machines gets the same stack, on purpose.
  */
 
-import { protectsStatefulResources } from "../../components/stateful";
 import { CONFIG_KEYS, parseStackConfig, type RawStackConfig, type StackConfig } from "../../config/config";
 import { resourceNames } from "../../config/naming";
+import { protectsStatefulResources } from "../../lib/stateful";
 import { loadStackConfig, PROJECT_ROOT } from "./stackConfig";
 
 /** Longest normalized name that keeps `dev-<name>` a clean stack token (naming.ts uses it verbatim). */

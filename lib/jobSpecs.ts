@@ -4,7 +4,7 @@
  */
 import type * as databricks from "@pulumi/databricks";
 import * as pulumi from "@pulumi/pulumi";
-import { jobClusterSpec } from "./databricksClusterSpecs";
+import { jobClusterSpec } from "./clusterSpecs";
 
 /** How a job starts on its own: when files land in a location, or on a Quartz cron. */
 export type JobRun = { kind: "fileArrival"; url: pulumi.Input<string> } | { kind: "schedule"; cron: string };
