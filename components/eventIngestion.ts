@@ -1,9 +1,9 @@
 import * as azure from "@pulumi/azure-native";
 import * as pulumi from "@pulumi/pulumi";
 import type { EventHubsSku } from "../config/config";
+import { LOCAL_AUTH_REASON_TAG } from "../contracts/tags";
 import { grantRole } from "../lib/roles";
 import { statefulOptions } from "../lib/stateful";
-import { LOCAL_AUTH_REASON_TAG } from "../policy/rules/eventHubsLocalAuth";
 
 export interface EventIngestionArgs {
   resourceGroupName: pulumi.Input<string>;

@@ -7,13 +7,14 @@
  * others and call it from `parseStackConfig`.
  */
 import * as pulumi from "@pulumi/pulumi";
-import { LOCAL_AUTH_REASON_TAG } from "../policy/rules/eventHubsLocalAuth";
+import { environmentOfStack, GUID, type StackEnvironment } from "../contracts/stacks";
+import { LOCAL_AUTH_REASON_TAG } from "../contracts/tags";
 import { type DatabricksConfig, parseDatabricks } from "./databricks";
 import { ConfigError, FieldReader, Problems, show } from "./fields";
 
 export { ConfigError } from "./fields";
 
-export type Environment = "dev" | "prod" | "personal";
+export type Environment = StackEnvironment;
 export type EventHubsSku = "Standard" | "Premium";
 export type StorageSku =
   | "Standard_LRS"
@@ -82,8 +83,6 @@ export type ConfigKey = (typeof CONFIG_KEYS)[number];
 export type RawStackConfig = Partial<Record<ConfigKey, unknown>> & Record<string, unknown>;
 
 const ENVIRONMENTS: readonly Environment[] = ["dev", "prod", "personal"];
-const PERSONAL_STACK = /^dev-.+/;
-const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 // Event hub names: letters, digits, '.', '-', '_'; start and end alphanumeric (Azure rule, 1-256 chars).
 const HUB_NAME = /^[A-Za-z0-9](?:[A-Za-z0-9._-]{0,254}[A-Za-z0-9])?$/;
 // Storage firewall IP rules take public IPv4 addresses or ranges; /31 and /32 are rejected by Azure.
@@ -91,16 +90,8 @@ const IPV4_RANGE =
   /^(?:(?:25[0-5]|2[0-4]\d|1?\d?\d)\.){3}(?:25[0-5]|2[0-4]\d|1?\d?\d)(?:\/(?:[0-9]|[12]\d|30))?$/;
 const MIB = 1024 * 1024;
 
-/** Which environment a stack belongs to when `environment` is not set. */
-export function deriveEnvironment(stack: string): Environment | undefined {
-  if (stack === "prod") return "prod";
-  if (stack === "dev") return "dev";
-  if (PERSONAL_STACK.test(stack)) return "personal";
-  return undefined;
-}
-
 function parseEnvironment(raw: unknown, stack: string, problems: Problems): Environment {
-  const derived = deriveEnvironment(stack);
+  const derived = environmentOfStack(stack);
   if (raw === undefined || raw === null || raw === "") {
     if (derived) return derived;
     problems.add(

@@ -3,7 +3,8 @@
  * identities. Pure; called from `parseStackConfig` with the shared problem list.
  */
 
-import { isLtsRuntime, isRuntimeKey, LTS_RUNTIME_LIST } from "../policy/rules/runtime";
+import { isLtsRuntime, isRuntimeKey, LTS_RUNTIME_LIST } from "../contracts/runtimes";
+import { GUID } from "../contracts/stacks";
 import type { Environment } from "./config";
 import { quartzCronProblem } from "./cron";
 import { FieldReader, type Problems } from "./fields";
@@ -59,7 +60,6 @@ export const DEFAULT_SPARK_VERSION = "17.3.x-scala2.13";
 const NODE_TYPE = /^Standard_[A-Z]+\d+[a-z]*(_[A-Z]\d+)?(_v\d+)?$/;
 const EMAIL = /^[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}$/;
 const HTTPS_URL = /^https:\/\/[A-Za-z0-9.-]+(:\d+)?(\/\S*)?$/;
-const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const VNET_ID =
   /^\/subscriptions\/[^/]+\/resourceGroups\/[^/]+\/providers\/Microsoft\.Network\/virtualNetworks\/[^/]+$/i;
 const SUBNET_NAME = /^[A-Za-z0-9](?:[A-Za-z0-9._-]{0,78}[A-Za-z0-9_])?$/;

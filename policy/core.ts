@@ -6,6 +6,8 @@
  * Nothing here imports `@pulumi/policy` or `@pulumi/pulumi`: the root test run has neither installed in
  * `policy/`, and a predicate that needs no runtime is one that cannot hide a runtime dependency.
  */
+import { RESOURCE_TYPES } from "../contracts/resourceTypes";
+import { environmentOfStack } from "../contracts/stacks";
 
 /** One resource as a policy sees it: the inputs the program gave it, after every Output resolved. */
 export interface ResourceFacts {
@@ -42,27 +44,11 @@ export interface Rule {
   readonly check: (resource: ResourceFacts, context: RuleContext) => readonly string[];
 }
 
-export const TYPES = {
-  resourceGroup: "azure-native:resources:ResourceGroup",
-  storageAccount: "azure-native:storage:StorageAccount",
-  managementPolicy: "azure-native:storage:ManagementPolicy",
-  eventHubsNamespace: "azure-native:eventhub:Namespace",
-  eventHub: "azure-native:eventhub:EventHub",
-  workspace: "azure-native:databricks:Workspace",
-  accessConnector: "azure-native:databricks:AccessConnector",
-  roleAssignment: "azure-native:authorization:RoleAssignment",
-  clusterPolicy: "databricks:index/clusterPolicy:ClusterPolicy",
-  cluster: "databricks:index/cluster:Cluster",
-  job: "databricks:index/job:Job",
-  catalog: "databricks:index/catalog:Catalog",
-} as const;
-
-const PERSONAL_STACK = /^dev-.+/;
+/** The type tokens rules name in `appliesTo`; owned by the contracts the program shares with the pack. */
+export const TYPES = RESOURCE_TYPES;
 
 export function stackKind(stack: string): StackKind {
-  if (stack === "prod") return "prod";
-  if (stack === "dev") return "dev";
-  return PERSONAL_STACK.test(stack) ? "personal" : "other";
+  return environmentOfStack(stack) ?? "other";
 }
 
 export function contextFor(stack: string): RuleContext {

@@ -1,7 +1,8 @@
 import { expect } from "chai";
-import { ConfigError, deriveEnvironment, parseStackConfig, type RawStackConfig } from "../config/config";
+import { ConfigError, parseStackConfig, type RawStackConfig } from "../config/config";
 import { parseDatabricks } from "../config/databricks";
 import { Problems } from "../config/fields";
+import { environmentOfStack } from "../contracts/stacks";
 
 function problemsOf(raw: RawStackConfig, stack = "dev"): readonly string[] {
   try {
@@ -104,7 +105,7 @@ describe("stack config", () => {
       ["Dev", undefined],
     ] as const) {
       it(`${stack} -> ${environment ?? "none"}`, () => {
-        expect(deriveEnvironment(stack)).to.equal(environment);
+        expect(environmentOfStack(stack)).to.equal(environment);
       });
     }
   });

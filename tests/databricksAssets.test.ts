@@ -9,9 +9,10 @@ import {
   WorkspaceAssets,
   type WorkspaceAssetsArgs,
 } from "../components/workspaceAssets";
+import { RESOURCE_TYPES as T } from "../contracts/resourceTypes";
 import { evaluate } from "../scripts/lib/mockProgram";
 import { PROJECT_ROOT } from "../scripts/lib/stackConfig";
-import { databricksResources, providerRef, DATABRICKS_TYPES as T, testProvider } from "./databricksFixtures";
+import { databricksResources, providerRef, testProvider } from "./databricksFixtures";
 import { ofType, resource } from "./support";
 
 const FOLDER = "/Users/deployer@example.com/.h3-ml/dev";

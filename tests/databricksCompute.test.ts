@@ -1,8 +1,9 @@
 import { expect } from "chai";
 import { DatabricksCompute, type DatabricksComputeArgs } from "../components/databricksCompute";
+import { RESOURCE_TYPES as T } from "../contracts/resourceTypes";
 import { clusterPolicyDefinition, jobClusterSpec } from "../lib/clusterSpecs";
 import { evaluate } from "../scripts/lib/mockProgram";
-import { databricksResources, providerRef, DATABRICKS_TYPES as T, testProvider } from "./databricksFixtures";
+import { databricksResources, providerRef, testProvider } from "./databricksFixtures";
 import { ofType, resource } from "./support";
 
 const TAGS = { project: "h3-ml", stack: "dev" };

@@ -3,7 +3,7 @@ import type { Environment } from "../config/config";
 import { quartzCronProblem } from "../config/cron";
 import { type DatabricksConfig, DEFAULT_SPARK_VERSION, parseDatabricks } from "../config/databricks";
 import { Problems } from "../config/fields";
-import { isLtsRuntime, LTS_RUNTIME_KEYS } from "../policy/rules/runtime";
+import { isLtsRuntime, LTS_RUNTIME_KEYS } from "../contracts/runtimes";
 
 function parse(
   raw: unknown,

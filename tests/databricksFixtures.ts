@@ -1,36 +1,11 @@
 import * as databricks from "@pulumi/databricks";
+import { RESOURCE_TYPES } from "../contracts/resourceTypes";
 import {
   type Evaluation,
   MOCK_SUBSCRIPTION_ID,
   MOCK_WORKSPACE_HOST,
   type Registration,
 } from "../scripts/lib/mockProgram";
-
-export const DATABRICKS_TYPES = {
-  workspace: "azure-native:databricks:Workspace",
-  accessConnector: "azure-native:databricks:AccessConnector",
-  roleAssignment: "azure-native:authorization:RoleAssignment",
-  provider: "pulumi:providers:databricks",
-  storageCredential: "databricks:index/storageCredential:StorageCredential",
-  externalLocation: "databricks:index/externalLocation:ExternalLocation",
-  metastoreAssignment: "databricks:index/metastoreAssignment:MetastoreAssignment",
-  catalog: "databricks:index/catalog:Catalog",
-  schema: "databricks:index/schema:Schema",
-  volume: "databricks:index/volume:Volume",
-  secretScope: "databricks:index/secretScope:SecretScope",
-  secret: "databricks:index/secret:Secret",
-  secretAcl: "databricks:index/secretAcl:SecretAcl",
-  randomPassword: "random:index/randomPassword:RandomPassword",
-  grants: "databricks:index/grants:Grants",
-  clusterPolicy: "databricks:index/clusterPolicy:ClusterPolicy",
-  cluster: "databricks:index/cluster:Cluster",
-  permissions: "databricks:index/permissions:Permissions",
-  directory: "databricks:index/directory:Directory",
-  notebook: "databricks:index/notebook:Notebook",
-  workspaceFile: "databricks:index/workspaceFile:WorkspaceFile",
-  job: "databricks:index/job:Job",
-  notificationDestination: "databricks:index/notificationDestination:NotificationDestination",
-} as const;
 
 export const TEST_HOST = "https://adb-test.azuredatabricks.net";
 export const STORAGE_ACCOUNT_ID = `/subscriptions/${MOCK_SUBSCRIPTION_ID}/resourceGroups/rg/providers/Microsoft.Storage/storageAccounts/h3mldevst`;
@@ -43,7 +18,7 @@ export function testProvider(): databricks.Provider {
 /** The provider reference (`urn::id`) resources created through `testProvider()` carry. */
 export function providerRef(evaluation: Evaluation, name = "dbx"): string {
   const provider = evaluation.registrations.find(
-    (r) => r.type === DATABRICKS_TYPES.provider && r.name === name,
+    (r) => r.type === RESOURCE_TYPES.databricksProvider && r.name === name,
   ) as Registration;
   return `${provider.urn}::${name}-id`;
 }

@@ -1,9 +1,10 @@
 import * as pulumi from "@pulumi/pulumi";
 import { expect } from "chai";
 import { DatabricksJobs, type DatabricksJobsArgs } from "../components/databricksJobs";
+import { RESOURCE_TYPES as T } from "../contracts/resourceTypes";
 import { deployerMailbox, failureRecipients } from "../lib/jobSpecs";
 import { evaluate } from "../scripts/lib/mockProgram";
-import { databricksResources, providerRef, DATABRICKS_TYPES as T, testProvider } from "./databricksFixtures";
+import { databricksResources, providerRef, testProvider } from "./databricksFixtures";
 import { ofType, resource } from "./support";
 
 const CAPTURE = "abfss://capture@h3mldevst.dfs.core.windows.net/";

@@ -1,5 +1,6 @@
 import { expect } from "chai";
 import { DEFAULT_SPARK_VERSION } from "../config/databricks";
+import { RESOURCE_TYPES as T } from "../contracts/resourceTypes";
 import {
   type Evaluation,
   EvaluationError,
@@ -7,7 +8,7 @@ import {
   MOCK_SUBSCRIPTION_ID,
   MOCK_WORKSPACE_HOST,
 } from "../scripts/lib/mockProgram";
-import { DATABRICKS_SIDE, DATABRICKS_TYPES as T } from "./databricksFixtures";
+import { DATABRICKS_SIDE } from "./databricksFixtures";
 import { expectedNotebookAssets, ofType, resource } from "./support";
 
 const SP = "9f0c1d2e-0000-4000-8000-00000000aaaa";
@@ -37,7 +38,7 @@ describe("program under mocks: Databricks", () => {
         "h3:databricks:DatabricksWorkspace databricks",
         `${T.accessConnector} databricks-access-connector`,
         `${T.workspace} databricks-workspace`,
-        `${T.provider} databricks-provider`,
+        `${T.databricksProvider} databricks-provider`,
         "h3:databricks:DatabricksStorageAccess connector-access",
         `${T.roleAssignment} connector-access-lake-blob-contributor`,
         `${T.roleAssignment} connector-access-capture-blob-reader`,
@@ -72,7 +73,7 @@ describe("program under mocks: Databricks", () => {
   });
 
   it("creates every Databricks resource through the workspace's explicit provider", () => {
-    const provider = resource(dev, T.provider, "databricks-provider");
+    const provider = resource(dev, T.databricksProvider, "databricks-provider");
     const objects = dev.registrations.filter((r) => r.type.startsWith("databricks:"));
     expect(objects.length).to.be.greaterThan(20);
     for (const r of objects) expect(r.provider, r.name).to.equal(`${provider.urn}::databricks-provider-id`);

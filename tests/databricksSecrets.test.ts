@@ -2,9 +2,10 @@ import { readFileSync } from "node:fs";
 import * as path from "node:path";
 import { expect } from "chai";
 import { DatabricksSecrets } from "../components/databricksSecrets";
+import { RESOURCE_TYPES as T } from "../contracts/resourceTypes";
 import { evaluate } from "../scripts/lib/mockProgram";
 import { PROJECT_ROOT } from "../scripts/lib/stackConfig";
-import { databricksResources, providerRef, DATABRICKS_TYPES as T, testProvider } from "./databricksFixtures";
+import { databricksResources, providerRef, testProvider } from "./databricksFixtures";
 import { ofType, resource } from "./support";
 
 const build = (runAsServicePrincipal?: string) =>

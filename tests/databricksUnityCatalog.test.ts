@@ -1,8 +1,9 @@
 import * as azure from "@pulumi/azure-native";
 import { expect } from "chai";
 import { UnityCatalog, type UnityCatalogArgs, ucGrants } from "../components/unityCatalog";
+import { RESOURCE_TYPES as T } from "../contracts/resourceTypes";
 import { evaluate, MOCK_SUBSCRIPTION_ID } from "../scripts/lib/mockProgram";
-import { databricksResources, providerRef, DATABRICKS_TYPES as T, testProvider } from "./databricksFixtures";
+import { databricksResources, providerRef, testProvider } from "./databricksFixtures";
 import { ofType, resource } from "./support";
 
 const CONNECTOR =

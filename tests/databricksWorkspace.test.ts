@@ -1,12 +1,13 @@
 import { expect } from "chai";
 import { DatabricksStorageAccess } from "../components/databricksStorageAccess";
 import { DatabricksWorkspace, type DatabricksWorkspaceArgs } from "../components/databricksWorkspace";
+import { RESOURCE_TYPES as T } from "../contracts/resourceTypes";
 import {
   evaluate,
   MOCK_SUBSCRIPTION_ID,
   MOCK_WORKSPACE_HOST as WORKSPACE_HOST,
 } from "../scripts/lib/mockProgram";
-import { STORAGE_ACCOUNT_ID, DATABRICKS_TYPES as T } from "./databricksFixtures";
+import { STORAGE_ACCOUNT_ID } from "./databricksFixtures";
 import { ofType, resource } from "./support";
 
 const ARGS: DatabricksWorkspaceArgs = {
@@ -82,14 +83,14 @@ describe("DatabricksWorkspace", () => {
 
   it("builds the Databricks provider from the workspace's URL and resource id", async () => {
     const ev = await buildWorkspace();
-    const provider = resource(ev, T.provider, "dbw-provider");
+    const provider = resource(ev, T.databricksProvider, "dbw-provider");
     expect(provider.inputs).to.include({
       host: `https://${WORKSPACE_HOST}`,
       azureWorkspaceResourceId: `/subscriptions/${MOCK_SUBSCRIPTION_ID}/resourceGroups/h3ml-dev-rg/providers/Microsoft.Databricks/workspaces/h3ml-dev-dbw`,
     });
     expect(provider.inputs).to.not.have.property("authType");
     const withAuth = await buildWorkspace({ providerAuthType: "azure-cli" });
-    expect(resource(withAuth, T.provider, "dbw-provider").inputs.authType).to.equal("azure-cli");
+    expect(resource(withAuth, T.databricksProvider, "dbw-provider").inputs.authType).to.equal("azure-cli");
   });
 });
 

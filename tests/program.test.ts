@@ -42,7 +42,7 @@ describe("program under mocks", () => {
           `${TYPES.blobContainer} lake-lake`,
           `${TYPES.managementPolicy} lake-lifecycle`,
           `${TYPES.eventIngestion} ingestion`,
-          `${TYPES.namespace} ingestion-namespace`,
+          `${TYPES.eventHubsNamespace} ingestion-namespace`,
           `${TYPES.roleAssignment} ingestion-capture-writer`,
           `${TYPES.eventHub} ingestion-events`,
           `${TYPES.consumerGroup} ingestion-events-jobs`,
@@ -120,7 +120,7 @@ describe("program under mocks", () => {
     });
 
     it("makes the namespace Standard, TLS 1.2, SAS off, with a system identity", () => {
-      const namespace = resource(dev, TYPES.namespace, "ingestion-namespace");
+      const namespace = resource(dev, TYPES.eventHubsNamespace, "ingestion-namespace");
       expect(namespace.inputs).to.deep.include({
         namespaceName: names.eventHubsNamespace,
         sku: { name: "Standard", tier: "Standard", capacity: 1 },
@@ -191,7 +191,7 @@ describe("program under mocks", () => {
     });
 
     it("has no SAS rule and exports no connection string", () => {
-      expect(ofType(dev, TYPES.authorizationRule)).to.deep.equal([]);
+      expect(ofType(dev, TYPES.eventHubAuthorizationRule)).to.deep.equal([]);
       expect(dev.outputs).to.not.have.property("eventHubsSasSenderConnectionStrings");
     });
 
@@ -236,7 +236,7 @@ describe("program under mocks", () => {
     });
 
     it("uses prod capacity, partitions, retention and zone-redundant storage", () => {
-      expect(resource(prod, TYPES.namespace, "ingestion-namespace").inputs.sku).to.deep.equal({
+      expect(resource(prod, TYPES.eventHubsNamespace, "ingestion-namespace").inputs.sku).to.deep.equal({
         name: "Standard",
         tier: "Standard",
         capacity: 2,
@@ -312,7 +312,7 @@ describe("program under mocks", () => {
     });
 
     it("enables local auth, names the override on the namespace and adds one send-only rule per hub", () => {
-      const namespace = resource(sas, TYPES.namespace, "ingestion-namespace");
+      const namespace = resource(sas, TYPES.eventHubsNamespace, "ingestion-namespace");
       expect(namespace.inputs.disableLocalAuth).to.equal(false);
       expect(namespace.inputs.tags).to.deep.equal({
         project: "h3-ml",
@@ -322,7 +322,9 @@ describe("program under mocks", () => {
         "h3-ml-local-auth-reason": SAS_SENDER_REASON,
       });
       for (const hub of ["events", "audit"]) {
-        expect(resource(sas, TYPES.authorizationRule, `ingestion-${hub}-send`).inputs).to.deep.include({
+        expect(
+          resource(sas, TYPES.eventHubAuthorizationRule, `ingestion-${hub}-send`).inputs,
+        ).to.deep.include({
           eventHubName: hub,
           authorizationRuleName: "send",
           rights: ["Send"],

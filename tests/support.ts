@@ -1,6 +1,7 @@
 import { readdirSync, readFileSync } from "node:fs";
 import * as path from "node:path";
 import { expect } from "chai";
+import { RESOURCE_TYPES } from "../contracts/resourceTypes";
 import { skipped } from "../lib/workspaceAssetFiles";
 import type { Evaluation, Registration } from "../scripts/lib/mockProgram";
 import { PROJECT_ROOT } from "../scripts/lib/stackConfig";
@@ -20,16 +21,9 @@ export function ofType(evaluation: Evaluation, type: string): Registration[] {
   return evaluation.registrations.filter((r) => r.type === type).sort((a, b) => a.name.localeCompare(b.name));
 }
 
+/** Resource type tokens, plus the component types the tests look for. */
 export const TYPES = {
-  resourceGroup: "azure-native:resources:ResourceGroup",
-  storageAccount: "azure-native:storage:StorageAccount",
-  blobContainer: "azure-native:storage:BlobContainer",
-  managementPolicy: "azure-native:storage:ManagementPolicy",
-  namespace: "azure-native:eventhub:Namespace",
-  eventHub: "azure-native:eventhub:EventHub",
-  consumerGroup: "azure-native:eventhub:ConsumerGroup",
-  authorizationRule: "azure-native:eventhub:EventHubAuthorizationRule",
-  roleAssignment: "azure-native:authorization:RoleAssignment",
+  ...RESOURCE_TYPES,
   dataLake: "h3:storage:DataLake",
   eventIngestion: "h3:eventhub:EventIngestion",
 } as const;

@@ -1,5 +1,8 @@
+import { isLtsRuntime, LTS_RUNTIME_LIST } from "../../contracts/runtimes";
 import { at, expected, type Rule, TYPES } from "../core";
-import { isLtsRuntime, LTS_RUNTIME_LIST, MAX_AUTOTERMINATION_MINUTES } from "./runtime";
+
+/** The longest a cluster may sit idle before Databricks stops paying for it. */
+export const MAX_AUTOTERMINATION_MINUTES = 120;
 
 // An all-purpose cluster is the one thing in the workspace that bills while nobody uses it.
 export const clusterAutotermination: Rule = {

@@ -1,6 +1,6 @@
 import { expected, type Rule, TYPES } from "../core";
+import { MAX_AUTOTERMINATION_MINUTES } from "./clusterAutotermination";
 import { parseDefinition } from "./clusterPolicyDefinition";
-import { MAX_AUTOTERMINATION_MINUTES } from "./runtime";
 
 function inRange(value: unknown): boolean {
   return typeof value === "number" && value >= 1 && value <= MAX_AUTOTERMINATION_MINUTES;

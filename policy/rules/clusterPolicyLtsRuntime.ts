@@ -1,6 +1,6 @@
+import { isLtsRuntime, LTS_RUNTIME_LIST } from "../../contracts/runtimes";
 import { expected, type Rule, TYPES } from "../core";
 import { parseDefinition } from "./clusterPolicyDefinition";
-import { isLtsRuntime, LTS_RUNTIME_LIST } from "./runtime";
 
 export const clusterPolicyLtsRuntime: Rule = {
   name: "cluster-policy-lts-runtime",

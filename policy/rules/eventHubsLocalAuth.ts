@@ -1,12 +1,7 @@
+import { LOCAL_AUTH_REASON_TAG } from "../../contracts/tags";
 import { at, expected, type Rule, TYPES } from "../core";
 
-/**
- * The tag through which a namespace states why it keeps SAS (local) auth on, e.g. for a sender that cannot
- * use Entra ID. The reason travels with the resource, so whoever looks at it in Azure sees why. The program
- * sets it from its named override (`eventHubs.allowSasSender`) and refuses it as a user tag, so the marker
- * cannot be claimed without the override.
- */
-export const LOCAL_AUTH_REASON_TAG = "h3-ml-local-auth-reason";
+// The reason travels with the resource as a tag, so whoever looks at the namespace in Azure sees why SAS is on.
 
 export const eventHubsLocalAuth: Rule = {
   name: "eventhubs-local-auth",

@@ -151,7 +151,10 @@ describe("policy pack served by Pulumi's policy runner", function () {
     let excepted: RunningPack;
 
     before(async () => {
-      copy = mkdtempSync(path.join(tmpdir(), "h3-policy-"));
+      // The pack reads the contracts it shares with the program from its sibling folder, as in the repository.
+      const root = mkdtempSync(path.join(tmpdir(), "h3-policy-"));
+      cpSync(path.join(PACK_DIR, "..", "contracts"), path.join(root, "contracts"), { recursive: true });
+      copy = path.join(root, "policy");
       for (const entry of [
         "index.ts",
         "core.ts",
@@ -171,7 +174,7 @@ describe("policy pack served by Pulumi's policy runner", function () {
     });
     after(() => {
       excepted?.stop();
-      if (copy) rmSync(copy, { recursive: true, force: true });
+      if (copy) rmSync(path.dirname(copy), { recursive: true, force: true });
     });
 
     it("reports the excepted rule as advisory, with its reason, on that stack", async () => {

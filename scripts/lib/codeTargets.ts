@@ -3,12 +3,14 @@
  * Everything else (storage, Event Hubs, the workspace, Unity Catalog, identities) is left as it is, so a
  * notebook fix ships in a minute and cannot touch stateful infrastructure.
  */
+
+import { RESOURCE_TYPES } from "../../contracts/resourceTypes";
 import type { Registration } from "./mockProgram";
 
 export const CODE_RESOURCE_TYPES = [
-  "databricks:index/notebook:Notebook",
-  "databricks:index/workspaceFile:WorkspaceFile",
-  "databricks:index/job:Job",
+  RESOURCE_TYPES.notebook,
+  RESOURCE_TYPES.workspaceFile,
+  RESOURCE_TYPES.job,
 ] as const;
 
 /** URNs of the code resources among `registrations`, sorted, for `pulumi up --target`. */

@@ -11,6 +11,7 @@ import * as path from "node:path";
 import { isDeepStrictEqual } from "node:util";
 import * as pulumi from "@pulumi/pulumi";
 import type { RegisterResourceRequest, RegisterResourceResponse } from "@pulumi/pulumi/proto/resource_pb";
+import { RESOURCE_TYPES } from "../../contracts/resourceTypes";
 import { type ConfigOverrides, loadStackConfig, PROJECT_ROOT, toRuntimeConfig } from "./stackConfig";
 
 /** Resource inputs and outputs are untyped JSON-like values; tests index into them freely. */
@@ -88,8 +89,8 @@ const rg = (inputs: PropertyBag) =>
 
 /** Azure-shaped outputs for the resource types this program creates; others echo their inputs. */
 export const DEFAULT_STATES: Readonly<Record<string, StateMock>> = {
-  "azure-native:resources:ResourceGroup": (i) => ({ id: rg(i), name: i.resourceGroupName }),
-  "azure-native:storage:StorageAccount": (i) => ({
+  [RESOURCE_TYPES.resourceGroup]: (i) => ({ id: rg(i), name: i.resourceGroupName }),
+  [RESOURCE_TYPES.storageAccount]: (i) => ({
     id: `${rg(i)}/providers/Microsoft.Storage/storageAccounts/${i.accountName}`,
     name: i.accountName,
     primaryEndpoints: {
@@ -97,33 +98,33 @@ export const DEFAULT_STATES: Readonly<Record<string, StateMock>> = {
       dfs: `https://${i.accountName}.dfs.core.windows.net/`,
     },
   }),
-  "azure-native:storage:BlobContainer": (i) => ({
+  [RESOURCE_TYPES.blobContainer]: (i) => ({
     id: `${rg(i)}/providers/Microsoft.Storage/storageAccounts/${i.accountName}/blobServices/default/containers/${i.containerName}`,
     name: i.containerName,
   }),
-  "azure-native:eventhub:Namespace": (i) => ({
+  [RESOURCE_TYPES.eventHubsNamespace]: (i) => ({
     id: `${rg(i)}/providers/Microsoft.EventHub/namespaces/${i.namespaceName}`,
     name: i.namespaceName,
     identity: { ...i.identity, principalId: `principal-of-${i.namespaceName}`, tenantId: MOCK_TENANT_ID },
   }),
-  "azure-native:eventhub:EventHub": (i) => ({
+  [RESOURCE_TYPES.eventHub]: (i) => ({
     id: `${rg(i)}/providers/Microsoft.EventHub/namespaces/${i.namespaceName}/eventhubs/${i.eventHubName}`,
     name: i.eventHubName,
   }),
-  "azure-native:eventhub:ConsumerGroup": (i) => ({ name: i.consumerGroupName }),
-  "azure-native:eventhub:EventHubAuthorizationRule": (i) => ({ name: i.authorizationRuleName }),
-  "azure-native:storage:ManagementPolicy": (i) => ({ name: i.managementPolicyName }),
-  "azure-native:databricks:Workspace": (i) => ({
+  [RESOURCE_TYPES.consumerGroup]: (i) => ({ name: i.consumerGroupName }),
+  [RESOURCE_TYPES.eventHubAuthorizationRule]: (i) => ({ name: i.authorizationRuleName }),
+  [RESOURCE_TYPES.managementPolicy]: (i) => ({ name: i.managementPolicyName }),
+  [RESOURCE_TYPES.workspace]: (i) => ({
     id: `${rg(i)}/providers/Microsoft.Databricks/workspaces/${i.workspaceName}`,
     workspaceUrl: MOCK_WORKSPACE_HOST,
     workspaceId: "1234567890123456",
   }),
-  "azure-native:databricks:AccessConnector": (i) => ({
+  [RESOURCE_TYPES.accessConnector]: (i) => ({
     id: `${rg(i)}/providers/Microsoft.Databricks/accessConnectors/${i.connectorName}`,
     identity: { ...i.identity, principalId: `principal-of-${i.connectorName}` },
   }),
-  "databricks:index/schema:Schema": (i) => ({ id: `${i.catalogName}.${i.name}` }),
-  "databricks:index/job:Job": (_i, name) => ({ url: `https://${MOCK_WORKSPACE_HOST}/#job/${name}-id` }),
+  [RESOURCE_TYPES.schema]: (i) => ({ id: `${i.catalogName}.${i.name}` }),
+  [RESOURCE_TYPES.job]: (_i, name) => ({ url: `https://${MOCK_WORKSPACE_HOST}/#job/${name}-id` }),
 };
 
 export const DEFAULT_CALLS: Readonly<Record<string, CallMock>> = {

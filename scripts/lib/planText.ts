@@ -2,12 +2,14 @@
  * Renders an evaluation as a resource tree (type, logical name, inputs) in a stable order, so the same
  * program and config always print the same text: `make demo` shows key inputs, plan files show all.
  */
+
+import { RESOURCE_TYPES } from "../../contracts/resourceTypes";
 import type { Evaluation, PropertyBag, Registration } from "./mockProgram";
 
 /** Inputs worth a glance per resource type; types not listed show their name-like inputs only. */
 const KEY_INPUTS: Readonly<Record<string, readonly string[]>> = {
-  "azure-native:resources:ResourceGroup": ["resourceGroupName", "location"],
-  "azure-native:storage:StorageAccount": [
+  [RESOURCE_TYPES.resourceGroup]: ["resourceGroupName", "location"],
+  [RESOURCE_TYPES.storageAccount]: [
     "accountName",
     "kind",
     "sku.name",
@@ -19,13 +21,13 @@ const KEY_INPUTS: Readonly<Record<string, readonly string[]>> = {
     "networkRuleSet.defaultAction",
     "networkRuleSet.bypass",
   ],
-  "azure-native:storage:BlobContainer": ["containerName", "publicAccess"],
-  "azure-native:storage:ManagementPolicy": [
+  [RESOURCE_TYPES.blobContainer]: ["containerName", "publicAccess"],
+  [RESOURCE_TYPES.managementPolicy]: [
     "policy.rules[0].name",
     "policy.rules[0].definition.filters.prefixMatch[0]",
     "policy.rules[0].definition.actions.baseBlob.delete.daysAfterModificationGreaterThan",
   ],
-  "azure-native:eventhub:Namespace": [
+  [RESOURCE_TYPES.eventHubsNamespace]: [
     "namespaceName",
     "sku.name",
     "sku.capacity",
@@ -33,7 +35,7 @@ const KEY_INPUTS: Readonly<Record<string, readonly string[]>> = {
     "disableLocalAuth",
     "identity.type",
   ],
-  "azure-native:eventhub:EventHub": [
+  [RESOURCE_TYPES.eventHub]: [
     "eventHubName",
     "partitionCount",
     "messageRetentionInDays",
@@ -43,31 +45,21 @@ const KEY_INPUTS: Readonly<Record<string, readonly string[]>> = {
     "captureDescription.destination.blobContainer",
     "captureDescription.destination.identity.type",
   ],
-  "azure-native:authorization:RoleAssignment": ["roleDefinitionId", "scope", "principalType"],
-  "azure-native:databricks:Workspace": ["workspaceName", "sku.name", "parameters.enableNoPublicIp.value"],
-  "azure-native:databricks:AccessConnector": ["connectorName", "identity.type"],
-  "databricks:index/storageCredential:StorageCredential": ["name", "isolationMode"],
-  "databricks:index/externalLocation:ExternalLocation": [
-    "name",
-    "readOnly",
-    "enableFileEvents",
-    "isolationMode",
-  ],
-  "databricks:index/catalog:Catalog": ["name", "isolationMode"],
-  "databricks:index/schema:Schema": ["name"],
-  "databricks:index/volume:Volume": ["name", "schemaName", "volumeType"],
-  "databricks:index/clusterPolicy:ClusterPolicy": ["name"],
-  "databricks:index/cluster:Cluster": [
-    "clusterName",
-    "sparkVersion",
-    "autoterminationMinutes",
-    "dataSecurityMode",
-  ],
-  "databricks:index/notebook:Notebook": ["path", "language"],
-  "databricks:index/workspaceFile:WorkspaceFile": ["path"],
-  "databricks:index/secretScope:SecretScope": ["name"],
-  "databricks:index/secret:Secret": ["key"],
-  "databricks:index/job:Job": [
+  [RESOURCE_TYPES.roleAssignment]: ["roleDefinitionId", "scope", "principalType"],
+  [RESOURCE_TYPES.workspace]: ["workspaceName", "sku.name", "parameters.enableNoPublicIp.value"],
+  [RESOURCE_TYPES.accessConnector]: ["connectorName", "identity.type"],
+  [RESOURCE_TYPES.storageCredential]: ["name", "isolationMode"],
+  [RESOURCE_TYPES.externalLocation]: ["name", "readOnly", "enableFileEvents", "isolationMode"],
+  [RESOURCE_TYPES.catalog]: ["name", "isolationMode"],
+  [RESOURCE_TYPES.schema]: ["name"],
+  [RESOURCE_TYPES.volume]: ["name", "schemaName", "volumeType"],
+  [RESOURCE_TYPES.clusterPolicy]: ["name"],
+  [RESOURCE_TYPES.cluster]: ["clusterName", "sparkVersion", "autoterminationMinutes", "dataSecurityMode"],
+  [RESOURCE_TYPES.notebook]: ["path", "language"],
+  [RESOURCE_TYPES.workspaceFile]: ["path"],
+  [RESOURCE_TYPES.secretScope]: ["name"],
+  [RESOURCE_TYPES.secret]: ["key"],
+  [RESOURCE_TYPES.job]: [
     "name",
     "maxConcurrentRuns",
     "timeoutSeconds",

@@ -1,7 +1,7 @@
 /**
  * Databricks Runtime lines released as Long Term Support and still supported, with the Scala builds each one
- * ships. Nothing in a runtime key says "LTS", so the list is kept here, in the pack, and the program's config
- * validator reads the same list: a runtime the config accepts is one the pack lets through.
+ * ships. Nothing in a runtime key says "LTS", so the list is kept here, and both the program's config validator
+ * and the policy pack read it: a runtime the config accepts is one the pack lets through. Imports nothing.
  *
  * Support ends three years after release (14.3: Feb 2027, 15.4: Aug 2027, 16.4: May 2028, 17.3: Oct 2028);
  * drop a line when its support ends and add the next LTS when Databricks announces it.
@@ -37,6 +37,3 @@ export function isLtsRuntime(sparkVersion: unknown): boolean {
 
 /** The LTS builds as one phrase for messages: `14.3.x-scala2.12, ..., 17.3.x-scala2.13`. */
 export const LTS_RUNTIME_LIST = LTS_RUNTIME_KEYS.join(", ");
-
-/** The longest a cluster may sit idle before Databricks stops paying for it. */
-export const MAX_AUTOTERMINATION_MINUTES = 120;

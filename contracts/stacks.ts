@@ -1,0 +1,19 @@
+/**
+ * Which kind of stack a stack name is, and the identifier shapes config and guardrails both check. Imports
+ * nothing, so the policy pack can load it.
+ */
+
+/** `dev-<name>`: one person's stack. */
+export const PERSONAL_STACK = /^dev-.+/;
+
+/** An Entra object id, application id or Unity Catalog metastore id. */
+export const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+export type StackEnvironment = "dev" | "prod" | "personal";
+
+/** The environment a stack name stands for; undefined for a name outside the convention. */
+export function environmentOfStack(stack: string): StackEnvironment | undefined {
+  if (stack === "prod") return "prod";
+  if (stack === "dev") return "dev";
+  return PERSONAL_STACK.test(stack) ? "personal" : undefined;
+}
