@@ -8,39 +8,25 @@ export interface DataLakeArgs {
   location: pulumi.Input<string>;
   /** Globally unique storage account name (see naming.ts). */
   accountName: pulumi.Input<string>;
-  /**
-   * Replication of the account. Hierarchical namespace rules out the Premium SKUs.
-   * @default "Standard_LRS"
-   */
-  sku?: pulumi.Input<StorageSku>;
+  /** Replication of the account (`storage.sku`). Hierarchical namespace rules out the Premium SKUs. */
+  sku: pulumi.Input<StorageSku>;
   /**
    * Days after which blobs under `capture/` are deleted, so raw events of a deleted user age out within the
    * deletion SLA. A plain number: it is checked against the SLA before anything is registered.
    */
   rawRetentionDays: number;
   /**
-   * Storage firewall default. Azure services (Event Hubs Capture) always pass through the trusted-services
-   * bypass; "Allow" is an explicit override for dev only.
-   * @default "Deny"
+   * Storage firewall default (`storage.networkDefaultAction`). Azure services (Event Hubs Capture) always pass
+   * through the trusted-services bypass; "Allow" is an explicit override for dev only.
    */
-  networkDefaultAction?: pulumi.Input<NetworkDefaultAction>;
-  /**
-   * Public IPv4 addresses or CIDR ranges let through the firewall.
-   * @default [] (none)
-   */
-  allowedIpRanges?: pulumi.Input<string>[];
-  /**
-   * Resource instances let through the firewall, e.g. the Databricks access connector for Unity Catalog.
-   * @default [] (none)
-   */
-  resourceAccessRules?: pulumi.Input<azure.types.input.storage.ResourceAccessRuleArgs>[];
-  /** @default {} */
-  tags?: pulumi.Input<Record<string, pulumi.Input<string>>>;
-  /**
-   * Protect the account from deletion and replacement (prod).
-   * @default false
-   */
-  protect?: boolean;
+  networkDefaultAction: pulumi.Input<NetworkDefaultAction>;
+  /** Public IPv4 addresses or CIDR ranges let through the firewall (`storage.allowedIpRanges`). */
+  allowedIpRanges: pulumi.Input<string>[];
+  /** Resource instances let through the firewall, e.g. the Databricks access connector for Unity Catalog. */
+  resourceAccessRules: pulumi.Input<azure.types.input.storage.ResourceAccessRuleArgs>[];
+  tags: pulumi.Input<Record<string, pulumi.Input<string>>>;
+  /** Protect the account from deletion and replacement (prod). */
+  protect: boolean;
 }
 
 /** Container names are fixed by the contract with Capture (`capture`) and the Databricks jobs (`lake`). */
@@ -73,7 +59,7 @@ export class DataLake extends pulumi.ComponentResource {
         location: args.location,
         accountName: args.accountName,
         kind: azure.storage.Kind.StorageV2,
-        sku: { name: args.sku ?? "Standard_LRS" },
+        sku: { name: args.sku },
         accessTier: azure.storage.AccessTier.Hot,
         isHnsEnabled: true,
         minimumTlsVersion: azure.storage.MinimumTlsVersion.TLS1_2,
@@ -87,14 +73,14 @@ export class DataLake extends pulumi.ComponentResource {
         // The firewall, not public network access, gates traffic: Capture needs the trusted-services bypass.
         publicNetworkAccess: azure.storage.PublicNetworkAccess.Enabled,
         networkRuleSet: {
-          defaultAction: args.networkDefaultAction ?? azure.storage.DefaultAction.Deny,
+          defaultAction: args.networkDefaultAction,
           bypass: azure.storage.Bypass.AzureServices,
           ipRules: pulumi
-            .output(args.allowedIpRanges ?? [])
+            .output(args.allowedIpRanges)
             .apply((ranges) =>
               ranges.map((range) => ({ iPAddressOrRange: range, action: azure.storage.Action.Allow })),
             ),
-          resourceAccessRules: args.resourceAccessRules ?? [],
+          resourceAccessRules: args.resourceAccessRules,
         },
         tags: args.tags,
       },

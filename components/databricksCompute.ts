@@ -1,6 +1,10 @@
 import * as databricks from "@pulumi/databricks";
 import * as pulumi from "@pulumi/pulumi";
+import { ANALYTICS_CLUSTER_FIELDS } from "../config/schema";
 import { clusterPolicyDefinition } from "../lib/clusterSpecs";
+
+/** The interactive policy allows the idle time `databricks.analyticsCluster.autoterminationMinutes` allows. */
+const MAX_ANALYTICS_AUTOTERMINATION_MINUTES = ANALYTICS_CLUSTER_FIELDS.autoterminationMinutes.range.max;
 
 /** An interactive cluster for analysts. */
 export interface AnalyticsClusterArgs {
@@ -26,11 +30,6 @@ export interface DatabricksComputeArgs {
   maxWorkers: number;
   /** Tags every cluster carries. */
   customTags: Readonly<Record<string, string>>;
-  /**
-   * Longest idle time the interactive policy allows.
-   * @default 30
-   */
-  maxAutoterminationMinutes?: number;
   /**
    * The interactive analytics cluster.
    * @default undefined: no cluster
@@ -61,7 +60,7 @@ export class DatabricksCompute extends pulumi.ComponentResource {
       nodeTypeId: args.nodeTypeId,
       maxWorkers: args.maxWorkers,
       customTags: args.customTags,
-      maxAutoterminationMinutes: args.maxAutoterminationMinutes ?? 30,
+      maxAutoterminationMinutes: MAX_ANALYTICS_AUTOTERMINATION_MINUTES,
     };
 
     const jobPolicy = new databricks.ClusterPolicy(

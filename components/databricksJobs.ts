@@ -56,6 +56,7 @@ export class DatabricksJobs extends pulumi.ComponentResource {
         taskKey: "ingest",
         description: "Event Hubs Capture Avro files into bronze.events, exactly once.",
         notebookPath: args.notebookPaths.ingest,
+        // When Capture files land; or `databricks.ingestCron`, by default JOB_SCHEDULES.ingest (lib/jobSchedules.ts).
         run: args.ingestTrigger,
         extraParameters: { capture_root: args.captureRoot },
       },
@@ -63,6 +64,7 @@ export class DatabricksJobs extends pulumi.ComponentResource {
         taskKey: "normalize",
         description: "bronze.events into typed, deduplicated silver tables; invalid events to quarantine.",
         notebookPath: args.notebookPaths.normalize,
+        // `databricks.normalizeCron`, by default JOB_SCHEDULES.normalize: every hour at minute 30.
         run: { kind: "schedule", cron: args.normalizeCron },
       },
       delete: {
@@ -71,6 +73,7 @@ export class DatabricksJobs extends pulumi.ComponentResource {
           "Deletes users' rows from every registered table and purges the files. Run now with user_ids " +
           "(comma-separated); the schedule sweeps pending deletion requests.",
         notebookPath: args.notebookPaths.delete,
+        // `databricks.deleteCron`, by default JOB_SCHEDULES.delete: every day at 03:00.
         run: { kind: "schedule", cron: args.deleteCron },
         // Empty for the scheduled sweep; run-now sets them (and a request id for the audit trail).
         extraParameters: { user_ids: "", request_id: "" },

@@ -7,22 +7,15 @@ export interface DatabricksStorageAccessArgs {
   principalId: pulumi.Input<string>;
   /** Resource id of the data lake storage account. */
   storageAccountId: pulumi.Input<string>;
-  /**
-   * Container the jobs write Delta tables and checkpoints to.
-   * @default "lake"
-   */
-  lakeContainerName?: pulumi.Input<string>;
-  /**
-   * Container Event Hubs Capture writes Avro files to; the jobs only read it.
-   * @default "capture"
-   */
-  captureContainerName?: pulumi.Input<string>;
+  /** Container the jobs write Delta tables and checkpoints to. */
+  lakeContainerName: pulumi.Input<string>;
+  /** Container Event Hubs Capture writes Avro files to; the jobs only read it. */
+  captureContainerName: pulumi.Input<string>;
   /**
    * Let Unity Catalog set up file events on the account (a storage queue fed by an Event Grid
    * subscription), which file-arrival triggers use instead of listing the capture container.
-   * @default true
    */
-  fileEvents?: boolean;
+  fileEvents: boolean;
 }
 
 /**
@@ -44,17 +37,17 @@ export class DatabricksStorageAccess extends pulumi.ComponentResource {
         {
           suffix: "lake-blob-contributor",
           role: "storageBlobDataContributor",
-          scope: container(args.lakeContainerName ?? "lake"),
+          scope: container(args.lakeContainerName),
           description: "Unity Catalog writes the catalog's tables and the jobs' checkpoints.",
         },
         {
           suffix: "capture-blob-reader",
           role: "storageBlobDataReader",
-          scope: container(args.captureContainerName ?? "capture"),
+          scope: container(args.captureContainerName),
           description: "Unity Catalog reads Event Hubs Capture files for the ingest job.",
         },
       ];
-    if (args.fileEvents ?? true) {
+    if (args.fileEvents) {
       grants.push(
         {
           suffix: "queue-contributor",

@@ -38,16 +38,10 @@ export interface DatabricksWorkspaceArgs {
    * @default undefined: the provider's own chain (environment, then Azure CLI)
    */
   providerAuthType?: pulumi.Input<string>;
-  /**
-   * Tags on every Azure resource.
-   * @default {}
-   */
-  tags?: pulumi.Input<Record<string, pulumi.Input<string>>>;
-  /**
-   * Protect the workspace (notebook history, job run history, its DBFS root) from destroy and replacement.
-   * @default false
-   */
-  protect?: boolean;
+  /** Tags on every Azure resource. */
+  tags: pulumi.Input<Record<string, pulumi.Input<string>>>;
+  /** Protect the workspace (notebook history, job run history, its DBFS root) from destroy and replacement. */
+  protect: boolean;
 }
 
 /**
@@ -76,7 +70,7 @@ export class DatabricksWorkspace extends pulumi.ComponentResource {
         resourceGroupName: args.resourceGroupName,
         location: args.location,
         identity: { type: "SystemAssigned" },
-        tags: args.tags ?? {},
+        tags: args.tags,
       },
       { parent: this },
     );
@@ -92,7 +86,7 @@ export class DatabricksWorkspace extends pulumi.ComponentResource {
         computeMode: "Hybrid",
         managedResourceGroupId: pulumi.interpolate`/subscriptions/${args.subscriptionId}/resourceGroups/${args.managedResourceGroupName}`,
         parameters: workspaceParameters(args.vnet),
-        tags: args.tags ?? {},
+        tags: args.tags,
       },
       statefulOptions(args.protect, { parent: this }),
     );

@@ -10,26 +10,16 @@ export interface EventIngestionArgs {
   location: pulumi.Input<string>;
   /** Globally unique namespace name (see naming.ts). */
   namespaceName: pulumi.Input<string>;
-  /**
-   * Capture needs Standard or above, so Basic is not offered.
-   * @default "Standard"
-   */
-  sku?: pulumi.Input<EventHubsSku>;
-  /**
-   * Throughput units (Standard) or processing units (Premium).
-   * @default 1
-   */
-  capacity?: pulumi.Input<number>;
+  /** Capture needs Standard or above, so Basic is not offered. */
+  sku: EventHubsSku;
+  /** Throughput units (Standard) or processing units (Premium). */
+  capacity: pulumi.Input<number>;
   /** One event hub per name; the backend sends to these. */
   hubs: readonly string[];
-  /** @default 1 */
-  partitionCount?: pulumi.Input<number>;
-  /** @default 1 */
-  messageRetentionDays?: pulumi.Input<number>;
-  /** @default 300 */
-  captureIntervalSeconds?: pulumi.Input<number>;
-  /** @default 314572800 (300 MiB) */
-  captureSizeLimitBytes?: pulumi.Input<number>;
+  partitionCount: pulumi.Input<number>;
+  messageRetentionDays: pulumi.Input<number>;
+  captureIntervalSeconds: pulumi.Input<number>;
+  captureSizeLimitBytes: pulumi.Input<number>;
   /** Resource id of the storage account Capture writes to. */
   captureStorageAccountId: pulumi.Input<string>;
   /** Container Capture writes to. */
@@ -39,27 +29,16 @@ export interface EventIngestionArgs {
   /**
    * Entra object ids of the backend identities allowed to send, each granted "Azure Event Hubs Data Sender"
    * on each hub.
-   * @default [] (none)
    */
-  senderPrincipalIds?: readonly string[];
+  senderPrincipalIds: readonly string[];
   /**
    * Named override for senders that cannot use Entra ID: enables SAS on the namespace, tags it with the reason
    * (`SAS_SENDER_REASON`) and adds a send-only rule per hub, whose connection string is exported as a secret.
-   * @default false
    */
-  allowSasSender?: boolean;
-  /**
-   * Consumer group created on every hub for the platform's jobs.
-   * @default "h3-ml-jobs"
-   */
-  consumerGroupName?: pulumi.Input<string>;
-  /** @default {} */
-  tags?: pulumi.Input<Record<string, pulumi.Input<string>>>;
-  /**
-   * Protect the namespace from deletion and replacement (prod).
-   * @default false
-   */
-  protect?: boolean;
+  allowSasSender: boolean;
+  tags: pulumi.Input<Record<string, pulumi.Input<string>>>;
+  /** Protect the namespace from deletion and replacement (prod). */
+  protect: boolean;
 }
 
 /**
@@ -69,9 +48,10 @@ export interface EventIngestionArgs {
 export const SAS_SENDER_REASON =
   "eventHubs.allowSasSender: senders without an Entra identity send through a send-only SAS rule per hub";
 
-/**
- * Capture's archive layout, part of the contract with the ingest job (DESIGN.md).
- */
+/** Capture's archive layout, part of the contract with the ingest job (docs/pipeline.md). */
+/** Consumer group created on every hub for the platform's own readers. */
+export const JOBS_CONSUMER_GROUP = "h3-ml-jobs";
+
 export const CAPTURE_ARCHIVE_NAME_FORMAT =
   "{Namespace}/{EventHub}/{PartitionId}/{Year}/{Month}/{Day}/{Hour}/{Minute}/{Second}";
 
@@ -93,8 +73,8 @@ export class EventIngestion extends pulumi.ComponentResource {
 
   constructor(name: string, args: EventIngestionArgs, opts: pulumi.ComponentResourceOptions = {}) {
     super("h3:eventhub:EventIngestion", name, {}, opts);
-    const allowSas = args.allowSasSender ?? false;
-    const sku = args.sku ?? "Standard";
+    const allowSas = args.allowSasSender;
+    const sku = args.sku;
 
     const namespace = new azure.eventhub.Namespace(
       `${name}-namespace`,
@@ -102,13 +82,13 @@ export class EventIngestion extends pulumi.ComponentResource {
         resourceGroupName: args.resourceGroupName,
         location: args.location,
         namespaceName: args.namespaceName,
-        sku: { name: sku, tier: sku, capacity: args.capacity ?? 1 },
+        sku: { name: sku, tier: sku, capacity: args.capacity },
         minimumTlsVersion: azure.eventhub.TlsVersion.TlsVersion_1_2,
         disableLocalAuth: !allowSas,
         identity: { type: azure.eventhub.ManagedServiceIdentityType.SystemAssigned },
         tags: allowSas
           ? pulumi
-              .output(args.tags ?? {})
+              .output(args.tags)
               .apply((tags) => ({ ...tags, [LOCAL_AUTH_REASON_TAG]: SAS_SENDER_REASON }))
           : args.tags,
       },
@@ -131,7 +111,7 @@ export class EventIngestion extends pulumi.ComponentResource {
       { parent: this },
     );
 
-    const consumerGroupName = args.consumerGroupName ?? "h3-ml-jobs";
+    const consumerGroupName = JOBS_CONSUMER_GROUP;
     const connectionStrings: Record<string, pulumi.Output<string>> = {};
     const hubs = args.hubs.map((hubName) => {
       const hub = new azure.eventhub.EventHub(
@@ -140,13 +120,13 @@ export class EventIngestion extends pulumi.ComponentResource {
           resourceGroupName: args.resourceGroupName,
           namespaceName: namespace.name,
           eventHubName: hubName,
-          partitionCount: args.partitionCount ?? 1,
-          messageRetentionInDays: args.messageRetentionDays ?? 1,
+          partitionCount: args.partitionCount,
+          messageRetentionInDays: args.messageRetentionDays,
           captureDescription: {
             enabled: true,
             encoding: azure.eventhub.EncodingCaptureDescription.Avro,
-            intervalInSeconds: args.captureIntervalSeconds ?? 300,
-            sizeLimitInBytes: args.captureSizeLimitBytes ?? 300 * 1024 * 1024,
+            intervalInSeconds: args.captureIntervalSeconds,
+            sizeLimitInBytes: args.captureSizeLimitBytes,
             // Without it Capture writes header-only files for idle windows.
             skipEmptyArchives: true,
             destination: {
@@ -172,7 +152,7 @@ export class EventIngestion extends pulumi.ComponentResource {
         { parent: this },
       );
 
-      for (const senderId of args.senderPrincipalIds ?? []) {
+      for (const senderId of args.senderPrincipalIds) {
         grantRole(
           `${name}-${hubName}-sender-${senderId}`,
           {

@@ -22,10 +22,8 @@ export interface UnityCatalogArgs {
   storageResourceGroupName: pulumi.Input<string>;
   /** Data lake storage account name. */
   storageAccountName: pulumi.Input<string>;
-  /** @default "lake" */
-  lakeContainerName?: pulumi.Input<string>;
-  /** @default "capture" */
-  captureContainerName?: pulumi.Input<string>;
+  lakeContainerName: pulumi.Input<string>;
+  captureContainerName: pulumi.Input<string>;
   /** Catalog for this environment; also the prefix of the credential and location names. */
   catalogName: string;
   /**
@@ -35,11 +33,8 @@ export interface UnityCatalogArgs {
   metastoreId?: pulumi.Input<string>;
   /** Numeric workspace id; used only with `metastoreId`. */
   workspaceId: pulumi.Input<string>;
-  /**
-   * Managed file events on the capture location, which file-arrival triggers scale with.
-   * @default true
-   */
-  fileEvents?: boolean;
+  /** Managed file events on the capture location, which file-arrival triggers scale with. */
+  fileEvents: boolean;
   /**
    * Account group that reads silver.
    * @default undefined: no analyst grants
@@ -51,17 +46,13 @@ export interface UnityCatalogArgs {
    * @default undefined: no job grants (jobs run as their owner)
    */
   jobsPrincipal?: string;
-  /**
-   * Let `pulumi destroy` remove a catalog that still holds tables. Personal stacks only.
-   * @default false
-   */
-  forceDestroy?: boolean;
+  /** Let `pulumi destroy` remove a catalog that still holds tables. Personal stacks only. */
+  forceDestroy: boolean;
   /**
    * Protect the catalog from destroy and replacement. Its schemas need no flag: without `forceDestroy`,
    * Unity Catalog refuses to drop a schema that still holds tables.
-   * @default false
    */
-  protect?: boolean;
+  protect: boolean;
 }
 
 /**
@@ -88,8 +79,8 @@ export class UnityCatalog extends pulumi.ComponentResource {
     const account = args.storageAccountName;
     const url = (container: pulumi.Input<string>) =>
       pulumi.interpolate`abfss://${container}@${account}.dfs.core.windows.net/`;
-    this.captureUrl = url(args.captureContainerName ?? "capture");
-    this.lakeUrl = url(args.lakeContainerName ?? "lake");
+    this.captureUrl = url(args.captureContainerName);
+    this.lakeUrl = url(args.lakeContainerName);
     const prefix = args.catalogName;
 
     const assignment =
@@ -114,7 +105,7 @@ export class UnityCatalog extends pulumi.ComponentResource {
       },
       afterAccess,
     );
-    const fileEvents = args.fileEvents ?? true;
+    const fileEvents = args.fileEvents;
     this.captureLocation = new databricks.ExternalLocation(
       `${name}-capture-location`,
       {
@@ -157,7 +148,7 @@ export class UnityCatalog extends pulumi.ComponentResource {
         name: args.catalogName,
         storageRoot: pulumi.interpolate`${this.lakeUrl}catalogs/${args.catalogName}`,
         isolationMode: "ISOLATED",
-        forceDestroy: args.forceDestroy ?? false,
+        forceDestroy: args.forceDestroy,
         comment: "H3 ML tables for this environment.",
       },
       statefulOptions(args.protect, { ...child, dependsOn: [lakeLocation] }),
@@ -167,7 +158,7 @@ export class UnityCatalog extends pulumi.ComponentResource {
         schema,
         new databricks.Schema(
           `${name}-${schema}`,
-          { catalogName: catalog.name, name: schema, comment, forceDestroy: args.forceDestroy ?? false },
+          { catalogName: catalog.name, name: schema, comment, forceDestroy: args.forceDestroy },
           child,
         ),
       ]),

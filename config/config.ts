@@ -2,17 +2,26 @@
  * The stack config as one typed, frozen object, validated in full before any resource is registered.
  *
  * `parseStackConfig` is pure (plain values in, config or `ConfigError` out) so every rule is testable without
- * Pulumi; `readStackConfig` feeds it from the running stack. Each section has its own small parser writing
- * into one shared problem list; to add a section, add its key to `CONFIG_KEYS`, write a `parseX` next to the
- * others and call it from `parseStackConfig`.
+ * Pulumi; `readStackConfig` feeds it from the running stack. Fields are declared once in `schema.ts` (type,
+ * range, default per environment, description); each section's parser here reads them by name and adds the
+ * rules that tie fields together, writing into one shared problem list.
  */
 import * as pulumi from "@pulumi/pulumi";
 import { environmentOfStack, GUID, type StackEnvironment } from "../contracts/stacks";
 import { LOCAL_AUTH_REASON_TAG } from "../contracts/tags";
 import { type DatabricksConfig, parseDatabricks } from "./databricks";
 import { ConfigError, FieldReader, Problems, show } from "./fields";
+import {
+  CONFIG_KEYS,
+  CONFIG_SCHEMA,
+  type ConfigKey,
+  EVENT_HUBS_FIELDS,
+  PERSONAL_FIELDS,
+  STORAGE_FIELDS,
+} from "./schema";
 
 export { ConfigError } from "./fields";
+export { CONFIG_KEYS, type ConfigKey } from "./schema";
 
 export type Environment = StackEnvironment;
 export type EventHubsSku = "Standard" | "Premium";
@@ -49,6 +58,15 @@ export interface StorageConfig {
   readonly allowedIpRanges: readonly string[];
 }
 
+export type PersonalMode = "shared" | "full";
+
+/** How a personal stack is built; see `PERSONAL_FIELDS` in schema.ts. */
+export interface PersonalConfig {
+  readonly mode: PersonalMode;
+  /** Fully qualified name of the dev stack a shared personal stack reads. */
+  readonly devStack: string;
+}
+
 export interface StackConfig {
   readonly project: string;
   readonly stack: string;
@@ -63,21 +81,9 @@ export interface StackConfig {
   readonly eventHubs: EventHubsConfig;
   readonly storage: StorageConfig;
   readonly databricks: DatabricksConfig;
+  /** Set on personal stacks only. */
+  readonly personal: PersonalConfig | undefined;
 }
-
-/** Every top-level key this program reads (`h3-ml:<key>`); Pulumi.yaml declares each of them. */
-export const CONFIG_KEYS = [
-  "location",
-  "environment",
-  "namePrefix",
-  "tags",
-  "deletionSlaDays",
-  "resourceGroupName",
-  "eventHubs",
-  "storage",
-  "databricks",
-] as const;
-export type ConfigKey = (typeof CONFIG_KEYS)[number];
 
 /** Config values by key, already decoded from JSON where the key holds an object or list. */
 export type RawStackConfig = Partial<Record<ConfigKey, unknown>> & Record<string, unknown>;
@@ -88,7 +94,6 @@ const HUB_NAME = /^[A-Za-z0-9](?:[A-Za-z0-9._-]{0,254}[A-Za-z0-9])?$/;
 // Storage firewall IP rules take public IPv4 addresses or ranges; /31 and /32 are rejected by Azure.
 const IPV4_RANGE =
   /^(?:(?:25[0-5]|2[0-4]\d|1?\d?\d)\.){3}(?:25[0-5]|2[0-4]\d|1?\d?\d)(?:\/(?:[0-9]|[12]\d|30))?$/;
-const MIB = 1024 * 1024;
 
 function parseEnvironment(raw: unknown, stack: string, problems: Problems): Environment {
   const derived = environmentOfStack(stack);
@@ -112,28 +117,23 @@ function parseEnvironment(raw: unknown, stack: string, problems: Problems): Envi
 }
 
 function parseEventHubs(raw: unknown, environment: Environment, problems: Problems): EventHubsConfig {
-  const f = new FieldReader(problems, raw, "eventHubs");
-  f.rejectUnknown([
-    "sku",
-    "capacity",
-    "partitionCount",
-    "messageRetentionDays",
-    "hubs",
-    "captureIntervalSeconds",
-    "captureSizeLimitBytes",
-    "senderPrincipalIds",
-    "allowSasSender",
-  ]);
+  const f = new FieldReader(problems, raw, "eventHubs", { fields: EVENT_HUBS_FIELDS, environment });
+  f.rejectUnknown();
   const sku = f.oneOf<EventHubsSku>(
     "sku",
-    "Standard",
+    f.fallback("sku"),
     ["Standard", "Premium"],
     f.raw("sku") === "Basic" ? "Capture needs Standard or above" : undefined,
   );
+  // The declared range is Standard's; Premium sells processing units in powers of two only.
   const capacity =
     sku === "Premium"
-      ? f.int("capacity", 1, { min: 1, max: 16, allowed: "1, 2, 4, 8 or 16 processing units for Premium" })
-      : f.int("capacity", 1, {
+      ? f.int("capacity", undefined, {
+          min: 1,
+          max: 16,
+          allowed: "1, 2, 4, 8 or 16 processing units for Premium",
+        })
+      : f.int("capacity", undefined, {
           min: 1,
           max: 40,
           allowed: "an integer in 1..40 throughput units for Standard",
@@ -142,37 +142,37 @@ function parseEventHubs(raw: unknown, environment: Environment, problems: Proble
     f.fail("capacity", f.raw("capacity"), "1, 2, 4, 8 or 16 processing units for Premium", "1");
   }
   const maxRetention = sku === "Premium" ? 90 : 7;
+  const captureSize = EVENT_HUBS_FIELDS.captureSizeLimitBytes.range;
   return {
     sku,
     capacity,
-    partitionCount: f.int("partitionCount", environment === "prod" ? 4 : 1, { min: 1, max: 32 }),
-    messageRetentionDays: f.int("messageRetentionDays", environment === "prod" ? 7 : 1, {
+    partitionCount: f.int("partitionCount"),
+    messageRetentionDays: f.int("messageRetentionDays", undefined, {
       min: 1,
       max: maxRetention,
       allowed: `an integer in 1..${maxRetention} for ${sku}`,
     }),
     hubs: parseHubs(f),
-    captureIntervalSeconds: f.int("captureIntervalSeconds", 300, { min: 60, max: 900 }),
-    captureSizeLimitBytes: f.int("captureSizeLimitBytes", 300 * MIB, {
-      min: 10 * MIB,
-      max: 500 * MIB,
-      allowed: `an integer in ${10 * MIB}..${500 * MIB} (10 MiB..500 MiB)`,
+    captureIntervalSeconds: f.int("captureIntervalSeconds"),
+    captureSizeLimitBytes: f.int("captureSizeLimitBytes", undefined, {
+      ...captureSize,
+      allowed: `an integer in ${captureSize.min}..${captureSize.max} (10 MiB..500 MiB)`,
     }),
     senderPrincipalIds: f.stringList(
       "senderPrincipalIds",
-      [],
+      f.fallback("senderPrincipalIds"),
       GUID,
       "an Entra object id (GUID)",
       "00000000-0000-0000-0000-000000000000",
     ),
-    allowSasSender: f.bool("allowSasSender", false),
+    allowSasSender: f.bool("allowSasSender"),
   };
 }
 
 function parseHubs(f: FieldReader): readonly string[] {
   const hubs = f.stringList(
     "hubs",
-    ["events"],
+    f.fallback("hubs"),
     HUB_NAME,
     "an event hub name of 1-256 letters, digits, '.', '-', '_', starting and ending with a letter or digit",
     "events",
@@ -213,12 +213,13 @@ function parseStorage(
   deletionSlaDays: number,
   problems: Problems,
 ): StorageConfig {
-  const f = new FieldReader(problems, raw, "storage");
-  f.rejectUnknown(["sku", "rawRetentionDays", "networkDefaultAction", "allowedIpRanges"]);
-  const networkDefaultAction = f.oneOf<NetworkDefaultAction>("networkDefaultAction", "Deny", [
-    "Allow",
-    "Deny",
-  ]);
+  const f = new FieldReader(problems, raw, "storage", { fields: STORAGE_FIELDS, environment });
+  f.rejectUnknown();
+  const networkDefaultAction = f.oneOf<NetworkDefaultAction>(
+    "networkDefaultAction",
+    f.fallback("networkDefaultAction"),
+    ["Allow", "Deny"],
+  );
   if (environment === "prod" && networkDefaultAction === "Allow") {
     f.fail(
       "networkDefaultAction",
@@ -229,7 +230,7 @@ function parseStorage(
     );
   }
   return {
-    sku: f.oneOf<StorageSku>("sku", "Standard_LRS", [
+    sku: f.oneOf<StorageSku>("sku", f.fallback("sku"), [
       "Standard_LRS",
       "Standard_ZRS",
       "Standard_GRS",
@@ -249,12 +250,42 @@ function parseStorage(
     networkDefaultAction,
     allowedIpRanges: f.stringList(
       "allowedIpRanges",
-      [],
+      f.fallback("allowedIpRanges"),
       IPV4_RANGE,
       "a public IPv4 address or CIDR range up to /30",
       "203.0.113.0/24",
     ),
   };
+}
+
+// Organization, project and stack: Pulumi's fully qualified stack name (letters, digits, `-`, `_`, `.`).
+const QUALIFIED_STACK = /^[\w.-]+\/[\w.-]+\/[\w.-]+$/;
+
+function parsePersonal(
+  raw: unknown,
+  environment: Environment,
+  problems: Problems,
+): PersonalConfig | undefined {
+  const f = new FieldReader(problems, raw, "personal", { fields: PERSONAL_FIELDS, environment });
+  f.rejectUnknown();
+  const mode = f.oneOf<PersonalMode>("mode", f.fallback("mode"), ["shared", "full"]);
+  const devStack = f.string(
+    "devStack",
+    f.fallback("devStack"),
+    QUALIFIED_STACK,
+    "a fully qualified stack name <organization>/<project>/<stack>",
+    "organization/h3-ml/dev",
+  );
+  if (environment !== "personal") {
+    if (f.has("mode") || f.has("devStack")) {
+      problems.add(
+        `personal is read on personal stacks only, got ${show(raw)} on a ${environment} stack. ` +
+          "Fix: pulumi config rm personal",
+      );
+    }
+    return undefined;
+  }
+  return { mode, devStack };
 }
 
 // The local-auth marker stands for eventHubs.allowSasSender; as a user tag it would let SAS through the pack
@@ -280,22 +311,22 @@ function parseTags(top: FieldReader, problems: Problems): Readonly<Record<string
  */
 export function parseStackConfig(raw: RawStackConfig, project: string, stack: string): StackConfig {
   const problems = new Problems();
-  const top = new FieldReader(problems, raw);
   const environment = parseEnvironment(raw.environment, stack, problems);
-  const deletionSlaDays = top.int("deletionSlaDays", 30, { min: 1, max: 30 });
+  const top = new FieldReader(problems, raw, undefined, { fields: CONFIG_SCHEMA, environment });
+  const deletionSlaDays = top.int("deletionSlaDays");
   const config: StackConfig = {
     project,
     stack,
     location: top.string(
       "location",
-      "westeurope",
+      top.fallback("location"),
       /^[a-z][a-z0-9]{2,30}$/,
       "an Azure region name such as westeurope",
     ),
     environment,
     namePrefix: top.string(
       "namePrefix",
-      "h3ml",
+      top.fallback("namePrefix"),
       /^[a-z][a-z0-9]{1,7}$/,
       "2-8 lowercase letters or digits starting with a letter (it goes into storage account names)",
     ),
@@ -310,6 +341,7 @@ export function parseStackConfig(raw: RawStackConfig, project: string, stack: st
     eventHubs: parseEventHubs(raw.eventHubs, environment, problems),
     storage: parseStorage(raw.storage, environment, deletionSlaDays, problems),
     databricks: parseDatabricks(raw.databricks, environment, problems),
+    personal: parsePersonal(raw.personal, environment, problems),
   };
   if (problems.list.length > 0) throw new ConfigError(stack, problems.list);
   return deepFreeze(config);

@@ -8,6 +8,7 @@ import { GUID } from "../contracts/stacks";
 import type { Environment } from "./config";
 import { quartzCronProblem } from "./cron";
 import { FieldReader, type Problems } from "./fields";
+import { ANALYTICS_CLUSTER_FIELDS, DATABRICKS_FIELDS, defaultOf, VNET_FIELDS } from "./schema";
 
 export type IngestTrigger = "fileArrival" | "schedule";
 
@@ -55,7 +56,8 @@ export interface DatabricksConfig {
   readonly analyticsCluster: AnalyticsClusterConfig | undefined;
 }
 
-export const DEFAULT_SPARK_VERSION = "17.3.x-scala2.13";
+/** The runtime every cluster runs unless `databricks.sparkVersion` says otherwise. */
+export const DEFAULT_SPARK_VERSION = defaultOf<string>(DATABRICKS_FIELDS.sparkVersion, "dev");
 // Azure VM sizes: Standard_D4ds_v5, Standard_DS3_v2, Standard_NC4as_T4_v3, Standard_E8_v3.
 const NODE_TYPE = /^Standard_[A-Z]+\d+[a-z]*(_[A-Z]\d+)?(_v\d+)?$/;
 const EMAIL = /^[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}$/;
@@ -78,7 +80,8 @@ function timezoneOk(zone: string): boolean {
   }
 }
 
-function cron(f: FieldReader, field: string, fallback: string): string {
+function cron(f: FieldReader, field: string): string {
+  const fallback = f.fallback<string>(field);
   const raw = f.raw(field);
   if (raw === undefined || raw === null) return fallback;
   const problem = typeof raw === "string" ? quartzCronProblem(raw) : "it is not text";
@@ -104,8 +107,8 @@ function sparkVersion(f: FieldReader): string {
 
 function parseVnet(raw: unknown, problems: Problems): DatabricksVnetConfig | undefined {
   if (raw === undefined || raw === null) return undefined;
-  const f = new FieldReader(problems, raw, "databricks.vnet");
-  f.rejectUnknown(["virtualNetworkId", "publicSubnetName", "privateSubnetName"]);
+  const f = new FieldReader(problems, raw, "databricks.vnet", { fields: VNET_FIELDS, environment: "dev" });
+  f.rejectUnknown();
   const required = (field: string, pattern: RegExp, allowed: string, example: string) => {
     if (!f.has(field)) f.fail(field, undefined, allowed, example, "VNet injection needs all three fields");
     return f.string(field, "", pattern, allowed, example);
@@ -125,10 +128,13 @@ function parseVnet(raw: unknown, problems: Problems): DatabricksVnetConfig | und
 
 function parseAnalyticsCluster(raw: unknown, maxWorkers: number, problems: Problems) {
   if (raw === undefined || raw === null) return undefined;
-  const f = new FieldReader(problems, raw, "databricks.analyticsCluster");
-  f.rejectUnknown(["nodeType", "minWorkers", "maxWorkers", "autoterminationMinutes"]);
+  const f = new FieldReader(problems, raw, "databricks.analyticsCluster", {
+    fields: ANALYTICS_CLUSTER_FIELDS,
+    environment: "dev",
+  });
+  f.rejectUnknown();
   const cap = { min: 1, max: maxWorkers, allowed: `an integer in 1..${maxWorkers} (databricks.maxWorkers)` };
-  const minWorkers = f.int("minWorkers", 1, cap);
+  const minWorkers = f.int("minWorkers", undefined, cap);
   const clusterMax = f.int("maxWorkers", Math.max(minWorkers, Math.min(2, maxWorkers)), cap);
   if (clusterMax < minWorkers) {
     f.fail("maxWorkers", f.raw("maxWorkers"), `at least minWorkers (${minWorkers})`, String(minWorkers));
@@ -136,13 +142,13 @@ function parseAnalyticsCluster(raw: unknown, maxWorkers: number, problems: Probl
   return {
     nodeType: f.string(
       "nodeType",
-      "Standard_D4ds_v5",
+      f.fallback("nodeType"),
       NODE_TYPE,
       "an Azure VM size such as Standard_D4ds_v5",
     ),
     minWorkers,
     maxWorkers: clusterMax,
-    autoterminationMinutes: f.int("autoterminationMinutes", 20, { min: 10, max: 30 }),
+    autoterminationMinutes: f.int("autoterminationMinutes"),
   };
 }
 
@@ -151,34 +157,11 @@ export function parseDatabricks(
   environment: Environment,
   problems: Problems,
 ): DatabricksConfig {
-  const f = new FieldReader(problems, raw, "databricks");
-  f.rejectUnknown([
-    "sparkVersion",
-    "nodeType",
-    "maxWorkers",
-    "jobWorkers",
-    "ingestTrigger",
-    "ingestCron",
-    "normalizeCron",
-    "deleteCron",
-    "timezone",
-    "pauseSchedules",
-    "notificationEmails",
-    "notificationWebhookUrl",
-    "jobTimeoutMinutes",
-    "jobMaxRetries",
-    "jobRetryIntervalMinutes",
-    "runAsServicePrincipal",
-    "analystsGroup",
-    "metastoreId",
-    "fileEvents",
-    "providerAuthType",
-    "vnet",
-    "analyticsCluster",
-  ]);
+  const f = new FieldReader(problems, raw, "databricks", { fields: DATABRICKS_FIELDS, environment });
+  f.rejectUnknown();
   const prod = environment === "prod";
-  const maxWorkers = f.int("maxWorkers", prod ? 8 : 1, { min: 1, max: 100 });
-  const pauseSchedules = f.bool("pauseSchedules", environment === "personal");
+  const maxWorkers = f.int("maxWorkers");
+  const pauseSchedules = f.bool("pauseSchedules");
   if (prod && pauseSchedules) {
     f.fail(
       "pauseSchedules",
@@ -190,7 +173,7 @@ export function parseDatabricks(
   }
   const timezone = f.string(
     "timezone",
-    "UTC",
+    f.fallback("timezone"),
     /^[A-Za-z0-9_+/-]+$/,
     "an IANA time zone such as Europe/Berlin",
   );
@@ -199,7 +182,7 @@ export function parseDatabricks(
     sparkVersion: sparkVersion(f),
     nodeType: f.string(
       "nodeType",
-      "Standard_D4ds_v5",
+      f.fallback("nodeType"),
       NODE_TYPE,
       "an Azure VM size such as Standard_D4ds_v5",
     ),
@@ -209,10 +192,13 @@ export function parseDatabricks(
       max: maxWorkers,
       allowed: `an integer in 0..${maxWorkers} (0 is single node; at most databricks.maxWorkers)`,
     }),
-    ingestTrigger: f.oneOf<IngestTrigger>("ingestTrigger", "fileArrival", ["fileArrival", "schedule"]),
-    ingestCron: cron(f, "ingestCron", "0 0/15 * * * ?"),
-    normalizeCron: cron(f, "normalizeCron", "0 30 * * * ?"),
-    deleteCron: cron(f, "deleteCron", "0 0 3 * * ?"),
+    ingestTrigger: f.oneOf<IngestTrigger>("ingestTrigger", f.fallback("ingestTrigger"), [
+      "fileArrival",
+      "schedule",
+    ]),
+    ingestCron: cron(f, "ingestCron"),
+    normalizeCron: cron(f, "normalizeCron"),
+    deleteCron: cron(f, "deleteCron"),
     timezone,
     pauseSchedules,
     notificationEmails: f.stringList(
@@ -228,9 +214,9 @@ export function parseDatabricks(
       "an https:// URL",
       "https://hooks.example.com/h3-ml",
     ),
-    jobTimeoutMinutes: f.int("jobTimeoutMinutes", 120, { min: 5, max: 1440 }),
-    jobMaxRetries: f.int("jobMaxRetries", 2, { min: 0, max: 10 }),
-    jobRetryIntervalMinutes: f.int("jobRetryIntervalMinutes", 5, { min: 1, max: 60 }),
+    jobTimeoutMinutes: f.int("jobTimeoutMinutes"),
+    jobMaxRetries: f.int("jobMaxRetries"),
+    jobRetryIntervalMinutes: f.int("jobRetryIntervalMinutes"),
     runAsServicePrincipal: f.optionalString(
       "runAsServicePrincipal",
       GUID,
@@ -244,7 +230,7 @@ export function parseDatabricks(
       "a Unity Catalog metastore id (GUID)",
       "00000000-0000-0000-0000-000000000000",
     ),
-    fileEvents: f.bool("fileEvents", true),
+    fileEvents: f.bool("fileEvents"),
     providerAuthType: f.optionalString(
       "providerAuthType",
       AUTH_TYPE,

@@ -1,8 +1,10 @@
 /**
  * Field readers for stack config sections. Each reader returns a usable value even when the input is wrong
  * (the default, or a safe stand-in) and records the problem, so one pass reports every mistake at once
- * instead of stopping at the first.
+ * instead of stopping at the first. A reader given the section's declarations (`schema.ts`) takes names,
+ * ranges and defaults from them.
  */
+import { defaultOf, type Environment, type FieldDeclaration } from "./schema";
 
 /** Where config problems are collected while a stack's config is parsed. */
 export class Problems {
@@ -46,6 +48,12 @@ interface IntRule {
  * Reads the fields of one config value: a top-level key (`section` undefined) or an object section such as
  * `eventHubs`. Messages carry the full key, the value read, what is allowed and the command that fixes it.
  */
+/** A section's declared fields and the environment whose defaults apply. */
+export interface DeclaredFields {
+  readonly fields: Readonly<Record<string, FieldDeclaration>>;
+  readonly environment: Environment;
+}
+
 export class FieldReader {
   private readonly values: Record<string, unknown>;
 
@@ -53,6 +61,7 @@ export class FieldReader {
     private readonly problems: Problems,
     values: unknown,
     private readonly section?: string,
+    private readonly declared?: DeclaredFields,
   ) {
     if (values === undefined || values === null) {
       this.values = {};
@@ -65,6 +74,24 @@ export class FieldReader {
           `Fix: set its fields one by one, e.g. pulumi config set --path '${section}.<field>' <value>`,
       );
     }
+  }
+
+  /** The declaration of `field`; a field missing from the schema is a programming error. */
+  declaration(field: string): FieldDeclaration {
+    const found = this.declared?.fields[field];
+    if (found === undefined) throw new Error(`${this.key(field)} is not declared in config/schema.ts`);
+    return found;
+  }
+
+  /** The declared default of `field` in this environment. */
+  fallback<T>(field: string): T {
+    return defaultOf<T>(this.declaration(field), this.declared?.environment ?? "dev");
+  }
+
+  private range(field: string): IntRule {
+    const range = this.declaration(field).range;
+    if (range === undefined) throw new Error(`${this.key(field)} has no declared range in config/schema.ts`);
+    return range;
   }
 
   key(field: string): string {
@@ -102,8 +129,8 @@ export class FieldReader {
     return this.values[field];
   }
 
-  /** Typos in a section would otherwise silently fall back to defaults. */
-  rejectUnknown(known: readonly string[]): void {
+  /** Typos in a section would otherwise silently fall back to defaults; `known` defaults to the declared fields. */
+  rejectUnknown(known: readonly string[] = Object.keys(this.declared?.fields ?? {})): void {
     for (const field of Object.keys(this.values)) {
       if (!known.includes(field)) {
         this.problems.add(
@@ -138,24 +165,28 @@ export class FieldReader {
     return fallback;
   }
 
-  /** Pulumi hands scalar config to the program as strings, so "30" and 30 are both accepted. */
-  int(field: string, fallback: number, rule: IntRule): number {
+  /**
+   * Pulumi hands scalar config to the program as strings, so "30" and 30 are both accepted. The fallback and
+   * the range default to the field's declaration.
+   */
+  int(field: string, fallback: number = this.fallback(field), rule: IntRule = this.range(field)): number {
+    const { min, max, allowed } = rule;
     const value = this.values[field];
     if (value === undefined || value === null) return fallback;
     const parsed = typeof value === "number" ? value : typeof value === "string" ? Number(value) : Number.NaN;
     if (
       (typeof value === "number" || (typeof value === "string" && value.trim() !== "")) &&
       Number.isInteger(parsed) &&
-      parsed >= rule.min &&
-      parsed <= rule.max
+      parsed >= min &&
+      parsed <= max
     ) {
       return parsed;
     }
-    this.fail(field, value, rule.allowed ?? `an integer in ${rule.min}..${rule.max}`, String(fallback));
+    this.fail(field, value, allowed ?? `an integer in ${min}..${max}`, String(fallback));
     return fallback;
   }
 
-  bool(field: string, fallback: boolean): boolean {
+  bool(field: string, fallback: boolean = this.fallback(field)): boolean {
     const value = this.values[field];
     if (value === undefined || value === null) return fallback;
     if (value === true || value === "true") return true;

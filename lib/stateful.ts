@@ -13,8 +13,8 @@ export function protectsStatefulResources(environment: Environment): boolean {
 
 /** `opts` for a stateful child resource: `protect` set from the component's `protect` arg. */
 export function statefulOptions(
-  protect: boolean | undefined,
+  protect: boolean,
   opts: pulumi.CustomResourceOptions,
 ): pulumi.CustomResourceOptions {
-  return { ...opts, protect: protect ?? false };
+  return { ...opts, protect };
 }

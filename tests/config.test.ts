@@ -45,7 +45,19 @@ describe("stack config", () => {
           allowedIpRanges: [],
         },
         databricks: parseDatabricks(undefined, "dev", new Problems()),
+        personal: undefined,
       });
+    });
+
+    it("builds a personal stack on the dev stack's platform unless told to copy it", () => {
+      expect(parseStackConfig({}, "h3-ml", "dev-alice").personal).to.deep.equal({
+        mode: "shared",
+        devStack: "organization/h3-ml/dev",
+      });
+      expect(
+        parseStackConfig({ personal: { mode: "full", devStack: "h3/h3-ml/dev" } }, "h3-ml", "dev-alice")
+          .personal,
+      ).to.deep.equal({ mode: "full", devStack: "h3/h3-ml/dev" });
     });
 
     it("gives prod more partitions and a week of retention", () => {
@@ -274,6 +286,28 @@ describe("stack config", () => {
         raw: { storage: { allowedIpRanges: ["203.0.113.7/32"] } },
         message:
           'storage.allowedIpRanges[0] must be a public IPv4 address or CIDR range up to /30, got "203.0.113.7/32".',
+      },
+      {
+        when: "personal.mode is neither shared nor full",
+        raw: { personal: { mode: "copy" } },
+        stack: "dev-alice",
+        message:
+          "personal.mode must be one of shared, full, got \"copy\". Fix: pulumi config set --path 'personal.mode' shared",
+      },
+      {
+        when: "personal.devStack is not fully qualified",
+        raw: { personal: { devStack: "dev" } },
+        stack: "dev-alice",
+        message:
+          'personal.devStack must be a fully qualified stack name <organization>/<project>/<stack>, got "dev". ' +
+          "Fix: pulumi config set --path 'personal.devStack' organization/h3-ml/dev",
+      },
+      {
+        when: "a shared stack sets personal",
+        raw: { personal: { mode: "full" } },
+        stack: "dev",
+        message:
+          'personal is read on personal stacks only, got {"mode":"full"} on a dev stack. Fix: pulumi config rm personal',
       },
       {
         when: "environment is not one of dev, prod, personal",

@@ -23,8 +23,13 @@ function build(overrides: Partial<UnityCatalogArgs> = {}) {
       subscriptionId: MOCK_SUBSCRIPTION_ID,
       storageResourceGroupName: "h3ml-dev-rg",
       storageAccountName: "h3mldevst",
+      lakeContainerName: "lake",
+      captureContainerName: "capture",
       catalogName: "h3ml_dev",
       workspaceId: "1234567890123456",
+      fileEvents: true,
+      forceDestroy: false,
+      protect: false,
       ...overrides,
     });
   });

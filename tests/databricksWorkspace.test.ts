@@ -18,6 +18,7 @@ const ARGS: DatabricksWorkspaceArgs = {
   managedResourceGroupName: "h3ml-dev-dbw-managed-rg",
   accessConnectorName: "h3ml-dev-dbac",
   tags: { project: "h3-ml" },
+  protect: false,
 };
 
 const buildWorkspace = (args: Partial<DatabricksWorkspaceArgs> = {}) =>
@@ -95,14 +96,16 @@ describe("DatabricksWorkspace", () => {
 });
 
 describe("DatabricksStorageAccess", () => {
-  const build = (fileEvents?: boolean) =>
+  const build = (fileEvents = true) =>
     evaluate(
       "dev",
       () =>
         new DatabricksStorageAccess("dbx-storage", {
           principalId: "connector-principal",
           storageAccountId: STORAGE_ACCOUNT_ID,
-          ...(fileEvents === undefined ? {} : { fileEvents }),
+          lakeContainerName: "lake",
+          captureContainerName: "capture",
+          fileEvents,
         }),
     );
 
