@@ -1,0 +1,28 @@
+/**
+ * The stack outputs: what the backend, the deploy tooling (`make settings`, `make smoke`) and personal stacks
+ * (through a StackReference) read from a deployed stack. An output a stack does not have is left undefined,
+ * and the engine then exports nothing under its name.
+ */
+import type * as pulumi from "@pulumi/pulumi";
+
+export interface StackOutputs {
+  readonly resourceGroupName?: pulumi.Output<string>;
+  /** Host name senders connect to, e.g. `name.servicebus.windows.net`. */
+  readonly eventHubsNamespace: pulumi.Output<string>;
+  readonly eventHubNames: pulumi.Output<string[]>;
+  readonly eventHubsConsumerGroup: pulumi.Output<string>;
+  readonly storageAccountName: pulumi.Output<string>;
+  readonly dataLakeDfsEndpoint?: pulumi.Output<string>;
+  readonly captureContainerUrl?: pulumi.Output<string>;
+  /** Only with eventHubs.allowSasSender; a secret. */
+  readonly eventHubsSasSenderConnectionStrings?: pulumi.Output<Record<string, string>>;
+  readonly databricksWorkspaceUrl: pulumi.Output<string>;
+  readonly catalogName: pulumi.Output<string>;
+  readonly databricksNotebookFolder: pulumi.Output<string>;
+  readonly ingestJobId: pulumi.Output<string>;
+  readonly ingestJobUrl: pulumi.Output<string>;
+  readonly normalizeJobId: pulumi.Output<string>;
+  readonly normalizeJobUrl: pulumi.Output<string>;
+  readonly deleteJobId: pulumi.Output<string>;
+  readonly deleteJobUrl: pulumi.Output<string>;
+}

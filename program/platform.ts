@@ -1,0 +1,198 @@
+/**
+ * The whole platform of one environment (dev, prod, or a personal stack's full copy): the lake, Event Hubs with
+ * Capture, the Databricks workspace with Unity Catalog, compute, code, secrets and the jobs.
+ */
+import * as azure from "@pulumi/azure-native";
+import * as databricks from "@pulumi/databricks";
+import * as pulumi from "@pulumi/pulumi";
+import { DatabricksCompute } from "../components/databricksCompute";
+import { DatabricksJobs } from "../components/databricksJobs";
+import { DatabricksSecrets } from "../components/databricksSecrets";
+import { DatabricksStorageAccess } from "../components/databricksStorageAccess";
+import { DatabricksWorkspace } from "../components/databricksWorkspace";
+import { DataLake } from "../components/dataLake";
+import { EventIngestion } from "../components/eventIngestion";
+import { UnityCatalog } from "../components/unityCatalog";
+import { stackWorkspaceFolder, WorkspaceAssets } from "../components/workspaceAssets";
+import { type StackConfig, standardTags } from "../config/config";
+import { resourceNames } from "../config/naming";
+import { failureRecipients } from "../lib/jobSpecs";
+import { protectsStatefulResources } from "../lib/stateful";
+import type { StackOutputs } from "./outputs";
+
+export function platform(config: StackConfig): StackOutputs {
+  const names = resourceNames(config);
+  const tags = standardTags(config);
+  const protect = protectsStatefulResources(config.environment);
+
+  const resourceGroupName =
+    config.resourceGroupName ??
+    new azure.resources.ResourceGroup("rg", {
+      resourceGroupName: names.resourceGroup,
+      location: config.location,
+      tags,
+    }).name;
+
+  const client = azure.authorization.getClientConfigOutput();
+  const dbx = config.databricks;
+
+  // Before the lake: its firewall admits Unity Catalog through a resource-instance rule naming the connector.
+  const workspace = new DatabricksWorkspace("databricks", {
+    resourceGroupName,
+    location: config.location,
+    subscriptionId: client.subscriptionId,
+    workspaceName: names.databricksWorkspace,
+    managedResourceGroupName: names.databricksManagedResourceGroup,
+    accessConnectorName: names.accessConnector,
+    vnet: dbx.vnet,
+    providerAuthType: dbx.providerAuthType,
+    tags,
+    protect,
+  });
+
+  const lake = new DataLake("lake", {
+    resourceGroupName,
+    location: config.location,
+    accountName: names.storageAccount,
+    sku: config.storage.sku,
+    rawRetentionDays: config.storage.rawRetentionDays,
+    networkDefaultAction: config.storage.networkDefaultAction,
+    allowedIpRanges: [...config.storage.allowedIpRanges],
+    resourceAccessRules: [{ resourceId: workspace.accessConnectorId, tenantId: client.tenantId }],
+    tags,
+    protect,
+  });
+
+  const ingestion = new EventIngestion("ingestion", {
+    resourceGroupName,
+    location: config.location,
+    namespaceName: names.eventHubsNamespace,
+    sku: config.eventHubs.sku,
+    capacity: config.eventHubs.capacity,
+    hubs: config.eventHubs.hubs,
+    partitionCount: config.eventHubs.partitionCount,
+    messageRetentionDays: config.eventHubs.messageRetentionDays,
+    captureIntervalSeconds: config.eventHubs.captureIntervalSeconds,
+    captureSizeLimitBytes: config.eventHubs.captureSizeLimitBytes,
+    captureStorageAccountId: lake.accountId,
+    captureContainerName: lake.captureContainerName,
+    captureContainerId: lake.captureContainerId,
+    senderPrincipalIds: config.eventHubs.senderPrincipalIds,
+    allowSasSender: config.eventHubs.allowSasSender,
+    tags,
+    protect,
+  });
+
+  const storageAccess = new DatabricksStorageAccess("connector-access", {
+    principalId: workspace.accessConnectorPrincipalId,
+    storageAccountId: lake.accountId,
+    lakeContainerName: lake.lakeContainerName,
+    captureContainerName: lake.captureContainerName,
+    fileEvents: dbx.fileEvents,
+  });
+
+  const catalog = new UnityCatalog("unity-catalog", {
+    provider: workspace.provider,
+    accessConnectorId: workspace.accessConnectorId,
+    storageAccess: storageAccess.roleAssignments,
+    subscriptionId: client.subscriptionId,
+    storageResourceGroupName: resourceGroupName,
+    storageAccountName: lake.accountName,
+    lakeContainerName: lake.lakeContainerName,
+    captureContainerName: lake.captureContainerName,
+    catalogName: names.catalog,
+    metastoreId: dbx.metastoreId,
+    workspaceId: workspace.workspaceId,
+    fileEvents: dbx.fileEvents,
+    analystsGroup: dbx.analystsGroup,
+    jobsPrincipal: dbx.runAsServicePrincipal,
+    forceDestroy: config.environment === "personal",
+    protect,
+  });
+
+  const compute = new DatabricksCompute("compute", {
+    provider: workspace.provider,
+    namePrefix: `${config.namePrefix}-${config.stack}`,
+    sparkVersion: dbx.sparkVersion,
+    nodeTypeId: dbx.nodeType,
+    maxWorkers: dbx.maxWorkers,
+    customTags: tags,
+    analyticsCluster: dbx.analyticsCluster && {
+      ...dbx.analyticsCluster,
+      nodeTypeId: dbx.analyticsCluster.nodeType,
+    },
+    analystsGroup: dbx.analystsGroup,
+  });
+
+  const deployer = databricks.getCurrentUserOutput({}, { provider: workspace.provider });
+  const notebooks = new WorkspaceAssets("notebooks", {
+    provider: workspace.provider,
+    workspaceFolder: stackWorkspaceFolder(config.stack, deployer.home, dbx.runAsServicePrincipal),
+  });
+
+  const secrets = new DatabricksSecrets("secrets", {
+    provider: workspace.provider,
+    runAsServicePrincipal: dbx.runAsServicePrincipal,
+  });
+
+  const jobs = new DatabricksJobs(
+    "jobs",
+    {
+      provider: workspace.provider,
+      namePrefix: `${config.namePrefix}-${config.stack}`,
+      notebookPaths: {
+        ingest: notebooks.notebookPath("ingest"),
+        normalize: notebooks.notebookPath("normalize"),
+        delete: notebooks.notebookPath("delete_user_data"),
+      },
+      jobPolicyId: compute.jobPolicyId,
+      sparkVersion: dbx.sparkVersion,
+      nodeTypeId: dbx.nodeType,
+      workers: dbx.jobWorkers,
+      catalogName: catalog.catalogName,
+      captureRoot: catalog.captureUrl,
+      checkpoints: catalog.checkpointsPath,
+      deletionSlaDays: config.deletionSlaDays,
+      ingestTrigger:
+        dbx.ingestTrigger === "fileArrival"
+          ? { kind: "fileArrival", url: catalog.captureUrl }
+          : { kind: "schedule", cron: dbx.ingestCron },
+      normalizeCron: dbx.normalizeCron,
+      deleteCron: dbx.deleteCron,
+      timezone: dbx.timezone,
+      paused: dbx.pauseSchedules,
+      notificationEmails: failureRecipients(
+        dbx.notificationEmails,
+        dbx.notificationWebhookUrl !== undefined,
+        deployer.userName,
+      ),
+      notificationWebhookUrl: dbx.notificationWebhookUrl,
+      timeoutSeconds: dbx.jobTimeoutMinutes * 60,
+      maxRetries: dbx.jobMaxRetries,
+      minRetryIntervalMillis: dbx.jobRetryIntervalMinutes * 60_000,
+      runAsServicePrincipal: dbx.runAsServicePrincipal,
+      tags,
+    },
+    { dependsOn: [notebooks, catalog, secrets] },
+  );
+
+  return {
+    resourceGroupName: pulumi.output(resourceGroupName),
+    eventHubsNamespace: ingestion.fullyQualifiedNamespace,
+    eventHubNames: ingestion.hubNames,
+    eventHubsConsumerGroup: ingestion.consumerGroupName,
+    storageAccountName: lake.accountName,
+    dataLakeDfsEndpoint: lake.dfsEndpoint,
+    captureContainerUrl: lake.captureContainerUrl,
+    eventHubsSasSenderConnectionStrings: ingestion.sasSenderConnectionStrings,
+    databricksWorkspaceUrl: workspace.workspaceUrl,
+    catalogName: catalog.catalogName,
+    databricksNotebookFolder: notebooks.folder,
+    ingestJobId: jobs.jobs.ingest.id,
+    ingestJobUrl: jobs.jobs.ingest.url,
+    normalizeJobId: jobs.jobs.normalize.id,
+    normalizeJobUrl: jobs.jobs.normalize.url,
+    deleteJobId: jobs.jobs.delete.id,
+    deleteJobUrl: jobs.jobs.delete.url,
+  };
+}
