@@ -40,6 +40,11 @@ export interface DatabricksComputeArgs {
    * @default undefined: workspace admins only
    */
   analystsGroup?: string;
+  /**
+   * Account group allowed to use the job policy, for the jobs of shared personal stacks.
+   * @default undefined: workspace admins and the jobs' owner only
+   */
+  developersGroup?: string;
 }
 
 /**
@@ -84,6 +89,17 @@ export class DatabricksCompute extends pulumi.ComponentResource {
       },
       child,
     );
+
+    if (args.developersGroup !== undefined) {
+      new databricks.Permissions(
+        `${name}-job-policy-permissions`,
+        {
+          clusterPolicyId: jobPolicy.id,
+          accessControls: [{ groupName: args.developersGroup, permissionLevel: "CAN_USE" }],
+        },
+        child,
+      );
+    }
 
     if (args.analystsGroup !== undefined) {
       new databricks.Permissions(

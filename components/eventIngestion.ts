@@ -2,6 +2,7 @@ import * as azure from "@pulumi/azure-native";
 import * as pulumi from "@pulumi/pulumi";
 import type { EventHubsSku } from "../config/config";
 import { LOCAL_AUTH_REASON_TAG } from "../contracts/tags";
+import { captureDescription, JOBS_CONSUMER_GROUP } from "../lib/capture";
 import { grantRole } from "../lib/roles";
 import { statefulOptions } from "../lib/stateful";
 
@@ -47,13 +48,6 @@ export interface EventIngestionArgs {
  */
 export const SAS_SENDER_REASON =
   "eventHubs.allowSasSender: senders without an Entra identity send through a send-only SAS rule per hub";
-
-/** Capture's archive layout, part of the contract with the ingest job (docs/pipeline.md). */
-/** Consumer group created on every hub for the platform's own readers. */
-export const JOBS_CONSUMER_GROUP = "h3-ml-jobs";
-
-export const CAPTURE_ARCHIVE_NAME_FORMAT =
-  "{Namespace}/{EventHub}/{PartitionId}/{Year}/{Month}/{Day}/{Hour}/{Minute}/{Second}";
 
 /**
  * Event Hubs namespace and hubs the backend sends to, with Capture writing Avro into the data lake under the
@@ -122,21 +116,12 @@ export class EventIngestion extends pulumi.ComponentResource {
           eventHubName: hubName,
           partitionCount: args.partitionCount,
           messageRetentionInDays: args.messageRetentionDays,
-          captureDescription: {
-            enabled: true,
-            encoding: azure.eventhub.EncodingCaptureDescription.Avro,
+          captureDescription: captureDescription({
             intervalInSeconds: args.captureIntervalSeconds,
             sizeLimitInBytes: args.captureSizeLimitBytes,
-            // Without it Capture writes header-only files for idle windows.
-            skipEmptyArchives: true,
-            destination: {
-              name: "EventHubArchive.AzureBlockBlob",
-              storageAccountResourceId: args.captureStorageAccountId,
-              blobContainer: args.captureContainerName,
-              archiveNameFormat: CAPTURE_ARCHIVE_NAME_FORMAT,
-              identity: { type: azure.eventhub.CaptureIdentityType.SystemAssigned },
-            },
-          },
+            storageAccountResourceId: args.captureStorageAccountId,
+            blobContainer: args.captureContainerName,
+          }),
         },
         { parent: this, dependsOn: [captureWriter] },
       );

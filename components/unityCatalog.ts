@@ -46,6 +46,12 @@ export interface UnityCatalogArgs {
    * @default undefined: no job grants (jobs run as their owner)
    */
   jobsPrincipal?: string;
+  /**
+   * Account group whose members build shared personal stacks here: each creates its own schemas in the
+   * catalog and reads its own hub's Capture files through the capture location.
+   * @default undefined: no developer grants
+   */
+  developersGroup?: string;
   /** Let `pulumi destroy` remove a catalog that still holds tables. Personal stacks only. */
   forceDestroy: boolean;
   /**
@@ -199,7 +205,9 @@ type Securable = "catalog" | "silver" | "capture";
  * Grants per securable, from config. `databricks.Grants` is authoritative, so a securable with no
  * configured principal gets no resource rather than an empty list that would revoke manual grants.
  */
-export function ucGrants(args: Pick<UnityCatalogArgs, "analystsGroup" | "jobsPrincipal">) {
+export function ucGrants(
+  args: Pick<UnityCatalogArgs, "analystsGroup" | "jobsPrincipal" | "developersGroup">,
+) {
   const bySecurable: Record<Securable, { principal: string; privileges: string[] }[]> = {
     catalog: [],
     silver: [],
@@ -224,6 +232,14 @@ export function ucGrants(args: Pick<UnityCatalogArgs, "analystsGroup" | "jobsPri
     });
     // Auto Loader reads capture by path; everything else the jobs touch is a table or the volume.
     bySecurable.capture.push({ principal: args.jobsPrincipal, privileges: ["READ_FILES"] });
+  }
+  if (args.developersGroup !== undefined) {
+    // A schema's creator owns it and everything in it, so these two are all a personal stack's jobs need.
+    bySecurable.catalog.push({
+      principal: args.developersGroup,
+      privileges: ["USE_CATALOG", "CREATE_SCHEMA"],
+    });
+    bySecurable.capture.push({ principal: args.developersGroup, privileges: ["READ_FILES"] });
   }
   return (Object.entries(bySecurable) as [Securable, { principal: string; privileges: string[] }[]][])
     .filter(([, grants]) => grants.length > 0)

@@ -7,7 +7,7 @@
  * rules that tie fields together, writing into one shared problem list.
  */
 import * as pulumi from "@pulumi/pulumi";
-import { environmentOfStack, GUID, type StackEnvironment } from "../contracts/stacks";
+import { ACCOUNT_GROUP, environmentOfStack, GUID, type StackEnvironment } from "../contracts/stacks";
 import { LOCAL_AUTH_REASON_TAG } from "../contracts/tags";
 import { type DatabricksConfig, parseDatabricks } from "./databricks";
 import { ConfigError, FieldReader, Problems, show } from "./fields";
@@ -15,6 +15,7 @@ import {
   CONFIG_KEYS,
   CONFIG_SCHEMA,
   type ConfigKey,
+  DEVELOPERS_FIELDS,
   EVENT_HUBS_FIELDS,
   PERSONAL_FIELDS,
   STORAGE_FIELDS,
@@ -67,6 +68,12 @@ export interface PersonalConfig {
   readonly devStack: string;
 }
 
+/** The developers a dev stack lets build shared personal stacks on it; see `DEVELOPERS_FIELDS`. */
+export interface DevelopersConfig {
+  readonly entraGroupObjectId: string;
+  readonly accountGroup: string;
+}
+
 export interface StackConfig {
   readonly project: string;
   readonly stack: string;
@@ -81,6 +88,8 @@ export interface StackConfig {
   readonly eventHubs: EventHubsConfig;
   readonly storage: StorageConfig;
   readonly databricks: DatabricksConfig;
+  /** Set on a dev stack that lets personal stacks share it. */
+  readonly developers: DevelopersConfig | undefined;
   /** Set on personal stacks only. */
   readonly personal: PersonalConfig | undefined;
 }
@@ -288,6 +297,36 @@ function parsePersonal(
   return { mode, devStack };
 }
 
+function parseDevelopers(
+  raw: unknown,
+  environment: Environment,
+  problems: Problems,
+): DevelopersConfig | undefined {
+  const f = new FieldReader(problems, raw, "developers", { fields: DEVELOPERS_FIELDS, environment });
+  f.rejectUnknown();
+  if (!f.has("entraGroupObjectId") && !f.has("accountGroup")) return undefined;
+  if (environment !== "dev") {
+    problems.add(
+      `developers is read on the dev stack only (personal stacks share dev), got ${show(raw)} on a ${environment} stack. ` +
+        "Fix: pulumi config rm developers",
+    );
+    return undefined;
+  }
+  const required = (field: string, pattern: RegExp, allowed: string, example: string) => {
+    if (!f.has(field)) f.fail(field, undefined, allowed, example, "personal stacks need both grants");
+    return f.string(field, "", pattern, allowed, example);
+  };
+  return {
+    entraGroupObjectId: required(
+      "entraGroupObjectId",
+      GUID,
+      "an Entra group object id (GUID)",
+      "00000000-0000-0000-0000-000000000000",
+    ),
+    accountGroup: required("accountGroup", ACCOUNT_GROUP, "a Databricks account group name", "h3-developers"),
+  };
+}
+
 // The local-auth marker stands for eventHubs.allowSasSender; as a user tag it would let SAS through the pack
 // without the override.
 function parseTags(top: FieldReader, problems: Problems): Readonly<Record<string, string>> {
@@ -341,6 +380,7 @@ export function parseStackConfig(raw: RawStackConfig, project: string, stack: st
     eventHubs: parseEventHubs(raw.eventHubs, environment, problems),
     storage: parseStorage(raw.storage, environment, deletionSlaDays, problems),
     databricks: parseDatabricks(raw.databricks, environment, problems),
+    developers: parseDevelopers(raw.developers, environment, problems),
     personal: parsePersonal(raw.personal, environment, problems),
   };
   if (problems.list.length > 0) throw new ConfigError(stack, problems.list);

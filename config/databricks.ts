@@ -4,7 +4,7 @@
  */
 
 import { isLtsRuntime, isRuntimeKey, LTS_RUNTIME_LIST } from "../contracts/runtimes";
-import { GUID } from "../contracts/stacks";
+import { ACCOUNT_GROUP, GUID } from "../contracts/stacks";
 import type { Environment } from "./config";
 import { quartzCronProblem } from "./cron";
 import { FieldReader, type Problems } from "./fields";
@@ -65,8 +65,6 @@ const HTTPS_URL = /^https:\/\/[A-Za-z0-9.-]+(:\d+)?(\/\S*)?$/;
 const VNET_ID =
   /^\/subscriptions\/[^/]+\/resourceGroups\/[^/]+\/providers\/Microsoft\.Network\/virtualNetworks\/[^/]+$/i;
 const SUBNET_NAME = /^[A-Za-z0-9](?:[A-Za-z0-9._-]{0,78}[A-Za-z0-9_])?$/;
-// Account group names as shown in the account console; the grant fails on apply if it does not exist.
-const GROUP_NAME = /^[^\s`][^`]{0,254}$/;
 const AUTH_TYPE = /^[a-z][a-z0-9-]{1,40}$/;
 
 const CRON_EXAMPLE = "'0 0 3 * * ?'";
@@ -223,7 +221,7 @@ export function parseDatabricks(
       "a service principal application id (GUID)",
       "00000000-0000-0000-0000-000000000000",
     ),
-    analystsGroup: f.optionalString("analystsGroup", GROUP_NAME, "an account group name", "h3-analysts"),
+    analystsGroup: f.optionalString("analystsGroup", ACCOUNT_GROUP, "an account group name", "h3-analysts"),
     metastoreId: f.optionalString(
       "metastoreId",
       GUID,

@@ -326,6 +326,23 @@ export const PERSONAL_FIELDS = {
   },
 } as const satisfies Record<string, FieldDeclaration>;
 
+export const DEVELOPERS_FIELDS = {
+  entraGroupObjectId: {
+    type: "string",
+    allowed: "an Entra group object id (GUID)",
+    default: none("required with developers"),
+    description:
+      "Granted Azure Event Hubs Data Owner on the namespace (to create personal hubs) and Storage Blob Data Contributor on the capture container (Capture's check on whoever creates a hub).",
+  },
+  accountGroup: {
+    type: "string",
+    allowed: "a Databricks account group name",
+    default: none("required with developers"),
+    description:
+      "Granted USE CATALOG and CREATE SCHEMA on the catalog, READ FILES on the capture location and CAN_USE on the job cluster policy.",
+  },
+} as const satisfies Record<string, FieldDeclaration>;
+
 /** Every top-level key the program reads (`h3-ml:<key>`), in the order Pulumi.yaml lists them. */
 export const CONFIG_SCHEMA = {
   location: {
@@ -384,6 +401,14 @@ export const CONFIG_SCHEMA = {
     default: value({}),
     description: "Workspace, clusters, jobs, identities and Unity Catalog.",
     fields: DATABRICKS_FIELDS,
+  },
+  developers: {
+    type: "object",
+    allowed: "the fields below (dev stack only)",
+    default: value({}),
+    description:
+      "Who may build shared personal stacks on this dev stack; unset, personal stacks must be full copies.",
+    fields: DEVELOPERS_FIELDS,
   },
   personal: {
     type: "object",

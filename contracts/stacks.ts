@@ -9,6 +9,9 @@ export const PERSONAL_STACK = /^dev-.+/;
 /** An Entra object id, application id or Unity Catalog metastore id. */
 export const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
+/** A Databricks account group name as the account console shows it. */
+export const ACCOUNT_GROUP = /^[^\s`][^`]{0,254}$/;
+
 export type StackEnvironment = "dev" | "prod" | "personal";
 
 /** The environment a stack name stands for; undefined for a name outside the convention. */

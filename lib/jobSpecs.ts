@@ -27,6 +27,12 @@ export interface JobSettingsArgs {
   checkpoints: pulumi.Input<string>;
   /** Days within which deleted data must be gone everywhere; the jobs size Delta retention from it. */
   deletionSlaDays: number;
+  /**
+   * Parameters every job gets beyond catalog, checkpoints and the SLA, e.g. a shared personal stack's
+   * `schema_prefix` and `secret_scope` (the notebooks read them as widgets of the same name).
+   * @default {} (the notebooks' own defaults)
+   */
+  jobParameters?: Readonly<Record<string, pulumi.Input<string>>>;
   /** How the ingest job starts. */
   ingestTrigger: JobRun;
   normalizeCron: string;
@@ -74,6 +80,7 @@ function parameters(args: JobSettingsArgs, spec: JobSpecArgs): databricks.types.
     catalog: args.catalogName,
     checkpoints: args.checkpoints,
     deletion_sla_days: String(args.deletionSlaDays),
+    ...args.jobParameters,
     ...spec.extraParameters,
   };
   return Object.keys(all)

@@ -12,6 +12,9 @@ export const BUILT_IN_ROLES = {
   storageBlobDataContributor: "ba92f5b4-2d11-453d-a403-e96b0029c9fe",
   storageBlobDataReader: "2a2b9908-6ea1-4ae2-8e65-a410df84e7d1",
   azureEventHubsDataSender: "2b629674-e913-4c01-ae53-ef4638d8f975",
+  // Actions and DataActions `Microsoft.EventHub/*`: manages the namespace's hubs and consumer groups.
+  // https://learn.microsoft.com/azure/role-based-access-control/built-in-roles#azure-event-hubs-data-owner
+  azureEventHubsDataOwner: "f526a384-b230-433a-b45c-95f59c4a2dec",
   storageQueueDataContributor: "974c5e8b-45b9-4653-ba55-5f855dd0fb88",
   eventGridEventSubscriptionContributor: "428e0ff0-5e57-4d9c-a221-2c70d0e0a443",
 } as const;

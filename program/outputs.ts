@@ -9,15 +9,25 @@ export interface StackOutputs {
   readonly resourceGroupName?: pulumi.Output<string>;
   /** Host name senders connect to, e.g. `name.servicebus.windows.net`. */
   readonly eventHubsNamespace: pulumi.Output<string>;
+  /** The namespace's resource name; shared personal stacks create their hub in it. */
+  readonly eventHubsNamespaceName: pulumi.Output<string>;
   readonly eventHubNames: pulumi.Output<string[]>;
   readonly eventHubsConsumerGroup: pulumi.Output<string>;
   readonly storageAccountName: pulumi.Output<string>;
+  /** The data lake account's resource id: Capture's destination. */
+  readonly storageAccountId?: pulumi.Output<string>;
   readonly dataLakeDfsEndpoint?: pulumi.Output<string>;
   readonly captureContainerUrl?: pulumi.Output<string>;
   /** Only with eventHubs.allowSasSender; a secret. */
   readonly eventHubsSasSenderConnectionStrings?: pulumi.Output<Record<string, string>>;
   readonly databricksWorkspaceUrl: pulumi.Output<string>;
+  /** With the URL, what a Databricks provider for the workspace needs. */
+  readonly databricksWorkspaceResourceId?: pulumi.Output<string>;
   readonly catalogName: pulumi.Output<string>;
+  /** The job cluster policy; shared personal stacks' jobs run under it. */
+  readonly jobClusterPolicyId?: pulumi.Output<string>;
+  /** Shared personal stacks only: the prefix of the stack's schemas in the dev catalog (`dev_ada_`). */
+  readonly schemaPrefix?: pulumi.Output<string>;
   readonly databricksNotebookFolder: pulumi.Output<string>;
   readonly ingestJobId: pulumi.Output<string>;
   readonly ingestJobUrl: pulumi.Output<string>;

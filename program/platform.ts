@@ -11,6 +11,7 @@ import { DatabricksSecrets } from "../components/databricksSecrets";
 import { DatabricksStorageAccess } from "../components/databricksStorageAccess";
 import { DatabricksWorkspace } from "../components/databricksWorkspace";
 import { DataLake } from "../components/dataLake";
+import { DeveloperAccess } from "../components/developerAccess";
 import { EventIngestion } from "../components/eventIngestion";
 import { UnityCatalog } from "../components/unityCatalog";
 import { stackWorkspaceFolder, WorkspaceAssets } from "../components/workspaceAssets";
@@ -83,6 +84,14 @@ export function platform(config: StackConfig): StackOutputs {
     protect,
   });
 
+  if (config.developers !== undefined) {
+    new DeveloperAccess("developers", {
+      entraGroupObjectId: config.developers.entraGroupObjectId,
+      namespaceId: ingestion.namespaceId,
+      captureContainerId: lake.captureContainerId,
+    });
+  }
+
   const storageAccess = new DatabricksStorageAccess("connector-access", {
     principalId: workspace.accessConnectorPrincipalId,
     storageAccountId: lake.accountId,
@@ -106,6 +115,7 @@ export function platform(config: StackConfig): StackOutputs {
     fileEvents: dbx.fileEvents,
     analystsGroup: dbx.analystsGroup,
     jobsPrincipal: dbx.runAsServicePrincipal,
+    developersGroup: config.developers?.accountGroup,
     forceDestroy: config.environment === "personal",
     protect,
   });
@@ -122,6 +132,7 @@ export function platform(config: StackConfig): StackOutputs {
       nodeTypeId: dbx.analyticsCluster.nodeType,
     },
     analystsGroup: dbx.analystsGroup,
+    developersGroup: config.developers?.accountGroup,
   });
 
   const deployer = databricks.getCurrentUserOutput({}, { provider: workspace.provider });
@@ -179,14 +190,18 @@ export function platform(config: StackConfig): StackOutputs {
   return {
     resourceGroupName: pulumi.output(resourceGroupName),
     eventHubsNamespace: ingestion.fullyQualifiedNamespace,
+    eventHubsNamespaceName: ingestion.namespaceName,
     eventHubNames: ingestion.hubNames,
     eventHubsConsumerGroup: ingestion.consumerGroupName,
     storageAccountName: lake.accountName,
+    storageAccountId: lake.accountId,
     dataLakeDfsEndpoint: lake.dfsEndpoint,
     captureContainerUrl: lake.captureContainerUrl,
     eventHubsSasSenderConnectionStrings: ingestion.sasSenderConnectionStrings,
     databricksWorkspaceUrl: workspace.workspaceUrl,
+    databricksWorkspaceResourceId: workspace.workspaceResourceId,
     catalogName: catalog.catalogName,
+    jobClusterPolicyId: compute.jobPolicyId,
     databricksNotebookFolder: notebooks.folder,
     ingestJobId: jobs.jobs.ingest.id,
     ingestJobUrl: jobs.jobs.ingest.url,

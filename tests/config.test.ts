@@ -45,6 +45,7 @@ describe("stack config", () => {
           allowedIpRanges: [],
         },
         databricks: parseDatabricks(undefined, "dev", new Problems()),
+        developers: undefined,
         personal: undefined,
       });
     });
@@ -308,6 +309,21 @@ describe("stack config", () => {
         stack: "dev",
         message:
           'personal is read on personal stacks only, got {"mode":"full"} on a dev stack. Fix: pulumi config rm personal',
+      },
+      {
+        when: "prod sets developers",
+        raw: { developers: { accountGroup: "h3-developers" } },
+        stack: "prod",
+        message:
+          'developers is read on the dev stack only (personal stacks share dev), got {"accountGroup":"h3-developers"} on a prod stack. ' +
+          "Fix: pulumi config rm developers",
+      },
+      {
+        when: "developers names only the account group",
+        raw: { developers: { accountGroup: "h3-developers" } },
+        message:
+          "developers.entraGroupObjectId must be an Entra group object id (GUID), got undefined: personal stacks need both grants. " +
+          "Fix: pulumi config set --path 'developers.entraGroupObjectId' 00000000-0000-0000-0000-000000000000",
       },
       {
         when: "environment is not one of dev, prod, personal",

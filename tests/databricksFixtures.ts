@@ -35,7 +35,12 @@ export const DATABRICKS_SIDE =
 /** The dev stack's Databricks outputs. */
 export const DATABRICKS_OUTPUTS = {
   databricksWorkspaceUrl: { value: `https://${MOCK_WORKSPACE_HOST}`, secret: false },
+  databricksWorkspaceResourceId: {
+    value: `/subscriptions/${MOCK_SUBSCRIPTION_ID}/resourceGroups/h3ml-dev-rg/providers/Microsoft.Databricks/workspaces/h3ml-dev-dbw`,
+    secret: false,
+  },
   catalogName: { value: "h3ml_dev", secret: false },
+  jobClusterPolicyId: { value: "compute-job-policy-id", secret: false },
   databricksNotebookFolder: { value: "/Users/deployer@example.com/.h3-ml/dev", secret: false },
   ...Object.fromEntries(
     ["ingest", "normalize", "delete"].flatMap((job) => [

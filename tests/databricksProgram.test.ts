@@ -9,7 +9,7 @@ import {
   MOCK_WORKSPACE_HOST,
 } from "../scripts/lib/mockProgram";
 import { DATABRICKS_SIDE } from "./databricksFixtures";
-import { expectedNotebookAssets, ofType, resource } from "./support";
+import { expectedNotebookAssets, FULL_COPY, ofType, resource } from "./support";
 
 const SP = "9f0c1d2e-0000-4000-8000-00000000aaaa";
 const jobs = (ev: Evaluation) => ofType(ev, T.job);
@@ -23,7 +23,7 @@ describe("program under mocks: Databricks", () => {
   before(async () => {
     [dev, alice, prod] = [
       await evaluateProgram("dev"),
-      await evaluateProgram("dev-alice"),
+      await evaluateProgram("dev-alice", { config: FULL_COPY }),
       await evaluateProgram("prod"),
     ];
   });

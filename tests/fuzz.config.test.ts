@@ -167,6 +167,10 @@ const validArb: fc.Arbitrary<Generated> = fc
             { requiredKeys: [] },
           ),
           databricks: databricksArb(stack),
+          // A personal stack shares dev's platform or copies it whole.
+          ...(stack.startsWith("dev-")
+            ? { personal: fc.record({ mode: fc.constantFrom("shared", "full") }, { requiredKeys: [] }) }
+            : {}),
         },
         { requiredKeys: ["deletionSlaDays"] },
       )
@@ -370,8 +374,12 @@ describe("config fuzzing", () => {
     for (const { stack, raw } of samples) {
       const evaluation = await evaluateProgram(stack, { config: overridesFor(raw) });
       const hubs = (raw.eventHubs as { hubs?: string[] } | undefined)?.hubs ?? ["events"];
-      // The plan is the generated config's, not a default one.
-      expect(evaluation.registrations.filter((r) => r.type === TYPES.eventHub)).to.have.length(hubs.length);
+      const shared =
+        stack.startsWith("dev-") && (raw.personal as { mode?: string } | undefined)?.mode !== "full";
+      // The plan is the generated config's, not a default one; a shared personal stack has its one hub.
+      expect(evaluation.registrations.filter((r) => r.type === TYPES.eventHub)).to.have.length(
+        shared ? 1 : hubs.length,
+      );
       const dbx = (raw.databricks ?? {}) as {
         sparkVersion?: string;
         maxWorkers: number;

@@ -22,7 +22,7 @@ import { type Evaluation, evaluate, evaluateProgram } from "../scripts/lib/mockP
 import { PLANS_DIR, planJson, redact } from "../scripts/lib/planFiles";
 import { renderPlan } from "../scripts/lib/planText";
 import { PROJECT_ROOT } from "../scripts/lib/stackConfig";
-import { resource } from "./support";
+import { FULL_COPY, resource } from "./support";
 
 const violationsOf = (evaluation: Evaluation): string[] =>
   checkRegistrations(evaluation.stack, evaluation.registrations).map((v) => v.message);
@@ -41,7 +41,13 @@ describe("guardrails over the program", () => {
   const evaluations = new Map<string, Evaluation>();
 
   before(async () => {
-    for (const stack of STACKS) evaluations.set(stack, await evaluateProgram(stack));
+    // dev-alice is a full copy here: the rules about stateful resources need one.
+    for (const stack of STACKS) {
+      evaluations.set(
+        stack,
+        await evaluateProgram(stack, stack === "dev-alice" ? { config: FULL_COPY } : {}),
+      );
+    }
   });
 
   const of = (stack: string): Evaluation => evaluations.get(stack) as Evaluation;
@@ -58,7 +64,7 @@ describe("guardrails over the program", () => {
   }
 
   describe("prod protection", () => {
-    /** DESIGN.md's environments: prod protects its stateful resources; dev and personal stacks protect nothing. */
+    /** Prod protects its stateful resources; dev and personal stacks protect nothing (docs/deployment.md). */
     const PROTECTED: Readonly<Record<(typeof STACKS)[number], boolean>> = {
       prod: true,
       dev: false,
@@ -148,7 +154,9 @@ describe("guardrails over the program", () => {
   describe("the SAS sender override", () => {
     const MARKER = LOCAL_AUTH_REASON_TAG;
     const sasOn = (stack: string) =>
-      evaluateProgram(stack, { config: { eventHubs: { allowSasSender: true } } });
+      evaluateProgram(stack, {
+        config: { ...(stack === "dev-alice" ? FULL_COPY : {}), eventHubs: { allowSasSender: true } },
+      });
     const namespaceOf = (evaluation: Evaluation) =>
       resource(evaluation, TYPES.eventHubsNamespace, "ingestion-namespace");
 

@@ -1,10 +1,11 @@
 import { expect } from "chai";
 import { EvaluationError, evaluateProgram } from "../scripts/lib/mockProgram";
+import { FULL_COPY } from "./support";
 
 describe("harness", () => {
   it("evaluates several stacks in one process, each with its own config", async () => {
     const dev = await evaluateProgram("dev");
-    const alice = await evaluateProgram("dev-alice");
+    const alice = await evaluateProgram("dev-alice", { config: FULL_COPY });
     const rgName = (e: typeof dev) =>
       e.registrations.find((r) => r.type === "azure-native:resources:ResourceGroup")?.inputs
         .resourceGroupName;

@@ -12,7 +12,7 @@ import {
 } from "../scripts/lib/mockProgram";
 import { loadStackConfig } from "../scripts/lib/stackConfig";
 import { DATABRICKS_OUTPUTS, DATABRICKS_SIDE } from "./databricksFixtures";
-import { ofType, resource, TYPES } from "./support";
+import { FULL_COPY, ofType, resource, TYPES } from "./support";
 
 const roleId = (guid: string) =>
   `/subscriptions/${MOCK_SUBSCRIPTION_ID}/providers/Microsoft.Authorization/roleDefinitions/${guid}`;
@@ -199,9 +199,11 @@ describe("program under mocks", () => {
       expect(dev.outputs).to.deep.equal({
         resourceGroupName: { value: "h3ml-dev-rg", secret: false },
         eventHubsNamespace: { value: `${names.eventHubsNamespace}.servicebus.windows.net`, secret: false },
+        eventHubsNamespaceName: { value: names.eventHubsNamespace, secret: false },
         eventHubNames: { value: ["events"], secret: false },
         eventHubsConsumerGroup: { value: "h3-ml-jobs", secret: false },
         storageAccountName: { value: names.storageAccount, secret: false },
+        storageAccountId: { value: accountId, secret: false },
         dataLakeDfsEndpoint: {
           value: `https://${names.storageAccount}.dfs.core.windows.net/`,
           secret: false,
@@ -268,7 +270,7 @@ describe("program under mocks", () => {
 
   describe("personal stack", () => {
     it("carries the stack name, protects nothing and keeps raw events one day", async () => {
-      const alice = await evaluateProgram("dev-alice");
+      const alice = await evaluateProgram("dev-alice", { config: FULL_COPY });
       expect(resource(alice, TYPES.resourceGroup, "rg").inputs.resourceGroupName).to.equal(
         "h3ml-dev-alice-rg",
       );
@@ -282,7 +284,10 @@ describe("program under mocks", () => {
 
     it("can open its storage firewall to named IP ranges by explicit override", async () => {
       const alice = await evaluateProgram("dev-alice", {
-        config: { storage: { networkDefaultAction: "Allow", allowedIpRanges: ["203.0.113.0/24"] } },
+        config: {
+          ...FULL_COPY,
+          storage: { networkDefaultAction: "Allow", allowedIpRanges: ["203.0.113.0/24"] },
+        },
       });
       expect(resource(alice, TYPES.storageAccount, "lake-account").inputs.networkRuleSet).to.deep.include({
         defaultAction: "Allow",

@@ -148,7 +148,9 @@ describe("npm run stack:new", () => {
   });
 
   it("gives a program whose resources are unprotected and named after the person", async () => {
-    const evaluation = await evaluateProgram("dev-ada", { config: personalStackConfig("ada") });
+    const evaluation = await evaluateProgram("dev-ada", {
+      config: { ...personalStackConfig("ada"), personal: { mode: "full" } },
+    });
     expect(evaluation.registrations.length).to.be.greaterThan(5);
     expect(evaluation.registrations.filter((r) => r.protect).map((r) => r.name)).to.deep.equal([]);
     const group = evaluation.registrations.find((r) => r.type === "azure-native:resources:ResourceGroup");

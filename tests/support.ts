@@ -21,6 +21,9 @@ export function ofType(evaluation: Evaluation, type: string): Registration[] {
   return evaluation.registrations.filter((r) => r.type === type).sort((a, b) => a.name.localeCompare(b.name));
 }
 
+/** Config that makes a personal stack a full copy of the platform instead of sharing dev's. */
+export const FULL_COPY = { personal: { mode: "full" } } as const;
+
 /** Resource type tokens, plus the component types the tests look for. */
 export const TYPES = {
   ...RESOURCE_TYPES,

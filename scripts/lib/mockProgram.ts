@@ -71,6 +71,12 @@ export interface EvaluateOptions {
    * @default false: the state mocks compute every output, so values built from them are known
    */
   readonly preview?: boolean;
+  /**
+   * Outputs of the stacks the program reads through a StackReference, by fully qualified name. The engine reads
+   * them from the backend in a preview too, so they stay known in preview mode.
+   * @default { "organization/h3-ml/dev": MOCK_DEV_OUTPUTS }
+   */
+  readonly stackOutputs?: Readonly<Record<string, Readonly<Record<string, unknown>>>>;
 }
 
 /** Raised when the program throws; carries what was registered before it did. */
@@ -84,11 +90,32 @@ export class EvaluationError extends Error {
   }
 }
 
+/** The default `personal.devStack`: how a self-managed backend names the dev stack. */
+export const MOCK_DEV_STACK = "organization/h3-ml/dev";
+
+/**
+ * What the dev stack exports, as the program evaluated under mocks for `dev` gives it (a test keeps the two
+ * equal): the outputs a shared personal stack reads.
+ */
+export const MOCK_DEV_OUTPUTS: Readonly<Record<string, unknown>> = {
+  resourceGroupName: "h3ml-dev-rg",
+  eventHubsNamespace: "h3ml-dev-evhns-6ce348.servicebus.windows.net",
+  eventHubsNamespaceName: "h3ml-dev-evhns-6ce348",
+  storageAccountName: "h3mldevst6ce348",
+  storageAccountId: `/subscriptions/${MOCK_SUBSCRIPTION_ID}/resourceGroups/h3ml-dev-rg/providers/Microsoft.Storage/storageAccounts/h3mldevst6ce348`,
+  databricksWorkspaceUrl: `https://${MOCK_WORKSPACE_HOST}`,
+  databricksWorkspaceResourceId: `/subscriptions/${MOCK_SUBSCRIPTION_ID}/resourceGroups/h3ml-dev-rg/providers/Microsoft.Databricks/workspaces/h3ml-dev-dbw`,
+  catalogName: "h3ml_dev",
+  jobClusterPolicyId: "compute-job-policy-id",
+};
+
 const rg = (inputs: PropertyBag) =>
   `/subscriptions/${MOCK_SUBSCRIPTION_ID}/resourceGroups/${inputs.resourceGroupName}`;
 
 /** Azure-shaped outputs for the resource types this program creates; others echo their inputs. */
 export const DEFAULT_STATES: Readonly<Record<string, StateMock>> = {
+  // Filled in by `evaluate` from `EvaluateOptions.stackOutputs`.
+  "pulumi:pulumi:StackReference": (i) => ({ name: i.name, secretOutputNames: [] }),
   [RESOURCE_TYPES.resourceGroup]: (i) => ({ id: rg(i), name: i.resourceGroupName }),
   [RESOURCE_TYPES.storageAccount]: (i) => ({
     id: `${rg(i)}/providers/Microsoft.Storage/storageAccounts/${i.accountName}`,
@@ -225,7 +252,21 @@ export async function evaluate<T>(
   options: EvaluateOptions = {},
 ): Promise<Evaluation<T>> {
   const config = loadStackConfig(stack, options.config);
-  const states = { ...DEFAULT_STATES, ...options.states };
+  const stackOutputs = options.stackOutputs ?? { [MOCK_DEV_STACK]: MOCK_DEV_OUTPUTS };
+  const states: Record<string, StateMock> = {
+    ...DEFAULT_STATES,
+    "pulumi:pulumi:StackReference": (inputs) => {
+      const outputs = stackOutputs[inputs.name];
+      if (outputs === undefined) {
+        throw new Error(
+          `no outputs for stack ${inputs.name} (known: ${Object.keys(stackOutputs).join(", ")}); ` +
+            "pass them with EvaluateOptions.stackOutputs",
+        );
+      }
+      return { name: inputs.name, outputs, secretOutputNames: [] };
+    },
+    ...options.states,
+  };
   const calls = { ...DEFAULT_CALLS, ...options.calls };
   const registrations: Registration[] = [];
   // preview=false: every mocked output is known, so outputs resolve instead of staying unknown.
@@ -233,7 +274,8 @@ export async function evaluate<T>(
     {
       newResource: (args) => {
         const computed = states[args.type]?.(args.inputs, args.name) ?? {};
-        if (options.preview) {
+        // A read (a StackReference, an existing resource) is answered from the backend in a preview too.
+        if (options.preview && !args.id) {
           // Inputs come back as sent; whatever the provider would add or change is unknown until deployed.
           const planned: PropertyBag = { ...args.inputs };
           for (const [key, value] of Object.entries(computed)) {

@@ -1,0 +1,135 @@
+/**
+ * A shared personal stack (`personal.mode: shared`, the default for `dev-<name>`): the person's own schemas,
+ * hub, code and paused `[dev <name>]` jobs inside what the dev stack already runs, read through a
+ * StackReference. Nothing here is billed while idle: no namespace, workspace, storage account or cluster that
+ * stays up; the jobs' clusters exist only while a run started by hand lasts.
+ */
+import * as databricks from "@pulumi/databricks";
+import * as pulumi from "@pulumi/pulumi";
+import { DatabricksJobs } from "../components/databricksJobs";
+import { DatabricksSecrets } from "../components/databricksSecrets";
+import { CAPTURE_CONTAINER } from "../components/dataLake";
+import { PersonalHub } from "../components/personalHub";
+import { PersonalSchemas } from "../components/personalSchemas";
+import { stackWorkspaceFolder, WorkspaceAssets } from "../components/workspaceAssets";
+import { type PersonalConfig, type StackConfig, standardTags } from "../config/config";
+import { stackToken } from "../config/naming";
+import { failureRecipients } from "../lib/jobSpecs";
+import type { StackOutputs } from "./outputs";
+
+/** What a shared personal stack calls itself: `dev-ada` gives the person `ada`, jobs `[dev ada] ...`. */
+export function personalNames(stack: string) {
+  const token = stackToken(stack);
+  const person = token.replace(/^dev-/, "");
+  return {
+    person,
+    jobPrefix: `[dev ${person}]`,
+    hubName: token,
+    schemaPrefix: `${token.replace(/-/g, "_")}_`,
+    secretScope: `h3-ml-${token}`,
+  };
+}
+
+export function sharedPersonal(config: StackConfig, personal: PersonalConfig): StackOutputs {
+  const names = personalNames(config.stack);
+  const tags = { ...standardTags(config), owner: config.tags.owner ?? names.person };
+  const dbx = config.databricks;
+  const dev = new pulumi.StackReference("dev", { name: personal.devStack });
+  const fromDev = (output: string) => dev.requireOutput(output) as pulumi.Output<string>;
+
+  const provider = new databricks.Provider("dev-workspace", {
+    // Both, as for the platform's own provider: host alone makes Azure auth guess the workspace.
+    host: fromDev("databricksWorkspaceUrl"),
+    azureWorkspaceResourceId: fromDev("databricksWorkspaceResourceId"),
+    ...(dbx.providerAuthType === undefined ? {} : { authType: dbx.providerAuthType }),
+  });
+
+  const hub = new PersonalHub("hub", {
+    resourceGroupName: fromDev("resourceGroupName"),
+    namespaceName: fromDev("eventHubsNamespaceName"),
+    hubName: names.hubName,
+    partitionCount: config.eventHubs.partitionCount,
+    messageRetentionDays: config.eventHubs.messageRetentionDays,
+    captureIntervalSeconds: config.eventHubs.captureIntervalSeconds,
+    captureSizeLimitBytes: config.eventHubs.captureSizeLimitBytes,
+    storageAccountId: fromDev("storageAccountId"),
+    storageAccountName: fromDev("storageAccountName"),
+    captureContainerName: CAPTURE_CONTAINER,
+  });
+
+  const schemas = new PersonalSchemas("schemas", {
+    provider,
+    catalogName: fromDev("catalogName"),
+    schemaPrefix: names.schemaPrefix,
+  });
+
+  // The person's home: only they (and workspace admins) can change the code their jobs run as them.
+  const person = databricks.getCurrentUserOutput({}, { provider });
+  const notebooks = new WorkspaceAssets("notebooks", {
+    provider,
+    workspaceFolder: stackWorkspaceFolder(config.stack, person.home),
+  });
+
+  const secrets = new DatabricksSecrets("secrets", { provider, scopeName: names.secretScope });
+
+  const jobs = new DatabricksJobs(
+    "jobs",
+    {
+      provider,
+      namePrefix: names.jobPrefix,
+      notebookPaths: {
+        ingest: notebooks.notebookPath("ingest"),
+        normalize: notebooks.notebookPath("normalize"),
+        delete: notebooks.notebookPath("delete_user_data"),
+      },
+      jobPolicyId: fromDev("jobClusterPolicyId"),
+      sparkVersion: dbx.sparkVersion,
+      nodeTypeId: dbx.nodeType,
+      workers: dbx.jobWorkers,
+      catalogName: fromDev("catalogName"),
+      captureRoot: hub.captureRoot,
+      checkpoints: schemas.checkpointsPath,
+      deletionSlaDays: config.deletionSlaDays,
+      jobParameters: { schema_prefix: names.schemaPrefix, secret_scope: names.secretScope },
+      ingestTrigger:
+        dbx.ingestTrigger === "fileArrival"
+          ? { kind: "fileArrival", url: hub.captureRoot }
+          : { kind: "schedule", cron: dbx.ingestCron },
+      normalizeCron: dbx.normalizeCron,
+      deleteCron: dbx.deleteCron,
+      timezone: dbx.timezone,
+      // Runs start by hand (databricks jobs run-now); a paused trigger costs nothing.
+      paused: true,
+      notificationEmails: failureRecipients(
+        dbx.notificationEmails,
+        dbx.notificationWebhookUrl !== undefined,
+        person.userName,
+      ),
+      notificationWebhookUrl: dbx.notificationWebhookUrl,
+      timeoutSeconds: dbx.jobTimeoutMinutes * 60,
+      maxRetries: dbx.jobMaxRetries,
+      minRetryIntervalMillis: dbx.jobRetryIntervalMinutes * 60_000,
+      tags,
+    },
+    { dependsOn: [notebooks, schemas, secrets] },
+  );
+
+  return {
+    resourceGroupName: fromDev("resourceGroupName"),
+    eventHubsNamespace: fromDev("eventHubsNamespace"),
+    eventHubsNamespaceName: fromDev("eventHubsNamespaceName"),
+    eventHubNames: hub.hubName.apply((name) => [name]),
+    eventHubsConsumerGroup: hub.consumerGroupName,
+    storageAccountName: fromDev("storageAccountName"),
+    databricksWorkspaceUrl: fromDev("databricksWorkspaceUrl"),
+    catalogName: fromDev("catalogName"),
+    schemaPrefix: schemas.schemaPrefix,
+    databricksNotebookFolder: notebooks.folder,
+    ingestJobId: jobs.jobs.ingest.id,
+    ingestJobUrl: jobs.jobs.ingest.url,
+    normalizeJobId: jobs.jobs.normalize.id,
+    normalizeJobUrl: jobs.jobs.normalize.url,
+    deleteJobId: jobs.jobs.delete.id,
+    deleteJobUrl: jobs.jobs.delete.url,
+  };
+}

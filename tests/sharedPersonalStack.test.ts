@@ -1,0 +1,309 @@
+import { expect } from "chai";
+import { RESOURCE_TYPES as T } from "../contracts/resourceTypes";
+import { checkRegistrations } from "../policy/check";
+import { personalNames } from "../program/personal";
+import {
+  type Evaluation,
+  EvaluationError,
+  evaluateProgram,
+  MOCK_DEV_OUTPUTS,
+  MOCK_DEV_STACK,
+  MOCK_SUBSCRIPTION_ID,
+} from "../scripts/lib/mockProgram";
+import { expectedNotebookAssets, FULL_COPY, ofType, resource } from "./support";
+
+const DEV = MOCK_DEV_OUTPUTS as Record<string, string>;
+const HOME = "/Users/deployer@example.com";
+const CAPTURE_ROOT = `abfss://capture@${DEV.storageAccountName}.dfs.core.windows.net/${DEV.eventHubsNamespaceName}/dev-ada/`;
+
+/**
+ * Kinds that cost money while nobody uses them: a namespace bills throughput units and Capture hourly, a
+ * workspace its network pieces, a storage account its capacity, a cluster its VMs, a NAT gateway and public IP
+ * by the hour. A shared personal stack creates none of them.
+ */
+const BILLED_WHILE_IDLE = [
+  T.resourceGroup,
+  T.storageAccount,
+  T.eventHubsNamespace,
+  T.workspace,
+  T.accessConnector,
+  T.cluster,
+  "azure-native:network:NatGateway",
+  "azure-native:network:PublicIPAddress",
+  "azure-native:network:PrivateEndpoint",
+];
+
+describe("shared personal stack (personal.mode: shared)", () => {
+  let ada: Evaluation;
+  let adaPreview: Evaluation;
+  before(async () => {
+    ada = await evaluateProgram("dev-ada");
+    adaPreview = await evaluateProgram("dev-ada", { preview: true });
+  });
+
+  it("names its schemas, hub, jobs and secret scope after the person", () => {
+    expect(personalNames("dev-ada")).to.deep.equal({
+      person: "ada",
+      jobPrefix: "[dev ada]",
+      hubName: "dev-ada",
+      schemaPrefix: "dev_ada_",
+      secretScope: "h3-ml-dev-ada",
+    });
+  });
+
+  it("creates exactly its own schemas, hub, code, secret and jobs", () => {
+    const custom = ada.registrations.filter((r) => r.custom).map((r) => `${r.type} ${r.name}`);
+    expect(custom.sort()).to.deep.equal(
+      [
+        `${T.databricksProvider} dev-workspace`,
+        `${T.eventHub} hub-hub`,
+        `${T.consumerGroup} hub-jobs`,
+        `${T.schema} schemas-bronze`,
+        `${T.schema} schemas-silver`,
+        `${T.schema} schemas-ops`,
+        `${T.volume} schemas-checkpoints`,
+        `${T.directory} notebooks-folder`,
+        ...expectedNotebookAssets(),
+        `${T.secretScope} secrets-scope`,
+        `${T.randomPassword} secrets-audit-salt`,
+        `${T.secret} secrets-audit-salt`,
+        `${T.job} jobs-ingest`,
+        `${T.job} jobs-normalize`,
+        `${T.job} jobs-delete`,
+      ].sort(),
+    );
+  });
+
+  it("creates nothing that is billed while idle", () => {
+    const billed = ada.registrations.filter((r) => BILLED_WHILE_IDLE.includes(r.type));
+    expect(billed.map((r) => `${r.type} ${r.name}`)).to.deep.equal([]);
+    expect(ada.registrations.filter((r) => r.protect)).to.deep.equal([]);
+  });
+
+  it("fails this check when it would create a namespace, a workspace or a storage account", async () => {
+    // The same list over a full copy: the check is not vacuous.
+    const full = await evaluateProgram("dev-ada", { config: FULL_COPY });
+    const billed = new Set(
+      full.registrations.filter((r) => BILLED_WHILE_IDLE.includes(r.type)).map((r) => r.type),
+    );
+    expect([...billed]).to.include.members([T.eventHubsNamespace, T.workspace, T.storageAccount]);
+  });
+
+  it("works in the dev stack's workspace, read through a StackReference to personal.devStack", () => {
+    const provider = resource(ada, T.databricksProvider, "dev-workspace");
+    expect(provider.inputs).to.deep.equal({
+      host: DEV.databricksWorkspaceUrl,
+      azureWorkspaceResourceId: DEV.databricksWorkspaceResourceId,
+    });
+    const databricksSide = ada.registrations.filter((r) => r.custom && r.type.startsWith("databricks:"));
+    for (const r of databricksSide) expect(r.provider, r.name).to.match(/::dev-workspace::/);
+  });
+
+  it("adds its hub to dev's namespace, captured into its own folder of dev's capture container", () => {
+    const hub = resource(ada, T.eventHub, "hub-hub").inputs;
+    expect(hub).to.deep.include({
+      resourceGroupName: DEV.resourceGroupName,
+      namespaceName: DEV.eventHubsNamespaceName,
+      eventHubName: "dev-ada",
+      partitionCount: 1,
+      messageRetentionInDays: 1,
+    });
+    expect(hub.captureDescription).to.deep.equal({
+      enabled: true,
+      encoding: "Avro",
+      intervalInSeconds: 300,
+      sizeLimitInBytes: 314572800,
+      skipEmptyArchives: true,
+      destination: {
+        name: "EventHubArchive.AzureBlockBlob",
+        storageAccountResourceId: DEV.storageAccountId,
+        blobContainer: "capture",
+        archiveNameFormat:
+          "{Namespace}/{EventHub}/{PartitionId}/{Year}/{Month}/{Day}/{Hour}/{Minute}/{Second}",
+        identity: { type: "SystemAssigned" },
+      },
+    });
+    expect(resource(ada, T.consumerGroup, "hub-jobs").inputs).to.deep.include({
+      namespaceName: DEV.eventHubsNamespaceName,
+      eventHubName: "dev-ada",
+      consumerGroupName: "h3-ml-jobs",
+    });
+  });
+
+  it("keeps its data in its own schemas of dev's catalog, dropped with the stack", () => {
+    for (const schema of ["bronze", "silver", "ops"]) {
+      expect(resource(ada, T.schema, `schemas-${schema}`).inputs).to.deep.include({
+        catalogName: DEV.catalogName,
+        name: `dev_ada_${schema}`,
+        forceDestroy: true,
+      });
+    }
+    expect(resource(ada, T.volume, "schemas-checkpoints").inputs).to.deep.include({
+      catalogName: DEV.catalogName,
+      schemaName: "dev_ada_ops",
+      name: "checkpoints",
+      volumeType: "MANAGED",
+    });
+  });
+
+  it("deploys its code into the person's home", () => {
+    expect(resource(ada, T.directory, "notebooks-folder").inputs.path).to.equal(`${HOME}/.h3-ml/dev-ada`);
+    expect(resource(ada, T.notebook, "notebooks-ingest.py").inputs.path).to.equal(
+      `${HOME}/.h3-ml/dev-ada/ingest`,
+    );
+  });
+
+  it("names its jobs [dev ada], tags them with the person, pauses them and runs them as the person", () => {
+    const jobs = ofType(ada, T.job);
+    expect(jobs.map((j) => j.inputs.name)).to.deep.equal([
+      "[dev ada] delete",
+      "[dev ada] ingest",
+      "[dev ada] normalize",
+    ]);
+    for (const job of jobs) {
+      const start = job.inputs.schedule ?? job.inputs.trigger;
+      expect(start.pauseStatus, job.name).to.equal("PAUSED");
+      expect(job.inputs.tags, job.name).to.include({
+        owner: "ada",
+        environment: "personal",
+        stack: "dev-ada",
+      });
+      expect(job.inputs, job.name).to.not.have.property("runAs");
+      expect(job.inputs.jobClusters[0].newCluster.policyId, job.name).to.equal(DEV.jobClusterPolicyId);
+      expect(job.inputs.emailNotifications.onFailures, job.name).to.deep.equal(["deployer@example.com"]);
+    }
+    expect(resource(ada, T.job, "jobs-ingest").inputs.trigger.fileArrival.url).to.equal(CAPTURE_ROOT);
+  });
+
+  it("hands the jobs its catalog, schema prefix, checkpoints, capture folder and secret scope", () => {
+    const parameters = Object.fromEntries(
+      resource(ada, T.job, "jobs-ingest").inputs.parameters.map((p: { name: string; default: string }) => [
+        p.name,
+        p.default,
+      ]),
+    );
+    expect(parameters).to.deep.equal({
+      capture_root: CAPTURE_ROOT,
+      catalog: DEV.catalogName,
+      checkpoints: `/Volumes/${DEV.catalogName}/dev_ada_ops/checkpoints`,
+      deletion_sla_days: "30",
+      schema_prefix: "dev_ada_",
+      secret_scope: "h3-ml-dev-ada",
+    });
+    expect(resource(ada, T.secretScope, "secrets-scope").inputs).to.deep.equal({ name: "h3-ml-dev-ada" });
+  });
+
+  it("passes the policy pack", () => {
+    expect(checkRegistrations("dev-ada", ada.registrations).map((v) => v.message)).to.deep.equal([]);
+  });
+
+  it("exports what `make settings` and the smoke test read", () => {
+    expect(ada.outputs).to.deep.equal({
+      resourceGroupName: { value: DEV.resourceGroupName, secret: false },
+      eventHubsNamespace: { value: DEV.eventHubsNamespace, secret: false },
+      eventHubsNamespaceName: { value: DEV.eventHubsNamespaceName, secret: false },
+      eventHubNames: { value: ["dev-ada"], secret: false },
+      eventHubsConsumerGroup: { value: "h3-ml-jobs", secret: false },
+      storageAccountName: { value: DEV.storageAccountName, secret: false },
+      databricksWorkspaceUrl: { value: DEV.databricksWorkspaceUrl, secret: false },
+      catalogName: { value: DEV.catalogName, secret: false },
+      schemaPrefix: { value: "dev_ada_", secret: false },
+      databricksNotebookFolder: { value: `${HOME}/.h3-ml/dev-ada`, secret: false },
+      ...Object.fromEntries(
+        ["ingest", "normalize", "delete"].flatMap((job) => [
+          [`${job}JobId`, { value: `jobs-${job}-id`, secret: false }],
+          [`${job}JobUrl`, { value: `${DEV.databricksWorkspaceUrl}/#job/jobs-${job}-id`, secret: false }],
+        ]),
+      ),
+    });
+  });
+
+  it("previews before its first deployment: dev's outputs are known, its own ids are not", () => {
+    expect(resource(adaPreview, T.eventHub, "hub-hub").inputs.namespaceName).to.equal(
+      DEV.eventHubsNamespaceName,
+    );
+    expect(adaPreview.outputs.schemaPrefix).to.deep.equal({ value: "dev_ada_", secret: false });
+    expect(adaPreview.outputs.ingestJobId).to.deep.equal({ value: "[computed]", secret: false });
+  });
+
+  it("reads a dev stack named in personal.devStack", async () => {
+    const other = await evaluateProgram("dev-ada", {
+      config: { personal: { devStack: "h3/h3-ml/dev" } },
+      stackOutputs: { "h3/h3-ml/dev": { ...MOCK_DEV_OUTPUTS, catalogName: "h3ml_team" } },
+    });
+    expect(resource(other, T.schema, "schemas-bronze").inputs.catalogName).to.equal("h3ml_team");
+  });
+
+  it("fails, naming the stack, when the dev stack it reads has no outputs", async () => {
+    const failure = await evaluateProgram("dev-ada", { stackOutputs: {} }).catch((e: unknown) => e);
+    expect(failure).to.be.instanceOf(EvaluationError);
+    expect((failure as EvaluationError).message).to.include(`no outputs for stack ${MOCK_DEV_STACK}`);
+  });
+});
+
+describe("the dev stack a shared personal stack reads", () => {
+  let dev: Evaluation;
+  let withDevelopers: Evaluation;
+  const GROUP_ID = "6a1f6b2c-0000-4000-8000-0000000000d1";
+  before(async () => {
+    dev = await evaluateProgram("dev");
+    withDevelopers = await evaluateProgram("dev", {
+      config: { developers: { entraGroupObjectId: GROUP_ID, accountGroup: "h3-developers" } },
+    });
+  });
+
+  it("exports every output the harness's dev fixture stands for, with the same values", () => {
+    const exported = Object.fromEntries(
+      Object.keys(MOCK_DEV_OUTPUTS).map((key) => [key, dev.outputs[key]?.value]),
+    );
+    expect(exported).to.deep.equal(MOCK_DEV_OUTPUTS);
+  });
+
+  it("grants the developers' Entra group hub creation on the namespace and Capture's check on `capture`", () => {
+    const grants = ofType(withDevelopers, T.roleAssignment).filter((r) => r.name.startsWith("developers-"));
+    const roleId = (guid: string) =>
+      `/subscriptions/${MOCK_SUBSCRIPTION_ID}/providers/Microsoft.Authorization/roleDefinitions/${guid}`;
+    expect(
+      grants.map((g) => [
+        g.name,
+        g.inputs.principalId,
+        g.inputs.principalType,
+        g.inputs.roleDefinitionId,
+        g.inputs.scope,
+      ]),
+    ).to.deep.equal([
+      [
+        "developers-capture-writer",
+        GROUP_ID,
+        "Group",
+        roleId("ba92f5b4-2d11-453d-a403-e96b0029c9fe"),
+        `${DEV.storageAccountId}/blobServices/default/containers/capture`,
+      ],
+      [
+        "developers-hub-author",
+        GROUP_ID,
+        "Group",
+        roleId("f526a384-b230-433a-b45c-95f59c4a2dec"),
+        `/subscriptions/${MOCK_SUBSCRIPTION_ID}/resourceGroups/h3ml-dev-rg/providers/Microsoft.EventHub/namespaces/${DEV.eventHubsNamespaceName}`,
+      ],
+    ]);
+    expect(checkRegistrations("dev", withDevelopers.registrations).map((v) => v.message)).to.deep.equal([]);
+  });
+
+  it("grants the developers' account group its own schemas, the capture files and the job policy", () => {
+    expect(resource(withDevelopers, T.grants, "unity-catalog-catalog-grants").inputs.grants).to.deep.include({
+      principal: "h3-developers",
+      privileges: ["USE_CATALOG", "CREATE_SCHEMA"],
+    });
+    expect(resource(withDevelopers, T.grants, "unity-catalog-capture-grants").inputs.grants).to.deep.equal([
+      { principal: "h3-developers", privileges: ["READ_FILES"] },
+    ]);
+    expect(resource(withDevelopers, T.permissions, "compute-job-policy-permissions").inputs).to.deep.include({
+      accessControls: [{ groupName: "h3-developers", permissionLevel: "CAN_USE" }],
+    });
+  });
+
+  it("grants nothing to developers unless configured", () => {
+    expect(dev.registrations.filter((r) => r.name.startsWith("developers"))).to.deep.equal([]);
+  });
+});
