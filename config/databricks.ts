@@ -178,6 +178,35 @@ export function parseDatabricks(
     "an IANA time zone such as Europe/Berlin",
   );
   if (!timezoneOk(timezone)) f.fail("timezone", timezone, "an IANA time zone such as Europe/Berlin", "UTC");
+  const notificationEmails = f.stringList(
+    "notificationEmails",
+    [],
+    EMAIL,
+    "an email address",
+    "data-oncall@example.com",
+  );
+  const notificationWebhookUrl = f.optionalString(
+    "notificationWebhookUrl",
+    HTTPS_URL,
+    "an https:// URL",
+    "https://hooks.example.com/h3-ml",
+  );
+  // A shared stack deploys the same whoever runs it: its recipients cannot fall back to the caller's mailbox.
+  // A malformed value already has its own problem; only a stack that names nobody gets this one.
+  const rawEmails = f.raw("notificationEmails");
+  const namesNobody =
+    (!f.has("notificationEmails") || (Array.isArray(rawEmails) && rawEmails.length === 0)) &&
+    !f.has("notificationWebhookUrl");
+  if (environment !== "personal" && namesNobody) {
+    f.fail(
+      "notificationEmails",
+      f.raw("notificationEmails"),
+      `at least one address on the shared ${environment} stack (or set databricks.notificationWebhookUrl)`,
+      "oncall@example.com",
+      "nothing read from the deploying identity decides a shared stack's recipients",
+      "notificationEmails[0]",
+    );
+  }
   return {
     sparkVersion: sparkVersion(f),
     nodeType: f.string(
@@ -201,19 +230,8 @@ export function parseDatabricks(
     deleteCron: cron(f, "deleteCron"),
     timezone,
     pauseSchedules,
-    notificationEmails: f.stringList(
-      "notificationEmails",
-      [],
-      EMAIL,
-      "an email address",
-      "data-oncall@example.com",
-    ),
-    notificationWebhookUrl: f.optionalString(
-      "notificationWebhookUrl",
-      HTTPS_URL,
-      "an https:// URL",
-      "https://hooks.example.com/h3-ml",
-    ),
+    notificationEmails,
+    notificationWebhookUrl,
     jobTimeoutMinutes: f.int("jobTimeoutMinutes"),
     jobMaxRetries: f.int("jobMaxRetries"),
     jobRetryIntervalMinutes: f.int("jobRetryIntervalMinutes"),

@@ -250,8 +250,8 @@ export const DATABRICKS_FIELDS = {
   },
   notificationEmails: {
     type: "list",
-    allowed: "email addresses",
-    default: none("the deploying user"),
+    allowed: "email addresses (dev and prod: required unless notificationWebhookUrl is set)",
+    default: none("personal: the person who runs the stack; dev and prod: none, the stack is refused"),
     description: "Addresses told about failed runs.",
   },
   notificationWebhookUrl: {

@@ -13,9 +13,10 @@ import { DatabricksWorkspace } from "../components/databricksWorkspace";
 import { DataLake } from "../components/dataLake";
 import { EventIngestion } from "../components/eventIngestion";
 import { UnityCatalog } from "../components/unityCatalog";
-import { stackWorkspaceFolder, WorkspaceAssets } from "../components/workspaceAssets";
+import { sharedFolderAccess, stackWorkspaceFolder, WorkspaceAssets } from "../components/workspaceAssets";
 import { type StackConfig, standardTags } from "../config/config";
 import { resourceNames } from "../config/naming";
+import { invokedField } from "../lib/invokeResults";
 import { failureRecipients } from "../lib/jobSpecs";
 import { protectsStatefulResources } from "../lib/stateful";
 import type { StackOutputs } from "./outputs";
@@ -124,10 +125,16 @@ export function platform(config: StackConfig): StackOutputs {
     analystsGroup: dbx.analystsGroup,
   });
 
-  const deployer = databricks.getCurrentUserOutput({}, { provider: workspace.provider });
+  // Only a personal stack reads who runs it (its folder, its mailbox); a shared stack deploys the same whoever does.
+  const person =
+    config.environment === "personal"
+      ? databricks.getCurrentUserOutput({}, { provider: workspace.provider })
+      : undefined;
   const notebooks = new WorkspaceAssets("notebooks", {
     provider: workspace.provider,
-    workspaceFolder: stackWorkspaceFolder(config.stack, deployer.home, dbx.runAsServicePrincipal),
+    workspaceFolder: stackWorkspaceFolder(config.stack, person && invokedField(person, "home")),
+    accessControls:
+      person === undefined ? sharedFolderAccess(dbx.runAsServicePrincipal, dbx.analystsGroup) : [],
   });
 
   const secrets = new DatabricksSecrets("secrets", {
@@ -164,7 +171,7 @@ export function platform(config: StackConfig): StackOutputs {
       notificationEmails: failureRecipients(
         dbx.notificationEmails,
         dbx.notificationWebhookUrl !== undefined,
-        deployer.userName,
+        person && invokedField(person, "userName"),
       ),
       notificationWebhookUrl: dbx.notificationWebhookUrl,
       timeoutSeconds: dbx.jobTimeoutMinutes * 60,

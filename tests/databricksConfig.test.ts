@@ -5,12 +5,21 @@ import { type DatabricksConfig, DEFAULT_SPARK_VERSION, parseDatabricks } from ".
 import { Problems } from "../config/fields";
 import { isLtsRuntime, LTS_RUNTIME_KEYS } from "../contracts/runtimes";
 
+/** Shared stacks must name their failure recipients; a section under test about something else gets one. */
+function withRecipients(raw: unknown, environment: Environment): unknown {
+  const section = raw !== null && typeof raw === "object" && !Array.isArray(raw) ? raw : undefined;
+  if (environment === "personal" || section === undefined) return raw;
+  return "notificationEmails" in section || "notificationWebhookUrl" in section
+    ? raw
+    : { notificationEmails: ["oncall@example.com"], ...section };
+}
+
 function parse(
   raw: unknown,
   environment: Environment = "dev",
 ): { config: DatabricksConfig; problems: readonly string[] } {
   const problems = new Problems();
-  const config = parseDatabricks(raw, environment, problems);
+  const config = parseDatabricks(withRecipients(raw, environment), environment, problems);
   return { config, problems: problems.list };
 }
 
@@ -172,6 +181,21 @@ describe("databricks config", () => {
       expect(problemOf({ notificationEmails: ["oncall@example.com", "oncall"] })).to.match(
         /^databricks\.notificationEmails\[1\] must be an email address, got "oncall"/,
       );
+    });
+
+    // Issue 13, item 7: a shared stack deploys the same whoever runs it, so its recipients come from config.
+    it("fails when a shared stack names no failure recipient, giving the command", () => {
+      for (const environment of ["dev", "prod"] as const) {
+        expect(problemOf({ notificationEmails: [] }, environment)).to.equal(
+          `databricks.notificationEmails must be at least one address on the shared ${environment} stack (or set ` +
+            "databricks.notificationWebhookUrl), got []: nothing read from the deploying identity decides a shared " +
+            "stack's recipients. Fix: pulumi config set --path 'databricks.notificationEmails[0]' oncall@example.com",
+        );
+      }
+      expect(parse({ notificationWebhookUrl: "https://hooks.example.com/x" }, "prod").problems).to.deep.equal(
+        [],
+      );
+      expect(parse({}, "personal").problems).to.deep.equal([]);
     });
 
     it("fails when the notification webhook is not https", () => {

@@ -36,7 +36,7 @@ export const DATABRICKS_SIDE =
 export const DATABRICKS_OUTPUTS = {
   databricksWorkspaceUrl: { value: `https://${MOCK_WORKSPACE_HOST}`, secret: false },
   catalogName: { value: "h3ml_dev", secret: false },
-  databricksNotebookFolder: { value: "/Users/deployer@example.com/.h3-ml/dev", secret: false },
+  databricksNotebookFolder: { value: "/h3-ml/dev", secret: false },
   ...Object.fromEntries(
     ["ingest", "normalize", "delete"].flatMap((job) => [
       [`${job}JobId`, { value: `jobs-${job}-id`, secret: false }],

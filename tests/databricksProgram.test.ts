@@ -145,7 +145,9 @@ describe("program under mocks: Databricks", () => {
   });
 
   it("lets dev pause its schedules from config", async () => {
-    const paused = await evaluateProgram("dev", { config: { databricks: { pauseSchedules: true } } });
+    const paused = await evaluateProgram("dev", {
+      config: { databricks: { notificationEmails: ["oncall@example.com"], pauseSchedules: true } },
+    });
     expect(pauseStates(paused).map(([, state]) => state)).to.deep.equal(["PAUSED", "PAUSED", "PAUSED"]);
   });
 
@@ -153,7 +155,7 @@ describe("program under mocks: Databricks", () => {
     const capture = resource(dev, T.externalLocation, "unity-catalog-capture-location").inputs.url;
     const ingest = resource(dev, T.job, "jobs-ingest").inputs;
     expect(ingest.trigger.fileArrival.url).to.equal(capture);
-    const folder = "/Users/deployer@example.com/.h3-ml/dev";
+    const folder = "/h3-ml/dev";
     expect(jobs(dev).map((j) => [j.name, j.inputs.tasks[0].notebookTask.notebookPath])).to.deep.equal([
       ["jobs-delete", `${folder}/delete_user_data`],
       ["jobs-ingest", `${folder}/ingest`],
@@ -162,32 +164,45 @@ describe("program under mocks: Databricks", () => {
     expect(resource(dev, T.notebook, "notebooks-ingest.py").inputs.path).to.equal(`${folder}/ingest`);
   });
 
-  it("notifies the deployer of failures unless config names recipients", async () => {
+  it("notifies the recipients a shared stack's config names, and the person who runs a personal stack", () => {
     for (const job of jobs(dev)) {
+      expect(job.inputs.emailNotifications.onFailures, job.name).to.deep.equal(["h3-ml-oncall@example.com"]);
+    }
+    for (const job of jobs(alice)) {
       expect(job.inputs.emailNotifications.onFailures, job.name).to.deep.equal(["deployer@example.com"]);
     }
-    const named = await evaluateProgram("dev", {
-      config: { databricks: { notificationEmails: ["oncall@example.com"] } },
-    });
-    expect(jobs(named).map((j) => j.inputs.emailNotifications.onFailures)).to.deep.equal([
-      ["oncall@example.com"],
-      ["oncall@example.com"],
-      ["oncall@example.com"],
-    ]);
+    expect(resource(alice, T.directory, "notebooks-folder").inputs.path).to.equal(
+      "/Users/deployer@example.com/.h3-ml/dev-alice",
+    );
   });
 
-  it("runs the jobs as the configured service principal, from its own home folder, with its grants", async () => {
-    const ev = await evaluateProgram("dev", { config: { databricks: { runAsServicePrincipal: SP } } });
+  it("runs the jobs as the configured service principal, from the stack's fixed folder, with its grants", async () => {
+    const ev = await evaluateProgram("dev", {
+      config: {
+        databricks: {
+          notificationEmails: ["oncall@example.com"],
+          runAsServicePrincipal: SP,
+          analystsGroup: "h3-analysts",
+        },
+      },
+    });
     for (const job of jobs(ev))
       expect(job.inputs.runAs, job.name).to.deep.equal({ servicePrincipalName: SP });
-    expect(resource(ev, T.directory, "notebooks-folder").inputs.path).to.equal(`/Users/${SP}/.h3-ml/dev`);
+    expect(resource(ev, T.directory, "notebooks-folder").inputs.path).to.equal("/h3-ml/dev");
+    expect(resource(ev, T.permissions, "notebooks-folder-permissions").inputs).to.deep.equal({
+      directoryPath: "/h3-ml/dev",
+      accessControls: [
+        { servicePrincipalName: SP, permissionLevel: "CAN_RUN" },
+        { groupName: "h3-analysts", permissionLevel: "CAN_READ" },
+      ],
+    });
     expect(resource(ev, T.secretAcl, "secrets-run-as-read").inputs).to.deep.equal({
       scope: "h3-ml",
       principal: SP,
       permission: "READ",
     });
     const catalogGrants = resource(ev, T.grants, "unity-catalog-catalog-grants").inputs.grants;
-    expect(catalogGrants.map((g: { principal: string }) => g.principal)).to.deep.equal([SP]);
+    expect(catalogGrants.map((g: { principal: string }) => g.principal)).to.deep.equal(["h3-analysts", SP]);
   });
 
   it("protects the workspace and the catalog in prod only, and lets a personal catalog be destroyed", () => {
@@ -212,34 +227,45 @@ describe("program under mocks: Databricks", () => {
   });
 });
 
-describe("program under mocks: a deploy by a service principal (CI)", () => {
-  // A service principal's user name is its application id: there is no mailbox to fall back on.
-  const calls = {
-    "databricks:index/getCurrentUser:getCurrentUser": () => ({ home: `/Users/${SP}`, userName: SP }),
-  };
+// Issue 13, item 7: a shared stack deploys the same whoever runs it (nothing read from the caller decides a
+// folder or a recipient); a personal stack uses the home and the mailbox of the person who runs it.
+describe("program under mocks: who runs pulumi up", () => {
+  const as = (userName: string) => ({
+    "databricks:index/getCurrentUser:getCurrentUser": () => ({ home: `/Users/${userName}`, userName }),
+  });
+  const plan = (ev: Evaluation) => ev.registrations.map((r) => [r.urn, r.inputs]);
 
   for (const stack of ["dev", "prod"]) {
-    it(`fails on ${stack} when databricks.notificationEmails is not set, giving the command that sets it`, async () => {
-      const failure = await evaluateProgram(stack, { calls }).catch((err: unknown) => err);
+    it(`deploys ${stack} identically whether CI or a person from a laptop runs it`, async () => {
+      const [ci, person] = [
+        await evaluateProgram(stack, { calls: as(SP) }),
+        await evaluateProgram(stack, { calls: as("alice@example.com") }),
+      ];
+      expect(plan(person)).to.deep.equal(plan(ci));
+      expect(resource(ci, T.directory, "notebooks-folder").inputs.path).to.equal(`/h3-ml/${stack}`);
+    });
+
+    it(`refuses ${stack} without databricks.notificationEmails, before any resource, giving the command`, async () => {
+      const failure = await evaluateProgram(stack, {
+        config: { databricks: { notificationEmails: [] } },
+      }).catch((err: unknown) => err);
       expect(failure).to.be.instanceOf(EvaluationError);
       const { message, registrations } = failure as EvaluationError;
       expect(message).to.include(
-        `databricks.notificationEmails must name who hears about failed runs when the deployer (${JSON.stringify(SP)}) ` +
-          "has no email address. Fix: pulumi config set --path 'databricks.notificationEmails[0]' oncall@example.com",
+        `databricks.notificationEmails must be at least one address on the shared ${stack} stack (or set ` +
+          "databricks.notificationWebhookUrl), got []: nothing read from the deploying identity decides a shared " +
+          "stack's recipients. Fix: pulumi config set --path 'databricks.notificationEmails[0]' oncall@example.com",
       );
-      expect(registrations.filter((r) => r.type === T.job)).to.deep.equal([]);
-    });
-
-    it(`deploys ${stack} with the jobs emailing on-call once databricks.notificationEmails is set`, async () => {
-      const ev = await evaluateProgram(stack, {
-        calls,
-        config: { databricks: { notificationEmails: ["oncall@example.com"] } },
-      });
-      expect(jobs(ev).map((j) => [j.name, j.inputs.emailNotifications.onFailures])).to.deep.equal([
-        ["jobs-delete", ["oncall@example.com"]],
-        ["jobs-ingest", ["oncall@example.com"]],
-        ["jobs-normalize", ["oncall@example.com"]],
-      ]);
+      expect(registrations).to.deep.equal([]);
     });
   }
+
+  it("fails a personal stack run by a service principal without databricks.notificationEmails, naming the key", async () => {
+    const failure = await evaluateProgram("dev-alice", { calls: as(SP) }).catch((err: unknown) => err);
+    expect(failure).to.be.instanceOf(EvaluationError);
+    expect((failure as EvaluationError).message).to.include(
+      `databricks.notificationEmails must name who hears about failed runs when the deployer (${JSON.stringify(SP)}) ` +
+        "has no email address. Fix: pulumi config set --path 'databricks.notificationEmails[0]' oncall@example.com",
+    );
+  });
 });

@@ -75,6 +75,9 @@ const nodeTypeArb = fc.constantFrom(
 );
 const emailArb = fc.stringMatching(/^[a-z][a-z0-9.+-]{0,10}@[a-z][a-z0-9-]{0,10}\.(com|org|io|de)$/);
 
+/** Shared stacks name what a personal stack may take from the person who runs it. */
+const shared = (stack: string): boolean => stack === "dev" || stack === "prod";
+
 /** A databricks section the validator accepts on `stack`; worker counts stay under the generated cap. */
 const databricksArb = (stack: string) =>
   fc.integer({ min: 1, max: 100 }).chain((maxWorkers) =>
@@ -91,7 +94,7 @@ const databricksArb = (stack: string) =>
         timezone: fc.constantFrom("UTC", "Europe/Berlin", "America/New_York", "Asia/Kolkata"),
         // Prod schedules are always live.
         pauseSchedules: stack === "prod" ? fc.constant(false) : fc.boolean(),
-        notificationEmails: fc.uniqueArray(emailArb, { maxLength: 3 }),
+        notificationEmails: fc.uniqueArray(emailArb, { minLength: shared(stack) ? 1 : 0, maxLength: 3 }),
         notificationWebhookUrl: fc.constantFrom(
           "https://hooks.example.com/h3-ml",
           "https://alerts.example.org:8443/x",
@@ -121,7 +124,7 @@ const databricksArb = (stack: string) =>
           ),
         ),
       },
-      { requiredKeys: ["maxWorkers"] },
+      { requiredKeys: shared(stack) ? ["maxWorkers", "notificationEmails"] : ["maxWorkers"] },
     ),
   );
 
@@ -168,7 +171,7 @@ const validArb: fc.Arbitrary<Generated> = fc
           ),
           databricks: databricksArb(stack),
         },
-        { requiredKeys: ["deletionSlaDays"] },
+        { requiredKeys: shared(stack) ? ["deletionSlaDays", "databricks"] : ["deletionSlaDays"] },
       )
       .map((raw) => ({ stack, raw: raw as RawStackConfig })),
   );
