@@ -106,7 +106,11 @@ export class DatabricksCompute extends pulumi.ComponentResource {
           sparkVersion: args.sparkVersion,
           nodeTypeId: spec.nodeTypeId,
           driverNodeTypeId: spec.nodeTypeId,
-          autoscale: { minWorkers: spec.minWorkers, maxWorkers: spec.maxWorkers },
+          // The provider requires autoscale's maxWorkers to be strictly greater than minWorkers (@pulumi/databricks
+          // types/input.d.ts, ClusterAutoscale; policy rule cluster-autoscale-range): a size that cannot vary is fixed.
+          ...(spec.minWorkers === spec.maxWorkers
+            ? { numWorkers: spec.minWorkers }
+            : { autoscale: { minWorkers: spec.minWorkers, maxWorkers: spec.maxWorkers } }),
           autoterminationMinutes: spec.autoterminationMinutes,
           // Standard (shared) access mode: several analysts on one cluster, each under their own UC grants.
           dataSecurityMode: "USER_ISOLATION",

@@ -1,5 +1,6 @@
 /** Every rule of the pack, in the order Pulumi lists them. Adding a rule means adding it here and a fixture. */
 import type { Rule } from "../core";
+import { clusterAutoscaleRange } from "./clusterAutoscaleRange";
 import { clusterAutotermination } from "./clusterAutotermination";
 import { clusterPolicyAutotermination } from "./clusterPolicyAutotermination";
 import { clusterPolicyDefinition } from "./clusterPolicyDefinition";
@@ -46,6 +47,7 @@ export const RULES: readonly Rule[] = [
   clusterPolicyLtsRuntime,
   clusterPolicyAutotermination,
   clusterAutotermination,
+  clusterAutoscaleRange,
   jobJobClusters,
   jobMaxConcurrentRuns,
   jobTimeout,
