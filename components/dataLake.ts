@@ -97,7 +97,8 @@ export class DataLake extends pulumi.ComponentResource {
           containerName,
           publicAccess: azure.storage.PublicAccess.None,
         },
-        { parent: this },
+        // Deleting a container deletes every file in it (every table's, every raw event's): protected with the account.
+        statefulOptions(args.protect, { parent: this }),
       );
     const capture = container(CAPTURE_CONTAINER);
     const lake = container(LAKE_CONTAINER);

@@ -138,7 +138,8 @@ export class EventIngestion extends pulumi.ComponentResource {
             },
           },
         },
-        { parent: this, dependsOn: [captureWriter] },
+        // A dropped hub loses the events not yet captured and its Capture settings: protected with the namespace.
+        statefulOptions(args.protect, { parent: this, dependsOn: [captureWriter] }),
       );
 
       new azure.eventhub.ConsumerGroup(

@@ -64,18 +64,23 @@ describe("guardrails over the program", () => {
       dev: false,
       "dev-alice": false,
     };
-    /** The stateful resources of the program, one each, by type and logical name. */
+    /** The stateful resources of the program by type and logical name (issue 13, item 8: containers and hubs too). */
     const STATEFUL = [
       `${TYPES.storageAccount} lake-account`,
+      `${TYPES.blobContainer} lake-capture`,
+      `${TYPES.blobContainer} lake-lake`,
       `${TYPES.eventHubsNamespace} ingestion-namespace`,
+      `${TYPES.eventHub} ingestion-events`,
       `${TYPES.workspace} databricks-workspace`,
       `${TYPES.catalog} unity-catalog-catalog`,
     ];
 
-    it("checks the storage account, the namespace, the workspace and the catalog in the pack", () => {
+    it("checks the storage account and its containers, the namespace and its hubs, the workspace and the catalog in the pack", () => {
       expect([...STATEFUL_TYPES]).to.have.members([
         TYPES.storageAccount,
+        TYPES.blobContainer,
         TYPES.eventHubsNamespace,
+        TYPES.eventHub,
         TYPES.workspace,
         TYPES.catalog,
       ]);
@@ -83,7 +88,7 @@ describe("guardrails over the program", () => {
 
     for (const stack of STACKS) {
       const protectedHere = PROTECTED[stack];
-      it(`${protectedHere ? "protects" : "leaves unprotected"} the storage account, namespace, workspace and catalog on ${stack}`, () => {
+      it(`${protectedHere ? "protects" : "leaves unprotected"} the storage account, containers, namespace, hubs, workspace and catalog on ${stack}`, () => {
         const stateful = of(stack).registrations.filter((r) => STATEFUL_TYPES.includes(r.type));
         expect(stateful.map((r) => `${r.type} ${r.name}: ${r.protect}`).sort()).to.deep.equal(
           STATEFUL.map((r) => `${r}: ${protectedHere}`).sort(),

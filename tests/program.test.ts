@@ -225,12 +225,16 @@ describe("program under mocks", () => {
       });
     });
 
-    it("protects the storage account, the namespace, the workspace and the catalog, and nothing else", () => {
+    // Issue 13, item 8: a refactor that renames or drops `lake` or `capture` deletes every table's files.
+    it("protects the storage account, its containers, the namespace, its hubs, the workspace and the catalog, and nothing else", () => {
       const protectedNames = prod.registrations.filter((r) => r.protect).map((r) => r.name);
       expect(protectedNames.sort()).to.deep.equal([
         "databricks-workspace",
+        "ingestion-events",
         "ingestion-namespace",
         "lake-account",
+        "lake-capture",
+        "lake-lake",
         "unity-catalog-catalog",
       ]);
     });
