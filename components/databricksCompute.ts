@@ -40,6 +40,11 @@ export interface DatabricksComputeArgs {
    * @default undefined: workspace admins only
    */
   analystsGroup?: string;
+  /**
+   * Service principal (application id) the jobs run as; it may use the job policy its job clusters are drawn from.
+   * @default undefined: the jobs run as their owner
+   */
+  jobsPrincipal?: pulumi.Input<string>;
 }
 
 /**
@@ -85,6 +90,16 @@ export class DatabricksCompute extends pulumi.ComponentResource {
       child,
     );
 
+    if (args.jobsPrincipal !== undefined) {
+      new databricks.Permissions(
+        `${name}-job-policy-permissions`,
+        {
+          clusterPolicyId: jobPolicy.id,
+          accessControls: [{ servicePrincipalName: args.jobsPrincipal, permissionLevel: "CAN_USE" }],
+        },
+        child,
+      );
+    }
     if (args.analystsGroup !== undefined) {
       new databricks.Permissions(
         `${name}-interactive-policy-permissions`,

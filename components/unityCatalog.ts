@@ -45,7 +45,9 @@ export interface UnityCatalogArgs {
    * tables and checkpoint volume.
    * @default undefined: no job grants (jobs run as their owner)
    */
-  jobsPrincipal?: string;
+  jobsPrincipal?: pulumi.Input<string>;
+  /** Preview identities (application ids): they see the catalog's metadata, never its data. */
+  previewPrincipals: readonly pulumi.Input<string>[];
   /** Let `pulumi destroy` remove a catalog that still holds tables. Personal stacks only. */
   forceDestroy: boolean;
   /**
@@ -199,8 +201,10 @@ type Securable = "catalog" | "silver" | "capture";
  * Grants per securable, from config. `databricks.Grants` is authoritative, so a securable with no
  * configured principal gets no resource rather than an empty list that would revoke manual grants.
  */
-export function ucGrants(args: Pick<UnityCatalogArgs, "analystsGroup" | "jobsPrincipal">) {
-  const bySecurable: Record<Securable, { principal: string; privileges: string[] }[]> = {
+export function ucGrants(
+  args: Pick<UnityCatalogArgs, "analystsGroup" | "jobsPrincipal" | "previewPrincipals">,
+) {
+  const bySecurable: Record<Securable, { principal: pulumi.Input<string>; privileges: string[] }[]> = {
     catalog: [],
     silver: [],
     capture: [],
@@ -225,7 +229,13 @@ export function ucGrants(args: Pick<UnityCatalogArgs, "analystsGroup" | "jobsPri
     // Auto Loader reads capture by path; everything else the jobs touch is a table or the volume.
     bySecurable.capture.push({ principal: args.jobsPrincipal, privileges: ["READ_FILES"] });
   }
-  return (Object.entries(bySecurable) as [Securable, { principal: string; privileges: string[] }[]][])
+  // BROWSE shows metadata without USE_CATALOG or SELECT: a preview reads what exists, never a row.
+  for (const principal of args.previewPrincipals) {
+    bySecurable.catalog.push({ principal, privileges: ["BROWSE"] });
+  }
+  return (
+    Object.entries(bySecurable) as [Securable, { principal: pulumi.Input<string>; privileges: string[] }[]][]
+  )
     .filter(([, grants]) => grants.length > 0)
     .map(([securable, grants]) => ({ suffix: securable, securable, grants }));
 }

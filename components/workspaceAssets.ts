@@ -15,11 +15,6 @@ export interface WorkspaceAssetsArgs {
    */
   accessControls?: readonly databricks.types.input.PermissionsAccessControl[];
   /**
-   * Resources the permissions name (a service principal must exist in the workspace before it is granted).
-   * @default []
-   */
-  principals?: readonly pulumi.Resource[];
-  /**
    * Local folder to deploy, relative to the project directory.
    * @default "notebooks"
    */
@@ -76,7 +71,7 @@ export class WorkspaceAssets extends pulumi.ComponentResource {
       new databricks.Permissions(
         `${name}-folder-permissions`,
         { directoryPath: directory.path, accessControls: [...accessControls] },
-        { parent: this, provider: args.provider, dependsOn: [...(args.principals ?? [])] },
+        { parent: this, provider: args.provider },
       );
     }
     const child = { parent: this, provider: args.provider, dependsOn: [directory] };
@@ -121,17 +116,20 @@ export class WorkspaceAssets extends pulumi.ComponentResource {
 }
 
 /**
- * Who reads or runs a shared stack's code besides workspace admins: the jobs' identity runs it, analysts read
- * it. Nobody else gets edit rights, because whoever can edit a job's notebook runs code as the job.
+ * Who reads or runs a shared stack's code besides workspace admins: the jobs' identity runs it, analysts and
+ * the preview identities read it. Nobody else gets edit rights, because whoever can edit a job's notebook runs
+ * code as the job.
  */
 export function sharedFolderAccess(
-  runAsServicePrincipal: string | undefined,
+  runAsServicePrincipal: pulumi.Input<string> | undefined,
   analystsGroup: string | undefined,
+  previewApplicationIds: readonly pulumi.Input<string>[],
 ): databricks.types.input.PermissionsAccessControl[] {
   return [
     ...(runAsServicePrincipal === undefined
       ? []
       : [{ servicePrincipalName: runAsServicePrincipal, permissionLevel: "CAN_RUN" }]),
     ...(analystsGroup === undefined ? [] : [{ groupName: analystsGroup, permissionLevel: "CAN_READ" }]),
+    ...previewApplicationIds.map((id) => ({ servicePrincipalName: id, permissionLevel: "CAN_READ" })),
   ];
 }

@@ -48,6 +48,8 @@ export interface DatabricksConfig {
   readonly jobRetryIntervalMinutes: number;
   /** Application id of the service principal the jobs run as. */
   readonly runAsServicePrincipal: string | undefined;
+  /** Application ids of the Reader-only identities that run pull-request previews. */
+  readonly previewApplicationIds: readonly string[];
   readonly analystsGroup: string | undefined;
   readonly metastoreId: string | undefined;
   readonly fileEvents: boolean;
@@ -239,6 +241,13 @@ export function parseDatabricks(
       "runAsServicePrincipal",
       GUID,
       "a service principal application id (GUID)",
+      "00000000-0000-0000-0000-000000000000",
+    ),
+    previewApplicationIds: f.stringList(
+      "previewApplicationIds",
+      f.fallback("previewApplicationIds"),
+      GUID,
+      "an Entra application id (GUID)",
       "00000000-0000-0000-0000-000000000000",
     ),
     analystsGroup: f.optionalString("analystsGroup", GROUP_NAME, "an account group name", "h3-analysts"),

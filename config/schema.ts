@@ -269,6 +269,13 @@ export const DATABRICKS_FIELDS = {
     default: none("the jobs run as their owner"),
     description: "Identity the jobs run and write as.",
   },
+  previewApplicationIds: {
+    type: "list",
+    allowed: "Entra application ids (GUIDs) of the pull-request preview identities",
+    default: value([]),
+    description:
+      "Reader-only identities that preview this stack, added to the workspace with read access to the stack's code and catalog.",
+  },
   analystsGroup: {
     type: "string",
     allowed: "an account group name",

@@ -28,6 +28,7 @@ export const RESOURCE_TYPES = {
   clusterPolicy: "databricks:index/clusterPolicy:ClusterPolicy",
   cluster: "databricks:index/cluster:Cluster",
   permissions: "databricks:index/permissions:Permissions",
+  servicePrincipal: "databricks:index/servicePrincipal:ServicePrincipal",
   directory: "databricks:index/directory:Directory",
   notebook: "databricks:index/notebook:Notebook",
   workspaceFile: "databricks:index/workspaceFile:WorkspaceFile",

@@ -46,7 +46,7 @@ export interface JobSettingsArgs {
    * Service principal (application id) the runs execute as.
    * @default undefined: the job owner (the deploying identity)
    */
-  runAsServicePrincipal?: string;
+  runAsServicePrincipal?: pulumi.Input<string>;
   /** Tags on jobs and their clusters. */
   tags: Readonly<Record<string, string>>;
 }

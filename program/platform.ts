@@ -7,6 +7,7 @@ import * as databricks from "@pulumi/databricks";
 import * as pulumi from "@pulumi/pulumi";
 import { DatabricksCompute } from "../components/databricksCompute";
 import { DatabricksJobs } from "../components/databricksJobs";
+import { DatabricksPrincipals } from "../components/databricksPrincipals";
 import { DatabricksSecrets } from "../components/databricksSecrets";
 import { DatabricksStorageAccess } from "../components/databricksStorageAccess";
 import { DatabricksWorkspace } from "../components/databricksWorkspace";
@@ -50,6 +51,16 @@ export function platform(config: StackConfig): StackOutputs {
     tags,
     protect,
   });
+
+  const principals = new DatabricksPrincipals("principals", {
+    provider: workspace.provider,
+    runAsApplicationId: dbx.runAsServicePrincipal,
+    previewApplicationIds: dbx.previewApplicationIds,
+  });
+  // Everything that names a principal takes its id from the ServicePrincipal resource, so it waits until the
+  // principal is in the workspace.
+  const runAsId = principals.runAs?.applicationId;
+  const previewIds = principals.previewers.map((p) => p.applicationId);
 
   const lake = new DataLake("lake", {
     resourceGroupName,
@@ -106,7 +117,8 @@ export function platform(config: StackConfig): StackOutputs {
     workspaceId: workspace.workspaceId,
     fileEvents: dbx.fileEvents,
     analystsGroup: dbx.analystsGroup,
-    jobsPrincipal: dbx.runAsServicePrincipal,
+    jobsPrincipal: runAsId,
+    previewPrincipals: previewIds,
     forceDestroy: config.environment === "personal",
     protect,
   });
@@ -123,6 +135,7 @@ export function platform(config: StackConfig): StackOutputs {
       nodeTypeId: dbx.analyticsCluster.nodeType,
     },
     analystsGroup: dbx.analystsGroup,
+    jobsPrincipal: runAsId,
   });
 
   // Only a personal stack reads who runs it (its folder, its mailbox); a shared stack deploys the same whoever does.
@@ -133,13 +146,12 @@ export function platform(config: StackConfig): StackOutputs {
   const notebooks = new WorkspaceAssets("notebooks", {
     provider: workspace.provider,
     workspaceFolder: stackWorkspaceFolder(config.stack, person && invokedField(person, "home")),
-    accessControls:
-      person === undefined ? sharedFolderAccess(dbx.runAsServicePrincipal, dbx.analystsGroup) : [],
+    accessControls: person === undefined ? sharedFolderAccess(runAsId, dbx.analystsGroup, previewIds) : [],
   });
 
   const secrets = new DatabricksSecrets("secrets", {
     provider: workspace.provider,
-    runAsServicePrincipal: dbx.runAsServicePrincipal,
+    runAsServicePrincipal: runAsId,
   });
 
   const jobs = new DatabricksJobs(
@@ -177,7 +189,7 @@ export function platform(config: StackConfig): StackOutputs {
       timeoutSeconds: dbx.jobTimeoutMinutes * 60,
       maxRetries: dbx.jobMaxRetries,
       minRetryIntervalMillis: dbx.jobRetryIntervalMinutes * 60_000,
-      runAsServicePrincipal: dbx.runAsServicePrincipal,
+      runAsServicePrincipal: runAsId,
       tags,
     },
     { dependsOn: [notebooks, catalog, secrets] },

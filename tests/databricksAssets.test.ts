@@ -140,12 +140,14 @@ describe("stackWorkspaceFolder", () => {
 
 describe("sharedFolderAccess", () => {
   const SP = "9f0c1d2e-0000-4000-8000-00000000aaaa";
+  const PREVIEW = "9f0c1d2e-0000-4000-8000-00000000bbbb";
 
-  it("lets the jobs' identity run the code and analysts read it, and gives nobody edit rights", () => {
-    expect(sharedFolderAccess(SP, "h3-analysts")).to.deep.equal([
+  it("lets the jobs' identity run the code, analysts and preview identities read it, and nobody edit it", () => {
+    expect(sharedFolderAccess(SP, "h3-analysts", [PREVIEW])).to.deep.equal([
       { servicePrincipalName: SP, permissionLevel: "CAN_RUN" },
       { groupName: "h3-analysts", permissionLevel: "CAN_READ" },
+      { servicePrincipalName: PREVIEW, permissionLevel: "CAN_READ" },
     ]);
-    expect(sharedFolderAccess(undefined, undefined)).to.deep.equal([]);
+    expect(sharedFolderAccess(undefined, undefined, [])).to.deep.equal([]);
   });
 });

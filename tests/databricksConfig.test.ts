@@ -50,6 +50,7 @@ describe("databricks config", () => {
         jobMaxRetries: 2,
         jobRetryIntervalMinutes: 5,
         runAsServicePrincipal: undefined,
+        previewApplicationIds: [],
         analystsGroup: undefined,
         metastoreId: undefined,
         fileEvents: true,
@@ -196,6 +197,13 @@ describe("databricks config", () => {
         [],
       );
       expect(parse({}, "personal").problems).to.deep.equal([]);
+    });
+
+    it("fails when a preview application id is not a GUID, naming its index", () => {
+      expect(problemOf({ previewApplicationIds: ["ci-preview"] })).to.equal(
+        'databricks.previewApplicationIds[0] must be an Entra application id (GUID), got "ci-preview". ' +
+          "Fix: pulumi config set --path 'databricks.previewApplicationIds[0]' 00000000-0000-0000-0000-000000000000",
+      );
     });
 
     it("fails when the notification webhook is not https", () => {

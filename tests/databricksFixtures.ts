@@ -30,7 +30,7 @@ export function databricksResources(evaluation: Evaluation): Registration[] {
 
 /** Names of the program's Databricks-side resources: its components and their children. */
 export const DATABRICKS_SIDE =
-  /^(databricks|connector-access|unity-catalog|compute|notebooks|secrets|jobs)(-|$)/;
+  /^(databricks|principals|connector-access|unity-catalog|compute|notebooks|secrets|jobs)(-|$)/;
 
 /** The dev stack's Databricks outputs. */
 export const DATABRICKS_OUTPUTS = {

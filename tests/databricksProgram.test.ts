@@ -1,4 +1,5 @@
 import { expect } from "chai";
+import { PREVIEW_ENTITLEMENTS, RUN_AS_ENTITLEMENTS } from "../components/databricksPrincipals";
 import { DEFAULT_SPARK_VERSION } from "../config/databricks";
 import { RESOURCE_TYPES as T } from "../contracts/resourceTypes";
 import {
@@ -12,6 +13,7 @@ import { DATABRICKS_SIDE } from "./databricksFixtures";
 import { expectedNotebookAssets, ofType, resource } from "./support";
 
 const SP = "9f0c1d2e-0000-4000-8000-00000000aaaa";
+const PREVIEW = "9f0c1d2e-0000-4000-8000-00000000bbbb";
 const jobs = (ev: Evaluation) => ofType(ev, T.job);
 const pauseStates = (ev: Evaluation) =>
   jobs(ev).map((j) => [j.name, (j.inputs.trigger ?? j.inputs.schedule).pauseStatus]);
@@ -39,6 +41,7 @@ describe("program under mocks: Databricks", () => {
         `${T.accessConnector} databricks-access-connector`,
         `${T.workspace} databricks-workspace`,
         `${T.databricksProvider} databricks-provider`,
+        "h3:databricks:DatabricksPrincipals principals",
         "h3:databricks:DatabricksStorageAccess connector-access",
         `${T.roleAssignment} connector-access-lake-blob-contributor`,
         `${T.roleAssignment} connector-access-capture-blob-reader`,
@@ -187,8 +190,39 @@ describe("program under mocks: Databricks", () => {
           notificationEmails: ["oncall@example.com"],
           runAsServicePrincipal: SP,
           analystsGroup: "h3-analysts",
+          previewApplicationIds: [PREVIEW],
         },
       },
+    });
+    // Issue 13, item 5: the run-as principal joins the workspace before anything names it.
+    const runAs = resource(ev, T.servicePrincipal, "principals-run-as");
+    expect(runAs.inputs).to.deep.equal({
+      applicationId: SP,
+      active: true,
+      force: true,
+      ...RUN_AS_ENTITLEMENTS,
+    });
+    expect(RUN_AS_ENTITLEMENTS).to.deep.equal({
+      workspaceAccess: true,
+      allowClusterCreate: false,
+      allowInstancePoolCreate: false,
+      databricksSqlAccess: false,
+    });
+    for (const [type, name] of [
+      [T.job, "jobs-ingest"],
+      [T.job, "jobs-normalize"],
+      [T.job, "jobs-delete"],
+      [T.secretAcl, "secrets-run-as-read"],
+      [T.grants, "unity-catalog-catalog-grants"],
+      [T.grants, "unity-catalog-capture-grants"],
+      [T.permissions, "notebooks-folder-permissions"],
+      [T.permissions, "compute-job-policy-permissions"],
+    ] as const) {
+      expect(resource(ev, type, name).dependencies, name).to.include(runAs.urn);
+    }
+    expect(resource(ev, T.permissions, "compute-job-policy-permissions").inputs).to.deep.equal({
+      clusterPolicyId: "compute-job-policy-id",
+      accessControls: [{ servicePrincipalName: SP, permissionLevel: "CAN_USE" }],
     });
     for (const job of jobs(ev))
       expect(job.inputs.runAs, job.name).to.deep.equal({ servicePrincipalName: SP });
@@ -198,7 +232,15 @@ describe("program under mocks: Databricks", () => {
       accessControls: [
         { servicePrincipalName: SP, permissionLevel: "CAN_RUN" },
         { groupName: "h3-analysts", permissionLevel: "CAN_READ" },
+        { servicePrincipalName: PREVIEW, permissionLevel: "CAN_READ" },
       ],
+    });
+    // Issue 16, item 2: a Reader-only preview identity is in the workspace, reads the code and browses the catalog.
+    expect(resource(ev, T.servicePrincipal, `principals-preview-${PREVIEW}`).inputs).to.deep.equal({
+      applicationId: PREVIEW,
+      active: true,
+      force: true,
+      ...PREVIEW_ENTITLEMENTS,
     });
     expect(resource(ev, T.secretAcl, "secrets-run-as-read").inputs).to.deep.equal({
       scope: "h3-ml",
@@ -206,7 +248,12 @@ describe("program under mocks: Databricks", () => {
       permission: "READ",
     });
     const catalogGrants = resource(ev, T.grants, "unity-catalog-catalog-grants").inputs.grants;
-    expect(catalogGrants.map((g: { principal: string }) => g.principal)).to.deep.equal(["h3-analysts", SP]);
+    expect(catalogGrants).to.deep.include({ principal: PREVIEW, privileges: ["BROWSE"] });
+    expect(catalogGrants.map((g: { principal: string }) => g.principal)).to.deep.equal([
+      "h3-analysts",
+      SP,
+      PREVIEW,
+    ]);
   });
 
   it("protects the workspace and the catalog in prod only, and lets a personal catalog be destroyed", () => {

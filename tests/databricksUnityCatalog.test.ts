@@ -28,6 +28,7 @@ function build(overrides: Partial<UnityCatalogArgs> = {}) {
       catalogName: "h3ml_dev",
       workspaceId: "1234567890123456",
       fileEvents: true,
+      previewPrincipals: [],
       forceDestroy: false,
       protect: false,
       ...overrides,
@@ -176,7 +177,24 @@ describe("UnityCatalog", () => {
   it("creates no authoritative grants for principals that are not configured", async () => {
     const ev = await build();
     expect(ofType(ev, T.grants)).to.deep.equal([]);
-    expect(ucGrants({ analystsGroup: "a" }).map((g) => g.securable)).to.deep.equal(["catalog", "silver"]);
+    expect(ucGrants({ analystsGroup: "a", previewPrincipals: [] }).map((g) => g.securable)).to.deep.equal([
+      "catalog",
+      "silver",
+    ]);
+  });
+
+  // Issue 16, item 2: a Reader-only preview identity sees the catalog's metadata, never a row.
+  it("lets preview identities browse the catalog and nothing else", () => {
+    expect(ucGrants({ previewPrincipals: ["p1", "p2"] })).to.deep.equal([
+      {
+        suffix: "catalog",
+        securable: "catalog",
+        grants: [
+          { principal: "p1", privileges: ["BROWSE"] },
+          { principal: "p2", privileges: ["BROWSE"] },
+        ],
+      },
+    ]);
   });
 
   it("creates every Databricks object through the explicit provider", async () => {
