@@ -96,6 +96,12 @@ export class UnityCatalog extends pulumi.ComponentResource {
             ),
           ];
     const afterAccess = { ...child, dependsOn: [...args.storageAccess, ...assignment] };
+    // Created after the role assignments, but Azure applies a new assignment only after minutes: the same config
+    // fails its create-time check, then passes on a rerun (databricks/terraform-provider-databricks#3069), and a
+    // read-only location over an empty container has failed it outright (databricks/cli#1063). The provider's
+    // `skipValidation` ("suppress validation errors if any & force save", @pulumi/databricks 1.110.0) saves the
+    // objects regardless; access is verified after the first up (docs/deployment.md, "What to expect").
+    const skipValidation = true;
 
     const credential = new databricks.StorageCredential(
       `${name}-credential`,
@@ -103,6 +109,7 @@ export class UnityCatalog extends pulumi.ComponentResource {
         name: `${prefix}_storage`,
         azureManagedIdentity: { accessConnectorId: args.accessConnectorId },
         isolationMode: "ISOLATION_MODE_ISOLATED",
+        skipValidation,
         comment: "Access Connector identity for the data lake account.",
       },
       afterAccess,
@@ -117,6 +124,7 @@ export class UnityCatalog extends pulumi.ComponentResource {
         // The connector only reads capture; a writable location would fail its create-time check.
         readOnly: true,
         isolationMode: "ISOLATION_MODE_ISOLATED",
+        skipValidation,
         enableFileEvents: fileEvents,
         ...(fileEvents
           ? {
@@ -139,6 +147,7 @@ export class UnityCatalog extends pulumi.ComponentResource {
         url: this.lakeUrl,
         credentialName: credential.name,
         isolationMode: "ISOLATION_MODE_ISOLATED",
+        skipValidation,
         comment: "Managed storage of the catalog: its tables and the checkpoint volume.",
       },
       afterAccess,
