@@ -98,6 +98,7 @@ export function platform(config: StackConfig): StackOutputs {
   const storageAccess = new DatabricksStorageAccess("connector-access", {
     principalId: workspace.accessConnectorPrincipalId,
     storageAccountId: lake.accountId,
+    resourceGroupId: pulumi.interpolate`/subscriptions/${client.subscriptionId}/resourceGroups/${resourceGroupName}`,
     lakeContainerName: lake.lakeContainerName,
     captureContainerName: lake.captureContainerName,
     fileEvents: dbx.fileEvents,

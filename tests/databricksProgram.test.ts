@@ -45,6 +45,7 @@ describe("program under mocks: Databricks", () => {
         "h3:databricks:DatabricksStorageAccess connector-access",
         `${T.roleAssignment} connector-access-lake-blob-contributor`,
         `${T.roleAssignment} connector-access-capture-blob-reader`,
+        `${T.roleAssignment} connector-access-account-contributor`,
         `${T.roleAssignment} connector-access-queue-contributor`,
         `${T.roleAssignment} connector-access-event-subscription-contributor`,
         "h3:databricks:UnityCatalog unity-catalog",
