@@ -78,6 +78,11 @@ export interface StackConfig {
   readonly deletionSlaDays: number;
   /** An existing resource group to deploy into instead of creating one. */
   readonly resourceGroupName: string | undefined;
+  /**
+   * Object ids of the service principals that run `pulumi up` (CI). Empty on a personal stack that leaves it to
+   * the caller; never empty on a shared stack.
+   */
+  readonly deployerPrincipalIds: readonly string[];
   readonly eventHubs: EventHubsConfig;
   readonly storage: StorageConfig;
   readonly databricks: DatabricksConfig;
@@ -288,6 +293,33 @@ function parsePersonal(
   return { mode, devStack };
 }
 
+// A shared stack deploys the same whoever runs it: the identities granted what deploying takes are named, never
+// read from the caller.
+function parseDeployers(top: FieldReader, environment: Environment): readonly string[] {
+  const ids = top.stringList(
+    "deployerPrincipalIds",
+    [],
+    GUID,
+    "an Entra object id (GUID) of a service principal that runs pulumi up",
+    "00000000-0000-0000-0000-000000000000",
+  );
+  const raw = top.raw("deployerPrincipalIds");
+  if (
+    environment !== "personal" &&
+    (!top.has("deployerPrincipalIds") || (Array.isArray(raw) && raw.length === 0))
+  ) {
+    top.fail(
+      "deployerPrincipalIds",
+      raw,
+      `at least one object id on the shared ${environment} stack`,
+      "<object id of the CI service principal>",
+      "creating an event hub with Capture checks that the caller may write to the capture storage account",
+      "deployerPrincipalIds[0]",
+    );
+  }
+  return ids;
+}
+
 // The local-auth marker stands for eventHubs.allowSasSender; as a user tag it would let SAS through the pack
 // without the override.
 function parseTags(top: FieldReader, problems: Problems): Readonly<Record<string, string>> {
@@ -338,6 +370,7 @@ export function parseStackConfig(raw: RawStackConfig, project: string, stack: st
       "an existing resource group name (1-90 letters, digits, '-', '_', '.', '(', ')'; not ending in '.')",
       "my-existing-rg",
     ),
+    deployerPrincipalIds: parseDeployers(top, environment),
     eventHubs: parseEventHubs(raw.eventHubs, environment, problems),
     storage: parseStorage(raw.storage, environment, deletionSlaDays, problems),
     databricks: parseDatabricks(raw.databricks, environment, problems),

@@ -371,6 +371,16 @@ export const CONFIG_SCHEMA = {
     default: none("one is created"),
     description: "Deploy into this resource group instead of creating one.",
   },
+  deployerPrincipalIds: {
+    type: "list",
+    allowed:
+      "Entra object ids (GUIDs) of the service principals that run pulumi up (dev and prod: at least one)",
+    default: none(
+      "personal: the identity that runs pulumi up, as a user; dev and prod: none, the stack is refused",
+    ),
+    description:
+      "Identities that create the event hubs: Event Hubs checks that the caller may write to Capture's storage account, so each gets Storage Blob Data Contributor on it.",
+  },
   eventHubs: {
     type: "object",
     allowed: "the fields below",

@@ -12,7 +12,7 @@ import { DatabricksSecrets } from "../components/databricksSecrets";
 import { DatabricksStorageAccess } from "../components/databricksStorageAccess";
 import { DatabricksWorkspace } from "../components/databricksWorkspace";
 import { DataLake } from "../components/dataLake";
-import { EventIngestion } from "../components/eventIngestion";
+import { type CaptureDeployer, EventIngestion } from "../components/eventIngestion";
 import { UnityCatalog } from "../components/unityCatalog";
 import { sharedFolderAccess, stackWorkspaceFolder, WorkspaceAssets } from "../components/workspaceAssets";
 import { type StackConfig, standardTags } from "../config/config";
@@ -89,6 +89,7 @@ export function platform(config: StackConfig): StackOutputs {
     captureStorageAccountId: lake.accountId,
     captureContainerName: lake.captureContainerName,
     captureContainerId: lake.captureContainerId,
+    captureDeployers: captureDeployers(config.deployerPrincipalIds, client.objectId),
     senderPrincipalIds: config.eventHubs.senderPrincipalIds,
     allowSasSender: config.eventHubs.allowSasSender,
     tags,
@@ -215,4 +216,20 @@ export function platform(config: StackConfig): StackOutputs {
     deleteJobId: jobs.jobs.delete.id,
     deleteJobUrl: jobs.jobs.delete.url,
   };
+}
+
+/**
+ * Who creates the hubs: on a shared stack the service principals its config names (the parser refuses an empty
+ * list there), so the grant does not change with who runs `pulumi up`; on a personal stack that names none, the
+ * person who runs it.
+ */
+export function captureDeployers(
+  deployerPrincipalIds: readonly string[],
+  callerObjectId: pulumi.Input<string>,
+): Record<string, CaptureDeployer> {
+  if (deployerPrincipalIds.length === 0)
+    return { caller: { principalId: callerObjectId, principalType: "User" } };
+  return Object.fromEntries(
+    deployerPrincipalIds.map((id) => [id, { principalId: id, principalType: "ServicePrincipal" as const }]),
+  );
 }

@@ -6,6 +6,7 @@ import { environmentOfStack } from "../contracts/stacks";
 
 /** What every shared stack (dev, prod) must set; a config under test about something else gets it. */
 const SHARED_STACK_MUSTS = {
+  deployerPrincipalIds: ["00000000-0000-4000-8000-0000000000c1"],
   databricks: { notificationEmails: ["oncall@example.com"] },
 } as const;
 
@@ -21,9 +22,13 @@ function withMusts(raw: RawStackConfig, stack: string): RawStackConfig {
     : undefined;
   const environment = explicit ?? environmentOfStack(stack) ?? "personal";
   if (environment !== "dev" && environment !== "prod") return raw;
+  const withDeployers =
+    "deployerPrincipalIds" in raw
+      ? raw
+      : { ...raw, deployerPrincipalIds: SHARED_STACK_MUSTS.deployerPrincipalIds };
   const dbx = raw.databricks ?? {};
-  if (!isSection(dbx) || "notificationEmails" in dbx || "notificationWebhookUrl" in dbx) return raw;
-  return { ...raw, databricks: { ...SHARED_STACK_MUSTS.databricks, ...dbx } };
+  if (!isSection(dbx) || "notificationEmails" in dbx || "notificationWebhookUrl" in dbx) return withDeployers;
+  return { ...withDeployers, databricks: { ...SHARED_STACK_MUSTS.databricks, ...dbx } };
 }
 
 function parse(raw: RawStackConfig, project: string, stack: string) {
@@ -41,6 +46,18 @@ function problemsOf(raw: RawStackConfig, stack = "dev"): readonly string[] {
 }
 
 describe("stack config", () => {
+  // Issue 13, item 1: a shared stack names the identities that create its hubs; nothing is read from the caller.
+  it("refuses a shared stack that names no deployer, giving the command", () => {
+    for (const stack of ["dev", "prod"]) {
+      expect(problemsOf({ deployerPrincipalIds: [] }, stack)).to.deep.equal([
+        `deployerPrincipalIds must be at least one object id on the shared ${stack} stack, got []: creating an ` +
+          "event hub with Capture checks that the caller may write to the capture storage account. " +
+          "Fix: pulumi config set --path 'deployerPrincipalIds[0]' <object id of the CI service principal>",
+      ]);
+    }
+    expect(parse({}, "h3-ml", "dev-alice").deployerPrincipalIds).to.deep.equal([]);
+  });
+
   describe("defaults", () => {
     it("gives a dev stack secure, small settings", () => {
       const config = parse({}, "h3-ml", "dev");
@@ -53,6 +70,7 @@ describe("stack config", () => {
         tags: {},
         deletionSlaDays: 30,
         resourceGroupName: undefined,
+        deployerPrincipalIds: SHARED_STACK_MUSTS.deployerPrincipalIds,
         eventHubs: {
           sku: "Standard",
           capacity: 1,

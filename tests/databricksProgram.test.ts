@@ -282,8 +282,16 @@ describe("program under mocks: Databricks", () => {
 // Issue 13, item 7: a shared stack deploys the same whoever runs it (nothing read from the caller decides a
 // folder or a recipient); a personal stack uses the home and the mailbox of the person who runs it.
 describe("program under mocks: who runs pulumi up", () => {
+  // Both what Databricks and what Azure say about the caller change with who runs it.
   const as = (userName: string) => ({
     "databricks:index/getCurrentUser:getCurrentUser": () => ({ home: `/Users/${userName}`, userName }),
+    "azure-native:authorization:getClientConfig": () => ({
+      subscriptionId: MOCK_SUBSCRIPTION_ID,
+      tenantId: "00000000-0000-4000-8000-000000000002",
+      clientId: userName,
+      objectId:
+        userName === SP ? "00000000-0000-4000-8000-0000000000c1" : "00000000-0000-4000-8000-0000000000a1",
+    }),
   });
   const plan = (ev: Evaluation) => ev.registrations.map((r) => [r.urn, r.inputs]);
 

@@ -160,6 +160,7 @@ const validArb: fc.Arbitrary<Generated> = fc
           tags: tagsArb,
           deletionSlaDays: fc.constant(sla),
           resourceGroupName: resourceGroupArb,
+          deployerPrincipalIds: fc.uniqueArray(fc.uuid(), { minLength: shared(stack) ? 1 : 0, maxLength: 2 }),
           eventHubs: eventHubsArb,
           storage: fc.record(
             {
@@ -172,7 +173,11 @@ const validArb: fc.Arbitrary<Generated> = fc
           ),
           databricks: databricksArb(stack),
         },
-        { requiredKeys: shared(stack) ? ["deletionSlaDays", "databricks"] : ["deletionSlaDays"] },
+        {
+          requiredKeys: shared(stack)
+            ? ["deletionSlaDays", "databricks", "deployerPrincipalIds"]
+            : ["deletionSlaDays"],
+        },
       )
       .map((raw) => ({ stack, raw: raw as RawStackConfig })),
   );
@@ -201,6 +206,7 @@ const CORRUPTIONS: readonly fc.Arbitrary<Corruption>[] = [
   ),
   bad("deletionSlaDays", 0, 31, 365, -7, 1.5, "thirty", ""),
   bad("resourceGroupName", "rg.", "a/b", "x".repeat(91), 12),
+  bad("deployerPrincipalIds", ["ci"], "00000000-0000-0000-0000-000000000000", [3]),
   bad("eventHubs", 42, "Standard", [], true),
   bad("eventHubs.sku", "Basic", "standard", "Dedicated", 1),
   bad("eventHubs.capacity", 0, 41, -2, 3.5, "lots"),

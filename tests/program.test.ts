@@ -7,6 +7,7 @@ import {
   type Evaluation,
   EvaluationError,
   evaluateProgram,
+  MOCK_CALLER_OBJECT_ID,
   MOCK_SUBSCRIPTION_ID,
   MOCK_TENANT_ID,
 } from "../scripts/lib/mockProgram";
@@ -17,6 +18,8 @@ import { ofType, resource, TYPES } from "./support";
 const roleId = (guid: string) =>
   `/subscriptions/${MOCK_SUBSCRIPTION_ID}/providers/Microsoft.Authorization/roleDefinitions/${guid}`;
 const SENDER = "11111111-2222-3333-4444-555555555555";
+/** The deployer Pulumi.dev.yaml names. */
+const DEV_DEPLOYER = "00000000-0000-0000-0000-000000000001";
 
 describe("program under mocks", () => {
   describe("dev stack", () => {
@@ -44,6 +47,7 @@ describe("program under mocks", () => {
           `${TYPES.eventIngestion} ingestion`,
           `${TYPES.eventHubsNamespace} ingestion-namespace`,
           `${TYPES.roleAssignment} ingestion-capture-writer`,
+          `${TYPES.roleAssignment} ingestion-capture-deployer-${DEV_DEPLOYER}`,
           `${TYPES.eventHub} ingestion-events`,
           `${TYPES.consumerGroup} ingestion-events-jobs`,
         ].sort(),
@@ -173,6 +177,20 @@ describe("program under mocks", () => {
       expect(resource(dev, TYPES.eventHub, "ingestion-events").dependencies).to.include(grant.urn);
     });
 
+    // Issue 13, item 1: Event Hubs checks the caller of the create request, not only the namespace identity:
+    // "Linked access check failed for capture storage destination ... doesn't have the required data plane write
+    // permissions" (Azure/azure-sdk-for-js#30204, Azure/azure-synapse-analytics-end2end#11).
+    it("grants the configured deployer write on the capture account before any hub is created", () => {
+      const grant = resource(dev, TYPES.roleAssignment, `ingestion-capture-deployer-${DEV_DEPLOYER}`);
+      expect(grant.inputs).to.deep.include({
+        principalId: DEV_DEPLOYER,
+        principalType: "ServicePrincipal",
+        roleDefinitionId: roleId(BUILT_IN_ROLES.storageBlobDataContributor),
+        scope: accountId,
+      });
+      expect(resource(dev, TYPES.eventHub, "ingestion-events").dependencies).to.include(grant.urn);
+    });
+
     it("adds a consumer group for the jobs", () => {
       expect(resource(dev, TYPES.consumerGroup, "ingestion-events-jobs").inputs).to.deep.equal({
         resourceGroupName: "h3ml-dev-rg",
@@ -282,6 +300,17 @@ describe("program under mocks", () => {
         daysAfterModificationGreaterThan: 1,
       });
       expect(resource(alice, TYPES.eventHub, "ingestion-events").inputs.partitionCount).to.equal(1);
+    });
+
+    it("grants the person who runs it, as a user, write on the capture account before the hubs", async () => {
+      const alice = await evaluateProgram("dev-alice");
+      const grant = resource(alice, TYPES.roleAssignment, "ingestion-capture-deployer-caller");
+      expect(grant.inputs).to.deep.include({
+        principalId: MOCK_CALLER_OBJECT_ID,
+        principalType: "User",
+        roleDefinitionId: roleId(BUILT_IN_ROLES.storageBlobDataContributor),
+      });
+      expect(resource(alice, TYPES.eventHub, "ingestion-events").dependencies).to.include(grant.urn);
     });
 
     it("can open its storage firewall to named IP ranges by explicit override", async () => {
