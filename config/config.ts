@@ -47,6 +47,11 @@ export interface EventHubsConfig {
   readonly senderPrincipalIds: readonly string[];
   /** Named override: adds a send-only SAS rule per hub for senders that cannot use Entra ID. */
   readonly allowSasSender: boolean;
+  /**
+   * Object ids of the service principals that run `pulumi up` (CI). Empty on a personal stack that leaves it to
+   * the caller; never empty on a shared stack.
+   */
+  readonly deployerPrincipalIds: readonly string[];
 }
 
 export interface StorageConfig {
@@ -78,11 +83,6 @@ export interface StackConfig {
   readonly deletionSlaDays: number;
   /** An existing resource group to deploy into instead of creating one. */
   readonly resourceGroupName: string | undefined;
-  /**
-   * Object ids of the service principals that run `pulumi up` (CI). Empty on a personal stack that leaves it to
-   * the caller; never empty on a shared stack.
-   */
-  readonly deployerPrincipalIds: readonly string[];
   readonly eventHubs: EventHubsConfig;
   readonly storage: StorageConfig;
   readonly databricks: DatabricksConfig;
@@ -171,6 +171,13 @@ function parseEventHubs(raw: unknown, environment: Environment, problems: Proble
       "00000000-0000-0000-0000-000000000000",
     ),
     allowSasSender: f.bool("allowSasSender"),
+    // A section that is not an object already has its problem; its deployers are not asked for on top.
+    deployerPrincipalIds: parseDeployers(
+      f,
+      raw === undefined || raw === null || (typeof raw === "object" && !Array.isArray(raw))
+        ? environment
+        : "personal",
+    ),
   };
 }
 
@@ -295,20 +302,20 @@ function parsePersonal(
 
 // A shared stack deploys the same whoever runs it: the identities granted what deploying takes are named, never
 // read from the caller.
-function parseDeployers(top: FieldReader, environment: Environment): readonly string[] {
-  const ids = top.stringList(
+function parseDeployers(f: FieldReader, environment: Environment): readonly string[] {
+  const ids = f.stringList(
     "deployerPrincipalIds",
     [],
     GUID,
     "an Entra object id (GUID) of a service principal that runs pulumi up",
     "00000000-0000-0000-0000-000000000000",
   );
-  const raw = top.raw("deployerPrincipalIds");
+  const raw = f.raw("deployerPrincipalIds");
   if (
     environment !== "personal" &&
-    (!top.has("deployerPrincipalIds") || (Array.isArray(raw) && raw.length === 0))
+    (!f.has("deployerPrincipalIds") || (Array.isArray(raw) && raw.length === 0))
   ) {
-    top.fail(
+    f.fail(
       "deployerPrincipalIds",
       raw,
       `at least one object id on the shared ${environment} stack`,
@@ -370,7 +377,6 @@ export function parseStackConfig(raw: RawStackConfig, project: string, stack: st
       "an existing resource group name (1-90 letters, digits, '-', '_', '.', '(', ')'; not ending in '.')",
       "my-existing-rg",
     ),
-    deployerPrincipalIds: parseDeployers(top, environment),
     eventHubs: parseEventHubs(raw.eventHubs, environment, problems),
     storage: parseStorage(raw.storage, environment, deletionSlaDays, problems),
     databricks: parseDatabricks(raw.databricks, environment, problems),

@@ -8,7 +8,13 @@ import { GUID } from "../contracts/stacks";
 import type { Environment } from "./config";
 import { quartzCronProblem } from "./cron";
 import { FieldReader, type Problems } from "./fields";
-import { ANALYTICS_CLUSTER_FIELDS, DATABRICKS_FIELDS, defaultOf, VNET_FIELDS } from "./schema";
+import {
+  ANALYTICS_CLUSTER_FIELDS,
+  DATABRICKS_FIELDS,
+  defaultOf,
+  NETWORK_FIELDS,
+  VNET_FIELDS,
+} from "./schema";
 
 export type IngestTrigger = "fileArrival" | "schedule";
 
@@ -16,6 +22,13 @@ export interface DatabricksVnetConfig {
   readonly virtualNetworkId: string;
   readonly publicSubnetName: string;
   readonly privateSubnetName: string;
+}
+
+/** Address ranges of the VNet the program builds; see `NETWORK_FIELDS`. */
+export interface DatabricksNetworkConfig {
+  readonly addressSpace: string;
+  readonly hostSubnetPrefix: string;
+  readonly containerSubnetPrefix: string;
 }
 
 export interface AnalyticsClusterConfig {
@@ -55,6 +68,7 @@ export interface DatabricksConfig {
   readonly fileEvents: boolean;
   readonly providerAuthType: string | undefined;
   readonly vnet: DatabricksVnetConfig | undefined;
+  readonly network: DatabricksNetworkConfig;
   readonly analyticsCluster: AnalyticsClusterConfig | undefined;
 }
 
@@ -126,6 +140,62 @@ function parseVnet(raw: unknown, problems: Problems): DatabricksVnetConfig | und
     publicSubnetName: required("publicSubnetName", SUBNET_NAME, subnet, "databricks-host"),
     privateSubnetName: required("privateSubnetName", SUBNET_NAME, subnet, "databricks-container"),
   };
+}
+
+const CIDR = /^((?:25[0-5]|2[0-4]\d|1?\d?\d)(?:\.(?:25[0-5]|2[0-4]\d|1?\d?\d)){3})\/(\d|[12]\d|3[0-2])$/;
+
+/** First and last address of a CIDR as integers, and its prefix length; undefined when not a CIDR. */
+function cidrRange(cidr: string): { first: number; last: number; bits: number } | undefined {
+  const match = CIDR.exec(cidr);
+  if (!match?.[1] || !match[2]) return undefined;
+  const address = match[1].split(".").reduce((n, octet) => n * 256 + Number(octet), 0);
+  const bits = Number(match[2]);
+  const size = 2 ** (32 - bits);
+  const first = address - (address % size);
+  return { first, last: first + size - 1, bits };
+}
+
+// https://learn.microsoft.com/azure/databricks/security/network/classic/vnet-inject: the VNet /16../24, each
+// subnet at least /26; subnets lie inside the VNet and apart from each other.
+function parseNetwork(raw: unknown, problems: Problems): DatabricksNetworkConfig {
+  const f = new FieldReader(problems, raw, "databricks.network", {
+    fields: NETWORK_FIELDS,
+    environment: "dev",
+  });
+  f.rejectUnknown();
+  const read = (field: keyof typeof NETWORK_FIELDS, minBits: number, maxBits: number, allowed: string) => {
+    const value = f.string(field, f.fallback(field), CIDR, allowed);
+    const range = cidrRange(value);
+    if (range && (range.bits < minBits || range.bits > maxBits))
+      f.fail(field, value, allowed, f.fallback(field));
+    return value;
+  };
+  const addressSpace = read("addressSpace", 16, 24, "an IPv4 CIDR from /16 to /24");
+  const host = read("hostSubnetPrefix", 16, 26, "an IPv4 CIDR of at least /26 (/16 to /26)");
+  const container = read("containerSubnetPrefix", 16, 26, "an IPv4 CIDR of at least /26 (/16 to /26)");
+  const [vnet, hostRange, containerRange] = [addressSpace, host, container].map(cidrRange);
+  for (const [field, value, range] of [
+    ["hostSubnetPrefix", host, hostRange],
+    ["containerSubnetPrefix", container, containerRange],
+  ] as const) {
+    if (vnet && range && (range.first < vnet.first || range.last > vnet.last)) {
+      f.fail(field, value, `inside addressSpace ${addressSpace}`, f.fallback(field));
+    }
+  }
+  if (
+    hostRange &&
+    containerRange &&
+    hostRange.first <= containerRange.last &&
+    containerRange.first <= hostRange.last
+  ) {
+    f.fail(
+      "containerSubnetPrefix",
+      container,
+      `apart from hostSubnetPrefix ${host}`,
+      f.fallback("containerSubnetPrefix"),
+    );
+  }
+  return { addressSpace, hostSubnetPrefix: host, containerSubnetPrefix: container };
 }
 
 function parseAnalyticsCluster(raw: unknown, maxWorkers: number, problems: Problems) {
@@ -265,6 +335,7 @@ export function parseDatabricks(
       "azure-cli",
     ),
     vnet: parseVnet(f.raw("vnet"), problems),
+    network: parseNetwork(f.raw("network"), problems),
     analyticsCluster: parseAnalyticsCluster(f.raw("analyticsCluster"), maxWorkers, problems),
   };
 }

@@ -2,8 +2,8 @@
  * The pack applied to a whole stack as the project's mock harness records it, for the tests that run the
  * program (and fuzzed configs) under mocks. `pulumi preview --policy-pack` does the same through index.ts.
  */
-import { contextFor, evaluateAll, type Violation } from "./core";
-import { RULES } from "./rules";
+import { contextFor, evaluateAll, evaluateStack, type Violation } from "./core";
+import { RULES, STACK_RULES } from "./rules";
 
 /** The part of a harness registration the rules read. */
 export interface RegisteredResource {
@@ -11,6 +11,8 @@ export interface RegisteredResource {
   readonly name: string;
   readonly inputs: Readonly<Record<string, unknown>>;
   readonly protect: boolean;
+  readonly urn?: string;
+  readonly dependencies?: readonly string[];
 }
 
 export function checkRegistrations(stack: string, registrations: readonly RegisteredResource[]): Violation[] {
@@ -19,8 +21,11 @@ export function checkRegistrations(stack: string, registrations: readonly Regist
     name: r.name,
     props: r.inputs,
     protect: r.protect,
+    urn: r.urn,
+    dependencies: r.dependencies,
   }));
-  return evaluateAll(RULES, resources, contextFor(stack));
+  const context = contextFor(stack);
+  return [...evaluateAll(RULES, resources, context), ...evaluateStack(STACK_RULES, resources, context)];
 }
 
 /** How many of `registrations` at least one rule looks at. */

@@ -7,16 +7,17 @@ import * as databricks from "@pulumi/databricks";
 import * as pulumi from "@pulumi/pulumi";
 import { DatabricksCompute } from "../components/databricksCompute";
 import { DatabricksJobs } from "../components/databricksJobs";
+import { DatabricksNetwork } from "../components/databricksNetwork";
 import { DatabricksPrincipals } from "../components/databricksPrincipals";
 import { DatabricksSecrets } from "../components/databricksSecrets";
 import { DatabricksStorageAccess } from "../components/databricksStorageAccess";
-import { DatabricksWorkspace } from "../components/databricksWorkspace";
+import { type DatabricksVnetInjection, DatabricksWorkspace } from "../components/databricksWorkspace";
 import { DataLake } from "../components/dataLake";
 import { type CaptureDeployer, EventIngestion } from "../components/eventIngestion";
 import { UnityCatalog } from "../components/unityCatalog";
 import { sharedFolderAccess, stackWorkspaceFolder, WorkspaceAssets } from "../components/workspaceAssets";
 import { type StackConfig, standardTags } from "../config/config";
-import { resourceNames } from "../config/naming";
+import { type Names, resourceNames } from "../config/naming";
 import { invokedField } from "../lib/invokeResults";
 import { failureRecipients } from "../lib/jobSpecs";
 import { protectsStatefulResources } from "../lib/stateful";
@@ -38,19 +39,25 @@ export function platform(config: StackConfig): StackOutputs {
   const client = azure.authorization.getClientConfigOutput();
   const dbx = config.databricks;
 
+  const injection = workspaceInjection(config, names, resourceGroupName, client.subscriptionId, tags);
+
   // Before the lake: its firewall admits Unity Catalog through a resource-instance rule naming the connector.
-  const workspace = new DatabricksWorkspace("databricks", {
-    resourceGroupName,
-    location: config.location,
-    subscriptionId: client.subscriptionId,
-    workspaceName: names.databricksWorkspace,
-    managedResourceGroupName: names.databricksManagedResourceGroup,
-    accessConnectorName: names.accessConnector,
-    vnet: dbx.vnet,
-    providerAuthType: dbx.providerAuthType,
-    tags,
-    protect,
-  });
+  const workspace = new DatabricksWorkspace(
+    "databricks",
+    {
+      resourceGroupName,
+      location: config.location,
+      subscriptionId: client.subscriptionId,
+      workspaceName: names.databricksWorkspace,
+      managedResourceGroupName: names.databricksManagedResourceGroup,
+      accessConnectorName: names.accessConnector,
+      vnet: injection?.vnet,
+      providerAuthType: dbx.providerAuthType,
+      tags,
+      protect,
+    },
+    { dependsOn: injection?.after ?? [] },
+  );
 
   const principals = new DatabricksPrincipals("principals", {
     provider: workspace.provider,
@@ -62,18 +69,24 @@ export function platform(config: StackConfig): StackOutputs {
   const runAsId = principals.runAs?.applicationId;
   const previewIds = principals.previewers.map((p) => p.applicationId);
 
-  const lake = new DataLake("lake", {
-    resourceGroupName,
-    location: config.location,
-    accountName: names.storageAccount,
-    sku: config.storage.sku,
-    rawRetentionDays: config.storage.rawRetentionDays,
-    networkDefaultAction: config.storage.networkDefaultAction,
-    allowedIpRanges: [...config.storage.allowedIpRanges],
-    resourceAccessRules: [{ resourceId: workspace.accessConnectorId, tenantId: client.tenantId }],
-    tags,
-    protect,
-  });
+  const lake = new DataLake(
+    "lake",
+    {
+      resourceGroupName,
+      location: config.location,
+      accountName: names.storageAccount,
+      sku: config.storage.sku,
+      rawRetentionDays: config.storage.rawRetentionDays,
+      networkDefaultAction: config.storage.networkDefaultAction,
+      allowedIpRanges: [...config.storage.allowedIpRanges],
+      resourceAccessRules: [{ resourceId: workspace.accessConnectorId, tenantId: client.tenantId }],
+      // The job clusters' subnets: without them a Deny firewall answers every job's read with 403.
+      virtualNetworkSubnetIds: injection?.subnetIds ?? [],
+      tags,
+      protect,
+    },
+    { dependsOn: injection?.after ?? [] },
+  );
 
   const ingestion = new EventIngestion("ingestion", {
     resourceGroupName,
@@ -89,7 +102,7 @@ export function platform(config: StackConfig): StackOutputs {
     captureStorageAccountId: lake.accountId,
     captureContainerName: lake.captureContainerName,
     captureContainerId: lake.captureContainerId,
-    captureDeployers: captureDeployers(config.deployerPrincipalIds, client.objectId),
+    captureDeployers: captureDeployers(config.eventHubs.deployerPrincipalIds, client.objectId),
     senderPrincipalIds: config.eventHubs.senderPrincipalIds,
     allowSasSender: config.eventHubs.allowSasSender,
     tags,
@@ -232,4 +245,55 @@ export function captureDeployers(
   return Object.fromEntries(
     deployerPrincipalIds.map((id) => [id, { principalId: id, principalType: "ServicePrincipal" as const }]),
   );
+}
+
+/** Where the workspace's classic compute runs, and what the lake's firewall must admit for it. */
+interface WorkspaceInjection {
+  readonly vnet: DatabricksVnetInjection;
+  /** Both subnets' ids, for the storage firewall's virtual network rules. */
+  readonly subnetIds: pulumi.Input<string>[];
+  /** Resources the workspace and the lake wait for (the program-built subnets). */
+  readonly after: pulumi.Resource[];
+}
+
+/**
+ * The VNet the workspace is injected into: the existing one `databricks.vnet` names; else, while the lake's
+ * firewall denies by default, one the program builds (`databricks.network`); else none (the managed VNet, which no
+ * storage network rule can admit, so only with the firewall's `Allow` override).
+ */
+function workspaceInjection(
+  config: StackConfig,
+  names: Names,
+  resourceGroupName: pulumi.Input<string>,
+  subscriptionId: pulumi.Input<string>,
+  tags: Record<string, string>,
+): WorkspaceInjection | undefined {
+  const existing = config.databricks.vnet;
+  if (existing !== undefined) {
+    return {
+      vnet: existing,
+      subnetIds: [existing.publicSubnetName, existing.privateSubnetName].map(
+        (subnet) => `${existing.virtualNetworkId}/subnets/${subnet}`,
+      ),
+      after: [],
+    };
+  }
+  if (config.storage.networkDefaultAction !== "Deny") return undefined;
+  const network = new DatabricksNetwork("network", {
+    resourceGroupName,
+    location: config.location,
+    subscriptionId,
+    names,
+    ...config.databricks.network,
+    tags,
+  });
+  return {
+    vnet: {
+      virtualNetworkId: network.virtualNetworkId,
+      publicSubnetName: network.hostSubnetName,
+      privateSubnetName: network.containerSubnetName,
+    },
+    subnetIds: network.subnetIds,
+    after: network.subnets,
+  };
 }

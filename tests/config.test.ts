@@ -6,7 +6,7 @@ import { environmentOfStack } from "../contracts/stacks";
 
 /** What every shared stack (dev, prod) must set; a config under test about something else gets it. */
 const SHARED_STACK_MUSTS = {
-  deployerPrincipalIds: ["00000000-0000-4000-8000-0000000000c1"],
+  eventHubs: { deployerPrincipalIds: ["00000000-0000-4000-8000-0000000000c1"] },
   databricks: { notificationEmails: ["oncall@example.com"] },
 } as const;
 
@@ -22,10 +22,11 @@ function withMusts(raw: RawStackConfig, stack: string): RawStackConfig {
     : undefined;
   const environment = explicit ?? environmentOfStack(stack) ?? "personal";
   if (environment !== "dev" && environment !== "prod") return raw;
+  const hubs = raw.eventHubs ?? {};
   const withDeployers =
-    "deployerPrincipalIds" in raw
+    !isSection(hubs) || "deployerPrincipalIds" in hubs
       ? raw
-      : { ...raw, deployerPrincipalIds: SHARED_STACK_MUSTS.deployerPrincipalIds };
+      : { ...raw, eventHubs: { ...SHARED_STACK_MUSTS.eventHubs, ...hubs } };
   const dbx = raw.databricks ?? {};
   if (!isSection(dbx) || "notificationEmails" in dbx || "notificationWebhookUrl" in dbx) return withDeployers;
   return { ...withDeployers, databricks: { ...SHARED_STACK_MUSTS.databricks, ...dbx } };
@@ -49,13 +50,13 @@ describe("stack config", () => {
   // Issue 13, item 1: a shared stack names the identities that create its hubs; nothing is read from the caller.
   it("refuses a shared stack that names no deployer, giving the command", () => {
     for (const stack of ["dev", "prod"]) {
-      expect(problemsOf({ deployerPrincipalIds: [] }, stack)).to.deep.equal([
-        `deployerPrincipalIds must be at least one object id on the shared ${stack} stack, got []: creating an ` +
+      expect(problemsOf({ eventHubs: { deployerPrincipalIds: [] } }, stack)).to.deep.equal([
+        `eventHubs.deployerPrincipalIds must be at least one object id on the shared ${stack} stack, got []: creating an ` +
           "event hub with Capture checks that the caller may write to the capture storage account. " +
-          "Fix: pulumi config set --path 'deployerPrincipalIds[0]' <object id of the CI service principal>",
+          "Fix: pulumi config set --path 'eventHubs.deployerPrincipalIds[0]' <object id of the CI service principal>",
       ]);
     }
-    expect(parse({}, "h3-ml", "dev-alice").deployerPrincipalIds).to.deep.equal([]);
+    expect(parse({}, "h3-ml", "dev-alice").eventHubs.deployerPrincipalIds).to.deep.equal([]);
   });
 
   describe("defaults", () => {
@@ -70,7 +71,6 @@ describe("stack config", () => {
         tags: {},
         deletionSlaDays: 30,
         resourceGroupName: undefined,
-        deployerPrincipalIds: SHARED_STACK_MUSTS.deployerPrincipalIds,
         eventHubs: {
           sku: "Standard",
           capacity: 1,
@@ -81,6 +81,7 @@ describe("stack config", () => {
           captureSizeLimitBytes: 314572800,
           senderPrincipalIds: [],
           allowSasSender: false,
+          deployerPrincipalIds: SHARED_STACK_MUSTS.eventHubs.deployerPrincipalIds,
         },
         storage: {
           sku: "Standard_LRS",

@@ -56,6 +56,11 @@ describe("databricks config", () => {
         fileEvents: true,
         providerAuthType: undefined,
         vnet: undefined,
+        network: {
+          addressSpace: "10.179.0.0/22",
+          hostSubnetPrefix: "10.179.0.0/24",
+          containerSubnetPrefix: "10.179.1.0/24",
+        },
         analyticsCluster: undefined,
       });
     });
@@ -203,6 +208,23 @@ describe("databricks config", () => {
       expect(problemOf({ previewApplicationIds: ["ci-preview"] })).to.equal(
         'databricks.previewApplicationIds[0] must be an Entra application id (GUID), got "ci-preview". ' +
           "Fix: pulumi config set --path 'databricks.previewApplicationIds[0]' 00000000-0000-0000-0000-000000000000",
+      );
+    });
+
+    // https://learn.microsoft.com/azure/databricks/security/network/classic/vnet-inject: VNet /16../24, subnets >= /26.
+    it("fails when the program-built VNet breaks Azure Databricks' address rules, naming the field", () => {
+      expect(problemOf({ network: { addressSpace: "10.0.0.0/25" } })).to.match(
+        /^databricks\.network\.addressSpace must be an IPv4 CIDR from \/16 to \/24, got "10\.0\.0\.0\/25"/,
+      );
+      expect(problemOf({ network: { hostSubnetPrefix: "10.179.0.0/27" } })).to.match(
+        /^databricks\.network\.hostSubnetPrefix must be an IPv4 CIDR of at least \/26/,
+      );
+      expect(problemOf({ network: { containerSubnetPrefix: "10.180.0.0/24" } })).to.equal(
+        'databricks.network.containerSubnetPrefix must be inside addressSpace 10.179.0.0/22, got "10.180.0.0/24". ' +
+          "Fix: pulumi config set --path 'databricks.network.containerSubnetPrefix' 10.179.1.0/24",
+      );
+      expect(problemOf({ network: { containerSubnetPrefix: "10.179.0.128/26" } })).to.match(
+        /^databricks\.network\.containerSubnetPrefix must be apart from hostSubnetPrefix 10\.179\.0\.0\/24/,
       );
     });
 

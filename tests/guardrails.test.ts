@@ -22,7 +22,7 @@ import { type Evaluation, evaluate, evaluateProgram } from "../scripts/lib/mockP
 import { PLANS_DIR, planJson, redact } from "../scripts/lib/planFiles";
 import { renderPlan } from "../scripts/lib/planText";
 import { PROJECT_ROOT } from "../scripts/lib/stackConfig";
-import { resource } from "./support";
+import { resource, sectionWith } from "./support";
 
 const violationsOf = (evaluation: Evaluation): string[] =>
   checkRegistrations(evaluation.stack, evaluation.registrations).map((v) => v.message);
@@ -122,6 +122,7 @@ describe("guardrails over the program", () => {
             networkDefaultAction: config.storage.networkDefaultAction,
             allowedIpRanges: [...config.storage.allowedIpRanges],
             resourceAccessRules: [],
+            virtualNetworkSubnetIds: [],
             tags: standardTags(config),
             protect: config.environment === "prod",
           },
@@ -153,7 +154,7 @@ describe("guardrails over the program", () => {
   describe("the SAS sender override", () => {
     const MARKER = LOCAL_AUTH_REASON_TAG;
     const sasOn = (stack: string) =>
-      evaluateProgram(stack, { config: { eventHubs: { allowSasSender: true } } });
+      evaluateProgram(stack, { config: sectionWith(stack, "eventHubs", { allowSasSender: true }) });
     const namespaceOf = (evaluation: Evaluation) =>
       resource(evaluation, TYPES.eventHubsNamespace, "ingestion-namespace");
 
@@ -190,7 +191,7 @@ describe("guardrails over the program", () => {
 
 describe("secret hygiene", () => {
   const withSas = (stack: string, preview = false) =>
-    evaluateProgram(stack, { config: { eventHubs: { allowSasSender: true } }, preview });
+    evaluateProgram(stack, { config: sectionWith(stack, "eventHubs", { allowSasSender: true }), preview });
 
   it("finds the credential shapes it is meant to find", () => {
     const planted = [

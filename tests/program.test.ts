@@ -13,7 +13,7 @@ import {
 } from "../scripts/lib/mockProgram";
 import { loadStackConfig } from "../scripts/lib/stackConfig";
 import { DATABRICKS_OUTPUTS, DATABRICKS_SIDE } from "./databricksFixtures";
-import { ofType, resource, TYPES } from "./support";
+import { ofType, resource, sectionWith, TYPES } from "./support";
 
 const roleId = (guid: string) =>
   `/subscriptions/${MOCK_SUBSCRIPTION_ID}/providers/Microsoft.Authorization/roleDefinitions/${guid}`;
@@ -28,6 +28,7 @@ describe("program under mocks", () => {
     const rgId = `/subscriptions/${MOCK_SUBSCRIPTION_ID}/resourceGroups/${names.resourceGroup}`;
     const accountId = `${rgId}/providers/Microsoft.Storage/storageAccounts/${names.storageAccount}`;
     const captureId = `${accountId}/blobServices/default/containers/capture`;
+    const vnetId = `${rgId}/providers/Microsoft.Network/virtualNetworks/${names.virtualNetwork}`;
 
     before(async () => {
       dev = await evaluateProgram("dev");
@@ -50,8 +51,57 @@ describe("program under mocks", () => {
           `${TYPES.roleAssignment} ingestion-capture-deployer-${DEV_DEPLOYER}`,
           `${TYPES.eventHub} ingestion-events`,
           `${TYPES.consumerGroup} ingestion-events-jobs`,
+          "h3:network:DatabricksNetwork network",
+          `${TYPES.publicIpAddress} network-nat-ip`,
+          `${TYPES.natGateway} network-nat`,
+          `${TYPES.networkSecurityGroup} network-nsg`,
+          `${TYPES.virtualNetwork} network-vnet`,
+          `${TYPES.subnet} network-databricks-host`,
+          `${TYPES.subnet} network-databricks-container`,
         ].sort(),
       );
+    });
+
+    // Issue 13, item 4: the firewall denies by default, so the job clusters must run in subnets it admits
+    // (learn.microsoft.com/azure/databricks/security/network/classic/vnet-inject).
+    it("injects the workspace into a VNet of two delegated subnets with an NSG, NAT egress and storage endpoints", () => {
+      expect(resource(dev, TYPES.virtualNetwork, "network-vnet").inputs).to.deep.include({
+        virtualNetworkName: "h3ml-dev-vnet",
+        addressSpace: { addressPrefixes: ["10.179.0.0/22"] },
+      });
+      expect(resource(dev, TYPES.publicIpAddress, "network-nat-ip").inputs).to.deep.include({
+        publicIpAddressName: "h3ml-dev-nat-ip",
+        sku: { name: "Standard" },
+        publicIPAllocationMethod: "Static",
+      });
+      const nat = resource(dev, TYPES.natGateway, "network-nat");
+      expect(nat.inputs).to.deep.include({ natGatewayName: "h3ml-dev-nat", sku: { name: "Standard" } });
+      for (const [subnet, prefix] of [
+        ["databricks-host", "10.179.0.0/24"],
+        ["databricks-container", "10.179.1.0/24"],
+      ]) {
+        expect(resource(dev, TYPES.subnet, `network-${subnet}`).inputs).to.deep.include({
+          resourceGroupName: "h3ml-dev-rg",
+          virtualNetworkName: "h3ml-dev-vnet",
+          subnetName: subnet,
+          addressPrefix: prefix,
+          delegations: [{ name: "databricks", serviceName: "Microsoft.Databricks/workspaces" }],
+          networkSecurityGroup: { id: "network-nsg-id" },
+          natGateway: { id: "network-nat-id" },
+          serviceEndpoints: [{ service: "Microsoft.Storage" }],
+        });
+      }
+      const workspace = resource(dev, TYPES.workspace, "databricks-workspace");
+      expect(workspace.inputs.parameters).to.deep.equal({
+        enableNoPublicIp: { value: true },
+        customVirtualNetworkId: { value: vnetId },
+        customPublicSubnetName: { value: "databricks-host" },
+        customPrivateSubnetName: { value: "databricks-container" },
+      });
+      const subnets = ofType(dev, TYPES.subnet).map((s) => s.urn);
+      for (const dependent of [workspace, resource(dev, TYPES.storageAccount, "lake-account")]) {
+        expect(dependent.dependencies, dependent.name).to.include.members(subnets);
+      }
     });
 
     it("creates the resource group from the naming rules", () => {
@@ -87,6 +137,10 @@ describe("program under mocks", () => {
             tenantId: MOCK_TENANT_ID,
           },
         ],
+        virtualNetworkRules: ["databricks-host", "databricks-container"].map((subnet) => ({
+          virtualNetworkResourceId: `${vnetId}/subnets/${subnet}`,
+          action: "Allow",
+        })),
       });
       expect(account.protect).to.equal(false);
     });
@@ -340,7 +394,7 @@ describe("program under mocks", () => {
     let sas: Evaluation;
     before(async () => {
       sas = await evaluateProgram("dev", {
-        config: { eventHubs: { hubs: ["events", "audit"], allowSasSender: true } },
+        config: sectionWith("dev", "eventHubs", { hubs: ["events", "audit"], allowSasSender: true }),
       });
     });
 
@@ -378,7 +432,7 @@ describe("program under mocks", () => {
     it("fails with every problem and registers no resource", async () => {
       const failure = await evaluateProgram("dev", {
         config: {
-          eventHubs: { sku: "Basic", captureIntervalSeconds: 30 },
+          ...sectionWith("dev", "eventHubs", { sku: "Basic", captureIntervalSeconds: 30 }),
           storage: { rawRetentionDays: 45 },
         },
       }).catch((err: unknown) => err);

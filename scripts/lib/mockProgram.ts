@@ -125,6 +125,14 @@ export const DEFAULT_STATES: Readonly<Record<string, StateMock>> = {
     id: `${rg(i)}/providers/Microsoft.Databricks/accessConnectors/${i.connectorName}`,
     identity: { ...i.identity, principalId: `principal-of-${i.connectorName}` },
   }),
+  [RESOURCE_TYPES.virtualNetwork]: (i) => ({
+    id: `${rg(i)}/providers/Microsoft.Network/virtualNetworks/${i.virtualNetworkName}`,
+    name: i.virtualNetworkName,
+  }),
+  [RESOURCE_TYPES.subnet]: (i) => ({
+    id: `${rg(i)}/providers/Microsoft.Network/virtualNetworks/${i.virtualNetworkName}/subnets/${i.subnetName}`,
+    name: i.subnetName,
+  }),
   [RESOURCE_TYPES.schema]: (i) => ({ id: `${i.catalogName}.${i.name}` }),
   [RESOURCE_TYPES.job]: (_i, name) => ({ url: `https://${MOCK_WORKSPACE_HOST}/#job/${name}-id` }),
 };
