@@ -166,8 +166,10 @@ function parseNetwork(raw: unknown, problems: Problems): DatabricksNetworkConfig
   const read = (field: keyof typeof NETWORK_FIELDS, minBits: number, maxBits: number, allowed: string) => {
     const value = f.string(field, f.fallback(field), CIDR, allowed);
     const range = cidrRange(value);
-    if (range && (range.bits < minBits || range.bits > maxBits))
+    if (range && (range.bits < minBits || range.bits > maxBits)) {
       f.fail(field, value, allowed, f.fallback(field));
+      return f.fallback<string>(field);
+    }
     return value;
   };
   const addressSpace = read("addressSpace", 16, 24, "an IPv4 CIDR from /16 to /24");
