@@ -310,14 +310,10 @@ function parseDeployers(f: FieldReader, environment: Environment): readonly stri
     "an Entra object id (GUID) of a service principal that runs pulumi up",
     "00000000-0000-0000-0000-000000000000",
   );
-  const raw = f.raw("deployerPrincipalIds");
-  if (
-    environment !== "personal" &&
-    (!f.has("deployerPrincipalIds") || (Array.isArray(raw) && raw.length === 0))
-  ) {
+  if (environment !== "personal" && f.namesNothing("deployerPrincipalIds")) {
     f.fail(
       "deployerPrincipalIds",
-      raw,
+      f.raw("deployerPrincipalIds"),
       `at least one object id on the shared ${environment} stack`,
       "<object id of the CI service principal>",
       "creating an event hub with Capture checks that the caller may write to the capture storage account",

@@ -267,10 +267,7 @@ export function parseDatabricks(
   );
   // A shared stack deploys the same whoever runs it: its recipients cannot fall back to the caller's mailbox.
   // A malformed value already has its own problem; only a stack that names nobody gets this one.
-  const rawEmails = f.raw("notificationEmails");
-  const namesNobody =
-    (!f.has("notificationEmails") || (Array.isArray(rawEmails) && rawEmails.length === 0)) &&
-    !f.has("notificationWebhookUrl");
+  const namesNobody = f.namesNothing("notificationEmails") && !f.has("notificationWebhookUrl");
   if (environment !== "personal" && namesNobody) {
     f.fail(
       "notificationEmails",

@@ -2,7 +2,7 @@
  * The pack applied to a whole stack as the project's mock harness records it, for the tests that run the
  * program (and fuzzed configs) under mocks. `pulumi preview --policy-pack` does the same through index.ts.
  */
-import { contextFor, evaluateAll, evaluateStack, type Violation } from "./core";
+import { contextFor, evaluateAll, evaluateStack, type ResourceFacts, type Violation } from "./core";
 import { RULES, STACK_RULES } from "./rules";
 
 /** The part of a harness registration the rules read. */
@@ -15,8 +15,9 @@ export interface RegisteredResource {
   readonly dependencies?: readonly string[];
 }
 
-export function checkRegistrations(stack: string, registrations: readonly RegisteredResource[]): Violation[] {
-  const resources = registrations.map((r) => ({
+/** Harness registrations as the rules see resources. */
+export function factsOf(registrations: readonly RegisteredResource[]): ResourceFacts[] {
+  return registrations.map((r) => ({
     type: r.type,
     name: r.name,
     props: r.inputs,
@@ -24,6 +25,10 @@ export function checkRegistrations(stack: string, registrations: readonly Regist
     urn: r.urn,
     dependencies: r.dependencies,
   }));
+}
+
+export function checkRegistrations(stack: string, registrations: readonly RegisteredResource[]): Violation[] {
+  const resources = factsOf(registrations);
   const context = contextFor(stack);
   return [...evaluateAll(RULES, resources, context), ...evaluateStack(STACK_RULES, resources, context)];
 }

@@ -4,22 +4,12 @@
  */
 import { expect } from "chai";
 import { RESOURCE_TYPES as T } from "../contracts/resourceTypes";
-import { checkRegistrations } from "../policy/check";
+import { checkRegistrations, factsOf } from "../policy/check";
 import { contextFor, evaluateStack } from "../policy/core";
 import { eventHubCaptureCallerAccess } from "../policy/rules/eventHubCaptureCallerAccess";
 import { storageFirewallAdmitsWorkspace } from "../policy/rules/storageFirewallAdmitsWorkspace";
 import { type Evaluation, evaluateProgram, type Registration } from "../scripts/lib/mockProgram";
 import { resource } from "./support";
-
-const facts = (registrations: readonly Registration[]) =>
-  registrations.map((r) => ({
-    type: r.type,
-    name: r.name,
-    props: r.inputs,
-    protect: r.protect,
-    urn: r.urn,
-    dependencies: r.dependencies,
-  }));
 
 const replaced = (ev: Evaluation, changed: Registration): Registration[] =>
   ev.registrations.map((r) => (r.urn === changed.urn ? changed : r));
@@ -45,7 +35,7 @@ describe("policy pack stack rules over the program", () => {
   // (learn.microsoft.com/azure/databricks/data-governance/unity-catalog/azure-managed-identities).
   describe("storage-firewall-admits-workspace", () => {
     const check = (registrations: readonly Registration[]) =>
-      evaluateStack([storageFirewallAdmitsWorkspace], facts(registrations), contextFor("dev")).map(
+      evaluateStack([storageFirewallAdmitsWorkspace], factsOf(registrations), contextFor("dev")).map(
         (v) => v.message,
       );
 
@@ -116,7 +106,7 @@ describe("policy pack stack rules over the program", () => {
       expect(
         evaluateStack(
           [eventHubCaptureCallerAccess],
-          facts(replaced(of("dev"), early)),
+          factsOf(replaced(of("dev"), early)),
           contextFor("dev"),
         ).map((v) => v.message),
       ).to.deep.equal([
