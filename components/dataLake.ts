@@ -24,6 +24,11 @@ export interface DataLakeArgs {
   allowedIpRanges: pulumi.Input<string>[];
   /** Resource instances let through the firewall, e.g. the Databricks access connector for Unity Catalog. */
   resourceAccessRules: pulumi.Input<azure.types.input.storage.ResourceAccessRuleArgs>[];
+  /**
+   * Subnets let through the firewall (they carry the `Microsoft.Storage` service endpoint): the workspace's two
+   * subnets, where the job clusters run. The component's `dependsOn` reaches the account, so the subnets exist first.
+   */
+  virtualNetworkSubnetIds: pulumi.Input<string>[];
   tags: pulumi.Input<Record<string, pulumi.Input<string>>>;
   /** Protect the account from deletion and replacement (prod). */
   protect: boolean;
@@ -81,10 +86,14 @@ export class DataLake extends pulumi.ComponentResource {
               ranges.map((range) => ({ iPAddressOrRange: range, action: azure.storage.Action.Allow })),
             ),
           resourceAccessRules: args.resourceAccessRules,
+          virtualNetworkRules: args.virtualNetworkSubnetIds.map((id) => ({
+            virtualNetworkResourceId: id,
+            action: azure.storage.Action.Allow,
+          })),
         },
         tags: args.tags,
       },
-      statefulOptions(args.protect, { parent: this }),
+      statefulOptions(args.protect, { parent: this, dependsOn: opts.dependsOn }),
     );
 
     // ARM-level containers: with shared keys off, the data-plane API would need a data role for the deployer.
@@ -97,7 +106,8 @@ export class DataLake extends pulumi.ComponentResource {
           containerName,
           publicAccess: azure.storage.PublicAccess.None,
         },
-        { parent: this },
+        // Deleting a container deletes every file in it (every table's, every raw event's): protected with the account.
+        statefulOptions(args.protect, { parent: this }),
       );
     const capture = container(CAPTURE_CONTAINER);
     const lake = container(LAKE_CONTAINER);

@@ -41,6 +41,11 @@ export interface DatabricksComputeArgs {
    */
   analystsGroup?: string;
   /**
+   * Service principal (application id) the jobs run as; it may use the job policy its job clusters are drawn from.
+   * @default undefined: the jobs run as their owner
+   */
+  jobsPrincipal?: pulumi.Input<string>;
+  /**
    * Account group allowed to use the job policy, for the jobs of shared personal stacks.
    * @default undefined: workspace admins and the jobs' owner only
    */
@@ -90,13 +95,19 @@ export class DatabricksCompute extends pulumi.ComponentResource {
       child,
     );
 
-    if (args.developersGroup !== undefined) {
+    // Who else may draw job clusters from the job policy: authoritative, so one resource lists them all.
+    const jobPolicyUsers: databricks.types.input.PermissionsAccessControl[] = [
+      ...(args.jobsPrincipal === undefined
+        ? []
+        : [{ servicePrincipalName: args.jobsPrincipal, permissionLevel: "CAN_USE" }]),
+      ...(args.developersGroup === undefined
+        ? []
+        : [{ groupName: args.developersGroup, permissionLevel: "CAN_USE" }]),
+    ];
+    if (jobPolicyUsers.length > 0) {
       new databricks.Permissions(
         `${name}-job-policy-permissions`,
-        {
-          clusterPolicyId: jobPolicy.id,
-          accessControls: [{ groupName: args.developersGroup, permissionLevel: "CAN_USE" }],
-        },
+        { clusterPolicyId: jobPolicy.id, accessControls: jobPolicyUsers },
         child,
       );
     }
@@ -122,7 +133,11 @@ export class DatabricksCompute extends pulumi.ComponentResource {
           sparkVersion: args.sparkVersion,
           nodeTypeId: spec.nodeTypeId,
           driverNodeTypeId: spec.nodeTypeId,
-          autoscale: { minWorkers: spec.minWorkers, maxWorkers: spec.maxWorkers },
+          // The provider requires autoscale's maxWorkers to be strictly greater than minWorkers (@pulumi/databricks
+          // types/input.d.ts, ClusterAutoscale; policy rule cluster-autoscale-range): a size that cannot vary is fixed.
+          ...(spec.minWorkers === spec.maxWorkers
+            ? { numWorkers: spec.minWorkers }
+            : { autoscale: { minWorkers: spec.minWorkers, maxWorkers: spec.maxWorkers } }),
           autoterminationMinutes: spec.autoterminationMinutes,
           // Standard (shared) access mode: several analysts on one cluster, each under their own UC grants.
           dataSecurityMode: "USER_ISOLATION",

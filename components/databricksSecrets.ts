@@ -19,7 +19,7 @@ export interface DatabricksSecretsArgs {
    * Service principal (application id) the jobs run as; it gets read access to the scope.
    * @default undefined: only the deployer and workspace admins can read it
    */
-  runAsServicePrincipal?: string;
+  runAsServicePrincipal?: pulumi.Input<string>;
 }
 
 /**

@@ -7,6 +7,8 @@ export interface DatabricksStorageAccessArgs {
   principalId: pulumi.Input<string>;
   /** Resource id of the data lake storage account. */
   storageAccountId: pulumi.Input<string>;
+  /** Resource id of the account's resource group: the Event Grid role's scope for file events. */
+  resourceGroupId: pulumi.Input<string>;
   /** Container the jobs write Delta tables and checkpoints to. */
   lakeContainerName: pulumi.Input<string>;
   /** Container Event Hubs Capture writes Avro files to; the jobs only read it. */
@@ -20,8 +22,11 @@ export interface DatabricksStorageAccessArgs {
 
 /**
  * Least-privilege storage roles for the Databricks Access Connector: read-write on the `lake`
- * container, read-only on `capture`, and, for file events, the queue and Event Grid roles on the
- * account. Unity Catalog objects depend on this component because storage credentials and external
+ * container, read-only on `capture`, and, for file events, exactly the roles Databricks lists for a managed
+ * identity (https://learn.microsoft.com/azure/databricks/data-governance/unity-catalog/azure-managed-identities,
+ * file events): Storage Account Contributor and Storage Queue Data Contributor on the account, EventGrid
+ * EventSubscription Contributor on its resource group. File events also need the `Microsoft.EventGrid` resource
+ * provider registered in the subscription (docs/deployment.md, "First deployment"). Unity Catalog objects depend on this component because storage credentials and external
  * locations validate their access when they are created.
  */
 export class DatabricksStorageAccess extends pulumi.ComponentResource {
@@ -50,6 +55,13 @@ export class DatabricksStorageAccess extends pulumi.ComponentResource {
     if (args.fileEvents) {
       grants.push(
         {
+          suffix: "account-contributor",
+          role: "storageAccountContributor",
+          scope: args.storageAccountId,
+          description:
+            "Unity Catalog file events: sets up the queue and the event subscription on the account.",
+        },
+        {
           suffix: "queue-contributor",
           role: "storageQueueDataContributor",
           scope: args.storageAccountId,
@@ -58,7 +70,7 @@ export class DatabricksStorageAccess extends pulumi.ComponentResource {
         {
           suffix: "event-subscription-contributor",
           role: "eventGridEventSubscriptionContributor",
-          scope: args.storageAccountId,
+          scope: args.resourceGroupId,
           description: "Unity Catalog file events: the Event Grid subscription feeding the queue.",
         },
       );

@@ -88,7 +88,8 @@ export class DatabricksWorkspace extends pulumi.ComponentResource {
         parameters: workspaceParameters(args.vnet),
         tags: args.tags,
       },
-      statefulOptions(args.protect, { parent: this }),
+      // The component's dependsOn (the subnets of an injected VNet) reaches the workspace itself.
+      statefulOptions(args.protect, { parent: this, dependsOn: opts.dependsOn }),
     );
 
     this.provider = new databricks.Provider(

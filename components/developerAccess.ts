@@ -6,15 +6,16 @@ export interface DeveloperAccessArgs {
   entraGroupObjectId: pulumi.Input<string>;
   /** Resource id of the Event Hubs namespace personal hubs are created in. */
   namespaceId: pulumi.Input<string>;
-  /** Resource id of the `capture` container personal hubs capture into. */
-  captureContainerId: pulumi.Input<string>;
+  /** Resource id of the storage account personal hubs capture into. */
+  captureStorageAccountId: pulumi.Input<string>;
 }
 
 /**
  * The Azure side of what a shared personal stack needs from the dev stack: its members create their own hub
  * (with Capture) in dev's namespace. Creating a hub with Capture runs a linked access check on the caller, who
- * must be able to write the destination container (Azure/azure-sdk-for-js#30204), so the group also gets
- * Storage Blob Data Contributor on `capture` (and nowhere else). The Databricks side (catalog, capture location,
+ * must hold blob write on the destination account (Azure/azure-sdk-for-js#30204: the error names the account),
+ * so the group also gets Storage Blob Data Contributor on dev's lake account, as the deployers of every stack do.
+ * The Databricks side (catalog, capture location,
  * job policy) is granted by `UnityCatalog` and `DatabricksCompute`, whose grants are authoritative per securable.
  */
 export class DeveloperAccess extends pulumi.ComponentResource {
@@ -38,8 +39,8 @@ export class DeveloperAccess extends pulumi.ComponentResource {
         principalId: args.entraGroupObjectId,
         principalType: "Group",
         role: "storageBlobDataContributor",
-        scope: args.captureContainerId,
-        description: "Capture checks that whoever creates a hub can write its destination container.",
+        scope: args.captureStorageAccountId,
+        description: "Capture checks that whoever creates a hub can write its destination account.",
       },
       child,
     );

@@ -28,6 +28,11 @@ export interface EventIngestionArgs {
   /** Resource id of that container: the scope of the namespace identity's write access. */
   captureContainerId: pulumi.Input<string>;
   /**
+   * The identities that create or update the hubs (`deployerPrincipalIds`, or a personal stack's caller), keyed
+   * by a stable logical suffix. Each is granted what Event Hubs' check on the caller needs before any hub is written.
+   */
+  captureDeployers: Readonly<Record<string, CaptureDeployer>>;
+  /**
    * Entra object ids of the backend identities allowed to send, each granted "Azure Event Hubs Data Sender"
    * on each hub.
    */
@@ -40,6 +45,12 @@ export interface EventIngestionArgs {
   tags: pulumi.Input<Record<string, pulumi.Input<string>>>;
   /** Protect the namespace from deletion and replacement (prod). */
   protect: boolean;
+}
+
+/** An identity that runs `pulumi up` and so sends the requests that create the hubs. */
+export interface CaptureDeployer {
+  readonly principalId: pulumi.Input<string>;
+  readonly principalType: "ServicePrincipal" | "User";
 }
 
 /**
@@ -105,6 +116,26 @@ export class EventIngestion extends pulumi.ComponentResource {
       { parent: this },
     );
 
+    // Event Hubs runs a linked access check on whoever sends the create request: without
+    // blobServices/containers/write and containers/blobs/write on the destination account it answers "Linked access
+    // check failed for capture storage destination ... doesn't have the required data plane write permissions"
+    // (Azure/azure-sdk-for-js#30204, Azure/azure-synapse-analytics-end2end#11). The check names the account, so the
+    // grant is on the account: Storage Blob Data Contributor is the narrowest built-in role with both permissions.
+    const deployerGrants = Object.entries(args.captureDeployers).map(([suffix, deployer]) =>
+      grantRole(
+        `${name}-capture-deployer-${suffix}`,
+        {
+          principalId: deployer.principalId,
+          principalType: deployer.principalType,
+          role: "storageBlobDataContributor",
+          scope: args.captureStorageAccountId,
+          description:
+            "Event Hubs checks that whoever creates a hub with Capture may write to its storage account",
+        },
+        { parent: this },
+      ),
+    );
+
     const consumerGroupName = JOBS_CONSUMER_GROUP;
     const connectionStrings: Record<string, pulumi.Output<string>> = {};
     const hubs = args.hubs.map((hubName) => {
@@ -123,7 +154,8 @@ export class EventIngestion extends pulumi.ComponentResource {
             blobContainer: args.captureContainerName,
           }),
         },
-        { parent: this, dependsOn: [captureWriter] },
+        // A dropped hub loses the events not yet captured and its Capture settings: protected with the namespace.
+        statefulOptions(args.protect, { parent: this, dependsOn: [captureWriter, ...deployerGrants] }),
       );
 
       new azure.eventhub.ConsumerGroup(

@@ -45,7 +45,9 @@ export interface UnityCatalogArgs {
    * tables and checkpoint volume.
    * @default undefined: no job grants (jobs run as their owner)
    */
-  jobsPrincipal?: string;
+  jobsPrincipal?: pulumi.Input<string>;
+  /** Preview identities (application ids): they see the catalog's metadata, never its data. */
+  previewPrincipals: readonly pulumi.Input<string>[];
   /**
    * Account group whose members build shared personal stacks here: each creates its own schemas in the
    * catalog and reads its own hub's Capture files through the capture location.
@@ -100,6 +102,12 @@ export class UnityCatalog extends pulumi.ComponentResource {
             ),
           ];
     const afterAccess = { ...child, dependsOn: [...args.storageAccess, ...assignment] };
+    // Created after the role assignments, but Azure applies a new assignment only after minutes: the same config
+    // fails its create-time check, then passes on a rerun (databricks/terraform-provider-databricks#3069), and a
+    // read-only location over an empty container has failed it outright (databricks/cli#1063). The provider's
+    // `skipValidation` ("suppress validation errors if any & force save", @pulumi/databricks 1.110.0) saves the
+    // objects regardless; access is verified after the first up (docs/deployment.md, "What to expect").
+    const skipValidation = true;
 
     const credential = new databricks.StorageCredential(
       `${name}-credential`,
@@ -107,6 +115,7 @@ export class UnityCatalog extends pulumi.ComponentResource {
         name: `${prefix}_storage`,
         azureManagedIdentity: { accessConnectorId: args.accessConnectorId },
         isolationMode: "ISOLATION_MODE_ISOLATED",
+        skipValidation,
         comment: "Access Connector identity for the data lake account.",
       },
       afterAccess,
@@ -121,6 +130,7 @@ export class UnityCatalog extends pulumi.ComponentResource {
         // The connector only reads capture; a writable location would fail its create-time check.
         readOnly: true,
         isolationMode: "ISOLATION_MODE_ISOLATED",
+        skipValidation,
         enableFileEvents: fileEvents,
         ...(fileEvents
           ? {
@@ -143,6 +153,7 @@ export class UnityCatalog extends pulumi.ComponentResource {
         url: this.lakeUrl,
         credentialName: credential.name,
         isolationMode: "ISOLATION_MODE_ISOLATED",
+        skipValidation,
         comment: "Managed storage of the catalog: its tables and the checkpoint volume.",
       },
       afterAccess,
@@ -206,9 +217,9 @@ type Securable = "catalog" | "silver" | "capture";
  * configured principal gets no resource rather than an empty list that would revoke manual grants.
  */
 export function ucGrants(
-  args: Pick<UnityCatalogArgs, "analystsGroup" | "jobsPrincipal" | "developersGroup">,
+  args: Pick<UnityCatalogArgs, "analystsGroup" | "jobsPrincipal" | "previewPrincipals" | "developersGroup">,
 ) {
-  const bySecurable: Record<Securable, { principal: string; privileges: string[] }[]> = {
+  const bySecurable: Record<Securable, { principal: pulumi.Input<string>; privileges: string[] }[]> = {
     catalog: [],
     silver: [],
     capture: [],
@@ -241,7 +252,13 @@ export function ucGrants(
     });
     bySecurable.capture.push({ principal: args.developersGroup, privileges: ["READ_FILES"] });
   }
-  return (Object.entries(bySecurable) as [Securable, { principal: string; privileges: string[] }[]][])
+  // BROWSE shows metadata without USE_CATALOG or SELECT: a preview reads what exists, never a row.
+  for (const principal of args.previewPrincipals) {
+    bySecurable.catalog.push({ principal, privileges: ["BROWSE"] });
+  }
+  return (
+    Object.entries(bySecurable) as [Securable, { principal: pulumi.Input<string>; privileges: string[] }[]][]
+  )
     .filter(([, grants]) => grants.length > 0)
     .map(([securable, grants]) => ({ suffix: securable, securable, grants }));
 }

@@ -9,6 +9,12 @@ export interface WorkspaceAssetsArgs {
   /** Workspace folder the files are deployed into, one per stack; see `stackWorkspaceFolder`. */
   workspaceFolder: pulumi.Input<string>;
   /**
+   * Who may read or run the code besides workspace admins (who manage every folder), as one authoritative
+   * `databricks.Permissions` on the folder.
+   * @default []: the folder keeps the permissions it inherits
+   */
+  accessControls?: readonly databricks.types.input.PermissionsAccessControl[];
+  /**
    * Local folder to deploy, relative to the project directory.
    * @default "notebooks"
    */
@@ -16,17 +22,24 @@ export interface WorkspaceAssetsArgs {
 }
 
 /**
- * The stack's folder: in the home of the identity the jobs run as, which only it and workspace admins
- * can write, because whoever can edit a job's notebook runs code as that identity. Under `/Shared`,
- * every workspace user could.
+ * Parent of every shared stack's folder, at the workspace root: only workspace admins can create objects there
+ * and users get no permission on it (https://learn.microsoft.com/azure/databricks/security/auth/default-permissions),
+ * whereas under `/Shared` every workspace user can manage, and can therefore edit code the jobs run.
+ */
+export const SHARED_CODE_ROOT = "/h3-ml";
+
+/**
+ * The stack's folder. A shared stack (dev, prod) deploys to one fixed folder, whoever runs `pulumi up`; a
+ * personal stack deploys to the home of the person who runs it (`personHome`, from the Databricks provider's
+ * current user), which only that person and workspace admins can write.
  */
 export function stackWorkspaceFolder(
   stack: string,
-  deployerHome: pulumi.Input<string>,
-  runAsServicePrincipal?: string,
+  personHome: pulumi.Input<string> | undefined,
 ): pulumi.Output<string> {
-  const home = runAsServicePrincipal === undefined ? deployerHome : `/Users/${runAsServicePrincipal}`;
-  return pulumi.interpolate`${home}/.h3-ml/${stack}`;
+  return personHome === undefined
+    ? pulumi.output(`${SHARED_CODE_ROOT}/${stack}`)
+    : pulumi.interpolate`${personHome}/.h3-ml/${stack}`;
 }
 
 /**
@@ -53,6 +66,14 @@ export class WorkspaceAssets extends pulumi.ComponentResource {
       { path: folder, deleteRecursive: true },
       { parent: this, provider: args.provider },
     );
+    const accessControls = args.accessControls ?? [];
+    if (accessControls.length > 0) {
+      new databricks.Permissions(
+        `${name}-folder-permissions`,
+        { directoryPath: directory.path, accessControls: [...accessControls] },
+        { parent: this, provider: args.provider },
+      );
+    }
     const child = { parent: this, provider: args.provider, dependsOn: [directory] };
 
     const notebookPaths: Record<string, pulumi.Output<string>> = {};
@@ -92,4 +113,23 @@ export class WorkspaceAssets extends pulumi.ComponentResource {
     }
     return found;
   }
+}
+
+/**
+ * Who reads or runs a shared stack's code besides workspace admins: the jobs' identity runs it, analysts and
+ * the preview identities read it. Nobody else gets edit rights, because whoever can edit a job's notebook runs
+ * code as the job.
+ */
+export function sharedFolderAccess(
+  runAsServicePrincipal: pulumi.Input<string> | undefined,
+  analystsGroup: string | undefined,
+  previewApplicationIds: readonly pulumi.Input<string>[],
+): databricks.types.input.PermissionsAccessControl[] {
+  return [
+    ...(runAsServicePrincipal === undefined
+      ? []
+      : [{ servicePrincipalName: runAsServicePrincipal, permissionLevel: "CAN_RUN" }]),
+    ...(analystsGroup === undefined ? [] : [{ groupName: analystsGroup, permissionLevel: "CAN_READ" }]),
+    ...previewApplicationIds.map((id) => ({ servicePrincipalName: id, permissionLevel: "CAN_READ" })),
+  ];
 }

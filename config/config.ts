@@ -48,6 +48,11 @@ export interface EventHubsConfig {
   readonly senderPrincipalIds: readonly string[];
   /** Named override: adds a send-only SAS rule per hub for senders that cannot use Entra ID. */
   readonly allowSasSender: boolean;
+  /**
+   * Object ids of the service principals that run `pulumi up` (CI). Empty on a personal stack that leaves it to
+   * the caller; never empty on a shared stack.
+   */
+  readonly deployerPrincipalIds: readonly string[];
 }
 
 export interface StorageConfig {
@@ -175,6 +180,13 @@ function parseEventHubs(raw: unknown, environment: Environment, problems: Proble
       "00000000-0000-0000-0000-000000000000",
     ),
     allowSasSender: f.bool("allowSasSender"),
+    // A section that is not an object already has its problem; its deployers are not asked for on top.
+    deployerPrincipalIds: parseDeployers(
+      f,
+      raw === undefined || raw === null || (typeof raw === "object" && !Array.isArray(raw))
+        ? environment
+        : "personal",
+    ),
   };
 }
 
@@ -325,6 +337,29 @@ function parseDevelopers(
     ),
     accountGroup: required("accountGroup", ACCOUNT_GROUP, "a Databricks account group name", "h3-developers"),
   };
+}
+
+// A shared stack deploys the same whoever runs it: the identities granted what deploying takes are named, never
+// read from the caller.
+function parseDeployers(f: FieldReader, environment: Environment): readonly string[] {
+  const ids = f.stringList(
+    "deployerPrincipalIds",
+    [],
+    GUID,
+    "an Entra object id (GUID) of a service principal that runs pulumi up",
+    "00000000-0000-0000-0000-000000000000",
+  );
+  if (environment !== "personal" && f.namesNothing("deployerPrincipalIds")) {
+    f.fail(
+      "deployerPrincipalIds",
+      f.raw("deployerPrincipalIds"),
+      `at least one object id on the shared ${environment} stack`,
+      "<object id of the CI service principal>",
+      "creating an event hub with Capture checks that the caller may write to the capture storage account",
+      "deployerPrincipalIds[0]",
+    );
+  }
+  return ids;
 }
 
 // The local-auth marker stands for eventHubs.allowSasSender; as a user tag it would let SAS through the pack

@@ -8,7 +8,13 @@ import { ACCOUNT_GROUP, GUID } from "../contracts/stacks";
 import type { Environment } from "./config";
 import { quartzCronProblem } from "./cron";
 import { FieldReader, type Problems } from "./fields";
-import { ANALYTICS_CLUSTER_FIELDS, DATABRICKS_FIELDS, defaultOf, VNET_FIELDS } from "./schema";
+import {
+  ANALYTICS_CLUSTER_FIELDS,
+  DATABRICKS_FIELDS,
+  defaultOf,
+  NETWORK_FIELDS,
+  VNET_FIELDS,
+} from "./schema";
 
 export type IngestTrigger = "fileArrival" | "schedule";
 
@@ -16,6 +22,13 @@ export interface DatabricksVnetConfig {
   readonly virtualNetworkId: string;
   readonly publicSubnetName: string;
   readonly privateSubnetName: string;
+}
+
+/** Address ranges of the VNet the program builds; see `NETWORK_FIELDS`. */
+export interface DatabricksNetworkConfig {
+  readonly addressSpace: string;
+  readonly hostSubnetPrefix: string;
+  readonly containerSubnetPrefix: string;
 }
 
 export interface AnalyticsClusterConfig {
@@ -48,11 +61,14 @@ export interface DatabricksConfig {
   readonly jobRetryIntervalMinutes: number;
   /** Application id of the service principal the jobs run as. */
   readonly runAsServicePrincipal: string | undefined;
+  /** Application ids of the Reader-only identities that run pull-request previews. */
+  readonly previewApplicationIds: readonly string[];
   readonly analystsGroup: string | undefined;
   readonly metastoreId: string | undefined;
   readonly fileEvents: boolean;
   readonly providerAuthType: string | undefined;
   readonly vnet: DatabricksVnetConfig | undefined;
+  readonly network: DatabricksNetworkConfig;
   readonly analyticsCluster: AnalyticsClusterConfig | undefined;
 }
 
@@ -124,6 +140,64 @@ function parseVnet(raw: unknown, problems: Problems): DatabricksVnetConfig | und
   };
 }
 
+const CIDR = /^((?:25[0-5]|2[0-4]\d|1?\d?\d)(?:\.(?:25[0-5]|2[0-4]\d|1?\d?\d)){3})\/(\d|[12]\d|3[0-2])$/;
+
+/** First and last address of a CIDR as integers, and its prefix length; undefined when not a CIDR. */
+function cidrRange(cidr: string): { first: number; last: number; bits: number } | undefined {
+  const match = CIDR.exec(cidr);
+  if (!match?.[1] || !match[2]) return undefined;
+  const address = match[1].split(".").reduce((n, octet) => n * 256 + Number(octet), 0);
+  const bits = Number(match[2]);
+  const size = 2 ** (32 - bits);
+  const first = address - (address % size);
+  return { first, last: first + size - 1, bits };
+}
+
+// https://learn.microsoft.com/azure/databricks/security/network/classic/vnet-inject: the VNet /16../24, each
+// subnet at least /26; subnets lie inside the VNet and apart from each other.
+function parseNetwork(raw: unknown, problems: Problems): DatabricksNetworkConfig {
+  const f = new FieldReader(problems, raw, "databricks.network", {
+    fields: NETWORK_FIELDS,
+    environment: "dev",
+  });
+  f.rejectUnknown();
+  const read = (field: keyof typeof NETWORK_FIELDS, minBits: number, maxBits: number, allowed: string) => {
+    const value = f.string(field, f.fallback(field), CIDR, allowed);
+    const range = cidrRange(value);
+    if (range && (range.bits < minBits || range.bits > maxBits)) {
+      f.fail(field, value, allowed, f.fallback(field));
+      return f.fallback<string>(field);
+    }
+    return value;
+  };
+  const addressSpace = read("addressSpace", 16, 24, "an IPv4 CIDR from /16 to /24");
+  const host = read("hostSubnetPrefix", 16, 26, "an IPv4 CIDR of at least /26 (/16 to /26)");
+  const container = read("containerSubnetPrefix", 16, 26, "an IPv4 CIDR of at least /26 (/16 to /26)");
+  const [vnet, hostRange, containerRange] = [addressSpace, host, container].map(cidrRange);
+  for (const [field, value, range] of [
+    ["hostSubnetPrefix", host, hostRange],
+    ["containerSubnetPrefix", container, containerRange],
+  ] as const) {
+    if (vnet && range && (range.first < vnet.first || range.last > vnet.last)) {
+      f.fail(field, value, `inside addressSpace ${addressSpace}`, f.fallback(field));
+    }
+  }
+  if (
+    hostRange &&
+    containerRange &&
+    hostRange.first <= containerRange.last &&
+    containerRange.first <= hostRange.last
+  ) {
+    f.fail(
+      "containerSubnetPrefix",
+      container,
+      `apart from hostSubnetPrefix ${host}`,
+      f.fallback("containerSubnetPrefix"),
+    );
+  }
+  return { addressSpace, hostSubnetPrefix: host, containerSubnetPrefix: container };
+}
+
 function parseAnalyticsCluster(raw: unknown, maxWorkers: number, problems: Problems) {
   if (raw === undefined || raw === null) return undefined;
   const f = new FieldReader(problems, raw, "databricks.analyticsCluster", {
@@ -176,6 +250,32 @@ export function parseDatabricks(
     "an IANA time zone such as Europe/Berlin",
   );
   if (!timezoneOk(timezone)) f.fail("timezone", timezone, "an IANA time zone such as Europe/Berlin", "UTC");
+  const notificationEmails = f.stringList(
+    "notificationEmails",
+    [],
+    EMAIL,
+    "an email address",
+    "data-oncall@example.com",
+  );
+  const notificationWebhookUrl = f.optionalString(
+    "notificationWebhookUrl",
+    HTTPS_URL,
+    "an https:// URL",
+    "https://hooks.example.com/h3-ml",
+  );
+  // A shared stack deploys the same whoever runs it: its recipients cannot fall back to the caller's mailbox.
+  // A malformed value already has its own problem; only a stack that names nobody gets this one.
+  const namesNobody = f.namesNothing("notificationEmails") && !f.has("notificationWebhookUrl");
+  if (environment !== "personal" && namesNobody) {
+    f.fail(
+      "notificationEmails",
+      f.raw("notificationEmails"),
+      `at least one address on the shared ${environment} stack (or set databricks.notificationWebhookUrl)`,
+      "oncall@example.com",
+      "nothing read from the deploying identity decides a shared stack's recipients",
+      "notificationEmails[0]",
+    );
+  }
   return {
     sparkVersion: sparkVersion(f),
     nodeType: f.string(
@@ -199,19 +299,8 @@ export function parseDatabricks(
     deleteCron: cron(f, "deleteCron"),
     timezone,
     pauseSchedules,
-    notificationEmails: f.stringList(
-      "notificationEmails",
-      [],
-      EMAIL,
-      "an email address",
-      "data-oncall@example.com",
-    ),
-    notificationWebhookUrl: f.optionalString(
-      "notificationWebhookUrl",
-      HTTPS_URL,
-      "an https:// URL",
-      "https://hooks.example.com/h3-ml",
-    ),
+    notificationEmails,
+    notificationWebhookUrl,
     jobTimeoutMinutes: f.int("jobTimeoutMinutes"),
     jobMaxRetries: f.int("jobMaxRetries"),
     jobRetryIntervalMinutes: f.int("jobRetryIntervalMinutes"),
@@ -219,6 +308,13 @@ export function parseDatabricks(
       "runAsServicePrincipal",
       GUID,
       "a service principal application id (GUID)",
+      "00000000-0000-0000-0000-000000000000",
+    ),
+    previewApplicationIds: f.stringList(
+      "previewApplicationIds",
+      f.fallback("previewApplicationIds"),
+      GUID,
+      "an Entra application id (GUID)",
       "00000000-0000-0000-0000-000000000000",
     ),
     analystsGroup: f.optionalString("analystsGroup", ACCOUNT_GROUP, "an account group name", "h3-analysts"),
@@ -236,6 +332,7 @@ export function parseDatabricks(
       "azure-cli",
     ),
     vnet: parseVnet(f.raw("vnet"), problems),
+    network: parseNetwork(f.raw("network"), problems),
     analyticsCluster: parseAnalyticsCluster(f.raw("analyticsCluster"), maxWorkers, problems),
   };
 }

@@ -129,6 +129,12 @@ export class FieldReader {
     return this.values[field];
   }
 
+  /** True when `field` is unset or an empty list: it names nobody (a malformed value has its own problem). */
+  namesNothing(field: string): boolean {
+    const value = this.values[field];
+    return !this.has(field) || (Array.isArray(value) && value.length === 0);
+  }
+
   /** Typos in a section would otherwise silently fall back to defaults; `known` defaults to the declared fields. */
   rejectUnknown(known: readonly string[] = Object.keys(this.declared?.fields ?? {})): void {
     for (const field of Object.keys(this.values)) {

@@ -50,6 +50,20 @@ export const NAME_RULES = {
     maxLength: 64,
   },
   catalog: { kind: "Unity Catalog catalog", pattern: /^[a-z][a-z0-9_]*$/, minLength: 1, maxLength: 255 },
+  // Virtual network 2-64, NSG, NAT gateway and public IP 1-80: letters, digits, `_`, `.`, `-`; a letter or digit
+  // first, a letter, digit or `_` last (Azure naming rules for Microsoft.Network).
+  virtualNetwork: {
+    kind: "virtual network",
+    pattern: /^[a-z0-9][a-z0-9_.-]*[a-z0-9_]$/,
+    minLength: 2,
+    maxLength: 64,
+  },
+  networkResource: {
+    kind: "network resource",
+    pattern: /^[a-z0-9][a-z0-9_.-]*[a-z0-9_]$/,
+    minLength: 1,
+    maxLength: 80,
+  },
 } as const satisfies Record<string, NameRule>;
 
 export interface Names {
@@ -61,6 +75,10 @@ export interface Names {
   readonly databricksManagedResourceGroup: string;
   readonly accessConnector: string;
   readonly catalog: string;
+  readonly virtualNetwork: string;
+  readonly networkSecurityGroup: string;
+  readonly natGateway: string;
+  readonly natPublicIp: string;
 }
 
 const CLEAN_STACK = /^[a-z](?:[a-z0-9]|-(?!-))*$/;
@@ -121,5 +139,9 @@ export function resourceNames(input: NamingInput): Names {
     databricksManagedResourceGroup: check(NAME_RULES.resourceGroup, `${base}-dbw-managed-rg`),
     accessConnector: check(NAME_RULES.accessConnector, `${base}-dbac`),
     catalog: check(NAME_RULES.catalog, `${input.namePrefix}_${token.replace(/-/g, "_")}`),
+    virtualNetwork: check(NAME_RULES.virtualNetwork, `${base}-vnet`),
+    networkSecurityGroup: check(NAME_RULES.networkResource, `${base}-dbw-nsg`),
+    natGateway: check(NAME_RULES.networkResource, `${base}-nat`),
+    natPublicIp: check(NAME_RULES.networkResource, `${base}-nat-ip`),
   };
 }

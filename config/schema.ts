@@ -122,6 +122,16 @@ export const EVENT_HUBS_FIELDS = {
     default: value([]),
     description: "Backend identities granted Azure Event Hubs Data Sender on each hub.",
   },
+  deployerPrincipalIds: {
+    type: "list",
+    allowed:
+      "Entra object ids (GUIDs) of the service principals that run pulumi up (dev and prod: at least one)",
+    default: none(
+      "personal: the identity that runs pulumi up, as a user; dev and prod: none, the stack is refused",
+    ),
+    description:
+      "Identities that create the event hubs: Event Hubs checks that the caller may write to Capture's storage account, so each gets Storage Blob Data Contributor on it.",
+  },
   allowSasSender: {
     type: "boolean",
     allowed: "true | false (named override)",
@@ -177,6 +187,27 @@ export const VNET_FIELDS = {
     allowed: "a subnet delegated to Microsoft.Databricks/workspaces",
     default: none("required with vnet"),
     description: "Container (private) subnet of the workspace.",
+  },
+} as const satisfies Record<string, FieldDeclaration>;
+
+export const NETWORK_FIELDS = {
+  addressSpace: {
+    type: "string",
+    allowed: "an IPv4 CIDR from /16 to /24",
+    default: value("10.179.0.0/22"),
+    description: "Address space of the VNet the program builds for the workspace.",
+  },
+  hostSubnetPrefix: {
+    type: "string",
+    allowed: "an IPv4 CIDR of at least /26 inside addressSpace, apart from containerSubnetPrefix",
+    default: value("10.179.0.0/24"),
+    description: "Host (public) subnet of the workspace: one address per cluster node.",
+  },
+  containerSubnetPrefix: {
+    type: "string",
+    allowed: "an IPv4 CIDR of at least /26 inside addressSpace, apart from hostSubnetPrefix",
+    default: value("10.179.1.0/24"),
+    description: "Container (private) subnet of the workspace: one address per cluster node.",
   },
 } as const satisfies Record<string, FieldDeclaration>;
 
@@ -250,8 +281,8 @@ export const DATABRICKS_FIELDS = {
   },
   notificationEmails: {
     type: "list",
-    allowed: "email addresses",
-    default: none("the deploying user"),
+    allowed: "email addresses (dev and prod: required unless notificationWebhookUrl is set)",
+    default: none("personal: the person who runs the stack; dev and prod: none, the stack is refused"),
     description: "Addresses told about failed runs.",
   },
   notificationWebhookUrl: {
@@ -268,6 +299,13 @@ export const DATABRICKS_FIELDS = {
     allowed: "a service principal application id (GUID)",
     default: none("the jobs run as their owner"),
     description: "Identity the jobs run and write as.",
+  },
+  previewApplicationIds: {
+    type: "list",
+    allowed: "Entra application ids (GUIDs) of the pull-request preview identities",
+    default: value([]),
+    description:
+      "Reader-only identities that preview this stack, added to the workspace with read access to the stack's code and catalog.",
   },
   analystsGroup: {
     type: "string",
@@ -295,10 +333,19 @@ export const DATABRICKS_FIELDS = {
   },
   vnet: {
     type: "object",
-    allowed: "{virtualNetworkId, publicSubnetName, privateSubnetName}",
-    default: none("a managed VNet"),
+    allowed:
+      "{virtualNetworkId, publicSubnetName, privateSubnetName}; both subnets need the Microsoft.Storage service endpoint while the lake's firewall denies",
+    default: none("storage.networkDefaultAction Deny: the VNet of databricks.network; Allow: a managed VNet"),
     description: "Inject the workspace into an existing VNet.",
     fields: VNET_FIELDS,
+  },
+  network: {
+    type: "object",
+    allowed: "{addressSpace, hostSubnetPrefix, containerSubnetPrefix}",
+    default: value({}),
+    description:
+      "The VNet the program builds and injects the workspace into while the lake's firewall denies and no vnet is given.",
+    fields: NETWORK_FIELDS,
   },
   analyticsCluster: {
     type: "object",
@@ -332,7 +379,7 @@ export const DEVELOPERS_FIELDS = {
     allowed: "an Entra group object id (GUID)",
     default: none("required with developers"),
     description:
-      "Granted Azure Event Hubs Data Owner on the namespace (to create personal hubs) and Storage Blob Data Contributor on the capture container (Capture's check on whoever creates a hub).",
+      "Granted Azure Event Hubs Data Owner on the namespace (to create personal hubs) and Storage Blob Data Contributor on the lake account (Capture's check on whoever creates a hub).",
   },
   accountGroup: {
     type: "string",

@@ -52,7 +52,7 @@ export interface JobSettingsArgs {
    * Service principal (application id) the runs execute as.
    * @default undefined: the job owner (the deploying identity)
    */
-  runAsServicePrincipal?: string;
+  runAsServicePrincipal?: pulumi.Input<string>;
   /** Tags on jobs and their clusters. */
   tags: Readonly<Record<string, string>>;
 }
@@ -96,7 +96,7 @@ function start(args: JobSettingsArgs, run: JobRun): Pick<databricks.JobArgs, "sc
   return { schedule: { quartzCronExpression: run.cron, timezoneId: args.timezone, pauseStatus } };
 }
 
-/** The deployer's user name as a failure recipient; a service principal has no mailbox to write to. */
+/** A personal stack's owner as a failure recipient; a service principal has no mailbox to write to. */
 export function deployerMailbox(userName: string): string {
   if (!userName.includes("@")) {
     throw new Error(
@@ -108,16 +108,20 @@ export function deployerMailbox(userName: string): string {
 }
 
 /**
- * Who is emailed when a run fails: the configured addresses; with neither addresses nor a webhook, the
- * person who deployed the stack.
+ * Who is emailed when a run fails: the configured addresses; with neither addresses nor a webhook, the person
+ * whose personal stack it is (`personUserName`). A shared stack passes no person: its config must name the
+ * recipients (`parseDatabricks` refuses it otherwise), so nothing read from the caller decides them.
  */
 export function failureRecipients(
   configured: readonly string[],
   webhookConfigured: boolean,
-  deployerUserName: pulumi.Input<string>,
+  personUserName: pulumi.Input<string> | undefined,
 ): pulumi.Input<string>[] {
   if (configured.length > 0 || webhookConfigured) return [...configured];
-  return [pulumi.output(deployerUserName).apply(deployerMailbox)];
+  if (personUserName === undefined) {
+    throw new Error("a shared stack names its failure recipients in config (databricks.notificationEmails)");
+  }
+  return [pulumi.output(personUserName).apply(deployerMailbox)];
 }
 
 /** Everything but the name of a pipeline job's `databricks.Job` inputs. */

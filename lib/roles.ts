@@ -17,6 +17,7 @@ export const BUILT_IN_ROLES = {
   azureEventHubsDataOwner: "f526a384-b230-433a-b45c-95f59c4a2dec",
   storageQueueDataContributor: "974c5e8b-45b9-4653-ba55-5f855dd0fb88",
   eventGridEventSubscriptionContributor: "428e0ff0-5e57-4d9c-a221-2c70d0e0a443",
+  storageAccountContributor: "17d1049b-9a84-46fb-8f53-869881c3d3ab",
 } as const;
 export type BuiltInRole = keyof typeof BUILT_IN_ROLES;
 

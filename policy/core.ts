@@ -18,6 +18,9 @@ export interface ResourceFacts {
   readonly props: Readonly<Record<string, unknown>>;
   /** Whether the resource carries `protect: true`. */
   readonly protect: boolean;
+  /** URN, and the URNs the resource depends on; read by stack rules, which relate resources. */
+  readonly urn?: string;
+  readonly dependencies?: readonly string[];
 }
 
 /** How a stack is treated. Mirrors the program's own rule so the pack needs no access to stack config. */
@@ -42,6 +45,35 @@ export interface Rule {
   readonly appliesTo: readonly string[];
   /** Returns one message per offending input, each naming the input, the value found and the fix. */
   readonly check: (resource: ResourceFacts, context: RuleContext) => readonly string[];
+}
+
+/**
+ * A rule over the whole stack, for a constraint between resources (a firewall and the subnets it must admit, a
+ * hub and the grant its creation needs). Served as a stack validation policy.
+ */
+export interface StackRule {
+  readonly name: string;
+  readonly description: string;
+  /** One finding per offending resource, each naming the resource. */
+  readonly check: (
+    resources: readonly ResourceFacts[],
+    context: RuleContext,
+  ) => readonly { resource: string; detail: string }[];
+}
+
+/** `evaluateAll` for stack rules. */
+export function evaluateStack(
+  rules: readonly StackRule[],
+  resources: readonly ResourceFacts[],
+  context: RuleContext,
+): Violation[] {
+  return rules.flatMap((rule) =>
+    rule.check(resources, context).map(({ resource, detail }) => ({
+      rule: rule.name,
+      resource,
+      message: `[${rule.name}] ${resource}: ${detail}`,
+    })),
+  );
 }
 
 /** The type tokens rules name in `appliesTo`; owned by the contracts the program shares with the pack. */

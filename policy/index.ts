@@ -5,10 +5,22 @@
  */
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { PolicyPack, type ResourceValidationArgs, type ResourceValidationPolicy } from "@pulumi/policy";
-import { type ResourceFacts, type Rule, stackFromUrn } from "./core";
+import {
+  PolicyPack,
+  type ResourceValidationArgs,
+  type ResourceValidationPolicy,
+  type StackValidationPolicy,
+} from "@pulumi/policy";
+import {
+  contextFor,
+  evaluateStack,
+  type ResourceFacts,
+  type Rule,
+  type StackRule,
+  stackFromUrn,
+} from "./core";
 import { judge, parseExceptions, type RuleException } from "./enforcement";
-import { RULES } from "./rules";
+import { RULES, STACK_RULES } from "./rules";
 
 const exceptions = parseExceptions(
   JSON.parse(readFileSync(join(__dirname, "exceptions.json"), "utf8")),
@@ -50,8 +62,31 @@ function policiesFor(rule: Rule, all: readonly RuleException[]): ResourceValidat
   ];
 }
 
+/** A stack rule as a mandatory stack validation policy; it takes no exceptions. */
+function stackPolicyFor(rule: StackRule): StackValidationPolicy {
+  return {
+    name: rule.name,
+    description: rule.description,
+    enforcementLevel: "mandatory",
+    validateStack: (args, report) => {
+      const [first] = args.resources;
+      if (first === undefined) return;
+      const resources: ResourceFacts[] = args.resources.map((r) => ({
+        type: r.type,
+        name: r.name,
+        props: r.props,
+        protect: r.opts.protect,
+        urn: r.urn,
+        dependencies: r.dependencies.map((d) => d.urn),
+      }));
+      for (const v of evaluateStack([rule], resources, contextFor(stackFromUrn(first.urn))))
+        report(v.message);
+    },
+  };
+}
+
 new PolicyPack("h3-ml", {
   description: "H3 ML guardrails: storage, Event Hubs, Databricks, access and protection rules.",
   enforcementLevel: "mandatory",
-  policies: RULES.flatMap((rule) => policiesFor(rule, exceptions)),
+  policies: [...RULES.flatMap((rule) => policiesFor(rule, exceptions)), ...STACK_RULES.map(stackPolicyFor)],
 });

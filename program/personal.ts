@@ -14,6 +14,7 @@ import { PersonalSchemas } from "../components/personalSchemas";
 import { stackWorkspaceFolder, WorkspaceAssets } from "../components/workspaceAssets";
 import { type PersonalConfig, type StackConfig, standardTags } from "../config/config";
 import { stackToken } from "../config/naming";
+import { invokedField } from "../lib/invokeResults";
 import { failureRecipients } from "../lib/jobSpecs";
 import type { StackOutputs } from "./outputs";
 
@@ -67,7 +68,7 @@ export function sharedPersonal(config: StackConfig, personal: PersonalConfig): S
   const person = databricks.getCurrentUserOutput({}, { provider });
   const notebooks = new WorkspaceAssets("notebooks", {
     provider,
-    workspaceFolder: stackWorkspaceFolder(config.stack, person.home),
+    workspaceFolder: stackWorkspaceFolder(config.stack, invokedField(person, "home")),
   });
 
   const secrets = new DatabricksSecrets("secrets", { provider, scopeName: names.secretScope });
@@ -103,7 +104,7 @@ export function sharedPersonal(config: StackConfig, personal: PersonalConfig): S
       notificationEmails: failureRecipients(
         dbx.notificationEmails,
         dbx.notificationWebhookUrl !== undefined,
-        person.userName,
+        invokedField(person, "userName"),
       ),
       notificationWebhookUrl: dbx.notificationWebhookUrl,
       timeoutSeconds: dbx.jobTimeoutMinutes * 60,

@@ -7,16 +7,19 @@ import * as databricks from "@pulumi/databricks";
 import * as pulumi from "@pulumi/pulumi";
 import { DatabricksCompute } from "../components/databricksCompute";
 import { DatabricksJobs } from "../components/databricksJobs";
+import { DatabricksNetwork } from "../components/databricksNetwork";
+import { DatabricksPrincipals } from "../components/databricksPrincipals";
 import { DatabricksSecrets } from "../components/databricksSecrets";
 import { DatabricksStorageAccess } from "../components/databricksStorageAccess";
-import { DatabricksWorkspace } from "../components/databricksWorkspace";
+import { type DatabricksVnetInjection, DatabricksWorkspace } from "../components/databricksWorkspace";
 import { DataLake } from "../components/dataLake";
 import { DeveloperAccess } from "../components/developerAccess";
-import { EventIngestion } from "../components/eventIngestion";
+import { type CaptureDeployer, EventIngestion } from "../components/eventIngestion";
 import { UnityCatalog } from "../components/unityCatalog";
-import { stackWorkspaceFolder, WorkspaceAssets } from "../components/workspaceAssets";
+import { sharedFolderAccess, stackWorkspaceFolder, WorkspaceAssets } from "../components/workspaceAssets";
 import { type StackConfig, standardTags } from "../config/config";
-import { resourceNames } from "../config/naming";
+import { type Names, resourceNames } from "../config/naming";
+import { invokedField } from "../lib/invokeResults";
 import { failureRecipients } from "../lib/jobSpecs";
 import { protectsStatefulResources } from "../lib/stateful";
 import type { StackOutputs } from "./outputs";
@@ -37,32 +40,54 @@ export function platform(config: StackConfig): StackOutputs {
   const client = azure.authorization.getClientConfigOutput();
   const dbx = config.databricks;
 
-  // Before the lake: its firewall admits Unity Catalog through a resource-instance rule naming the connector.
-  const workspace = new DatabricksWorkspace("databricks", {
-    resourceGroupName,
-    location: config.location,
-    subscriptionId: client.subscriptionId,
-    workspaceName: names.databricksWorkspace,
-    managedResourceGroupName: names.databricksManagedResourceGroup,
-    accessConnectorName: names.accessConnector,
-    vnet: dbx.vnet,
-    providerAuthType: dbx.providerAuthType,
-    tags,
-    protect,
-  });
+  const injection = workspaceInjection(config, names, resourceGroupName, client.subscriptionId, tags);
 
-  const lake = new DataLake("lake", {
-    resourceGroupName,
-    location: config.location,
-    accountName: names.storageAccount,
-    sku: config.storage.sku,
-    rawRetentionDays: config.storage.rawRetentionDays,
-    networkDefaultAction: config.storage.networkDefaultAction,
-    allowedIpRanges: [...config.storage.allowedIpRanges],
-    resourceAccessRules: [{ resourceId: workspace.accessConnectorId, tenantId: client.tenantId }],
-    tags,
-    protect,
+  // Before the lake: its firewall admits Unity Catalog through a resource-instance rule naming the connector.
+  const workspace = new DatabricksWorkspace(
+    "databricks",
+    {
+      resourceGroupName,
+      location: config.location,
+      subscriptionId: client.subscriptionId,
+      workspaceName: names.databricksWorkspace,
+      managedResourceGroupName: names.databricksManagedResourceGroup,
+      accessConnectorName: names.accessConnector,
+      vnet: injection?.vnet,
+      providerAuthType: dbx.providerAuthType,
+      tags,
+      protect,
+    },
+    { dependsOn: injection?.after ?? [] },
+  );
+
+  const principals = new DatabricksPrincipals("principals", {
+    provider: workspace.provider,
+    runAsApplicationId: dbx.runAsServicePrincipal,
+    previewApplicationIds: dbx.previewApplicationIds,
   });
+  // Everything that names a principal takes its id from the ServicePrincipal resource, so it waits until the
+  // principal is in the workspace.
+  const runAsId = principals.runAs?.applicationId;
+  const previewIds = principals.previewers.map((p) => p.applicationId);
+
+  const lake = new DataLake(
+    "lake",
+    {
+      resourceGroupName,
+      location: config.location,
+      accountName: names.storageAccount,
+      sku: config.storage.sku,
+      rawRetentionDays: config.storage.rawRetentionDays,
+      networkDefaultAction: config.storage.networkDefaultAction,
+      allowedIpRanges: [...config.storage.allowedIpRanges],
+      resourceAccessRules: [{ resourceId: workspace.accessConnectorId, tenantId: client.tenantId }],
+      // The job clusters' subnets: without them a Deny firewall answers every job's read with 403.
+      virtualNetworkSubnetIds: injection?.subnetIds ?? [],
+      tags,
+      protect,
+    },
+    { dependsOn: injection?.after ?? [] },
+  );
 
   const ingestion = new EventIngestion("ingestion", {
     resourceGroupName,
@@ -78,6 +103,7 @@ export function platform(config: StackConfig): StackOutputs {
     captureStorageAccountId: lake.accountId,
     captureContainerName: lake.captureContainerName,
     captureContainerId: lake.captureContainerId,
+    captureDeployers: captureDeployers(config.eventHubs.deployerPrincipalIds, client.objectId),
     senderPrincipalIds: config.eventHubs.senderPrincipalIds,
     allowSasSender: config.eventHubs.allowSasSender,
     tags,
@@ -88,13 +114,14 @@ export function platform(config: StackConfig): StackOutputs {
     new DeveloperAccess("developers", {
       entraGroupObjectId: config.developers.entraGroupObjectId,
       namespaceId: ingestion.namespaceId,
-      captureContainerId: lake.captureContainerId,
+      captureStorageAccountId: lake.accountId,
     });
   }
 
   const storageAccess = new DatabricksStorageAccess("connector-access", {
     principalId: workspace.accessConnectorPrincipalId,
     storageAccountId: lake.accountId,
+    resourceGroupId: pulumi.interpolate`/subscriptions/${client.subscriptionId}/resourceGroups/${resourceGroupName}`,
     lakeContainerName: lake.lakeContainerName,
     captureContainerName: lake.captureContainerName,
     fileEvents: dbx.fileEvents,
@@ -114,7 +141,8 @@ export function platform(config: StackConfig): StackOutputs {
     workspaceId: workspace.workspaceId,
     fileEvents: dbx.fileEvents,
     analystsGroup: dbx.analystsGroup,
-    jobsPrincipal: dbx.runAsServicePrincipal,
+    jobsPrincipal: runAsId,
+    previewPrincipals: previewIds,
     developersGroup: config.developers?.accountGroup,
     forceDestroy: config.environment === "personal",
     protect,
@@ -132,18 +160,24 @@ export function platform(config: StackConfig): StackOutputs {
       nodeTypeId: dbx.analyticsCluster.nodeType,
     },
     analystsGroup: dbx.analystsGroup,
+    jobsPrincipal: runAsId,
     developersGroup: config.developers?.accountGroup,
   });
 
-  const deployer = databricks.getCurrentUserOutput({}, { provider: workspace.provider });
+  // Only a personal stack reads who runs it (its folder, its mailbox); a shared stack deploys the same whoever does.
+  const person =
+    config.environment === "personal"
+      ? databricks.getCurrentUserOutput({}, { provider: workspace.provider })
+      : undefined;
   const notebooks = new WorkspaceAssets("notebooks", {
     provider: workspace.provider,
-    workspaceFolder: stackWorkspaceFolder(config.stack, deployer.home, dbx.runAsServicePrincipal),
+    workspaceFolder: stackWorkspaceFolder(config.stack, person && invokedField(person, "home")),
+    accessControls: person === undefined ? sharedFolderAccess(runAsId, dbx.analystsGroup, previewIds) : [],
   });
 
   const secrets = new DatabricksSecrets("secrets", {
     provider: workspace.provider,
-    runAsServicePrincipal: dbx.runAsServicePrincipal,
+    runAsServicePrincipal: runAsId,
   });
 
   const jobs = new DatabricksJobs(
@@ -175,13 +209,13 @@ export function platform(config: StackConfig): StackOutputs {
       notificationEmails: failureRecipients(
         dbx.notificationEmails,
         dbx.notificationWebhookUrl !== undefined,
-        deployer.userName,
+        person && invokedField(person, "userName"),
       ),
       notificationWebhookUrl: dbx.notificationWebhookUrl,
       timeoutSeconds: dbx.jobTimeoutMinutes * 60,
       maxRetries: dbx.jobMaxRetries,
       minRetryIntervalMillis: dbx.jobRetryIntervalMinutes * 60_000,
-      runAsServicePrincipal: dbx.runAsServicePrincipal,
+      runAsServicePrincipal: runAsId,
       tags,
     },
     { dependsOn: [notebooks, catalog, secrets] },
@@ -209,5 +243,72 @@ export function platform(config: StackConfig): StackOutputs {
     normalizeJobUrl: jobs.jobs.normalize.url,
     deleteJobId: jobs.jobs.delete.id,
     deleteJobUrl: jobs.jobs.delete.url,
+  };
+}
+
+/**
+ * Who creates the hubs: on a shared stack the service principals its config names (the parser refuses an empty
+ * list there), so the grant does not change with who runs `pulumi up`; on a personal stack that names none, the
+ * person who runs it.
+ */
+export function captureDeployers(
+  deployerPrincipalIds: readonly string[],
+  callerObjectId: pulumi.Input<string>,
+): Record<string, CaptureDeployer> {
+  if (deployerPrincipalIds.length === 0)
+    return { caller: { principalId: callerObjectId, principalType: "User" } };
+  return Object.fromEntries(
+    deployerPrincipalIds.map((id) => [id, { principalId: id, principalType: "ServicePrincipal" as const }]),
+  );
+}
+
+/** Where the workspace's classic compute runs, and what the lake's firewall must admit for it. */
+interface WorkspaceInjection {
+  readonly vnet: DatabricksVnetInjection;
+  /** Both subnets' ids, for the storage firewall's virtual network rules. */
+  readonly subnetIds: pulumi.Input<string>[];
+  /** Resources the workspace and the lake wait for (the program-built subnets). */
+  readonly after: pulumi.Resource[];
+}
+
+/**
+ * The VNet the workspace is injected into: the existing one `databricks.vnet` names; else, while the lake's
+ * firewall denies by default, one the program builds (`databricks.network`); else none (the managed VNet, which no
+ * storage network rule can admit, so only with the firewall's `Allow` override).
+ */
+function workspaceInjection(
+  config: StackConfig,
+  names: Names,
+  resourceGroupName: pulumi.Input<string>,
+  subscriptionId: pulumi.Input<string>,
+  tags: Record<string, string>,
+): WorkspaceInjection | undefined {
+  const existing = config.databricks.vnet;
+  if (existing !== undefined) {
+    return {
+      vnet: existing,
+      subnetIds: [existing.publicSubnetName, existing.privateSubnetName].map(
+        (subnet) => `${existing.virtualNetworkId}/subnets/${subnet}`,
+      ),
+      after: [],
+    };
+  }
+  if (config.storage.networkDefaultAction !== "Deny") return undefined;
+  const network = new DatabricksNetwork("network", {
+    resourceGroupName,
+    location: config.location,
+    subscriptionId,
+    names,
+    ...config.databricks.network,
+    tags,
+  });
+  return {
+    vnet: {
+      virtualNetworkId: network.virtualNetworkId,
+      publicSubnetName: network.hostSubnetName,
+      privateSubnetName: network.containerSubnetName,
+    },
+    subnetIds: network.subnetIds,
+    after: network.subnets,
   };
 }

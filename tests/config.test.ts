@@ -4,9 +4,41 @@ import { parseDatabricks } from "../config/databricks";
 import { Problems } from "../config/fields";
 import { environmentOfStack } from "../contracts/stacks";
 
+/** What every shared stack (dev, prod) must set; a config under test about something else gets it. */
+const SHARED_STACK_MUSTS = {
+  eventHubs: { deployerPrincipalIds: ["00000000-0000-4000-8000-0000000000c1"] },
+  databricks: { notificationEmails: ["oncall@example.com"] },
+} as const;
+
+function isSection(value: unknown): value is Record<string, unknown> {
+  return value !== null && typeof value === "object" && !Array.isArray(value);
+}
+
+/** `raw` with what a shared stack must set added where it sets nothing itself. */
+function withMusts(raw: RawStackConfig, stack: string): RawStackConfig {
+  // The environment the parser settles on: a valid explicit one, else the stack name's, else personal.
+  const explicit = ["dev", "prod", "personal"].includes(raw.environment as string)
+    ? raw.environment
+    : undefined;
+  const environment = explicit ?? environmentOfStack(stack) ?? "personal";
+  if (environment !== "dev" && environment !== "prod") return raw;
+  const hubs = raw.eventHubs ?? {};
+  const withDeployers =
+    !isSection(hubs) || "deployerPrincipalIds" in hubs
+      ? raw
+      : { ...raw, eventHubs: { ...SHARED_STACK_MUSTS.eventHubs, ...hubs } };
+  const dbx = raw.databricks ?? {};
+  if (!isSection(dbx) || "notificationEmails" in dbx || "notificationWebhookUrl" in dbx) return withDeployers;
+  return { ...withDeployers, databricks: { ...SHARED_STACK_MUSTS.databricks, ...dbx } };
+}
+
+function parse(raw: RawStackConfig, project: string, stack: string) {
+  return parseStackConfig(withMusts(raw, stack), project, stack);
+}
+
 function problemsOf(raw: RawStackConfig, stack = "dev"): readonly string[] {
   try {
-    parseStackConfig(raw, "h3-ml", stack);
+    parse(raw, "h3-ml", stack);
   } catch (err) {
     expect(err).to.be.instanceOf(ConfigError);
     return (err as ConfigError).problems;
@@ -15,9 +47,21 @@ function problemsOf(raw: RawStackConfig, stack = "dev"): readonly string[] {
 }
 
 describe("stack config", () => {
+  // Issue 13, item 1: a shared stack names the identities that create its hubs; nothing is read from the caller.
+  it("refuses a shared stack that names no deployer, giving the command", () => {
+    for (const stack of ["dev", "prod"]) {
+      expect(problemsOf({ eventHubs: { deployerPrincipalIds: [] } }, stack)).to.deep.equal([
+        `eventHubs.deployerPrincipalIds must be at least one object id on the shared ${stack} stack, got []: creating an ` +
+          "event hub with Capture checks that the caller may write to the capture storage account. " +
+          "Fix: pulumi config set --path 'eventHubs.deployerPrincipalIds[0]' <object id of the CI service principal>",
+      ]);
+    }
+    expect(parse({}, "h3-ml", "dev-alice").eventHubs.deployerPrincipalIds).to.deep.equal([]);
+  });
+
   describe("defaults", () => {
     it("gives a dev stack secure, small settings", () => {
-      const config = parseStackConfig({}, "h3-ml", "dev");
+      const config = parse({}, "h3-ml", "dev");
       expect(config).to.deep.equal({
         project: "h3-ml",
         stack: "dev",
@@ -37,6 +81,7 @@ describe("stack config", () => {
           captureSizeLimitBytes: 314572800,
           senderPrincipalIds: [],
           allowSasSender: false,
+          deployerPrincipalIds: SHARED_STACK_MUSTS.eventHubs.deployerPrincipalIds,
         },
         storage: {
           sku: "Standard_LRS",
@@ -44,37 +89,36 @@ describe("stack config", () => {
           networkDefaultAction: "Deny",
           allowedIpRanges: [],
         },
-        databricks: parseDatabricks(undefined, "dev", new Problems()),
+        databricks: parseDatabricks(SHARED_STACK_MUSTS.databricks, "dev", new Problems()),
         developers: undefined,
         personal: undefined,
       });
     });
 
     it("builds a personal stack on the dev stack's platform unless told to copy it", () => {
-      expect(parseStackConfig({}, "h3-ml", "dev-alice").personal).to.deep.equal({
+      expect(parse({}, "h3-ml", "dev-alice").personal).to.deep.equal({
         mode: "shared",
         devStack: "organization/h3-ml/dev",
       });
       expect(
-        parseStackConfig({ personal: { mode: "full", devStack: "h3/h3-ml/dev" } }, "h3-ml", "dev-alice")
-          .personal,
+        parse({ personal: { mode: "full", devStack: "h3/h3-ml/dev" } }, "h3-ml", "dev-alice").personal,
       ).to.deep.equal({ mode: "full", devStack: "h3/h3-ml/dev" });
     });
 
     it("gives prod more partitions and a week of retention", () => {
-      const config = parseStackConfig({}, "h3-ml", "prod");
+      const config = parse({}, "h3-ml", "prod");
       expect(config.environment).to.equal("prod");
       expect(config.eventHubs).to.include({ partitionCount: 4, messageRetentionDays: 7 });
     });
 
     it("keeps a personal stack's raw events one day", () => {
-      const config = parseStackConfig({}, "h3-ml", "dev-alice");
+      const config = parse({}, "h3-ml", "dev-alice");
       expect(config.environment).to.equal("personal");
       expect(config.storage.rawRetentionDays).to.equal(1);
     });
 
     it("accepts numbers and booleans as the strings Pulumi passes", () => {
-      const config = parseStackConfig(
+      const config = parse(
         { deletionSlaDays: "14", eventHubs: { partitionCount: "8", allowSasSender: "true" } },
         "h3-ml",
         "dev",
@@ -86,11 +130,11 @@ describe("stack config", () => {
     });
 
     it("caps the default raw retention at a shorter deletion SLA", () => {
-      expect(parseStackConfig({ deletionSlaDays: 3 }, "h3-ml", "dev").storage.rawRetentionDays).to.equal(3);
+      expect(parse({ deletionSlaDays: 3 }, "h3-ml", "dev").storage.rawRetentionDays).to.equal(3);
     });
 
     it("returns a frozen object, sections included", () => {
-      const config = parseStackConfig({ eventHubs: { hubs: ["a", "b"] } }, "h3-ml", "dev");
+      const config = parse({ eventHubs: { hubs: ["a", "b"] } }, "h3-ml", "dev");
       expect(Object.isFrozen(config)).to.equal(true);
       expect(Object.isFrozen(config.eventHubs)).to.equal(true);
       expect(Object.isFrozen(config.eventHubs.hubs)).to.equal(true);
@@ -98,12 +142,12 @@ describe("stack config", () => {
 
     it("accepts event hub names at the edges of Azure's rules", () => {
       const hubs = ["a", "h".repeat(256), "events.v1_raw-2", "Audit", "9"];
-      expect(parseStackConfig({ eventHubs: { hubs } }, "h3-ml", "dev").eventHubs.hubs).to.deep.equal(hubs);
+      expect(parse({ eventHubs: { hubs } }, "h3-ml", "dev").eventHubs.hubs).to.deep.equal(hubs);
     });
 
     it("lets an explicit environment win over the stack name", () => {
-      expect(parseStackConfig({ environment: "dev" }, "h3-ml", "staging").environment).to.equal("dev");
-      expect(parseStackConfig({ environment: "" }, "h3-ml", "dev-bob").environment).to.equal("personal");
+      expect(parse({ environment: "dev" }, "h3-ml", "staging").environment).to.equal("dev");
+      expect(parse({ environment: "" }, "h3-ml", "dev-bob").environment).to.equal("personal");
     });
   });
 
@@ -402,9 +446,7 @@ describe("stack config", () => {
     });
 
     it("lists every problem in the error message, naming the stack", () => {
-      expect(() =>
-        parseStackConfig({ deletionSlaDays: 0, eventHubs: { sku: "Basic" } }, "h3-ml", "dev"),
-      ).to.throw(
+      expect(() => parse({ deletionSlaDays: 0, eventHubs: { sku: "Basic" } }, "h3-ml", "dev")).to.throw(
         ConfigError,
         /^Stack "dev" has 2 config problem\(s\):\n {2}- deletionSlaDays .*\n {2}- eventHubs\.sku /,
       );

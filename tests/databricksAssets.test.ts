@@ -5,6 +5,8 @@ import * as path from "node:path";
 import type * as pulumi from "@pulumi/pulumi";
 import { expect } from "chai";
 import {
+  SHARED_CODE_ROOT,
+  sharedFolderAccess,
   stackWorkspaceFolder,
   WorkspaceAssets,
   type WorkspaceAssetsArgs,
@@ -123,14 +125,29 @@ describe("WorkspaceAssets", () => {
 describe("stackWorkspaceFolder", () => {
   const resolve = (value: pulumi.Output<string>) => new Promise((done) => value.apply(done));
 
-  it("puts the stack's code in the home of the identity the jobs run as", async () => {
-    expect(
-      await resolve(
-        stackWorkspaceFolder("dev", "/Users/ci@example.com", "9f0c1d2e-0000-4000-8000-00000000aaaa"),
-      ),
-    ).to.equal("/Users/9f0c1d2e-0000-4000-8000-00000000aaaa/.h3-ml/dev");
+  it("puts a shared stack's code in one fixed folder at the workspace root, whoever deploys it", async () => {
+    expect(SHARED_CODE_ROOT).to.equal("/h3-ml");
+    expect(await resolve(stackWorkspaceFolder("dev", undefined))).to.equal("/h3-ml/dev");
+    expect(await resolve(stackWorkspaceFolder("prod", undefined))).to.equal("/h3-ml/prod");
+  });
+
+  it("puts a personal stack's code in the home of the person who runs it", async () => {
     expect(await resolve(stackWorkspaceFolder("dev-alice", "/Users/alice@example.com"))).to.equal(
       "/Users/alice@example.com/.h3-ml/dev-alice",
     );
+  });
+});
+
+describe("sharedFolderAccess", () => {
+  const SP = "9f0c1d2e-0000-4000-8000-00000000aaaa";
+  const PREVIEW = "9f0c1d2e-0000-4000-8000-00000000bbbb";
+
+  it("lets the jobs' identity run the code, analysts and preview identities read it, and nobody edit it", () => {
+    expect(sharedFolderAccess(SP, "h3-analysts", [PREVIEW])).to.deep.equal([
+      { servicePrincipalName: SP, permissionLevel: "CAN_RUN" },
+      { groupName: "h3-analysts", permissionLevel: "CAN_READ" },
+      { servicePrincipalName: PREVIEW, permissionLevel: "CAN_READ" },
+    ]);
+    expect(sharedFolderAccess(undefined, undefined, [])).to.deep.equal([]);
   });
 });

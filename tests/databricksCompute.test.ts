@@ -2,6 +2,7 @@ import { expect } from "chai";
 import { DatabricksCompute, type DatabricksComputeArgs } from "../components/databricksCompute";
 import { RESOURCE_TYPES as T } from "../contracts/resourceTypes";
 import { clusterPolicyDefinition, jobClusterSpec } from "../lib/clusterSpecs";
+import { checkRegistrations } from "../policy/check";
 import { evaluate } from "../scripts/lib/mockProgram";
 import { databricksResources, providerRef, testProvider } from "./databricksFixtures";
 import { ofType, resource } from "./support";
@@ -164,5 +165,22 @@ describe("DatabricksCompute", () => {
       },
     ]);
     for (const r of databricksResources(ev)) expect(r.provider, r.name).to.equal(providerRef(ev));
+  });
+
+  // Issue 13, item 2: the provider's schema says autoscale's "maxWorkers must be strictly greater than
+  // min_workers" (@pulumi/databricks types/input.d.ts, ClusterAutoscale).
+  it("gives the analytics cluster a fixed size when minWorkers equals maxWorkers, and passes the pack", async () => {
+    const ev = await build({
+      analyticsCluster: {
+        nodeTypeId: "Standard_D4ds_v5",
+        minWorkers: 2,
+        maxWorkers: 2,
+        autoterminationMinutes: 20,
+      },
+    });
+    const cluster = resource(ev, T.cluster, "compute-analytics");
+    expect(cluster.inputs.numWorkers).to.equal(2);
+    expect(cluster.inputs).to.not.have.property("autoscale");
+    expect(checkRegistrations("dev", ev.registrations)).to.deep.equal([]);
   });
 });

@@ -5,12 +5,21 @@ import { type DatabricksConfig, DEFAULT_SPARK_VERSION, parseDatabricks } from ".
 import { Problems } from "../config/fields";
 import { isLtsRuntime, LTS_RUNTIME_KEYS } from "../contracts/runtimes";
 
+/** Shared stacks must name their failure recipients; a section under test about something else gets one. */
+function withRecipients(raw: unknown, environment: Environment): unknown {
+  const section = raw !== null && typeof raw === "object" && !Array.isArray(raw) ? raw : undefined;
+  if (environment === "personal" || section === undefined) return raw;
+  return "notificationEmails" in section || "notificationWebhookUrl" in section
+    ? raw
+    : { notificationEmails: ["oncall@example.com"], ...section };
+}
+
 function parse(
   raw: unknown,
   environment: Environment = "dev",
 ): { config: DatabricksConfig; problems: readonly string[] } {
   const problems = new Problems();
-  const config = parseDatabricks(raw, environment, problems);
+  const config = parseDatabricks(withRecipients(raw, environment), environment, problems);
   return { config, problems: problems.list };
 }
 
@@ -41,11 +50,17 @@ describe("databricks config", () => {
         jobMaxRetries: 2,
         jobRetryIntervalMinutes: 5,
         runAsServicePrincipal: undefined,
+        previewApplicationIds: [],
         analystsGroup: undefined,
         metastoreId: undefined,
         fileEvents: true,
         providerAuthType: undefined,
         vnet: undefined,
+        network: {
+          addressSpace: "10.179.0.0/22",
+          hostSubnetPrefix: "10.179.0.0/24",
+          containerSubnetPrefix: "10.179.1.0/24",
+        },
         analyticsCluster: undefined,
       });
     });
@@ -171,6 +186,45 @@ describe("databricks config", () => {
     it("fails when a notification address is not an email, naming its index", () => {
       expect(problemOf({ notificationEmails: ["oncall@example.com", "oncall"] })).to.match(
         /^databricks\.notificationEmails\[1\] must be an email address, got "oncall"/,
+      );
+    });
+
+    // Issue 13, item 7: a shared stack deploys the same whoever runs it, so its recipients come from config.
+    it("fails when a shared stack names no failure recipient, giving the command", () => {
+      for (const environment of ["dev", "prod"] as const) {
+        expect(problemOf({ notificationEmails: [] }, environment)).to.equal(
+          `databricks.notificationEmails must be at least one address on the shared ${environment} stack (or set ` +
+            "databricks.notificationWebhookUrl), got []: nothing read from the deploying identity decides a shared " +
+            "stack's recipients. Fix: pulumi config set --path 'databricks.notificationEmails[0]' oncall@example.com",
+        );
+      }
+      expect(parse({ notificationWebhookUrl: "https://hooks.example.com/x" }, "prod").problems).to.deep.equal(
+        [],
+      );
+      expect(parse({}, "personal").problems).to.deep.equal([]);
+    });
+
+    it("fails when a preview application id is not a GUID, naming its index", () => {
+      expect(problemOf({ previewApplicationIds: ["ci-preview"] })).to.equal(
+        'databricks.previewApplicationIds[0] must be an Entra application id (GUID), got "ci-preview". ' +
+          "Fix: pulumi config set --path 'databricks.previewApplicationIds[0]' 00000000-0000-0000-0000-000000000000",
+      );
+    });
+
+    // https://learn.microsoft.com/azure/databricks/security/network/classic/vnet-inject: VNet /16../24, subnets >= /26.
+    it("fails when the program-built VNet breaks Azure Databricks' address rules, naming the field", () => {
+      expect(problemOf({ network: { addressSpace: "10.0.0.0/25" } })).to.match(
+        /^databricks\.network\.addressSpace must be an IPv4 CIDR from \/16 to \/24, got "10\.0\.0\.0\/25"/,
+      );
+      expect(problemOf({ network: { hostSubnetPrefix: "10.179.0.0/27" } })).to.match(
+        /^databricks\.network\.hostSubnetPrefix must be an IPv4 CIDR of at least \/26/,
+      );
+      expect(problemOf({ network: { containerSubnetPrefix: "10.180.0.0/24" } })).to.equal(
+        'databricks.network.containerSubnetPrefix must be inside addressSpace 10.179.0.0/22, got "10.180.0.0/24". ' +
+          "Fix: pulumi config set --path 'databricks.network.containerSubnetPrefix' 10.179.1.0/24",
+      );
+      expect(problemOf({ network: { containerSubnetPrefix: "10.179.0.128/26" } })).to.match(
+        /^databricks\.network\.containerSubnetPrefix must be apart from hostSubnetPrefix 10\.179\.0\.0\/24/,
       );
     });
 

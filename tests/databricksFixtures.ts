@@ -30,7 +30,7 @@ export function databricksResources(evaluation: Evaluation): Registration[] {
 
 /** Names of the program's Databricks-side resources: its components and their children. */
 export const DATABRICKS_SIDE =
-  /^(databricks|connector-access|unity-catalog|compute|notebooks|secrets|jobs)(-|$)/;
+  /^(databricks|principals|connector-access|unity-catalog|compute|notebooks|secrets|jobs)(-|$)/;
 
 /** The dev stack's Databricks outputs. */
 export const DATABRICKS_OUTPUTS = {
@@ -41,7 +41,7 @@ export const DATABRICKS_OUTPUTS = {
   },
   catalogName: { value: "h3ml_dev", secret: false },
   jobClusterPolicyId: { value: "compute-job-policy-id", secret: false },
-  databricksNotebookFolder: { value: "/Users/deployer@example.com/.h3-ml/dev", secret: false },
+  databricksNotebookFolder: { value: "/h3-ml/dev", secret: false },
   ...Object.fromEntries(
     ["ingest", "normalize", "delete"].flatMap((job) => [
       [`${job}JobId`, { value: `jobs-${job}-id`, secret: false }],

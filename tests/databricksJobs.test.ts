@@ -188,7 +188,13 @@ describe("failureRecipients", () => {
   const resolve = (values: pulumi.Input<string>[]) =>
     Promise.all(values.map((v) => new Promise((done) => pulumi.output(v).apply(done))));
 
-  it("emails the configured addresses, else the deployer", async () => {
+  it("fails when a shared stack reaches it without configured recipients", () => {
+    expect(() => failureRecipients([], false, undefined)).to.throw(
+      "a shared stack names its failure recipients in config (databricks.notificationEmails)",
+    );
+  });
+
+  it("emails the configured addresses, else the person whose stack it is", async () => {
     expect(
       await resolve(failureRecipients(["oncall@example.com"], false, "alice@example.com")),
     ).to.deep.equal(["oncall@example.com"]);

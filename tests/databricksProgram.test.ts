@@ -1,4 +1,5 @@
 import { expect } from "chai";
+import { PREVIEW_ENTITLEMENTS, RUN_AS_ENTITLEMENTS } from "../components/databricksPrincipals";
 import { DEFAULT_SPARK_VERSION } from "../config/databricks";
 import { RESOURCE_TYPES as T } from "../contracts/resourceTypes";
 import {
@@ -12,6 +13,7 @@ import { DATABRICKS_SIDE } from "./databricksFixtures";
 import { expectedNotebookAssets, FULL_COPY, ofType, resource } from "./support";
 
 const SP = "9f0c1d2e-0000-4000-8000-00000000aaaa";
+const PREVIEW = "9f0c1d2e-0000-4000-8000-00000000bbbb";
 const jobs = (ev: Evaluation) => ofType(ev, T.job);
 const pauseStates = (ev: Evaluation) =>
   jobs(ev).map((j) => [j.name, (j.inputs.trigger ?? j.inputs.schedule).pauseStatus]);
@@ -39,9 +41,11 @@ describe("program under mocks: Databricks", () => {
         `${T.accessConnector} databricks-access-connector`,
         `${T.workspace} databricks-workspace`,
         `${T.databricksProvider} databricks-provider`,
+        "h3:databricks:DatabricksPrincipals principals",
         "h3:databricks:DatabricksStorageAccess connector-access",
         `${T.roleAssignment} connector-access-lake-blob-contributor`,
         `${T.roleAssignment} connector-access-capture-blob-reader`,
+        `${T.roleAssignment} connector-access-account-contributor`,
         `${T.roleAssignment} connector-access-queue-contributor`,
         `${T.roleAssignment} connector-access-event-subscription-contributor`,
         "h3:databricks:UnityCatalog unity-catalog",
@@ -113,11 +117,15 @@ describe("program under mocks: Databricks", () => {
     }
   });
 
-  it("gives dev a small analytics cluster that stops when idle, and no other stack one", () => {
-    expect(resource(dev, T.cluster, "compute-analytics").inputs).to.deep.include({
+  // Issue 13, item 2: Pulumi.dev.yaml asks for 1..1 workers, which no autoscale range can express (the
+  // provider's schema: "maxWorkers must be strictly greater than min_workers"); it becomes a fixed size.
+  it("gives dev a small fixed-size analytics cluster that stops when idle, and no other stack one", () => {
+    const analytics = resource(dev, T.cluster, "compute-analytics").inputs;
+    expect(analytics).to.not.have.property("autoscale");
+    expect(analytics).to.deep.include({
       clusterName: "h3ml-dev-analytics",
       sparkVersion: "17.3.x-scala2.13",
-      autoscale: { minWorkers: 1, maxWorkers: 1 },
+      numWorkers: 1,
       autoterminationMinutes: 20,
       dataSecurityMode: "USER_ISOLATION",
       policyId: "compute-interactive-policy-id",
@@ -145,7 +153,9 @@ describe("program under mocks: Databricks", () => {
   });
 
   it("lets dev pause its schedules from config", async () => {
-    const paused = await evaluateProgram("dev", { config: { databricks: { pauseSchedules: true } } });
+    const paused = await evaluateProgram("dev", {
+      config: { databricks: { notificationEmails: ["oncall@example.com"], pauseSchedules: true } },
+    });
     expect(pauseStates(paused).map(([, state]) => state)).to.deep.equal(["PAUSED", "PAUSED", "PAUSED"]);
   });
 
@@ -153,7 +163,7 @@ describe("program under mocks: Databricks", () => {
     const capture = resource(dev, T.externalLocation, "unity-catalog-capture-location").inputs.url;
     const ingest = resource(dev, T.job, "jobs-ingest").inputs;
     expect(ingest.trigger.fileArrival.url).to.equal(capture);
-    const folder = "/Users/deployer@example.com/.h3-ml/dev";
+    const folder = "/h3-ml/dev";
     expect(jobs(dev).map((j) => [j.name, j.inputs.tasks[0].notebookTask.notebookPath])).to.deep.equal([
       ["jobs-delete", `${folder}/delete_user_data`],
       ["jobs-ingest", `${folder}/ingest`],
@@ -162,32 +172,89 @@ describe("program under mocks: Databricks", () => {
     expect(resource(dev, T.notebook, "notebooks-ingest.py").inputs.path).to.equal(`${folder}/ingest`);
   });
 
-  it("notifies the deployer of failures unless config names recipients", async () => {
+  it("notifies the recipients a shared stack's config names, and the person who runs a personal stack", () => {
     for (const job of jobs(dev)) {
+      expect(job.inputs.emailNotifications.onFailures, job.name).to.deep.equal(["h3-ml-oncall@example.com"]);
+    }
+    for (const job of jobs(alice)) {
       expect(job.inputs.emailNotifications.onFailures, job.name).to.deep.equal(["deployer@example.com"]);
     }
-    const named = await evaluateProgram("dev", {
-      config: { databricks: { notificationEmails: ["oncall@example.com"] } },
-    });
-    expect(jobs(named).map((j) => j.inputs.emailNotifications.onFailures)).to.deep.equal([
-      ["oncall@example.com"],
-      ["oncall@example.com"],
-      ["oncall@example.com"],
-    ]);
+    expect(resource(alice, T.directory, "notebooks-folder").inputs.path).to.equal(
+      "/Users/deployer@example.com/.h3-ml/dev-alice",
+    );
   });
 
-  it("runs the jobs as the configured service principal, from its own home folder, with its grants", async () => {
-    const ev = await evaluateProgram("dev", { config: { databricks: { runAsServicePrincipal: SP } } });
+  it("runs the jobs as the configured service principal, from the stack's fixed folder, with its grants", async () => {
+    const ev = await evaluateProgram("dev", {
+      config: {
+        databricks: {
+          notificationEmails: ["oncall@example.com"],
+          runAsServicePrincipal: SP,
+          analystsGroup: "h3-analysts",
+          previewApplicationIds: [PREVIEW],
+        },
+      },
+    });
+    // Issue 13, item 5: the run-as principal joins the workspace before anything names it.
+    const runAs = resource(ev, T.servicePrincipal, "principals-run-as");
+    expect(runAs.inputs).to.deep.equal({
+      applicationId: SP,
+      active: true,
+      force: true,
+      ...RUN_AS_ENTITLEMENTS,
+    });
+    expect(RUN_AS_ENTITLEMENTS).to.deep.equal({
+      workspaceAccess: true,
+      allowClusterCreate: false,
+      allowInstancePoolCreate: false,
+      databricksSqlAccess: false,
+    });
+    for (const [type, name] of [
+      [T.job, "jobs-ingest"],
+      [T.job, "jobs-normalize"],
+      [T.job, "jobs-delete"],
+      [T.secretAcl, "secrets-run-as-read"],
+      [T.grants, "unity-catalog-catalog-grants"],
+      [T.grants, "unity-catalog-capture-grants"],
+      [T.permissions, "notebooks-folder-permissions"],
+      [T.permissions, "compute-job-policy-permissions"],
+    ] as const) {
+      expect(resource(ev, type, name).dependencies, name).to.include(runAs.urn);
+    }
+    expect(resource(ev, T.permissions, "compute-job-policy-permissions").inputs).to.deep.equal({
+      clusterPolicyId: "compute-job-policy-id",
+      accessControls: [{ servicePrincipalName: SP, permissionLevel: "CAN_USE" }],
+    });
     for (const job of jobs(ev))
       expect(job.inputs.runAs, job.name).to.deep.equal({ servicePrincipalName: SP });
-    expect(resource(ev, T.directory, "notebooks-folder").inputs.path).to.equal(`/Users/${SP}/.h3-ml/dev`);
+    expect(resource(ev, T.directory, "notebooks-folder").inputs.path).to.equal("/h3-ml/dev");
+    expect(resource(ev, T.permissions, "notebooks-folder-permissions").inputs).to.deep.equal({
+      directoryPath: "/h3-ml/dev",
+      accessControls: [
+        { servicePrincipalName: SP, permissionLevel: "CAN_RUN" },
+        { groupName: "h3-analysts", permissionLevel: "CAN_READ" },
+        { servicePrincipalName: PREVIEW, permissionLevel: "CAN_READ" },
+      ],
+    });
+    // Issue 16, item 2: a Reader-only preview identity is in the workspace, reads the code and browses the catalog.
+    expect(resource(ev, T.servicePrincipal, `principals-preview-${PREVIEW}`).inputs).to.deep.equal({
+      applicationId: PREVIEW,
+      active: true,
+      force: true,
+      ...PREVIEW_ENTITLEMENTS,
+    });
     expect(resource(ev, T.secretAcl, "secrets-run-as-read").inputs).to.deep.equal({
       scope: "h3-ml",
       principal: SP,
       permission: "READ",
     });
     const catalogGrants = resource(ev, T.grants, "unity-catalog-catalog-grants").inputs.grants;
-    expect(catalogGrants.map((g: { principal: string }) => g.principal)).to.deep.equal([SP]);
+    expect(catalogGrants).to.deep.include({ principal: PREVIEW, privileges: ["BROWSE"] });
+    expect(catalogGrants.map((g: { principal: string }) => g.principal)).to.deep.equal([
+      "h3-analysts",
+      SP,
+      PREVIEW,
+    ]);
   });
 
   it("protects the workspace and the catalog in prod only, and lets a personal catalog be destroyed", () => {
@@ -212,34 +279,53 @@ describe("program under mocks: Databricks", () => {
   });
 });
 
-describe("program under mocks: a deploy by a service principal (CI)", () => {
-  // A service principal's user name is its application id: there is no mailbox to fall back on.
-  const calls = {
-    "databricks:index/getCurrentUser:getCurrentUser": () => ({ home: `/Users/${SP}`, userName: SP }),
-  };
+// Issue 13, item 7: a shared stack deploys the same whoever runs it (nothing read from the caller decides a
+// folder or a recipient); a personal stack uses the home and the mailbox of the person who runs it.
+describe("program under mocks: who runs pulumi up", () => {
+  // Both what Databricks and what Azure say about the caller change with who runs it.
+  const as = (userName: string) => ({
+    "databricks:index/getCurrentUser:getCurrentUser": () => ({ home: `/Users/${userName}`, userName }),
+    "azure-native:authorization:getClientConfig": () => ({
+      subscriptionId: MOCK_SUBSCRIPTION_ID,
+      tenantId: "00000000-0000-4000-8000-000000000002",
+      clientId: userName,
+      objectId:
+        userName === SP ? "00000000-0000-4000-8000-0000000000c1" : "00000000-0000-4000-8000-0000000000a1",
+    }),
+  });
+  const plan = (ev: Evaluation) => ev.registrations.map((r) => [r.urn, r.inputs]);
 
   for (const stack of ["dev", "prod"]) {
-    it(`fails on ${stack} when databricks.notificationEmails is not set, giving the command that sets it`, async () => {
-      const failure = await evaluateProgram(stack, { calls }).catch((err: unknown) => err);
+    it(`deploys ${stack} identically whether CI or a person from a laptop runs it`, async () => {
+      const [ci, person] = [
+        await evaluateProgram(stack, { calls: as(SP) }),
+        await evaluateProgram(stack, { calls: as("alice@example.com") }),
+      ];
+      expect(plan(person)).to.deep.equal(plan(ci));
+      expect(resource(ci, T.directory, "notebooks-folder").inputs.path).to.equal(`/h3-ml/${stack}`);
+    });
+
+    it(`refuses ${stack} without databricks.notificationEmails, before any resource, giving the command`, async () => {
+      const failure = await evaluateProgram(stack, {
+        config: { databricks: { notificationEmails: [] } },
+      }).catch((err: unknown) => err);
       expect(failure).to.be.instanceOf(EvaluationError);
       const { message, registrations } = failure as EvaluationError;
       expect(message).to.include(
-        `databricks.notificationEmails must name who hears about failed runs when the deployer (${JSON.stringify(SP)}) ` +
-          "has no email address. Fix: pulumi config set --path 'databricks.notificationEmails[0]' oncall@example.com",
+        `databricks.notificationEmails must be at least one address on the shared ${stack} stack (or set ` +
+          "databricks.notificationWebhookUrl), got []: nothing read from the deploying identity decides a shared " +
+          "stack's recipients. Fix: pulumi config set --path 'databricks.notificationEmails[0]' oncall@example.com",
       );
-      expect(registrations.filter((r) => r.type === T.job)).to.deep.equal([]);
-    });
-
-    it(`deploys ${stack} with the jobs emailing on-call once databricks.notificationEmails is set`, async () => {
-      const ev = await evaluateProgram(stack, {
-        calls,
-        config: { databricks: { notificationEmails: ["oncall@example.com"] } },
-      });
-      expect(jobs(ev).map((j) => [j.name, j.inputs.emailNotifications.onFailures])).to.deep.equal([
-        ["jobs-delete", ["oncall@example.com"]],
-        ["jobs-ingest", ["oncall@example.com"]],
-        ["jobs-normalize", ["oncall@example.com"]],
-      ]);
+      expect(registrations).to.deep.equal([]);
     });
   }
+
+  it("fails a personal stack run by a service principal without databricks.notificationEmails, naming the key", async () => {
+    const failure = await evaluateProgram("dev-alice", { calls: as(SP) }).catch((err: unknown) => err);
+    expect(failure).to.be.instanceOf(EvaluationError);
+    expect((failure as EvaluationError).message).to.include(
+      `databricks.notificationEmails must name who hears about failed runs when the deployer (${JSON.stringify(SP)}) ` +
+        "has no email address. Fix: pulumi config set --path 'databricks.notificationEmails[0]' oncall@example.com",
+    );
+  });
 });

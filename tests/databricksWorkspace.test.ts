@@ -95,6 +95,8 @@ describe("DatabricksWorkspace", () => {
   });
 });
 
+const RESOURCE_GROUP_ID = `/subscriptions/${MOCK_SUBSCRIPTION_ID}/resourceGroups/rg`;
+
 describe("DatabricksStorageAccess", () => {
   const build = (fileEvents = true) =>
     evaluate(
@@ -103,16 +105,28 @@ describe("DatabricksStorageAccess", () => {
         new DatabricksStorageAccess("dbx-storage", {
           principalId: "connector-principal",
           storageAccountId: STORAGE_ACCOUNT_ID,
+          resourceGroupId: RESOURCE_GROUP_ID,
           lakeContainerName: "lake",
           captureContainerName: "capture",
           fileEvents,
         }),
     );
 
-  it("grants least privilege per container, plus the file-event roles on the account", async () => {
+  // Issue 13, item 9: exactly the roles Databricks lists for file events with a managed identity
+  // (learn.microsoft.com/azure/databricks/data-governance/unity-catalog/azure-managed-identities).
+  it("grants least privilege per container, plus the file-event roles on the account and its resource group", async () => {
     const ev = await build();
     const grants = ofType(ev, T.roleAssignment).map((r) => ({ name: r.name, ...r.inputs }));
     expect(grants).to.deep.equal([
+      {
+        name: "dbx-storage-account-contributor",
+        description:
+          "Unity Catalog file events: sets up the queue and the event subscription on the account.",
+        principalId: "connector-principal",
+        principalType: "ServicePrincipal",
+        roleDefinitionId: ROLE("17d1049b-9a84-46fb-8f53-869881c3d3ab"),
+        scope: STORAGE_ACCOUNT_ID,
+      },
       {
         name: "dbx-storage-capture-blob-reader",
         description: "Unity Catalog reads Event Hubs Capture files for the ingest job.",
@@ -127,7 +141,7 @@ describe("DatabricksStorageAccess", () => {
         principalId: "connector-principal",
         principalType: "ServicePrincipal",
         roleDefinitionId: ROLE("428e0ff0-5e57-4d9c-a221-2c70d0e0a443"),
-        scope: STORAGE_ACCOUNT_ID,
+        scope: RESOURCE_GROUP_ID,
       },
       {
         name: "dbx-storage-lake-blob-contributor",

@@ -28,23 +28,28 @@ const ipRangeArb = fc
 
 const hubsArb = fc.uniqueArray(hubNameArb, { minLength: 1, maxLength: 3 });
 const senderIdsArb = fc.uniqueArray(fc.uuid(), { maxLength: 2 });
-const eventHubsArb = fc.constantFrom("Standard", "Premium").chain((sku) =>
-  fc.record(
-    {
-      sku: fc.constant(sku),
-      capacity: sku === "Premium" ? fc.constantFrom(1, 2, 4, 8, 16) : fc.integer({ min: 1, max: 40 }),
-      partitionCount: fc.integer({ min: 1, max: 32 }),
-      messageRetentionDays: fc.integer({ min: 1, max: sku === "Premium" ? 90 : 7 }),
-      hubs: hubsArb,
-      captureIntervalSeconds: fc.integer({ min: 60, max: 900 }),
-      captureSizeLimitBytes: fc.integer({ min: 10 * MIB, max: 500 * MIB }),
-      senderPrincipalIds: senderIdsArb,
-      // With the override on, the namespace carries the marker the pack accepts local auth with.
-      allowSasSender: fc.boolean(),
-    },
-    { requiredKeys: ["sku"] },
-  ),
-);
+/** Shared stacks name what a personal stack may take from the person who runs it. */
+const shared = (stack: string): boolean => stack === "dev" || stack === "prod";
+
+const eventHubsArb = (stack: string) =>
+  fc.constantFrom("Standard", "Premium").chain((sku) =>
+    fc.record(
+      {
+        sku: fc.constant(sku),
+        capacity: sku === "Premium" ? fc.constantFrom(1, 2, 4, 8, 16) : fc.integer({ min: 1, max: 40 }),
+        partitionCount: fc.integer({ min: 1, max: 32 }),
+        messageRetentionDays: fc.integer({ min: 1, max: sku === "Premium" ? 90 : 7 }),
+        hubs: hubsArb,
+        captureIntervalSeconds: fc.integer({ min: 60, max: 900 }),
+        captureSizeLimitBytes: fc.integer({ min: 10 * MIB, max: 500 * MIB }),
+        senderPrincipalIds: senderIdsArb,
+        // With the override on, the namespace carries the marker the pack accepts local auth with.
+        allowSasSender: fc.boolean(),
+        deployerPrincipalIds: fc.uniqueArray(fc.uuid(), { minLength: shared(stack) ? 1 : 0, maxLength: 2 }),
+      },
+      { requiredKeys: shared(stack) ? ["sku", "deployerPrincipalIds"] : ["sku"] },
+    ),
+  );
 
 const cronSecondArb = fc.integer({ min: 0, max: 59 }).map(String);
 const cronMinuteArb = fc.oneof(
@@ -91,7 +96,7 @@ const databricksArb = (stack: string) =>
         timezone: fc.constantFrom("UTC", "Europe/Berlin", "America/New_York", "Asia/Kolkata"),
         // Prod schedules are always live.
         pauseSchedules: stack === "prod" ? fc.constant(false) : fc.boolean(),
-        notificationEmails: fc.uniqueArray(emailArb, { maxLength: 3 }),
+        notificationEmails: fc.uniqueArray(emailArb, { minLength: shared(stack) ? 1 : 0, maxLength: 3 }),
         notificationWebhookUrl: fc.constantFrom(
           "https://hooks.example.com/h3-ml",
           "https://alerts.example.org:8443/x",
@@ -100,6 +105,7 @@ const databricksArb = (stack: string) =>
         jobMaxRetries: fc.integer({ min: 0, max: 10 }),
         jobRetryIntervalMinutes: fc.integer({ min: 1, max: 60 }),
         runAsServicePrincipal: fc.uuid(),
+        previewApplicationIds: fc.uniqueArray(fc.uuid(), { maxLength: 2 }),
         analystsGroup: fc.constantFrom("h3-analysts", "Data Science"),
         metastoreId: fc.uuid(),
         fileEvents: fc.boolean(),
@@ -121,7 +127,7 @@ const databricksArb = (stack: string) =>
           ),
         ),
       },
-      { requiredKeys: ["maxWorkers"] },
+      { requiredKeys: shared(stack) ? ["maxWorkers", "notificationEmails"] : ["maxWorkers"] },
     ),
   );
 
@@ -156,7 +162,7 @@ const validArb: fc.Arbitrary<Generated> = fc
           tags: tagsArb,
           deletionSlaDays: fc.constant(sla),
           resourceGroupName: resourceGroupArb,
-          eventHubs: eventHubsArb,
+          eventHubs: eventHubsArb(stack),
           storage: fc.record(
             {
               sku: storageSkuArb,
@@ -172,7 +178,9 @@ const validArb: fc.Arbitrary<Generated> = fc
             ? { personal: fc.record({ mode: fc.constantFrom("shared", "full") }, { requiredKeys: [] }) }
             : {}),
         },
-        { requiredKeys: ["deletionSlaDays"] },
+        {
+          requiredKeys: shared(stack) ? ["deletionSlaDays", "databricks", "eventHubs"] : ["deletionSlaDays"],
+        },
       )
       .map((raw) => ({ stack, raw: raw as RawStackConfig })),
   );
@@ -201,6 +209,7 @@ const CORRUPTIONS: readonly fc.Arbitrary<Corruption>[] = [
   ),
   bad("deletionSlaDays", 0, 31, 365, -7, 1.5, "thirty", ""),
   bad("resourceGroupName", "rg.", "a/b", "x".repeat(91), 12),
+  bad("eventHubs.deployerPrincipalIds", ["ci"], "00000000-0000-0000-0000-000000000000", [3]),
   bad("eventHubs", 42, "Standard", [], true),
   bad("eventHubs.sku", "Basic", "standard", "Dedicated", 1),
   bad("eventHubs.capacity", 0, 41, -2, 3.5, "lots"),
@@ -252,11 +261,13 @@ const CORRUPTIONS: readonly fc.Arbitrary<Corruption>[] = [
   bad("databricks.jobMaxRetries", -1, 11, "twice"),
   bad("databricks.jobRetryIntervalMinutes", 0, 61, 0.5),
   bad("databricks.runAsServicePrincipal", "sp-jobs", "00000000-0000-0000-0000", 42),
+  bad("databricks.previewApplicationIds", ["ci-preview"], "00000000-0000-0000-0000-000000000000", [7]),
   bad("databricks.analystsGroup", " analysts", "a`b", 3),
   bad("databricks.metastoreId", "metastore", 7),
   bad("databricks.fileEvents", "on", 0),
   bad("databricks.providerAuthType", "Azure CLI", "x", 1),
   bad("databricks.vnet", "vnet-1", { virtualNetworkId: "hub" }, { publicSubnetName: "-host" }),
+  bad("databricks.network", 3, { addressSpace: "10.0.0.0/8" }, { hostSubnetPrefix: "10.179.0.0/28" }),
   bad("databricks.analyticsCluster", 3, { autoterminationMinutes: 0 }, { minWorkers: 0 }, { idle: 20 }),
   bad("databricks.sparkVerison", "17.3.x-scala2.13"),
   // Whatever a key holds, an object of unknown settings is wrong for it: this also covers keys added later.

@@ -22,7 +22,7 @@ import { type Evaluation, evaluate, evaluateProgram } from "../scripts/lib/mockP
 import { PLANS_DIR, planJson, redact } from "../scripts/lib/planFiles";
 import { renderPlan } from "../scripts/lib/planText";
 import { PROJECT_ROOT } from "../scripts/lib/stackConfig";
-import { FULL_COPY, resource } from "./support";
+import { FULL_COPY, resource, sectionWith } from "./support";
 
 const violationsOf = (evaluation: Evaluation): string[] =>
   checkRegistrations(evaluation.stack, evaluation.registrations).map((v) => v.message);
@@ -70,18 +70,23 @@ describe("guardrails over the program", () => {
       dev: false,
       "dev-alice": false,
     };
-    /** The stateful resources of the program, one each, by type and logical name. */
+    /** The stateful resources of the program by type and logical name (issue 13, item 8: containers and hubs too). */
     const STATEFUL = [
       `${TYPES.storageAccount} lake-account`,
+      `${TYPES.blobContainer} lake-capture`,
+      `${TYPES.blobContainer} lake-lake`,
       `${TYPES.eventHubsNamespace} ingestion-namespace`,
+      `${TYPES.eventHub} ingestion-events`,
       `${TYPES.workspace} databricks-workspace`,
       `${TYPES.catalog} unity-catalog-catalog`,
     ];
 
-    it("checks the storage account, the namespace, the workspace and the catalog in the pack", () => {
+    it("checks the storage account and its containers, the namespace and its hubs, the workspace and the catalog in the pack", () => {
       expect([...STATEFUL_TYPES]).to.have.members([
         TYPES.storageAccount,
+        TYPES.blobContainer,
         TYPES.eventHubsNamespace,
+        TYPES.eventHub,
         TYPES.workspace,
         TYPES.catalog,
       ]);
@@ -89,7 +94,7 @@ describe("guardrails over the program", () => {
 
     for (const stack of STACKS) {
       const protectedHere = PROTECTED[stack];
-      it(`${protectedHere ? "protects" : "leaves unprotected"} the storage account, namespace, workspace and catalog on ${stack}`, () => {
+      it(`${protectedHere ? "protects" : "leaves unprotected"} the storage account, containers, namespace, hubs, workspace and catalog on ${stack}`, () => {
         const stateful = of(stack).registrations.filter((r) => STATEFUL_TYPES.includes(r.type));
         expect(stateful.map((r) => `${r.type} ${r.name}: ${r.protect}`).sort()).to.deep.equal(
           STATEFUL.map((r) => `${r}: ${protectedHere}`).sort(),
@@ -123,6 +128,7 @@ describe("guardrails over the program", () => {
             networkDefaultAction: config.storage.networkDefaultAction,
             allowedIpRanges: [...config.storage.allowedIpRanges],
             resourceAccessRules: [],
+            virtualNetworkSubnetIds: [],
             tags: standardTags(config),
             protect: config.environment === "prod",
           },
@@ -155,7 +161,10 @@ describe("guardrails over the program", () => {
     const MARKER = LOCAL_AUTH_REASON_TAG;
     const sasOn = (stack: string) =>
       evaluateProgram(stack, {
-        config: { ...(stack === "dev-alice" ? FULL_COPY : {}), eventHubs: { allowSasSender: true } },
+        config: {
+          ...(stack === "dev-alice" ? FULL_COPY : {}),
+          ...sectionWith(stack, "eventHubs", { allowSasSender: true }),
+        },
       });
     const namespaceOf = (evaluation: Evaluation) =>
       resource(evaluation, TYPES.eventHubsNamespace, "ingestion-namespace");
@@ -193,7 +202,7 @@ describe("guardrails over the program", () => {
 
 describe("secret hygiene", () => {
   const withSas = (stack: string, preview = false) =>
-    evaluateProgram(stack, { config: { eventHubs: { allowSasSender: true } }, preview });
+    evaluateProgram(stack, { config: sectionWith(stack, "eventHubs", { allowSasSender: true }), preview });
 
   it("finds the credential shapes it is meant to find", () => {
     const planted = [

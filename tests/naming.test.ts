@@ -13,6 +13,10 @@ const RULE_OF: Record<keyof Names, (typeof NAME_RULES)[keyof typeof NAME_RULES]>
   databricksManagedResourceGroup: NAME_RULES.resourceGroup,
   accessConnector: NAME_RULES.accessConnector,
   catalog: NAME_RULES.catalog,
+  virtualNetwork: NAME_RULES.virtualNetwork,
+  networkSecurityGroup: NAME_RULES.networkResource,
+  natGateway: NAME_RULES.networkResource,
+  natPublicIp: NAME_RULES.networkResource,
 };
 
 describe("naming", () => {
@@ -25,6 +29,10 @@ describe("naming", () => {
       databricksManagedResourceGroup: "h3ml-dev-dbw-managed-rg",
       accessConnector: "h3ml-dev-dbac",
       catalog: "h3ml_dev",
+      virtualNetwork: "h3ml-dev-vnet",
+      networkSecurityGroup: "h3ml-dev-dbw-nsg",
+      natGateway: "h3ml-dev-nat",
+      natPublicIp: "h3ml-dev-nat-ip",
     });
   });
 

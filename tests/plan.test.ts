@@ -9,6 +9,7 @@ import {
   SECRET,
   stalePlanFiles,
 } from "../scripts/lib/planFiles";
+import { sectionWith } from "./support";
 
 interface PlannedResource {
   urn: string;
@@ -62,7 +63,7 @@ describe("offline plan", () => {
     });
     const sas = await evaluateProgram("dev", {
       preview: false,
-      config: { eventHubs: { allowSasSender: true } },
+      config: sectionWith("dev", "eventHubs", { allowSasSender: true }),
     });
     const json = planJson(sas);
     expect(JSON.parse(json).outputs.eventHubsSasSenderConnectionStrings).to.equal(SECRET);

@@ -7,16 +7,19 @@ import {
   type Evaluation,
   EvaluationError,
   evaluateProgram,
+  MOCK_CALLER_OBJECT_ID,
   MOCK_SUBSCRIPTION_ID,
   MOCK_TENANT_ID,
 } from "../scripts/lib/mockProgram";
 import { loadStackConfig } from "../scripts/lib/stackConfig";
 import { DATABRICKS_OUTPUTS, DATABRICKS_SIDE } from "./databricksFixtures";
-import { FULL_COPY, ofType, resource, TYPES } from "./support";
+import { FULL_COPY, ofType, resource, sectionWith, TYPES } from "./support";
 
 const roleId = (guid: string) =>
   `/subscriptions/${MOCK_SUBSCRIPTION_ID}/providers/Microsoft.Authorization/roleDefinitions/${guid}`;
 const SENDER = "11111111-2222-3333-4444-555555555555";
+/** The deployer Pulumi.dev.yaml names. */
+const DEV_DEPLOYER = "00000000-0000-0000-0000-000000000001";
 
 describe("program under mocks", () => {
   describe("dev stack", () => {
@@ -25,6 +28,7 @@ describe("program under mocks", () => {
     const rgId = `/subscriptions/${MOCK_SUBSCRIPTION_ID}/resourceGroups/${names.resourceGroup}`;
     const accountId = `${rgId}/providers/Microsoft.Storage/storageAccounts/${names.storageAccount}`;
     const captureId = `${accountId}/blobServices/default/containers/capture`;
+    const vnetId = `${rgId}/providers/Microsoft.Network/virtualNetworks/${names.virtualNetwork}`;
 
     before(async () => {
       dev = await evaluateProgram("dev");
@@ -44,10 +48,60 @@ describe("program under mocks", () => {
           `${TYPES.eventIngestion} ingestion`,
           `${TYPES.eventHubsNamespace} ingestion-namespace`,
           `${TYPES.roleAssignment} ingestion-capture-writer`,
+          `${TYPES.roleAssignment} ingestion-capture-deployer-${DEV_DEPLOYER}`,
           `${TYPES.eventHub} ingestion-events`,
           `${TYPES.consumerGroup} ingestion-events-jobs`,
+          "h3:network:DatabricksNetwork network",
+          `${TYPES.publicIpAddress} network-nat-ip`,
+          `${TYPES.natGateway} network-nat`,
+          `${TYPES.networkSecurityGroup} network-nsg`,
+          `${TYPES.virtualNetwork} network-vnet`,
+          `${TYPES.subnet} network-databricks-host`,
+          `${TYPES.subnet} network-databricks-container`,
         ].sort(),
       );
+    });
+
+    // Issue 13, item 4: the firewall denies by default, so the job clusters must run in subnets it admits
+    // (learn.microsoft.com/azure/databricks/security/network/classic/vnet-inject).
+    it("injects the workspace into a VNet of two delegated subnets with an NSG, NAT egress and storage endpoints", () => {
+      expect(resource(dev, TYPES.virtualNetwork, "network-vnet").inputs).to.deep.include({
+        virtualNetworkName: "h3ml-dev-vnet",
+        addressSpace: { addressPrefixes: ["10.179.0.0/22"] },
+      });
+      expect(resource(dev, TYPES.publicIpAddress, "network-nat-ip").inputs).to.deep.include({
+        publicIpAddressName: "h3ml-dev-nat-ip",
+        sku: { name: "Standard" },
+        publicIPAllocationMethod: "Static",
+      });
+      const nat = resource(dev, TYPES.natGateway, "network-nat");
+      expect(nat.inputs).to.deep.include({ natGatewayName: "h3ml-dev-nat", sku: { name: "Standard" } });
+      for (const [subnet, prefix] of [
+        ["databricks-host", "10.179.0.0/24"],
+        ["databricks-container", "10.179.1.0/24"],
+      ]) {
+        expect(resource(dev, TYPES.subnet, `network-${subnet}`).inputs).to.deep.include({
+          resourceGroupName: "h3ml-dev-rg",
+          virtualNetworkName: "h3ml-dev-vnet",
+          subnetName: subnet,
+          addressPrefix: prefix,
+          delegations: [{ name: "databricks", serviceName: "Microsoft.Databricks/workspaces" }],
+          networkSecurityGroup: { id: "network-nsg-id" },
+          natGateway: { id: "network-nat-id" },
+          serviceEndpoints: [{ service: "Microsoft.Storage" }],
+        });
+      }
+      const workspace = resource(dev, TYPES.workspace, "databricks-workspace");
+      expect(workspace.inputs.parameters).to.deep.equal({
+        enableNoPublicIp: { value: true },
+        customVirtualNetworkId: { value: vnetId },
+        customPublicSubnetName: { value: "databricks-host" },
+        customPrivateSubnetName: { value: "databricks-container" },
+      });
+      const subnets = ofType(dev, TYPES.subnet).map((s) => s.urn);
+      for (const dependent of [workspace, resource(dev, TYPES.storageAccount, "lake-account")]) {
+        expect(dependent.dependencies, dependent.name).to.include.members(subnets);
+      }
     });
 
     it("creates the resource group from the naming rules", () => {
@@ -83,6 +137,10 @@ describe("program under mocks", () => {
             tenantId: MOCK_TENANT_ID,
           },
         ],
+        virtualNetworkRules: ["databricks-host", "databricks-container"].map((subnet) => ({
+          virtualNetworkResourceId: `${vnetId}/subnets/${subnet}`,
+          action: "Allow",
+        })),
       });
       expect(account.protect).to.equal(false);
     });
@@ -173,6 +231,20 @@ describe("program under mocks", () => {
       expect(resource(dev, TYPES.eventHub, "ingestion-events").dependencies).to.include(grant.urn);
     });
 
+    // Issue 13, item 1: Event Hubs checks the caller of the create request, not only the namespace identity:
+    // "Linked access check failed for capture storage destination ... doesn't have the required data plane write
+    // permissions" (Azure/azure-sdk-for-js#30204, Azure/azure-synapse-analytics-end2end#11).
+    it("grants the configured deployer write on the capture account before any hub is created", () => {
+      const grant = resource(dev, TYPES.roleAssignment, `ingestion-capture-deployer-${DEV_DEPLOYER}`);
+      expect(grant.inputs).to.deep.include({
+        principalId: DEV_DEPLOYER,
+        principalType: "ServicePrincipal",
+        roleDefinitionId: roleId(BUILT_IN_ROLES.storageBlobDataContributor),
+        scope: accountId,
+      });
+      expect(resource(dev, TYPES.eventHub, "ingestion-events").dependencies).to.include(grant.urn);
+    });
+
     it("adds a consumer group for the jobs", () => {
       expect(resource(dev, TYPES.consumerGroup, "ingestion-events-jobs").inputs).to.deep.equal({
         resourceGroupName: "h3ml-dev-rg",
@@ -227,12 +299,16 @@ describe("program under mocks", () => {
       });
     });
 
-    it("protects the storage account, the namespace, the workspace and the catalog, and nothing else", () => {
+    // Issue 13, item 8: a refactor that renames or drops `lake` or `capture` deletes every table's files.
+    it("protects the storage account, its containers, the namespace, its hubs, the workspace and the catalog, and nothing else", () => {
       const protectedNames = prod.registrations.filter((r) => r.protect).map((r) => r.name);
       expect(protectedNames.sort()).to.deep.equal([
         "databricks-workspace",
+        "ingestion-events",
         "ingestion-namespace",
         "lake-account",
+        "lake-capture",
+        "lake-lake",
         "unity-catalog-catalog",
       ]);
     });
@@ -282,6 +358,17 @@ describe("program under mocks", () => {
       expect(resource(alice, TYPES.eventHub, "ingestion-events").inputs.partitionCount).to.equal(1);
     });
 
+    it("grants the person who runs it, as a user, write on the capture account before the hubs", async () => {
+      const alice = await evaluateProgram("dev-alice", { config: FULL_COPY });
+      const grant = resource(alice, TYPES.roleAssignment, "ingestion-capture-deployer-caller");
+      expect(grant.inputs).to.deep.include({
+        principalId: MOCK_CALLER_OBJECT_ID,
+        principalType: "User",
+        roleDefinitionId: roleId(BUILT_IN_ROLES.storageBlobDataContributor),
+      });
+      expect(resource(alice, TYPES.eventHub, "ingestion-events").dependencies).to.include(grant.urn);
+    });
+
     it("can open its storage firewall to named IP ranges by explicit override", async () => {
       const alice = await evaluateProgram("dev-alice", {
         config: {
@@ -312,7 +399,7 @@ describe("program under mocks", () => {
     let sas: Evaluation;
     before(async () => {
       sas = await evaluateProgram("dev", {
-        config: { eventHubs: { hubs: ["events", "audit"], allowSasSender: true } },
+        config: sectionWith("dev", "eventHubs", { hubs: ["events", "audit"], allowSasSender: true }),
       });
     });
 
@@ -350,7 +437,7 @@ describe("program under mocks", () => {
     it("fails with every problem and registers no resource", async () => {
       const failure = await evaluateProgram("dev", {
         config: {
-          eventHubs: { sku: "Basic", captureIntervalSeconds: 30 },
+          ...sectionWith("dev", "eventHubs", { sku: "Basic", captureIntervalSeconds: 30 }),
           storage: { rawRetentionDays: 45 },
         },
       }).catch((err: unknown) => err);

@@ -259,7 +259,7 @@ describe("the dev stack a shared personal stack reads", () => {
     expect(exported).to.deep.equal(MOCK_DEV_OUTPUTS);
   });
 
-  it("grants the developers' Entra group hub creation on the namespace and Capture's check on `capture`", () => {
+  it("grants the developers' Entra group hub creation on the namespace and Capture's check on the lake account", () => {
     const grants = ofType(withDevelopers, T.roleAssignment).filter((r) => r.name.startsWith("developers-"));
     const roleId = (guid: string) =>
       `/subscriptions/${MOCK_SUBSCRIPTION_ID}/providers/Microsoft.Authorization/roleDefinitions/${guid}`;
@@ -277,7 +277,7 @@ describe("the dev stack a shared personal stack reads", () => {
         GROUP_ID,
         "Group",
         roleId("ba92f5b4-2d11-453d-a403-e96b0029c9fe"),
-        `${DEV.storageAccountId}/blobServices/default/containers/capture`,
+        DEV.storageAccountId,
       ],
       [
         "developers-hub-author",

@@ -4,7 +4,7 @@ import { expect } from "chai";
 import { RESOURCE_TYPES } from "../contracts/resourceTypes";
 import { skipped } from "../lib/workspaceAssetFiles";
 import type { Evaluation, Registration } from "../scripts/lib/mockProgram";
-import { PROJECT_ROOT } from "../scripts/lib/stackConfig";
+import { loadStackConfig, PROJECT_ROOT } from "../scripts/lib/stackConfig";
 
 /** The one registration of `type` named `name`; fails the test when there is none or several. */
 export function resource(evaluation: Evaluation, type: string, name: string): Registration {
@@ -47,4 +47,17 @@ export function expectedNotebookAssets(): string[] {
       return `databricks:index/${notebook ? "notebook:Notebook" : "workspaceFile:WorkspaceFile"} notebooks-${file}`;
     })
     .sort();
+}
+
+/**
+ * A config override for `section` that keeps what the stack's files set there and changes `changes`: a stack value
+ * replaces a whole section, and shared stacks must keep what they are required to set (deployers, recipients).
+ */
+export function sectionWith(
+  stack: string,
+  section: string,
+  changes: Record<string, unknown>,
+): Record<string, unknown> {
+  const current = loadStackConfig(stack).values[`h3-ml:${section}`];
+  return { [section]: { ...(current && typeof current === "object" ? current : {}), ...changes } };
 }

@@ -1,10 +1,12 @@
 /** Every rule of the pack, in the order Pulumi lists them. Adding a rule means adding it here and a fixture. */
-import type { Rule } from "../core";
+import type { Rule, StackRule } from "../core";
+import { clusterAutoscaleRange } from "./clusterAutoscaleRange";
 import { clusterAutotermination } from "./clusterAutotermination";
 import { clusterPolicyAutotermination } from "./clusterPolicyAutotermination";
 import { clusterPolicyDefinition } from "./clusterPolicyDefinition";
 import { clusterPolicyLtsRuntime } from "./clusterPolicyLtsRuntime";
 import { eventHubCapture } from "./eventHubCapture";
+import { eventHubCaptureCallerAccess } from "./eventHubCaptureCallerAccess";
 import { eventHubsLocalAuth } from "./eventHubsLocalAuth";
 import { eventHubsMinimumTls } from "./eventHubsMinimumTls";
 import { eventHubsSku } from "./eventHubsSku";
@@ -20,6 +22,7 @@ import { roleAssignmentPrincipalType } from "./roleAssignmentPrincipalType";
 import { roleAssignmentScope } from "./roleAssignmentScope";
 import { storageCaptureLifecycle } from "./storageCaptureLifecycle";
 import { storageFirewall } from "./storageFirewall";
+import { storageFirewallAdmitsWorkspace } from "./storageFirewallAdmitsWorkspace";
 import { storageHierarchicalNamespace } from "./storageHierarchicalNamespace";
 import { storageHttpsOnly } from "./storageHttpsOnly";
 import { storageMinimumTls } from "./storageMinimumTls";
@@ -46,6 +49,7 @@ export const RULES: readonly Rule[] = [
   clusterPolicyLtsRuntime,
   clusterPolicyAutotermination,
   clusterAutotermination,
+  clusterAutoscaleRange,
   jobJobClusters,
   jobMaxConcurrentRuns,
   jobTimeout,
@@ -56,4 +60,10 @@ export const RULES: readonly Rule[] = [
   prodStatefulProtected,
   personalUnprotected,
   requiredTags,
+];
+
+/** Rules over the whole stack, served as stack validation policies after the resource rules. */
+export const STACK_RULES: readonly StackRule[] = [
+  storageFirewallAdmitsWorkspace,
+  eventHubCaptureCallerAccess,
 ];

@@ -1,9 +1,15 @@
 import { type Rule, TYPES } from "../core";
 
-/** Resources whose loss loses data or identity (events, lake files, notebooks, table grants). */
+/**
+ * Resources whose loss loses data or identity (events, lake files, notebooks, table grants). A container or a
+ * hub is deleted with everything in it when a refactor renames or drops it, even under a protected parent:
+ * `protect` guards only the resource that carries it.
+ */
 export const STATEFUL_TYPES: readonly string[] = [
   TYPES.storageAccount,
+  TYPES.blobContainer,
   TYPES.eventHubsNamespace,
+  TYPES.eventHub,
   TYPES.workspace,
   TYPES.catalog,
 ];
@@ -11,7 +17,7 @@ export const STATEFUL_TYPES: readonly string[] = [
 export const prodStatefulProtected: Rule = {
   name: "prod-stateful-protected",
   description:
-    "In prod, stateful resources (storage account, Event Hubs namespace, workspace, catalog) are protected.",
+    "In prod, stateful resources (storage account and its containers, Event Hubs namespace and hubs, workspace, catalog) are protected.",
   appliesTo: STATEFUL_TYPES,
   check: ({ protect }, { kind }) =>
     kind === "prod" && !protect

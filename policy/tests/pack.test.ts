@@ -13,7 +13,7 @@ import { AnalyzeRequest, AnalyzerResourceOptions, EnforcementLevel } from "@pulu
 import { expect } from "chai";
 import { BASELINE } from "../fixtures";
 import { patch } from "../fixtures/baseline";
-import { RULES } from "../rules";
+import { RULES, STACK_RULES } from "../rules";
 
 // google-protobuf ships no type declarations; these are the two messages the test builds.
 const { Struct } = require("google-protobuf/google/protobuf/struct_pb") as {
@@ -115,7 +115,7 @@ describe("policy pack served by Pulumi's policy runner", function () {
 
   it("serves every rule as a mandatory policy", async () => {
     const policies = await pack.policies();
-    expect(policies.map((p) => p.name)).to.deep.equal(RULES.map((r) => r.name));
+    expect(policies.map((p) => p.name)).to.deep.equal([...RULES, ...STACK_RULES].map((r) => r.name));
     expect(policies.every((p) => p.level === EnforcementLevel.MANDATORY)).to.equal(true);
   });
 

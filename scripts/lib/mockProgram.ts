@@ -66,9 +66,11 @@ export interface EvaluateOptions {
   /** Extra or replacement call mocks by function token. */
   readonly calls?: Readonly<Record<string, CallMock>>;
   /**
-   * Evaluate as `pulumi preview` of a new stack does: what a provider computes stays unknown and shows as
-   * `COMPUTED`, in inputs and outputs alike; only inputs and call results are known.
-   * @default false: the state mocks compute every output, so values built from them are known
+   * Evaluate as the engine previews a stack that does not exist yet: what a provider computes on create (ids,
+   * identities' principal ids, endpoints, the workspace URL) stays unknown and shows as `COMPUTED`, in inputs
+   * and outputs alike; an invoke through a provider whose configuration holds an unknown value (the Databricks
+   * provider, configured from the workspace's URL) answers `{}`, as the engine does (see `unconfigured`).
+   * @default false: the state mocks compute every output and every call is answered, as if the stack existed
    */
   readonly preview?: boolean;
   /**
@@ -150,16 +152,27 @@ export const DEFAULT_STATES: Readonly<Record<string, StateMock>> = {
     id: `${rg(i)}/providers/Microsoft.Databricks/accessConnectors/${i.connectorName}`,
     identity: { ...i.identity, principalId: `principal-of-${i.connectorName}` },
   }),
+  [RESOURCE_TYPES.virtualNetwork]: (i) => ({
+    id: `${rg(i)}/providers/Microsoft.Network/virtualNetworks/${i.virtualNetworkName}`,
+    name: i.virtualNetworkName,
+  }),
+  [RESOURCE_TYPES.subnet]: (i) => ({
+    id: `${rg(i)}/providers/Microsoft.Network/virtualNetworks/${i.virtualNetworkName}/subnets/${i.subnetName}`,
+    name: i.subnetName,
+  }),
   [RESOURCE_TYPES.schema]: (i) => ({ id: `${i.catalogName}.${i.name}` }),
   [RESOURCE_TYPES.job]: (_i, name) => ({ url: `https://${MOCK_WORKSPACE_HOST}/#job/${name}-id` }),
 };
+
+/** Object id of the identity that runs the mocked program (`getClientConfig`). */
+export const MOCK_CALLER_OBJECT_ID = "00000000-0000-4000-8000-00000000ca11";
 
 export const DEFAULT_CALLS: Readonly<Record<string, CallMock>> = {
   "azure-native:authorization:getClientConfig": () => ({
     subscriptionId: MOCK_SUBSCRIPTION_ID,
     tenantId: MOCK_TENANT_ID,
     clientId: "mock-client",
-    objectId: "mock-deployer",
+    objectId: MOCK_CALLER_OBJECT_ID,
   }),
   "azure-native:eventhub:listEventHubKeys": (i) => ({
     primaryConnectionString:
@@ -223,6 +236,27 @@ function recordRegistrations(into: Registration[]): void {
     });
 }
 
+/** True when `value` holds an unknown anywhere (recorded inputs show unknowns as `COMPUTED`). */
+function holdsUnknown(value: unknown): boolean {
+  if (value === COMPUTED) return true;
+  if (Array.isArray(value)) return value.some(holdsUnknown);
+  return value !== null && typeof value === "object" && Object.values(value).some(holdsUnknown);
+}
+
+/**
+ * Whether an invoke goes through an explicit provider whose configuration is not fully known. The engine does
+ * not configure such a provider and answers every invoke on it with an empty result
+ * (sdk/go/common/resource/plugin/provider_plugin.go, `Invoke`: "If the provider is not fully configured,
+ * return an empty property map"; pulumi/pulumi#10209, pulumi/pulumi#24169). A provider reference is
+ * `<urn>::<id>`; default providers are configured from the environment and are never in `registrations`.
+ */
+function unconfigured(providerRef: string | undefined, registrations: readonly Registration[]): boolean {
+  if (!providerRef) return false;
+  const urn = providerRef.split("::").slice(0, -1).join("::");
+  const provider = registrations.find((r) => r.urn === urn);
+  return provider !== undefined && holdsUnknown(provider.inputs);
+}
+
 // The runtime tracks every in-flight registration; `waitForRPCs` is exported at run time but not typed.
 const waitForRegistrations = (): Promise<void> =>
   (pulumi.runtime as unknown as { waitForRPCs(): Promise<void> }).waitForRPCs();
@@ -269,7 +303,6 @@ export async function evaluate<T>(
   };
   const calls = { ...DEFAULT_CALLS, ...options.calls };
   const registrations: Registration[] = [];
-  // preview=false: every mocked output is known, so outputs resolve instead of staying unknown.
   await pulumi.runtime.setMocks(
     {
       newResource: (args) => {
@@ -288,6 +321,7 @@ export async function evaluate<T>(
         return { id: args.custom ? id : undefined, state };
       },
       call: (args) => {
+        if (options.preview && unconfigured(args.provider, registrations)) return {};
         const mock = calls[args.token];
         if (!mock) throw new Error(`no mock for call ${args.token}; add one with EvaluateOptions.calls`);
         return mock(args.inputs);

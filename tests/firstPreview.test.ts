@@ -1,0 +1,59 @@
+/**
+ * The first `pulumi preview` / `pulumi up` of each kind of stack, evaluated as the engine answers it: what Azure
+ * computes on create is unknown, and the Databricks provider, configured from the workspace URL that does not
+ * exist yet, answers every invoke with `{}` (pulumi/pulumi#10209; sdk/go/common/resource/plugin/provider_plugin.go).
+ */
+import { expect } from "chai";
+import { RESOURCE_TYPES as T } from "../contracts/resourceTypes";
+import { COMPUTED, type Evaluation, evaluateProgram } from "../scripts/lib/mockProgram";
+import { FULL_COPY, ofType, resource } from "./support";
+
+describe("first preview of a stack that does not exist yet", () => {
+  const previews = new Map<string, Evaluation>();
+  // dev-fresh has no stack file: a personal stack before its first up, sharing dev's workspace (which exists, so
+  // its provider is configured) or, as a full copy, with a workspace of its own that does not exist yet.
+  const STACKS = ["dev", "prod", "dev-fresh", "dev-fresh full copy"];
+  before(async () => {
+    for (const stack of STACKS) {
+      const [name, full] = stack.split(" ");
+      previews.set(
+        stack,
+        await evaluateProgram(name as string, { preview: true, config: full ? FULL_COPY : {} }),
+      );
+    }
+  });
+  const of = (stack: string) => previews.get(stack) as Evaluation;
+
+  for (const stack of STACKS) {
+    it(`evaluates ${stack} without throwing, every job registered`, () => {
+      expect(ofType(of(stack), T.job).map((j) => j.name)).to.deep.equal([
+        "jobs-delete",
+        "jobs-ingest",
+        "jobs-normalize",
+      ]);
+    });
+  }
+
+  // Issue 13, item 3: with an empty getCurrentUser a personal stack threw while serializing emailNotifications.
+  it("shows a personal stack's folder and mailbox as computed until the workspace exists", () => {
+    const fresh = of("dev-fresh full copy");
+    expect(resource(fresh, T.directory, "notebooks-folder").inputs.path).to.equal(COMPUTED);
+    for (const job of ofType(fresh, T.job)) {
+      expect(job.inputs.emailNotifications.onFailures, job.name).to.deep.equal([COMPUTED]);
+    }
+    expect(fresh.outputs.databricksNotebookFolder).to.deep.equal({ value: COMPUTED, secret: false });
+  });
+
+  it("shows a shared stack's folder and recipients as known, from config alone", () => {
+    for (const stack of ["dev", "prod"]) {
+      expect(resource(of(stack), T.directory, "notebooks-folder").inputs.path, stack).to.equal(
+        `/h3-ml/${stack}`,
+      );
+      for (const job of ofType(of(stack), T.job)) {
+        expect(job.inputs.emailNotifications.onFailures, `${stack} ${job.name}`).to.deep.equal([
+          "h3-ml-oncall@example.com",
+        ]);
+      }
+    }
+  });
+});

@@ -1,0 +1,136 @@
+/**
+ * The pack's stack rules over the real program: each passes dev, prod and a personal stack, and each fails when
+ * the relation it guards is broken. Issue 13, items 1 and 4.
+ */
+import { expect } from "chai";
+import { RESOURCE_TYPES as T } from "../contracts/resourceTypes";
+import { checkRegistrations, factsOf } from "../policy/check";
+import { contextFor, evaluateStack } from "../policy/core";
+import { eventHubCaptureCallerAccess } from "../policy/rules/eventHubCaptureCallerAccess";
+import { storageFirewallAdmitsWorkspace } from "../policy/rules/storageFirewallAdmitsWorkspace";
+import { type Evaluation, evaluateProgram, type Registration } from "../scripts/lib/mockProgram";
+import { FULL_COPY, resource } from "./support";
+
+const replaced = (ev: Evaluation, changed: Registration): Registration[] =>
+  ev.registrations.map((r) => (r.urn === changed.urn ? changed : r));
+
+describe("policy pack stack rules over the program", () => {
+  const evaluations = new Map<string, Evaluation>();
+  before(async () => {
+    for (const stack of ["dev", "prod", "dev-alice"]) {
+      evaluations.set(
+        stack,
+        await evaluateProgram(stack, stack === "dev-alice" ? { config: FULL_COPY } : {}),
+      );
+    }
+  });
+  const of = (stack: string) => evaluations.get(stack) as Evaluation;
+
+  for (const stack of ["dev", "prod", "dev-alice"]) {
+    it(`passes both stack rules on ${stack}`, () => {
+      const found = checkRegistrations(stack, of(stack).registrations).filter((v) =>
+        [storageFirewallAdmitsWorkspace.name, eventHubCaptureCallerAccess.name].includes(v.rule),
+      );
+      expect(found).to.deep.equal([]);
+    });
+  }
+
+  // Issue 13, item 4: job clusters in the managed VNet cannot pass a Deny firewall; Databricks supports a storage
+  // firewall only with VNet injection or serverless
+  // (learn.microsoft.com/azure/databricks/data-governance/unity-catalog/azure-managed-identities).
+  describe("storage-firewall-admits-workspace", () => {
+    const check = (registrations: readonly Registration[]) =>
+      evaluateStack([storageFirewallAdmitsWorkspace], factsOf(registrations), contextFor("dev")).map(
+        (v) => v.message,
+      );
+
+    it("fails when the firewall denies and the job clusters' subnets are not admitted", () => {
+      const account = resource(of("dev"), T.storageAccount, "lake-account");
+      const closed = {
+        ...account,
+        inputs: {
+          ...account.inputs,
+          networkRuleSet: { ...account.inputs.networkRuleSet, virtualNetworkRules: [] },
+        },
+      };
+      const found = check(replaced(of("dev"), closed));
+      expect(found).to.have.length(2);
+      expect(found[0]).to.match(
+        /^\[storage-firewall-admits-workspace\] lake-account: networkRuleSet\.virtualNetworkRules must be to admit databricks-workspace's subnet \/subscriptions\/.+\/virtualNetworks\/h3ml-dev-vnet\/subnets\/databricks-host/,
+      );
+      expect(found[1]).to.include("subnets/databricks-container");
+    });
+
+    it("fails when the firewall denies and the workspace runs in the managed VNet", () => {
+      const workspace = resource(of("dev"), T.workspace, "databricks-workspace");
+      const managed = {
+        ...workspace,
+        inputs: { ...workspace.inputs, parameters: { enableNoPublicIp: { value: true } } },
+      };
+      expect(check(replaced(of("dev"), managed))).to.deep.equal([
+        "[storage-firewall-admits-workspace] databricks-workspace: parameters.customVirtualNetworkId.value must be " +
+          "a VNet the firewall of lake-account admits (it denies by default), got unset. Fix: inject the workspace " +
+          "into a VNet (databricks.vnet, or storage.networkDefaultAction Deny builds one)",
+      ]);
+    });
+
+    it("admits the subnets of an existing VNet named in databricks.vnet", async () => {
+      const vnetId = "/subscriptions/s/resourceGroups/net/providers/Microsoft.Network/virtualNetworks/hub";
+      const ev = await evaluateProgram("dev-alice", {
+        config: {
+          ...FULL_COPY,
+          databricks: { vnet: { virtualNetworkId: vnetId, publicSubnetName: "h", privateSubnetName: "c" } },
+        },
+      });
+      expect(
+        resource(ev, T.storageAccount, "lake-account").inputs.networkRuleSet.virtualNetworkRules,
+      ).to.deep.equal([
+        { virtualNetworkResourceId: `${vnetId}/subnets/h`, action: "Allow" },
+        { virtualNetworkResourceId: `${vnetId}/subnets/c`, action: "Allow" },
+      ]);
+      expect(ev.registrations.filter((r) => r.type === T.virtualNetwork)).to.deep.equal([]);
+      expect(check(ev.registrations)).to.deep.equal([]);
+    });
+
+    it("builds no VNet when a personal stack opens its firewall by override", async () => {
+      const ev = await evaluateProgram("dev-alice", {
+        config: { ...FULL_COPY, storage: { networkDefaultAction: "Allow" } },
+      });
+      expect(ev.registrations.filter((r) => r.type.startsWith("azure-native:network:"))).to.deep.equal([]);
+      expect(check(ev.registrations)).to.deep.equal([]);
+    });
+  });
+
+  // Issue 13, item 1: Event Hubs checks the caller's blob write on the destination (Azure/azure-sdk-for-js#30204).
+  describe("eventhub-capture-caller-access", () => {
+    it("fails when a capturing hub is created without a grant for its deployer on the capture account", () => {
+      const hub = resource(of("dev"), T.eventHub, "ingestion-events");
+      const deployerGrant = of("dev").registrations.find((r) =>
+        r.name.startsWith("ingestion-capture-deployer-"),
+      );
+      const early = { ...hub, dependencies: hub.dependencies.filter((d) => d !== deployerGrant?.urn) };
+      expect(
+        evaluateStack(
+          [eventHubCaptureCallerAccess],
+          factsOf(replaced(of("dev"), early)),
+          contextFor("dev"),
+        ).map((v) => v.message),
+      ).to.deep.equal([
+        `[eventhub-capture-caller-access] ingestion-events: dependsOn must be to include a Storage Blob Data ` +
+          `Contributor grant on ${hub.inputs.captureDescription.destination.storageAccountResourceId} for the ` +
+          `identity that creates the hub, got ["ingestion-capture-writer"]. Fix: grant the deploying principals ` +
+          "(deployerPrincipalIds) on the capture account and create the hub after it",
+      ]);
+    });
+
+    it("leaves a hub capturing into another stack's account to that stack's grant (a shared personal stack)", async () => {
+      const ada = await evaluateProgram("dev-ada");
+      expect(resource(ada, T.eventHub, "hub-hub").dependencies).to.deep.equal([
+        "urn:pulumi:dev-ada::h3-ml::pulumi:pulumi:StackReference::dev",
+      ]);
+      expect(
+        evaluateStack([eventHubCaptureCallerAccess], factsOf(ada.registrations), contextFor("dev-ada")),
+      ).to.deep.equal([]);
+    });
+  });
+});
