@@ -4,7 +4,8 @@
 #   make stack-rm NAME=ada           destroy and remove dev-ada
 #   make deploy-code STACK=dev-ada   update only the notebooks, package files and jobs of a stack
 #   make lint-workflows              actionlint over .github/workflows
-.PHONY: plan stack-new stack-rm deploy-code lint-workflows install-actionlint
+#   make install-pulumi              the Pulumi CLI of the SDK's release in .cache/bin (tools/pulumi-cli)
+.PHONY: plan stack-new stack-rm deploy-code lint-workflows install-actionlint install-pulumi
 
 # Release installed with `go install` from the Go module proxy; bump here and the stamp re-installs it.
 ACTIONLINT_VERSION := 1.7.12
@@ -33,6 +34,19 @@ test-node: $(ACTIONLINT_STAMP)
 
 lint-workflows: $(ACTIONLINT_STAMP)
 	$(ACTIONLINT)
+
+# The real Pulumi CLI, for the tests that run the scripts and the config errors' Fix commands through it
+# (file backend in a temporary folder, never the user's login). tools/pulumi-cli/go.mod holds the release.
+PULUMI_CLI := $(TOOLS_BIN)/pulumi
+PULUMI_CLI_STAMP := $(TOOLS_BIN)/.pulumi-installed
+
+$(PULUMI_CLI_STAMP): tools/pulumi-cli/go.mod tools/pulumi-cli/go.sum tools/pulumi-cli/install.sh
+	tools/pulumi-cli/install.sh $(PULUMI_CLI)
+	@touch $@
+
+install-pulumi: $(PULUMI_CLI_STAMP)
+
+test-node: $(PULUMI_CLI_STAMP)
 
 # Empty STACK means the committed plans (dev and prod).
 STACK ?=
