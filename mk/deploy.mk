@@ -1,7 +1,8 @@
 # Offline plans, personal stacks and code-only deploys. Owned by the deploy tooling.
 #   make plan STACK=dev              write plans/<stack>.txt and .json under mocks (default: dev and prod)
-#   make stack-new NAME=ada          create the personal stack dev-ada and its Pulumi.dev-ada.yaml
-#   make stack-rm NAME=ada           destroy and remove dev-ada
+#   make stack-new NAME=ada          create the personal stack dev-ada (shared mode) and Pulumi.dev-ada.yaml;
+#                                    FULL=1: a full copy; DEV_STACK=<org>/h3-ml/dev: the dev stack it reads
+#   make stack-rm NAME=ada           destroy and remove dev-ada (YES=1 skips the prompts)
 #   make deploy-code STACK=dev-ada   update only the notebooks, package files and jobs of a stack
 #   make lint-workflows              actionlint over .github/workflows
 #   make install-pulumi              the Pulumi CLI of the SDK's release in .cache/bin (tools/pulumi-cli)
@@ -55,7 +56,7 @@ plan: $(NODE_STAMP)
 
 stack-new: $(NODE_STAMP)
 	@test -n "$(NAME)" || { echo "NAME is required: make stack-new NAME=<your name>" >&2; exit 2; }
-	npx tsx scripts/stack.ts new "$(NAME)"
+	npx tsx scripts/stack.ts new "$(NAME)" $(if $(FULL),--full) $(if $(DEV_STACK),--dev-stack "$(DEV_STACK)")
 
 deploy-code: deploy-deps
 	@test -n "$(STACK)" || { echo "STACK is required: make deploy-code STACK=dev-<name>" >&2; exit 2; }
