@@ -3,10 +3,11 @@
 #   make stack-new NAME=ada          create the personal stack dev-ada (shared mode) and Pulumi.dev-ada.yaml;
 #                                    FULL=1: a full copy; DEV_STACK=<org>/h3-ml/dev: the dev stack it reads
 #   make stack-rm NAME=ada           destroy and remove dev-ada (YES=1 skips the prompts)
-#   make deploy-code STACK=dev-ada   update only the notebooks, package files and jobs of a stack
+#   make deploy-code STACK=dev-ada   update only the notebooks and package files of a stack (deletions too)
+#   make settings STACK=dev-ada      Databricks CLI profile + git-ignored .env.<stack> of the stack's outputs
 #   make lint-workflows              actionlint over .github/workflows
 #   make install-pulumi              the Pulumi CLI of the SDK's release in .cache/bin (tools/pulumi-cli)
-.PHONY: plan stack-new stack-rm deploy-code lint-workflows install-actionlint install-pulumi
+.PHONY: plan stack-new stack-rm deploy-code settings lint-workflows install-actionlint install-pulumi
 
 # Release installed with `go install` from the Go module proxy; bump here and the stamp re-installs it.
 ACTIONLINT_VERSION := 1.7.12
@@ -61,6 +62,10 @@ stack-new: $(NODE_STAMP)
 deploy-code: deploy-deps
 	@test -n "$(STACK)" || { echo "STACK is required: make deploy-code STACK=dev-<name>" >&2; exit 2; }
 	npx tsx scripts/deployCode.ts $(STACK) $(if $(YES),--yes)
+
+settings: $(NODE_STAMP)
+	@test -n "$(STACK)" || { echo "STACK is required: make settings STACK=<stack>" >&2; exit 2; }
+	npx tsx scripts/settings.ts $(STACK)
 
 # YES=1 skips Pulumi's confirmation prompts.
 stack-rm: $(NODE_STAMP)

@@ -3,7 +3,7 @@
  * folder with the real Pulumi.yaml, a file backend and a PULUMI_HOME of its own, so a test never reads or
  * writes the user's login, stacks or plugins. Stack secrets use a passphrase.
  */
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync } from "node:fs";
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { expect } from "chai";
@@ -37,4 +37,54 @@ export function realPulumiProject(): RealPulumiProject {
     PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION: "true",
   };
   return { root, backend, env, pulumi: pulumiCli({ binary: PULUMI_BIN, cwd: root, env, quiet: true }) };
+}
+
+/** A resource as `pulumi stack export` writes it; what a test imports to give a stack state. */
+export interface StateResource {
+  readonly urn: string;
+  readonly type: string;
+  readonly custom: boolean;
+  readonly id?: string;
+  readonly parent?: string;
+  readonly provider?: string;
+  readonly dependencies?: readonly string[];
+  readonly inputs?: Record<string, unknown>;
+  readonly outputs?: Record<string, unknown>;
+}
+
+/** How the engine marks a secret value in a deployment; `stack import` encrypts the plaintext. */
+export function secretValue(value: unknown): Record<string, string> {
+  return {
+    "4dabf18193072939515e22adb298388d": "1b47061264138c4ac30d75fd1eb44270",
+    plaintext: JSON.stringify(value),
+  };
+}
+
+/**
+ * Creates `stack` and gives it a state without running anything: `pulumi stack import` of a deployment
+ * holding the root stack resource with `outputs` and `resources`. No provider plugin is loaded by an import.
+ */
+export function importState(
+  project: RealPulumiProject,
+  stack: string,
+  outputs: Record<string, unknown>,
+  resources: readonly StateResource[] = [],
+): void {
+  const init = project.pulumi(["stack", "init", stack], { capture: true });
+  expect(init.status, init.stderr).to.equal(0);
+  const exported = project.pulumi(["stack", "export", "--stack", stack], { capture: true });
+  const deployment = JSON.parse(exported.stdout).deployment;
+  const root: StateResource = {
+    urn: `urn:pulumi:${stack}::h3-ml::pulumi:pulumi:Stack::h3-ml-${stack}`,
+    type: "pulumi:pulumi:Stack",
+    custom: false,
+    outputs,
+  };
+  const file = path.join(project.root, `${stack}.state.json`);
+  writeFileSync(
+    file,
+    JSON.stringify({ version: 3, deployment: { ...deployment, resources: [root, ...resources] } }),
+  );
+  const imported = project.pulumi(["stack", "import", "--stack", stack, "--file", file], { capture: true });
+  expect(imported.status, imported.stderr).to.equal(0);
 }
