@@ -43,7 +43,7 @@ export function realPulumiProject(): RealPulumiProject {
 export interface StateResource {
   readonly urn: string;
   readonly type: string;
-  readonly custom: boolean;
+  readonly custom?: boolean;
   readonly id?: string;
   readonly parent?: string;
   readonly provider?: string;
