@@ -5,9 +5,10 @@
 #   make stack-rm NAME=ada           destroy and remove dev-ada (YES=1 skips the prompts)
 #   make deploy-code STACK=dev-ada   update only the notebooks and package files of a stack (deletions too)
 #   make settings STACK=dev-ada      Databricks CLI profile + git-ignored .env.<stack> of the stack's outputs
+#   make smoke STACK=dev             events in, jobs run, the synthetic user deleted (tools/smoke; real Azure)
 #   make lint-workflows              actionlint over .github/workflows
 #   make install-pulumi              the Pulumi CLI of the SDK's release in .cache/bin (tools/pulumi-cli)
-.PHONY: plan stack-new stack-rm deploy-code settings lint-workflows install-actionlint install-pulumi
+.PHONY: plan stack-new stack-rm deploy-code settings smoke lint-workflows install-actionlint install-pulumi
 
 # Release installed with `go install` from the Go module proxy; bump here and the stamp re-installs it.
 ACTIONLINT_VERSION := 1.7.12
@@ -66,6 +67,17 @@ deploy-code: deploy-deps
 settings: $(NODE_STAMP)
 	@test -n "$(STACK)" || { echo "STACK is required: make settings STACK=<stack>" >&2; exit 2; }
 	npx tsx scripts/settings.ts $(STACK)
+
+# The smoke test's SDK clients go into the project's venv only here: its tests (tests/smoke) use fakes.
+SMOKE_STAMP := $(VENV)/.h3-smoke-installed
+
+$(SMOKE_STAMP): $(PY_STAMP) tools/smoke/requirements.txt
+	$(PY) -m pip install --quiet --disable-pip-version-check -r tools/smoke/requirements.txt
+	@touch $@
+
+smoke: $(SMOKE_STAMP)
+	@test -n "$(STACK)" || { echo "STACK is required: make smoke STACK=<stack>" >&2; exit 2; }
+	PYTHONPATH=notebooks:tools/smoke $(PY) -m h3_smoke --stack $(STACK)
 
 # YES=1 skips Pulumi's confirmation prompts.
 stack-rm: $(NODE_STAMP)
