@@ -4,7 +4,7 @@
 # it with Go from the module proxy. Whichever it is, its release is read from the binary itself.
 set -euo pipefail
 
-dest=${1:?usage: install.sh <destination binary>}
+dest=$(realpath -m "${1:?usage: install.sh <destination binary>}")
 here=$(cd "$(dirname "$0")" && pwd)
 version=$(sed -nE 's#^(require[[:space:]]+)?[[:space:]]*github\.com/pulumi/pulumi/pkg/v3[[:space:]]+v([^[:space:]]+).*#\2#p' \
   "$here/go.mod" | head -n1)
@@ -27,7 +27,7 @@ fi
 
 mkdir -p "$(dirname "$dest")"
 found=$(command -v pulumi 2>/dev/null || true)
-if [ -n "$found" ] && [ "$(realpath "$found")" != "$(realpath -m "$dest")" ] && [ "$(release_of "$found")" = "$version" ]; then
+if [ -n "$found" ] && [ "$(realpath "$found")" != "$dest" ] && [ "$(release_of "$found")" = "$version" ]; then
   ln -sf "$found" "$dest"
 elif command -v go >/dev/null 2>&1; then
   # `go install .../cmd/pulumi@v$version` refuses: pkg/v3's go.mod has replace directives. This module
