@@ -369,9 +369,8 @@ function parseTags(top: FieldReader, problems: Problems): Readonly<Record<string
   if (LOCAL_AUTH_REASON_TAG in tags) {
     problems.add(
       `tags.${LOCAL_AUTH_REASON_TAG} is reserved: the program sets it on the Event Hubs namespace when ` +
-        `eventHubs.allowSasSender is true, got ${show(tags[LOCAL_AUTH_REASON_TAG])}. ` +
-        `Fix: pulumi config rm --path 'tags.${LOCAL_AUTH_REASON_TAG}', and if a sender needs SAS: ` +
-        "pulumi config set --path 'eventHubs.allowSasSender' true",
+        `eventHubs.allowSasSender is true (set that if a sender needs SAS), got ${show(tags[LOCAL_AUTH_REASON_TAG])}. ` +
+        `Fix: pulumi config rm --path 'tags.${LOCAL_AUTH_REASON_TAG}'`,
     );
     const { [LOCAL_AUTH_REASON_TAG]: _reserved, ...rest } = tags;
     return rest;

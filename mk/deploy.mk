@@ -1,10 +1,14 @@
 # Offline plans, personal stacks and code-only deploys. Owned by the deploy tooling.
 #   make plan STACK=dev              write plans/<stack>.txt and .json under mocks (default: dev and prod)
-#   make stack-new NAME=ada          create the personal stack dev-ada and its Pulumi.dev-ada.yaml
-#   make stack-rm NAME=ada           destroy and remove dev-ada
-#   make deploy-code STACK=dev-ada   update only the notebooks, package files and jobs of a stack
+#   make stack-new NAME=ada          create the personal stack dev-ada (shared mode) and Pulumi.dev-ada.yaml;
+#                                    FULL=1: a full copy; DEV_STACK=<org>/h3-ml/dev: the dev stack it reads
+#   make stack-rm NAME=ada           destroy and remove dev-ada (YES=1 skips the prompts)
+#   make deploy-code STACK=dev-ada   update only the notebooks and package files of a stack (deletions too)
+#   make settings STACK=dev-ada      Databricks CLI profile + git-ignored .env.<stack> of the stack's outputs
+#   make smoke STACK=dev             events in, jobs run, the synthetic user deleted (tools/smoke; real Azure)
 #   make lint-workflows              actionlint over .github/workflows
-.PHONY: plan stack-new stack-rm deploy-code lint-workflows install-actionlint
+#   make install-pulumi              the Pulumi CLI of the SDK's release in .cache/bin (tools/pulumi-cli)
+.PHONY: plan stack-new stack-rm deploy-code settings smoke lint-workflows install-actionlint install-pulumi
 
 # Release installed with `go install` from the Go module proxy; bump here and the stamp re-installs it.
 ACTIONLINT_VERSION := 1.7.12
@@ -34,6 +38,19 @@ test-node: $(ACTIONLINT_STAMP)
 lint-workflows: $(ACTIONLINT_STAMP)
 	$(ACTIONLINT)
 
+# The real Pulumi CLI, for the tests that run the scripts and the config errors' Fix commands through it
+# (file backend in a temporary folder, never the user's login). tools/pulumi-cli/go.mod holds the release.
+PULUMI_CLI := $(TOOLS_BIN)/pulumi
+PULUMI_CLI_STAMP := $(TOOLS_BIN)/.pulumi-installed
+
+$(PULUMI_CLI_STAMP): tools/pulumi-cli/go.mod tools/pulumi-cli/go.sum tools/pulumi-cli/install.sh
+	tools/pulumi-cli/install.sh $(PULUMI_CLI)
+	@touch $@
+
+install-pulumi: $(PULUMI_CLI_STAMP)
+
+test-node: $(PULUMI_CLI_STAMP)
+
 # Empty STACK means the committed plans (dev and prod).
 STACK ?=
 plan: $(NODE_STAMP)
@@ -41,11 +58,26 @@ plan: $(NODE_STAMP)
 
 stack-new: $(NODE_STAMP)
 	@test -n "$(NAME)" || { echo "NAME is required: make stack-new NAME=<your name>" >&2; exit 2; }
-	npx tsx scripts/stack.ts new "$(NAME)"
+	npx tsx scripts/stack.ts new "$(NAME)" $(if $(FULL),--full) $(if $(DEV_STACK),--dev-stack "$(DEV_STACK)")
 
 deploy-code: deploy-deps
 	@test -n "$(STACK)" || { echo "STACK is required: make deploy-code STACK=dev-<name>" >&2; exit 2; }
 	npx tsx scripts/deployCode.ts $(STACK) $(if $(YES),--yes)
+
+settings: $(NODE_STAMP)
+	@test -n "$(STACK)" || { echo "STACK is required: make settings STACK=<stack>" >&2; exit 2; }
+	npx tsx scripts/settings.ts $(STACK)
+
+# The smoke test's SDK clients go into the project's venv only here: its tests (tests/smoke) use fakes.
+SMOKE_STAMP := $(VENV)/.h3-smoke-installed
+
+$(SMOKE_STAMP): $(PY_STAMP) tools/smoke/requirements.txt
+	$(PY) -m pip install --quiet --disable-pip-version-check -r tools/smoke/requirements.txt
+	@touch $@
+
+smoke: $(SMOKE_STAMP)
+	@test -n "$(STACK)" || { echo "STACK is required: make smoke STACK=<stack>" >&2; exit 2; }
+	PYTHONPATH=notebooks:tools/smoke $(PY) -m h3_smoke --stack $(STACK)
 
 # YES=1 skips Pulumi's confirmation prompts.
 stack-rm: $(NODE_STAMP)

@@ -22,8 +22,8 @@ $(JARS_STAMP): scripts/jars/pom.xml scripts/fetch_jars.sh
 install-python: $(PY_STAMP) $(JARS_STAMP)
 
 lint-python: $(PY_STAMP)
-	$(VENV)/bin/ruff check notebooks tests/pipeline scripts
-	$(VENV)/bin/ruff format --check notebooks tests/pipeline scripts
+	$(VENV)/bin/ruff check notebooks tests/pipeline tests/smoke scripts
+	$(VENV)/bin/ruff format --check notebooks tests/pipeline tests/smoke scripts
 
 test-python: install-python lint-python
 	@mkdir -p $(REPORTS)

@@ -1,22 +1,32 @@
 /**
- * Personal stacks in one command each.
+ * Personal stacks in one command each; both are safe to run again.
  *
- *   npm run stack:new -- <name>          writes Pulumi.dev-<name>.yaml, then `pulumi stack init dev-<name>`
- *   npm run stack:rm -- <name> [--yes]   `pulumi destroy` then `pulumi stack rm` for dev-<name>
+ *   make stack-new NAME=ada [FULL=1] [DEV_STACK=<org>/h3-ml/dev]
+ *       npx tsx scripts/stack.ts new ada [--full] [--dev-stack <org>/h3-ml/dev]
+ *       writes Pulumi.dev-ada.yaml (shared mode unless --full), then `pulumi stack init dev-ada`
+ *   make stack-rm NAME=ada [YES=1]
+ *       npx tsx scripts/stack.ts rm ada [--yes]: `pulumi destroy`, then `pulumi stack rm`
  *
- * Writing the config file needs no CLI; the stack commands do, and without one the script says what to run.
+ * Writing the config file needs no CLI; the stack commands do, and without one the script says what is missing.
  * Set PULUMI_SECRETS_PROVIDER (e.g. azurekeyvault://<vault>.vault.azure.net/keys/<key>) to create the stack
  * with that secrets provider on a self-managed backend.
  */
-import { existsSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
+import { parse } from "yaml";
+import { runMain } from "./lib/cli";
 import {
+  checkDevStack,
+  defaultDevStack,
   normalizePerson,
+  PERSONAL_KEY,
+  type PersonalMode,
+  type PersonalStackOptions,
   personalStackName,
   renderPersonalStackFile,
   validatePersonalStack,
 } from "./lib/personalStack";
-import { INSTALL_HINT, type PulumiRunner, runPulumi, shellLine } from "./lib/pulumiCli";
+import { INSTALL_HINT, type PulumiRunner, pulumiJson, runPulumi, shellLine } from "./lib/pulumiCli";
 import { loadStackConfig, PROJECT_ROOT } from "./lib/stackConfig";
 
 export interface StackCommandOptions {
@@ -26,42 +36,113 @@ export interface StackCommandOptions {
   readonly env?: NodeJS.ProcessEnv;
 }
 
-/** Creates `dev-<name>`; returns the process exit code. */
-export function stackNew(person: string, options: StackCommandOptions = {}): number {
+const MISSING_CLI = `Pulumi CLI not found. ${INSTALL_HINT}`;
+
+/** The stack names the backend lists for this project; undefined when there is no CLI. */
+function listStacks(pulumi: PulumiRunner): string[] | undefined {
+  if (!pulumi(["version"], { capture: true }).found) return undefined;
+  const listed = pulumiJson(pulumi, ["stack", "ls", "--json"]) as { name: string }[];
+  // Pulumi Cloud lists stacks outside the default organization as <org>/<stack>.
+  return listed.map((s) => s.name.split("/").at(-1) ?? s.name);
+}
+
+function personalBlock(file: string, project: string): { mode?: unknown; devStack?: unknown } {
+  const config = (parse(readFileSync(file, "utf8"))?.config ?? {}) as Record<string, unknown>;
+  return (config[`${project}:${PERSONAL_KEY}`] ?? {}) as { mode?: unknown; devStack?: unknown };
+}
+
+/** The mode a personal stack file declares; a file from before the modes is a full copy. */
+function modeOfFile(file: string, project: string): PersonalMode {
+  return personalBlock(file, project).mode === "shared" ? "shared" : "full";
+}
+
+function devStackOf(file: string, project: string): string {
+  const devStack = personalBlock(file, project).devStack;
+  return typeof devStack === "string" ? devStack : defaultDevStack(project);
+}
+
+function nextStep(stack: string, devStack: string | undefined): string {
+  const needs = devStack
+    ? ` (it reads the outputs of ${devStack}: dev must be deployed and its state readable with your login)`
+    : "";
+  return `Next: pulumi up --stack ${stack}${needs}`;
+}
+
+/** Creates `dev-<name>`, or says what is already there; returns the process exit code. */
+export function stackNew(
+  person: string,
+  stackOptions: PersonalStackOptions = {},
+  options: StackCommandOptions = {},
+): number {
   const root = options.root ?? PROJECT_ROOT;
   const log = options.log ?? console.log;
   const pulumi = options.pulumi ?? runPulumi;
+  const name = normalizePerson(person);
   const stack = personalStackName(person);
   const file = path.join(root, `Pulumi.${stack}.yaml`);
-  if (existsSync(file)) {
-    throw new Error(
-      `${path.basename(file)} already exists. If it is yours, use it: pulumi up --stack ${stack}. ` +
-        "Otherwise pick another name (a stack belongs to one person).",
-    );
-  }
-  const config = validatePersonalStack(person, root);
-  writeFileSync(file, renderPersonalStackFile(person, loadStackConfig(stack, {}, root).project));
-  log(
-    `wrote ${path.basename(file)} (environment ${config.environment}, schedules paused, nothing protected)`,
-  );
+  const fileName = path.basename(file);
+  const project = loadStackConfig(stack, {}, root).project;
 
+  const fileExisted = existsSync(file);
+  const mode = fileExisted ? modeOfFile(file, project) : (stackOptions.mode ?? "shared");
+  if (fileExisted) {
+    const asked = stackOptions.mode ?? mode;
+    if (asked !== mode) {
+      throw new Error(
+        `${fileName} already exists in ${mode} mode; you asked for ${asked}. Nothing was changed. Fix: ` +
+          `make stack-rm NAME=${name}, then make stack-new NAME=${name}${asked === "full" ? " FULL=1" : ""}`,
+      );
+    }
+    const kept = devStackOf(file, project);
+    if (stackOptions.devStack !== undefined && stackOptions.devStack !== kept) {
+      throw new Error(
+        `${fileName} already reads the dev stack ${kept}; you asked for ${stackOptions.devStack}. Nothing was ` +
+          `changed. Fix: pulumi config set --path ${PERSONAL_KEY}.devStack ${stackOptions.devStack} --stack ${stack}`,
+      );
+    }
+    log(`${fileName} exists (${mode} mode): kept as it is`);
+  } else {
+    const config = validatePersonalStack(person, stackOptions, root);
+    writeFileSync(file, renderPersonalStackFile(person, project, stackOptions));
+    const what =
+      mode === "shared"
+        ? `shared mode: its own schemas, hub, notebooks and paused jobs inside the workspace of ${devStackOf(file, project)}`
+        : "full mode: a whole copy of the platform, schedules paused, nothing protected";
+    log(`wrote ${fileName} (environment ${config.environment}, ${what})`);
+  }
+  const devStack = mode === "shared" ? devStackOf(file, project) : undefined;
+
+  const stacks = listStacks(pulumi);
   const secretsProvider = (options.env ?? process.env).PULUMI_SECRETS_PROVIDER;
   const init = ["stack", "init", stack, ...(secretsProvider ? ["--secrets-provider", secretsProvider] : [])];
-  const result = pulumi(init);
-  if (!result.found) {
-    log(`Pulumi CLI not found: the config file is ready, the stack is not created. ${INSTALL_HINT}`);
-    log(`Then: ${shellLine(init)} && pulumi up --stack ${stack}`);
+  if (stacks === undefined) {
+    log(
+      `${MISSING_CLI}\nThe config file is ready; the stack is not created. Then: make stack-new NAME=${name}`,
+    );
+    return 1;
+  }
+  if (stacks.includes(stack)) {
+    if (!fileExisted) {
+      rmSync(file);
+      throw new Error(
+        `stack ${stack} already exists in the backend, but ${fileName} did not exist here; removed the file ` +
+          `just written. If the stack is yours (made on another machine), copy its ${fileName} here and run ` +
+          "this again; otherwise pick another name (a stack belongs to one person).",
+      );
+    }
+    log(`stack ${stack} exists: nothing to do. ${nextStep(stack, devStack)}`);
     return 0;
   }
+  const result = pulumi(init);
   if (result.status !== 0) {
-    // The stack name is taken in the backend: the file must not suggest otherwise.
-    rmSync(file);
+    if (!fileExisted) rmSync(file);
     throw new Error(
-      `\`${shellLine(init)}\` failed (exit ${result.status}); removed ${path.basename(file)}. ` +
-        "If the stack already exists it belongs to someone with the same name: pick another name.",
+      `\`${shellLine(init)}\` failed (exit ${result.status})` +
+        (fileExisted ? `; ${fileName} is kept.` : `; removed ${fileName}.`) +
+        " Check `pulumi whoami` (logged in to the team's backend?) and run this again.",
     );
   }
-  log(`created stack ${stack}. Next: pulumi up --stack ${stack}`);
+  log(`created stack ${stack}. ${nextStep(stack, devStack)}`);
   return 0;
 }
 
@@ -71,49 +152,67 @@ export function stackRm(person: string, yes: boolean, options: StackCommandOptio
   const log = options.log ?? console.log;
   const pulumi = options.pulumi ?? runPulumi;
   const stack = personalStackName(person);
+  const file = path.join(root, `Pulumi.${stack}.yaml`);
   const confirm = yes ? ["--yes"] : [];
   const steps = [
     ["destroy", "--stack", stack, ...confirm],
     ["stack", "rm", stack, ...confirm],
   ];
+  const stacks = listStacks(pulumi);
+  if (stacks === undefined) {
+    log(`${MISSING_CLI}\nNothing was destroyed. Then: ${steps.map(shellLine).join(" && ")}`);
+    return 1;
+  }
+  if (!stacks.includes(stack)) {
+    const removed = existsSync(file);
+    if (removed) rmSync(file);
+    log(
+      `stack ${stack} does not exist in the backend (\`pulumi whoami\` shows which one): nothing to destroy` +
+        (removed ? `; removed ${path.basename(file)}` : ""),
+    );
+    return 0;
+  }
   for (const args of steps) {
     const result = pulumi(args);
-    if (!result.found) {
-      log(`Pulumi CLI not found: nothing was destroyed. ${INSTALL_HINT}`);
-      log(`Then: ${steps.map(shellLine).join(" && ")}`);
-      return 1;
-    }
     if (result.status !== 0) {
       log(`\`${shellLine(args)}\` failed (exit ${result.status}); stack ${stack} is left as it is.`);
       return result.status;
     }
   }
   // `pulumi stack rm` deletes the config file itself; this covers a file written without a stack.
-  const file = path.join(root, `Pulumi.${stack}.yaml`);
   if (existsSync(file)) rmSync(file);
   log(`destroyed and removed ${stack}`);
   return 0;
 }
 
-const USAGE = "usage: npm run stack:new -- <name> | npm run stack:rm -- <name> [--yes]";
+const USAGE =
+  "usage: npx tsx scripts/stack.ts new <name> [--full] [--dev-stack <org>/h3-ml/dev] | rm <name> [--yes]\n" +
+  "   or: make stack-new NAME=<name> [FULL=1] [DEV_STACK=<org>/h3-ml/dev] | make stack-rm NAME=<name> [YES=1]";
 
 function main(argv: readonly string[]): number {
   const [command, ...rest] = argv;
-  const yes = rest.includes("--yes");
-  const names = rest.filter((a) => a !== "--yes");
-  if (names.length !== 1 || (command !== "new" && command !== "rm")) {
+  const flags = new Set(["--yes", "--full"]);
+  const devAt = rest.indexOf("--dev-stack");
+  const devStack = devAt >= 0 ? rest[devAt + 1] : undefined;
+  const names = rest.filter((a, i) => !flags.has(a) && i !== devAt && (devAt < 0 || i !== devAt + 1));
+  const valid =
+    names.length === 1 &&
+    ((command === "new" && !rest.includes("--yes") && (devAt < 0 || devStack)) ||
+      (command === "rm" && !rest.includes("--full") && devAt < 0));
+  if (!valid) {
     console.error(USAGE);
     return 2;
   }
   normalizePerson(names[0]);
-  return command === "new" ? stackNew(names[0]) : stackRm(names[0], yes);
+  if (command === "rm") return stackRm(names[0], rest.includes("--yes"));
+  const full = rest.includes("--full");
+  if (full && devStack) {
+    console.error("a full copy reads no dev stack: give FULL=1 or DEV_STACK, not both");
+    return 2;
+  }
+  // Without FULL or DEV_STACK a rerun keeps whatever mode the existing file has.
+  if (full) return stackNew(names[0], { mode: "full" });
+  return stackNew(names[0], devStack ? { mode: "shared", devStack: checkDevStack(devStack) } : {});
 }
 
-if (require.main === module) {
-  try {
-    process.exitCode = main(process.argv.slice(2));
-  } catch (err) {
-    console.error(err instanceof Error ? err.message : String(err));
-    process.exitCode = 1;
-  }
-}
+if (require.main === module) runMain(() => main(process.argv.slice(2)));

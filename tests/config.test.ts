@@ -414,9 +414,8 @@ describe("stack config", () => {
         raw: { tags: { "h3-ml-local-auth-reason": "legacy sender" } },
         message:
           "tags.h3-ml-local-auth-reason is reserved: the program sets it on the Event Hubs namespace when " +
-          'eventHubs.allowSasSender is true, got "legacy sender". ' +
-          "Fix: pulumi config rm --path 'tags.h3-ml-local-auth-reason', and if a sender needs SAS: " +
-          "pulumi config set --path 'eventHubs.allowSasSender' true",
+          'eventHubs.allowSasSender is true (set that if a sender needs SAS), got "legacy sender". ' +
+          "Fix: pulumi config rm --path 'tags.h3-ml-local-auth-reason'",
       },
     ];
 

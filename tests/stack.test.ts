@@ -1,4 +1,5 @@
-import { copyFileSync, existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { spawnSync } from "node:child_process";
+import { copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { expect } from "chai";
@@ -6,6 +7,7 @@ import { parse } from "yaml";
 import { resourceNames } from "../config/naming";
 import { evaluateProgram } from "../scripts/lib/mockProgram";
 import {
+  checkDevStack,
   normalizePerson,
   personalStackConfig,
   personalStackName,
@@ -14,6 +16,7 @@ import {
 import type { PulumiResult } from "../scripts/lib/pulumiCli";
 import { PROJECT_ROOT } from "../scripts/lib/stackConfig";
 import { stackNew, stackRm } from "../scripts/stack";
+import { type RealPulumiProject, realPulumiProject } from "./realPulumi";
 
 /** A project folder with the real Pulumi.yaml and nothing else, so tests never write into the checkout. */
 function projectCopy(): string {
@@ -31,7 +34,7 @@ function fakePulumi(...results: PulumiResult[]) {
   };
   return { calls, run };
 }
-const missing: PulumiResult = { found: false, status: 127 };
+const missing: PulumiResult = { found: false, status: 127, stdout: "", stderr: "" };
 
 describe("personal stack names", () => {
   for (const [raw, name] of [
@@ -66,13 +69,88 @@ describe("personal stack names", () => {
   });
 });
 
-describe("npm run stack:new", () => {
-  it("writes a config that the program's validator accepts as a small, personal environment", () => {
-    const root = projectCopy();
-    const log: string[] = [];
-    expect(stackNew("Ada", { root, pulumi: fakePulumi(missing).run, log: (l) => log.push(l) })).to.equal(0);
-    const file = path.join(root, "Pulumi.dev-ada.yaml");
-    expect(parse(readFileSync(file, "utf8")).config).to.deep.equal({
+/** Runs a stack command, returning its exit code and what it printed. */
+function run(command: (log: (line: string) => void) => number) {
+  const lines: string[] = [];
+  const status = command((line) => lines.push(line));
+  return { status, log: lines.join("\n") };
+}
+
+function stacksOf(project: RealPulumiProject): string[] {
+  const result = project.pulumi(["stack", "ls", "--json"], { capture: true });
+  expect(result.status, result.stderr).to.equal(0);
+  return (JSON.parse(result.stdout) as { name: string }[]).map((s) => s.name);
+}
+
+const stackFile = (project: RealPulumiProject, stack = "dev-ada") =>
+  path.join(project.root, `Pulumi.${stack}.yaml`);
+const configOf = (project: RealPulumiProject, stack = "dev-ada") =>
+  parse(readFileSync(stackFile(project, stack), "utf8")).config;
+
+describe("make stack-new (real Pulumi CLI, file backend)", () => {
+  it("creates a shared-mode stack: the file of the contract, the stack in the backend, the next command", () => {
+    const project = realPulumiProject();
+    const { status, log } = run((l) =>
+      stackNew("Ada", {}, { root: project.root, pulumi: project.pulumi, log: l }),
+    );
+    expect(status).to.equal(0);
+    expect(configOf(project)).to.deep.equal({
+      "h3-ml:environment": "personal",
+      "h3-ml:tags": { owner: "ada" },
+      "h3-ml:personal": { mode: "shared", devStack: "organization/h3-ml/dev" },
+    });
+    expect(stacksOf(project)).to.deep.equal(["dev-ada"]);
+    expect(log).to.contain("wrote Pulumi.dev-ada.yaml (environment personal, shared mode");
+    expect(log).to.contain(
+      "created stack dev-ada. Next: pulumi up --stack dev-ada (it reads the outputs of organization/h3-ml/dev",
+    );
+    // The CLI reads the file it wrote, with the program's defaults from Pulumi.yaml around it.
+    const read = project.pulumi(["config", "--json", "--stack", "dev-ada"], { capture: true });
+    expect(JSON.parse(read.stdout)["h3-ml:personal"].objectValue).to.deep.equal({
+      mode: "shared",
+      devStack: "organization/h3-ml/dev",
+    });
+  });
+
+  it("says so on a rerun that finds the file and the stack, and changes nothing", () => {
+    const project = realPulumiProject();
+    const options = { root: project.root, pulumi: project.pulumi, log: () => {} };
+    expect(stackNew("ada", {}, options)).to.equal(0);
+    const before = readFileSync(stackFile(project), "utf8");
+    const { status, log } = run((l) => stackNew("ada", {}, { ...options, log: l }));
+    expect(status).to.equal(0);
+    expect(readFileSync(stackFile(project), "utf8")).to.equal(before);
+    expect(log).to.equal(
+      "Pulumi.dev-ada.yaml exists (shared mode): kept as it is\n" +
+        "stack dev-ada exists: nothing to do. Next: pulumi up --stack dev-ada (it reads the outputs of " +
+        "organization/h3-ml/dev: dev must be deployed and its state readable with your login)",
+    );
+  });
+
+  it("finishes on a rerun what a run without the CLI started", () => {
+    const project = realPulumiProject();
+    const first = run((l) =>
+      stackNew("ada", {}, { root: project.root, pulumi: fakePulumi(missing).run, log: l }),
+    );
+    expect(first.status).to.equal(1);
+    expect(first.log).to.match(/^wrote Pulumi.dev-ada.yaml/);
+    expect(first.log).to.contain("Pulumi CLI not found. Install the Pulumi CLI");
+    expect(first.log).to.contain(
+      "The config file is ready; the stack is not created. Then: make stack-new NAME=ada",
+    );
+    const second = run((l) => stackNew("ada", {}, { root: project.root, pulumi: project.pulumi, log: l }));
+    expect(second.status).to.equal(0);
+    expect(second.log).to.contain("kept as it is").and.contain("created stack dev-ada");
+    expect(stacksOf(project)).to.deep.equal(["dev-ada"]);
+  });
+
+  it("FULL=1 writes today's full copy plus personal.mode full", () => {
+    const project = realPulumiProject();
+    const { status, log } = run((l) =>
+      stackNew("ada", { mode: "full" }, { root: project.root, pulumi: project.pulumi, log: l }),
+    );
+    expect(status).to.equal(0);
+    expect(configOf(project)).to.deep.equal({
       "h3-ml:environment": "personal",
       "h3-ml:tags": { owner: "ada" },
       "h3-ml:eventHubs": { sku: "Standard", capacity: 1, partitionCount: 1, messageRetentionDays: 1 },
@@ -83,8 +161,76 @@ describe("npm run stack:new", () => {
         maxWorkers: 1,
         jobWorkers: 0,
       },
+      "h3-ml:personal": { mode: "full" },
     });
-    const config = validatePersonalStack("ada", root);
+    expect(log)
+      .to.contain("full mode: a whole copy of the platform")
+      .and.contain("created stack dev-ada. Next: pulumi up --stack dev-ada");
+    expect(log).not.to.contain("reads the outputs");
+  });
+
+  it("DEV_STACK names the dev stack a shared stack reads", () => {
+    const project = realPulumiProject();
+    const options = { root: project.root, pulumi: project.pulumi, log: () => {} };
+    expect(stackNew("ada", { devStack: "h3-team/h3-ml/dev" }, options)).to.equal(0);
+    expect(configOf(project)["h3-ml:personal"]).to.deep.equal({
+      mode: "shared",
+      devStack: "h3-team/h3-ml/dev",
+    });
+  });
+
+  it("refuses a DEV_STACK that is not fully qualified, naming the value and the fix", () => {
+    expect(() => checkDevStack("dev")).to.throw(
+      /DEV_STACK must be the fully qualified name <org>\/<project>\/<stack> of the dev stack, got "dev"\. Fix: DEV_STACK=organization\/h3-ml\/dev/,
+    );
+  });
+
+  it("refuses to switch the mode or the dev stack of an existing file, and changes nothing", () => {
+    const project = realPulumiProject();
+    const options = { root: project.root, pulumi: project.pulumi, log: () => {} };
+    stackNew("ada", {}, options);
+    const before = readFileSync(stackFile(project), "utf8");
+    expect(() => stackNew("ada", { mode: "full" }, options)).to.throw(
+      "Pulumi.dev-ada.yaml already exists in shared mode; you asked for full. Nothing was changed. Fix: make stack-rm NAME=ada, then make stack-new NAME=ada FULL=1",
+    );
+    expect(() => stackNew("ada", { mode: "shared", devStack: "team/h3-ml/dev" }, options)).to.throw(
+      "Fix: pulumi config set --path personal.devStack team/h3-ml/dev --stack dev-ada",
+    );
+    expect(readFileSync(stackFile(project), "utf8")).to.equal(before);
+  });
+
+  it("refuses a stack that exists in the backend without a file here, and removes the file it wrote", () => {
+    const project = realPulumiProject();
+    expect(project.pulumi(["stack", "init", "dev-ada"]).status).to.equal(0);
+    rmSync(stackFile(project), { force: true });
+    expect(() => stackNew("ada", {}, { root: project.root, pulumi: project.pulumi, log: () => {} })).to.throw(
+      /stack dev-ada already exists in the backend, but Pulumi.dev-ada.yaml did not exist here.*pick another name/,
+    );
+    expect(existsSync(stackFile(project))).to.equal(false);
+  });
+
+  it("creates the stack with the configured secrets provider", () => {
+    const pulumi = fakePulumi(
+      { found: true, status: 0, stdout: "v3", stderr: "" },
+      {
+        found: true,
+        status: 0,
+        stdout: "[]",
+        stderr: "",
+      },
+    );
+    const env = { PULUMI_SECRETS_PROVIDER: "azurekeyvault://h3.vault.azure.net/keys/pulumi" };
+    stackNew("ada", {}, { root: projectCopy(), pulumi: pulumi.run, log: () => {}, env });
+    expect(pulumi.calls).to.deep.equal([
+      ["version"],
+      ["stack", "ls", "--json"],
+      ["stack", "init", "dev-ada", "--secrets-provider", "azurekeyvault://h3.vault.azure.net/keys/pulumi"],
+    ]);
+  });
+
+  it("writes a full copy that the program's validator accepts as a small, personal environment", () => {
+    const root = projectCopy();
+    const config = validatePersonalStack("ada", { mode: "full" }, root);
     expect(config).to.deep.include({ stack: "dev-ada", environment: "personal" });
     expect(config.storage).to.deep.include({ sku: "Standard_LRS", rawRetentionDays: 1 });
     expect(config.databricks).to.deep.include({
@@ -96,11 +242,20 @@ describe("npm run stack:new", () => {
     });
   });
 
-  it("writes a file whose plan has every job paused, single node, no analytics cluster and nothing protected", async () => {
-    const root = projectCopy();
-    stackNew("ada", { root, pulumi: fakePulumi(missing).run, log: () => {} });
-    const written = parse(readFileSync(path.join(root, "Pulumi.dev-ada.yaml"), "utf8")).config;
-    const plan = await evaluateProgram("dev-ada", { config: written });
+  it("writes a shared stack whose config the validator reads as personal, paused, single node", () => {
+    const config = validatePersonalStack("ada", {}, projectCopy());
+    expect(config).to.deep.include({ stack: "dev-ada", environment: "personal" });
+    expect(config.databricks).to.deep.include({
+      pauseSchedules: true,
+      jobWorkers: 0,
+      analyticsCluster: undefined,
+    });
+  });
+
+  it("writes a full copy whose plan has every job paused, single node, no analytics cluster and nothing protected", async () => {
+    const project = realPulumiProject();
+    stackNew("ada", { mode: "full" }, { root: project.root, pulumi: project.pulumi, log: () => {} });
+    const plan = await evaluateProgram("dev-ada", { config: configOf(project) });
     const jobs = plan.registrations.filter((r) => r.type === "databricks:index/job:Job");
     expect(jobs.map((j) => j.name).sort()).to.deep.equal(["jobs-delete", "jobs-ingest", "jobs-normalize"]);
     for (const job of jobs) {
@@ -110,71 +265,59 @@ describe("npm run stack:new", () => {
     }
     expect(plan.registrations.filter((r) => r.type === "databricks:index/cluster:Cluster")).to.deep.equal([]);
     expect(plan.registrations.filter((r) => r.protect).map((r) => r.name)).to.deep.equal([]);
-  });
-
-  it("explains what to run when the Pulumi CLI is missing", () => {
-    const log: string[] = [];
-    const pulumi = fakePulumi(missing);
-    stackNew("ada", { root: projectCopy(), pulumi: pulumi.run, log: (l) => log.push(l) });
-    expect(pulumi.calls).to.deep.equal([["stack", "init", "dev-ada"]]);
-    expect(log.join("\n"))
-      .to.contain("Pulumi CLI not found")
-      .and.contain("pulumi stack init dev-ada && pulumi up");
-  });
-
-  it("creates the stack with the configured secrets provider", () => {
-    const pulumi = fakePulumi({ found: true, status: 0 });
-    const env = { PULUMI_SECRETS_PROVIDER: "azurekeyvault://h3.vault.azure.net/keys/pulumi" };
-    stackNew("ada", { root: projectCopy(), pulumi: pulumi.run, log: () => {}, env });
-    expect(pulumi.calls).to.deep.equal([
-      ["stack", "init", "dev-ada", "--secrets-provider", "azurekeyvault://h3.vault.azure.net/keys/pulumi"],
-    ]);
-  });
-
-  it("fails when the stack name is taken in the backend and removes the file it wrote", () => {
-    const root = projectCopy();
-    const run = () =>
-      stackNew("ada", { root, pulumi: fakePulumi({ found: true, status: 255 }).run, log: () => {} });
-    expect(run).to.throw(/failed \(exit 255\); removed Pulumi.dev-ada.yaml.*pick another name/);
-    expect(existsSync(path.join(root, "Pulumi.dev-ada.yaml"))).to.equal(false);
-  });
-
-  it("fails when the config file already exists", () => {
-    const root = projectCopy();
-    writeFileSync(path.join(root, "Pulumi.dev-ada.yaml"), "config: {}\n");
-    expect(() => stackNew("ada", { root, pulumi: fakePulumi().run, log: () => {} })).to.throw(
-      /Pulumi.dev-ada.yaml already exists. If it is yours, use it: pulumi up --stack dev-ada/,
-    );
-  });
-
-  it("gives a program whose resources are unprotected and named after the person", async () => {
-    const evaluation = await evaluateProgram("dev-ada", {
-      config: { ...personalStackConfig("ada"), personal: { mode: "full" } },
-    });
-    expect(evaluation.registrations.length).to.be.greaterThan(5);
-    expect(evaluation.registrations.filter((r) => r.protect).map((r) => r.name)).to.deep.equal([]);
-    const group = evaluation.registrations.find((r) => r.type === "azure-native:resources:ResourceGroup");
+    const group = plan.registrations.find((r) => r.type === "azure-native:resources:ResourceGroup");
     expect(group?.inputs).to.include({ resourceGroupName: "h3ml-dev-ada-rg" });
+  });
+
+  it("writes only the environment, the owner tag and the personal block in shared mode", () => {
+    expect(Object.keys(personalStackConfig("ada", "h3-ml"))).to.deep.equal([
+      "environment",
+      "tags",
+      "personal",
+    ]);
   });
 });
 
-describe("npm run stack:rm", () => {
-  it("destroys, then removes the stack", () => {
-    const pulumi = fakePulumi();
-    expect(stackRm("Ada", true, { root: projectCopy(), pulumi: pulumi.run, log: () => {} })).to.equal(0);
-    expect(pulumi.calls).to.deep.equal([
-      ["destroy", "--stack", "dev-ada", "--yes"],
-      ["stack", "rm", "dev-ada", "--yes"],
-    ]);
+describe("make stack-rm (real Pulumi CLI, file backend)", () => {
+  it("destroys and removes the stack and its file", () => {
+    const project = realPulumiProject();
+    stackNew("ada", {}, { root: project.root, pulumi: project.pulumi, log: () => {} });
+    const { status, log } = run((l) =>
+      stackRm("Ada", true, { root: project.root, pulumi: project.pulumi, log: l }),
+    );
+    expect(status).to.equal(0);
+    expect(log).to.equal("destroyed and removed dev-ada");
+    expect(stacksOf(project)).to.deep.equal([]);
+    expect(existsSync(stackFile(project))).to.equal(false);
+  });
+
+  it("says there is nothing to destroy on a rerun, and removes a file left without a stack", () => {
+    const project = realPulumiProject();
+    writeFileSync(stackFile(project), "config: {}\n");
+    const { status, log } = run((l) =>
+      stackRm("ada", true, { root: project.root, pulumi: project.pulumi, log: l }),
+    );
+    expect(status).to.equal(0);
+    expect(log).to.equal(
+      "stack dev-ada does not exist in the backend (`pulumi whoami` shows which one): nothing to destroy; removed Pulumi.dev-ada.yaml",
+    );
+    expect(existsSync(stackFile(project))).to.equal(false);
   });
 
   it("keeps the stack when destroy fails", () => {
-    const pulumi = fakePulumi({ found: true, status: 1 });
-    expect(stackRm("ada", false, { root: projectCopy(), pulumi: pulumi.run, log: () => {} })).to.equal(1);
-    expect(pulumi.calls).to.deep.equal([["destroy", "--stack", "dev-ada"]]);
+    const listed: PulumiResult = { found: true, status: 0, stdout: '[{"name":"dev-ada"}]', stderr: "" };
+    const pulumi = fakePulumi(listed, listed, { found: true, status: 1, stdout: "", stderr: "" });
+    const log: string[] = [];
+    expect(
+      stackRm("ada", false, { root: projectCopy(), pulumi: pulumi.run, log: (l) => log.push(l) }),
+    ).to.equal(1);
+    expect(pulumi.calls.slice(2)).to.deep.equal([["destroy", "--stack", "dev-ada"]]);
+    expect(log).to.deep.equal([
+      "`pulumi destroy --stack dev-ada` failed (exit 1); stack dev-ada is left as it is.",
+    ]);
   });
 
-  it("fails when the Pulumi CLI is missing, saying nothing was destroyed", () => {
+  it("fails when the Pulumi CLI is missing, saying nothing was destroyed and what to run", () => {
     const log: string[] = [];
     expect(
       stackRm("ada", false, {
@@ -183,6 +326,39 @@ describe("npm run stack:rm", () => {
         log: (l) => log.push(l),
       }),
     ).to.equal(1);
-    expect(log[0]).to.match(/^Pulumi CLI not found: nothing was destroyed/);
+    expect(log.join("\n")).to.match(
+      /^Pulumi CLI not found\. Install the Pulumi CLI .*\nNothing was destroyed\. Then: pulumi destroy --stack dev-ada && pulumi stack rm dev-ada$/,
+    );
+  });
+});
+
+describe("scripts/stack.ts on the command line", () => {
+  const script = (args: string[], env: NodeJS.ProcessEnv) =>
+    spawnSync(
+      process.execPath,
+      ["--import", "tsx", path.join(PROJECT_ROOT, "scripts", "stack.ts"), ...args],
+      {
+        cwd: PROJECT_ROOT,
+        env,
+        encoding: "utf8",
+      },
+    );
+
+  it("says what is missing when no Pulumi CLI is installed, and exits 1", () => {
+    const result = script(["rm", "ada", "--yes"], { PATH: "", HOME: tmpdir() });
+    expect(result.status).to.equal(1);
+    expect(result.stdout).to.contain(
+      "Pulumi CLI not found. Install the Pulumi CLI (https://www.pulumi.com/docs/iac/download-install/)",
+    );
+    expect(result.stdout).to.contain("Nothing was destroyed.");
+  });
+
+  it("prints the usage for FULL=1 together with DEV_STACK, and exits 2", () => {
+    const result = script(["new", "ada", "--full", "--dev-stack", "a/h3-ml/dev"], {
+      PATH: "",
+      HOME: tmpdir(),
+    });
+    expect(result.status).to.equal(2);
+    expect(result.stderr).to.equal("a full copy reads no dev stack: give FULL=1 or DEV_STACK, not both\n");
   });
 });

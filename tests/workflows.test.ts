@@ -179,13 +179,62 @@ describe("GitHub Actions workflows", () => {
     });
   });
 
-  it("deploy dev on merge to main, then prod behind its environment", () => {
+  it("deploy dev on merge to main and smoke-test it; prod follows only with PROD_GATE=reviewers", () => {
     const deploy = workflow("deploy.yml");
+    expect(Object.keys(deploy.on)).to.deep.equal(["push"]);
     expect(deploy.on.push.branches).to.deep.equal(["main"]);
     expect(deploy.jobs.dev).to.include({ needs: "test", uses: "./.github/workflows/pulumi.yml" });
-    expect(deploy.jobs.dev.with).to.deep.equal({ stack: "dev", command: "up", environment: "dev" });
-    expect(deploy.jobs.prod.needs).to.equal("dev");
+    expect(deploy.jobs.dev.with).to.deep.equal({
+      stack: "dev",
+      command: "up",
+      environment: "dev",
+      smoke: true,
+    });
+    expect(deploy.jobs.prod).to.include({ needs: "dev", if: "vars.PROD_GATE == 'reviewers'" });
     expect(deploy.jobs.prod.with).to.deep.equal({ stack: "prod", command: "up", environment: "prod" });
+  });
+
+  describe("the prod deploy by hand (deploy-prod.yml)", () => {
+    const manual = workflow("deploy-prod.yml");
+    const check = manual.jobs.check;
+    const script = (name: string): string => check.steps.find((step: Yaml) => step.name === name).run;
+
+    it("runs only when dispatched, for a commit given in full", () => {
+      expect(Object.keys(manual.on)).to.deep.equal(["workflow_dispatch"]);
+      expect(manual.on.workflow_dispatch.inputs.commit).to.include({ required: true, type: "string" });
+      expect(script("the commit is on main and dev took it")).to.contain('[[ "$COMMIT" =~ ^[0-9a-f]{40}$ ]]');
+    });
+
+    it("refuses a run from another branch, a commit not on main, and one dev did not take", () => {
+      expect(check.steps[0]).to.include({
+        name: "refuse another branch",
+        if: "github.ref != 'refs/heads/main'",
+      });
+      const commit = script("the commit is on main and dev took it");
+      expect(commit).to.contain('git merge-base --is-ancestor "$COMMIT" origin/main');
+      expect(commit).to.contain(
+        'gh run list --workflow deploy.yml --branch main --commit "$COMMIT" --status success',
+      );
+      expect(check.permissions).to.deep.equal({ contents: "read", actions: "read" });
+    });
+
+    it("deploys that commit to prod through the prod environment after the check", () => {
+      expect(manual.jobs.prod).to.include({ needs: "check", uses: "./.github/workflows/pulumi.yml" });
+      expect(manual.jobs.prod.with).to.deep.equal({
+        stack: "prod",
+        command: "up",
+        environment: "prod",
+        ref: "${{ inputs.commit }}",
+      });
+    });
+  });
+
+  it("build with the Go release tools/pulumi-cli/go.mod names", () => {
+    const setupGo = workflow("test.yml").jobs["make-test"].steps.find((s: Yaml) =>
+      String(s.uses).startsWith("actions/setup-go@"),
+    );
+    expect(setupGo.with["go-version-file"]).to.equal("tools/pulumi-cli/go.mod");
+    expect(existsSync(path.join(ROOT, setupGo.with["go-version-file"]))).to.equal(true);
   });
 
   describe("the shared pulumi workflow", () => {
@@ -199,6 +248,30 @@ describe("GitHub Actions workflows", () => {
       expect(Object.keys(login.with).sort()).to.deep.equal(["client-id", "subscription-id", "tenant-id"]);
       expect(job.env).to.include({ ARM_USE_OIDC: "true", DATABRICKS_AUTH_TYPE: "github-oidc-azure" });
       expect(JSON.stringify(workflow("pulumi.yml"))).not.to.match(/client-secret|creds|CLIENT_SECRET/);
+    });
+
+    it("checks out the commit it was given, else the one that triggered it", () => {
+      expect(steps[0]).to.deep.equal({
+        uses: "actions/checkout@v5.0.0",
+        with: { ref: "${{ inputs.ref || github.sha }}" },
+      });
+    });
+
+    it("signs in again after up, before the settle check, and smoke-tests the stack when asked", () => {
+      const names = steps.map((s) => s.name ?? s.uses);
+      const up = steps.findIndex((s) => s.with?.command === "up");
+      expect(names.slice(up + 1, up + 3)).to.deep.equal([
+        "sign in again after up",
+        "expect no changes after up",
+      ]);
+      expect(steps[up + 1]).to.include({ if: "inputs.command == 'up'" });
+      const smoke = steps.at(-1);
+      expect(smoke).to.include({
+        name: "smoke test ${{ inputs.stack }}",
+        if: "inputs.command == 'up' && inputs.smoke",
+        run: 'make smoke STACK="$STACK_NAME"',
+      });
+      expect(smoke.env).to.deep.equal({ DATABRICKS_AUTH_TYPE: "azure-cli" });
     });
 
     it("serializes updates per stack and never cancels one", () => {
@@ -221,7 +294,7 @@ describe("GitHub Actions workflows", () => {
     it("runs up with the policy pack, then a preview that must find no changes", () => {
       const upIndex = steps.findIndex((s) => s.with?.command === "up");
       expect(steps[upIndex].with).to.include({ policyPacks: "policy" });
-      const check = steps[upIndex + 1];
+      const check = steps[upIndex + 2];
       expect(check.if).to.equal("inputs.command == 'up'");
       expect(check.with).to.include({ command: "preview", "expect-no-changes": true });
     });
@@ -239,15 +312,28 @@ describe("Azure DevOps pipeline", () => {
   const stages: Yaml[] = pipeline.stages;
   const stage = (name: string): Yaml => stages.find((s) => s.stage === name);
   const pulumiTemplate = readYaml(path.join(ADO, "templates", "pulumi.yml"));
-  const inlineScript: string = pulumiTemplate.steps.find((s: Yaml) => s.task === "AzureCLI@2").inputs
-    .inlineScript;
+  const session = readFileSync(path.join(ADO, "scripts", "pulumi-session.sh"), "utf8");
+  /** The AzureCLI@2 steps of the template, in order, whichever `${{ if }}` holds them. */
+  const cliSteps = (): Yaml[] => {
+    const found: Yaml[] = [];
+    walk(pulumiTemplate.steps, (node) => {
+      if (node.task === "AzureCLI@2") found.push(node);
+    });
+    return found;
+  };
+  const byName = (name: string): Yaml => cliSteps().find((s) => s.displayName === name);
 
-  it("references templates that exist", () => {
+  it("references templates and scripts that exist", () => {
     const missing: string[] = [];
     walk(pipeline, (node) => {
       if (typeof node.template === "string" && !existsSync(path.join(ADO, node.template)))
         missing.push(node.template);
     });
+    for (const script of cliSteps().map((s) => s.inputs.inlineScript as string)) {
+      for (const [, file] of script.matchAll(/(azure-pipelines\/scripts\/[\w.-]+)/g)) {
+        if (!existsSync(path.join(ROOT, file ?? ""))) missing.push(file ?? "");
+      }
+    }
     expect(missing).to.deep.equal([]);
   });
 
@@ -270,7 +356,7 @@ describe("Azure DevOps pipeline", () => {
     });
   });
 
-  it("deploys main to dev, then to prod through the approval environment", () => {
+  it("deploys main to dev and smoke-tests it, then prod through the approval environment", () => {
     const dev = stage("deploy_dev");
     const prod = stage("deploy_prod");
     expect(dev.dependsOn).to.equal("test");
@@ -288,36 +374,134 @@ describe("Azure DevOps pipeline", () => {
         command: "up",
         stack,
         serviceConnection: `h3-ml-${stack}`,
+        ...(stack === "dev" ? { smoke: true } : {}),
       });
     }
+    expect(dev.jobs[0].strategy.runOnce.deploy.steps[1].parameters).to.deep.equal({ withPython: true });
   });
 
   it("queues deploys of a stack instead of running two at once", () => {
     expect(pipeline.lockBehavior).to.equal("sequential");
   });
 
-  it("signs in through the service connection and hands the Databricks provider Azure CLI auth", () => {
-    const step = pulumiTemplate.steps.find((s: Yaml) => s.task === "AzureCLI@2");
-    expect(step.inputs).to.include({
-      azureSubscription: "${{ parameters.serviceConnection }}",
-      addSpnToEnvironment: true,
-    });
-    expect(inlineScript).to.contain('ARM_OIDC_TOKEN="$idToken"');
-    expect(inlineScript).to.contain("export DATABRICKS_AUTH_TYPE=azure-cli");
-    expect(JSON.stringify(pulumiTemplate)).not.to.match(/servicePrincipalKey|CLIENT_SECRET|client-secret/);
+  it("signs every step in through the service connection and hands Databricks Azure CLI auth", () => {
+    expect(cliSteps().map((s) => s.displayName)).to.deep.equal([
+      "pulumi preview ${{ parameters.stack }}",
+      "pulumi up ${{ parameters.stack }}",
+      "expect no changes after up",
+      "smoke test ${{ parameters.stack }}",
+    ]);
+    for (const step of cliSteps()) {
+      expect(step.inputs, step.displayName).to.include({
+        azureSubscription: "${{ parameters.serviceConnection }}",
+        addSpnToEnvironment: true,
+      });
+      expect(step.inputs.inlineScript, step.displayName).to.match(
+        /^source azure-pipelines\/scripts\/pulumi-session\.sh\n/,
+      );
+      expect(step.env.H3_STACK).to.equal("${{ parameters.stack }}");
+    }
+    expect(session).to.contain('ARM_OIDC_TOKEN="$idToken"');
+    expect(session).to.contain("export DATABRICKS_AUTH_TYPE=azure-cli");
+    expect(JSON.stringify(pulumiTemplate) + session).not.to.match(
+      /servicePrincipalKey|CLIENT_SECRET|client-secret/,
+    );
   });
 
-  it("runs the policy pack and proves the stack settled after up", () => {
-    expect(inlineScript).to.match(/pulumi preview --stack "\$stack" --diff --policy-pack policy/);
-    const up = inlineScript.indexOf("pulumi up ");
-    expect(up).to.be.greaterThan(-1);
-    expect(inlineScript.slice(up)).to.match(
-      /--policy-pack policy[\s\S]*pulumi preview --stack "\$stack" --expect-no-changes/,
+  it("runs the policy pack, and proves the stack settled in a step of its own after up", () => {
+    expect(byName("pulumi preview ${{ parameters.stack }}").inputs.inlineScript).to.match(
+      /pulumi preview --stack "\$stack" --diff --policy-pack policy/,
     );
+    expect(byName("pulumi up ${{ parameters.stack }}").inputs.inlineScript).to.match(
+      /pulumi up --stack "\$stack" --yes --diff --policy-pack policy/,
+    );
+    expect(byName("expect no changes after up").inputs.inlineScript).to.contain(
+      'pulumi preview --stack "$stack" --expect-no-changes',
+    );
+    expect(byName("smoke test ${{ parameters.stack }}").inputs.inlineScript).to.contain(
+      'make smoke STACK="$stack"',
+    );
+  });
+
+  it("posts the preview on the pull request with the build's own token", () => {
+    const preview = byName("pulumi preview ${{ parameters.stack }}");
+    expect(preview.inputs.inlineScript).to.contain('azure-pipelines/scripts/comment-pr.sh "$report"');
+    expect(preview.env.SYSTEM_ACCESSTOKEN).to.equal("$(System.AccessToken)");
   });
 
   it("installs the Pulumi CLI of the SDK's release", () => {
     const install = pulumiTemplate.steps.find((s: Yaml) => s.displayName === "install Pulumi CLI");
     expect(install.env.PULUMI_VERSION).to.equal(sdkVersion);
+  });
+
+  it("installs the Go release tools/pulumi-cli/go.mod names for make test", () => {
+    const toolchain = readYaml(path.join(ADO, "templates", "toolchain.yml"));
+    const go: Yaml[] = [];
+    walk(toolchain, (node) => {
+      if (node.task === "GoTool@0") go.push(node);
+    });
+    const goMod = readFileSync(path.join(ROOT, "tools", "pulumi-cli", "go.mod"), "utf8");
+    expect(go.map((g) => g.inputs.version)).to.deep.equal([/^go (\S+)$/m.exec(goMod)?.[1]]);
+  });
+});
+
+/** A folder on PATH with a `curl` that records its arguments and the body it was given. */
+function fakeCurl(): { dir: string; record: string } {
+  const dir = mkdtempSync(path.join(tmpdir(), "ado-"));
+  const record = path.join(dir, "curl.txt");
+  writeFileSync(
+    path.join(dir, "curl"),
+    `#!/bin/sh\nprintf '%s\\n' "$@" > "${record}"\ncat >> "${record}"\n`,
+    { mode: 0o755 },
+  );
+  return { dir, record };
+}
+
+describe("Azure DevOps: posting a preview on the pull request (comment-pr.sh)", () => {
+  const script = path.join(ADO, "scripts", "comment-pr.sh");
+  const baseEnv = (dir: string) => ({
+    PATH: `${dir}:/usr/bin:/bin`,
+    SYSTEM_COLLECTIONURI: "https://dev.azure.com/acme/",
+    SYSTEM_TEAMPROJECT: "h3",
+    SYSTEM_TEAMPROJECTID: "p-1",
+    BUILD_REPOSITORY_ID: "r-2",
+    BUILD_BUILDID: "77",
+    SYSTEM_PULLREQUEST_PULLREQUESTID: "42",
+    SYSTEM_ACCESSTOKEN: "build-token",
+  });
+
+  it("creates a closed thread with the preview on an Azure Repos pull request", () => {
+    const { dir, record } = fakeCurl();
+    const report = path.join(dir, "preview.md");
+    writeFileSync(report, "# pulumi preview dev\n\n```\n+ 1 to create\n```\n");
+    const result = spawnSync(script, [report], {
+      encoding: "utf8",
+      env: { ...baseEnv(dir), BUILD_REASON: "PullRequest", BUILD_REPOSITORY_PROVIDER: "TfsGit" },
+    });
+    expect(result.status, result.stderr).to.equal(0);
+    const [args, body] = readFileSync(record, "utf8").split("--data\n@-\n");
+    expect(args).to.contain(
+      "https://dev.azure.com/acme/p-1/_apis/git/repositories/r-2/pullRequests/42/threads?api-version=7.1",
+    );
+    expect(args).to.contain("Authorization: Bearer build-token");
+    expect(JSON.parse(body ?? "")).to.deep.equal({
+      comments: [
+        { parentCommentId: 0, content: "# pulumi preview dev\n\n```\n+ 1 to create\n```", commentType: 1 },
+      ],
+      status: 4,
+    });
+  });
+
+  it("leaves a run that validates no Azure Repos pull request alone", () => {
+    const { dir, record } = fakeCurl();
+    const result = spawnSync(script, [path.join(dir, "none.md")], {
+      encoding: "utf8",
+      env: { ...baseEnv(dir), BUILD_REASON: "IndividualCI", BUILD_REPOSITORY_PROVIDER: "TfsGit" },
+    });
+    expect(result.status).to.equal(0);
+    expect(result.stdout).to.equal(
+      "not an Azure Repos pull request: the preview stays in the run's summary\n",
+    );
+    expect(existsSync(record)).to.equal(false);
   });
 });

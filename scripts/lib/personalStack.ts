@@ -1,6 +1,7 @@
 /**
- * Personal stacks: `dev-<name>`, one per person, with a config of safe defaults for one developer (schedules
- * paused, smallest sizes, one day of retention, nothing protected). Pure: the CLI lives in scripts/stack.ts.
+ * Personal stacks: `dev-<name>`, one per person, in one of two modes (`PERSONAL_MODES`): shared, inside the
+ * dev stack's workspace, or a full copy with safe defaults for one developer (schedules paused, smallest
+ * sizes, one day of retention, nothing protected). Pure: the CLI lives in scripts/stack.ts.
  *
  * Collisions: the stack name carries the person's normalized name, and the naming module derives every Azure
  * name from the stack name (plus a hash of it where Azure wants global uniqueness), so two people's stacks
@@ -45,21 +46,70 @@ export function personalStackName(person: string): string {
 }
 
 /**
- * The stack's config values, keyed without the project namespace, in the order they are written. The sizes
- * and the paused schedules are spelled out so the file documents them, although `environment: personal`
- * alone already pauses the job schedules and turns protection off (config.ts and stateful.ts derive both
- * from it). No `databricks.analyticsCluster`: a personal stack runs its jobs on job clusters only.
+ * `shared` (the default): the stack reads the dev stack's outputs through a StackReference and creates only its
+ * own schemas, hub, notebooks and paused jobs inside dev's workspace. `full`: a whole copy of the platform.
  */
-export function personalStackConfig(person: string): Record<string, unknown> {
+export const PERSONAL_MODES = ["shared", "full"] as const;
+export type PersonalMode = (typeof PERSONAL_MODES)[number];
+
+/** The config key (`<project>:personal`) holding the mode and the dev stack a shared stack reads. */
+export const PERSONAL_KEY = "personal";
+
+// `<org>/<project>/<stack>`, the only form a StackReference resolves on every backend.
+const QUALIFIED_STACK = /^[A-Za-z0-9_.-]+\/[A-Za-z0-9_.-]+\/[A-Za-z0-9_.-]+$/;
+
+/** How a self-managed backend (file://, azblob://) names the project's dev stack; Pulumi Cloud: `<org>/<project>/dev`. */
+export function defaultDevStack(project: string): string {
+  return `organization/${project}/dev`;
+}
+
+export interface PersonalStackOptions {
+  /** @default "shared" */
+  readonly mode?: PersonalMode;
+  /** Fully qualified name of the dev stack a shared stack reads. @default defaultDevStack(project) */
+  readonly devStack?: string;
+}
+
+/** Checks a `DEV_STACK` given on the command line; returns it. */
+export function checkDevStack(devStack: string): string {
+  if (!QUALIFIED_STACK.test(devStack)) {
+    throw new Error(
+      `DEV_STACK must be the fully qualified name <org>/<project>/<stack> of the dev stack, got ${JSON.stringify(devStack)}. ` +
+        "Fix: DEV_STACK=organization/h3-ml/dev on a self-managed backend (file://, azblob://), " +
+        "DEV_STACK=<your org>/h3-ml/dev on Pulumi Cloud",
+    );
+  }
+  return devStack;
+}
+
+/**
+ * The stack's config values, keyed without the project namespace, in the order they are written.
+ *
+ * Shared: the environment, the owner tag and the `personal` block; everything else comes from dev or from the
+ * personal environment's defaults. Full: the sizes and the paused schedules are spelled out so the file
+ * documents them, although `environment: personal` alone already pauses the job schedules and turns protection
+ * off (config.ts and stateful.ts derive both from it). No `databricks.analyticsCluster`: a personal stack runs
+ * its jobs on job clusters only.
+ */
+export function personalStackConfig(
+  person: string,
+  project: string,
+  options: PersonalStackOptions = {},
+): Record<string, unknown> {
   const owner = normalizePerson(person);
+  const base = { environment: "personal", tags: { owner } };
+  if ((options.mode ?? "shared") === "shared") {
+    const devStack = checkDevStack(options.devStack ?? defaultDevStack(project));
+    return { ...base, [PERSONAL_KEY]: { mode: "shared", devStack } };
+  }
   return {
-    environment: "personal",
-    tags: { owner },
+    ...base,
     // Standard is the smallest tier with Capture; one unit, one partition, one day of retention.
     eventHubs: { sku: "Standard", capacity: 1, partitionCount: 1, messageRetentionDays: 1 },
     storage: { sku: "Standard_LRS", rawRetentionDays: 1 },
     // Single-node job clusters of the program's smallest node type; runs start by hand (databricks jobs run-now).
     databricks: { pauseSchedules: true, nodeType: "Standard_D4ds_v5", maxWorkers: 1, jobWorkers: 0 },
+    [PERSONAL_KEY]: { mode: "full" },
   };
 }
 
@@ -68,18 +118,33 @@ function yamlScalar(value: unknown): string {
 }
 
 /** The `Pulumi.dev-<name>.yaml` text: a header saying what it is, then `config:` in the project namespace. */
-export function renderPersonalStackFile(person: string, project: string): string {
+export function renderPersonalStackFile(
+  person: string,
+  project: string,
+  options: PersonalStackOptions = {},
+): string {
+  const name = normalizePerson(person);
   const stack = personalStackName(person);
+  const mode = options.mode ?? "shared";
+  const what =
+    mode === "shared"
+      ? [
+          "# Shared mode: reads the dev stack's outputs and creates only this stack's schemas, hub, notebooks and",
+          "# paused `[dev <name>]` jobs inside dev's workspace; nothing is billed while it is idle.",
+        ]
+      : [
+          "# Full mode: a whole copy of the platform. Safe defaults for one developer: the personal environment",
+          "# pauses schedules and protects nothing; sizes are the smallest, retention one day, single-node job",
+          "# clusters and no analytics cluster.",
+        ];
   const lines = [
-    `# Personal stack ${stack}, created by \`npm run stack:new -- ${normalizePerson(person)}\`.`,
-    "# Safe defaults for one developer: the personal environment pauses schedules and protects nothing;",
-    "# sizes are the smallest, retention one day, single-node job clusters and no analytics cluster.",
+    `# Personal stack ${stack}, created by \`make stack-new NAME=${name}${mode === "full" ? " FULL=1" : ""}\`.`,
+    ...what,
     "# Change what you need with `pulumi config set --path`; the file stays out of commits (.gitignore);",
-    "# tear it all down with",
-    `# \`npm run stack:rm -- ${normalizePerson(person)}\`.`,
+    `# tear it all down with \`make stack-rm NAME=${name}\`.`,
     "config:",
   ];
-  for (const [key, value] of Object.entries(personalStackConfig(person))) {
+  for (const [key, value] of Object.entries(personalStackConfig(person, project, options))) {
     if (value && typeof value === "object") {
       lines.push(`  ${project}:${key}:`);
       for (const [field, v] of Object.entries(value)) lines.push(`    ${field}: ${yamlScalar(v)}`);
@@ -104,10 +169,15 @@ export function rawConfig(values: Readonly<Record<string, unknown>>, project: st
  * Validates the generated config with the program's own validator, as the stack would see it, and checks the
  * promises a personal stack makes. Throws the validator's `ConfigError` or an error naming the broken promise.
  */
-export function validatePersonalStack(person: string, root = PROJECT_ROOT): StackConfig {
+export function validatePersonalStack(
+  person: string,
+  options: PersonalStackOptions = {},
+  root = PROJECT_ROOT,
+): StackConfig {
   const stack = personalStackName(person);
-  const generated = personalStackConfig(person);
-  const unknown = Object.keys(generated).filter((k) => !(CONFIG_KEYS as readonly string[]).includes(k));
+  const generated = personalStackConfig(person, loadStackConfig(stack, {}, root).project, options);
+  const read: readonly string[] = [...CONFIG_KEYS, PERSONAL_KEY];
+  const unknown = Object.keys(generated).filter((k) => !read.includes(k));
   if (unknown.length > 0) {
     throw new Error(`personal stack config sets keys the program does not read: ${unknown.join(", ")}`);
   }

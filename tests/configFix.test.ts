@@ -1,0 +1,131 @@
+/**
+ * Every config error ends with the command that fixes it. These tests paste that command into the real
+ * Pulumi CLI, on a stack file holding the bad value, and hand the file the CLI wrote back to the program:
+ * the fix must produce a config the program accepts, whatever types `config set --path` writes.
+ */
+import { readFileSync, writeFileSync } from "node:fs";
+import * as path from "node:path";
+import { expect } from "chai";
+import { parse, stringify } from "yaml";
+import { evaluateProgram } from "../scripts/lib/mockProgram";
+import { type RealPulumiProject, realPulumiProject } from "./realPulumi";
+
+const STACK = "dev-fixtest";
+
+/**
+ * The words of the first `pulumi config ...` command after `Fix:` in `message`, as a person reads it (the
+ * command ends at ", ", "; " or " and " outside quotes) and a shell splits it (quotes join, then go).
+ */
+function fixCommand(message: string): string[] {
+  const line = /Fix: (?:[^\n]*?)(pulumi config (?:set|rm) [^\n]*)/.exec(message)?.[1];
+  expect(line, `no Fix command in: ${message}`).not.to.equal(undefined);
+  const words: string[] = [];
+  for (const token of (line ?? "").matchAll(/((?:'[^']*'|[^\s',;])+)([,;]?)(\s|$)/g)) {
+    if (token[1] === "and") break;
+    words.push((token[1] ?? "").replace(/'([^']*)'/g, "$1"));
+    if (token[2]) break;
+  }
+  return words.slice(1);
+}
+
+function stackConfig(project: RealPulumiProject): Record<string, unknown> {
+  return parse(readFileSync(path.join(project.root, `Pulumi.${STACK}.yaml`), "utf8")).config ?? {};
+}
+
+async function problemOf(config: Record<string, unknown>): Promise<string> {
+  return evaluateProgram(STACK, { config }).then(
+    () => "",
+    (err: Error) => err.message,
+  );
+}
+
+/** Bad values, by key, with what the error must say; each gives exactly one problem. */
+const CASES: { name: string; config: Record<string, unknown>; says: string }[] = [
+  {
+    name: "capture interval below 60",
+    config: { eventHubs: { captureIntervalSeconds: 30 } },
+    says: "eventHubs.captureIntervalSeconds",
+  },
+  {
+    name: "Basic Event Hubs",
+    config: { eventHubs: { sku: "Basic" } },
+    says: "Capture needs Standard or above",
+  },
+  { name: "no event hub", config: { eventHubs: { hubs: [] } }, says: "eventHubs.hubs" },
+  {
+    name: "an unknown eventHubs field",
+    config: { eventHubs: { partitions: 2 } },
+    says: "eventHubs.partitions is not a known setting",
+  },
+  {
+    name: "a sender that is no object id",
+    config: { eventHubs: { senderPrincipalIds: ["ci-bot"] } },
+    says: "senderPrincipalIds",
+  },
+  {
+    name: "storage open in prod",
+    // With what a shared stack must name anyway, so the firewall is the one problem.
+    config: {
+      environment: "prod",
+      storage: { networkDefaultAction: "Allow" },
+      eventHubs: { deployerPrincipalIds: ["00000000-0000-4000-8000-00000000000a"] },
+      databricks: { notificationEmails: ["oncall@example.com"] },
+    },
+    says: '"Deny" in prod',
+  },
+  {
+    name: "raw retention beyond the SLA",
+    config: { storage: { rawRetentionDays: 45 } },
+    says: "storage.rawRetentionDays",
+  },
+  { name: "a region with spaces", config: { location: "West Europe" }, says: "location must be" },
+  { name: "an upper-case name prefix", config: { namePrefix: "H3" }, says: "namePrefix must be" },
+  {
+    name: "a job timeout of zero",
+    config: { databricks: { jobTimeoutMinutes: 0 } },
+    says: "databricks.jobTimeoutMinutes",
+  },
+  {
+    name: "a runtime that is not LTS",
+    config: { databricks: { sparkVersion: "13.1.x-scala2.12" } },
+    says: "databricks.sparkVersion",
+  },
+  {
+    name: "the reserved local-auth tag",
+    config: { tags: { "h3-ml-local-auth-reason": "x" } },
+    says: "is reserved",
+  },
+];
+
+describe("config errors' Fix commands, run by the real Pulumi CLI", () => {
+  for (const c of CASES) {
+    it(`${c.name}: the Fix command gives a stack file the program accepts`, async () => {
+      const project = realPulumiProject();
+      expect(project.pulumi(["stack", "init", STACK]).status).to.equal(0);
+      const file = path.join(project.root, `Pulumi.${STACK}.yaml`);
+      const bad = Object.fromEntries(Object.entries(c.config).map(([k, v]) => [`h3-ml:${k}`, v]));
+      writeFileSync(file, stringify({ ...parse(readFileSync(file, "utf8")), config: bad }));
+
+      const problem = await problemOf(stackConfig(project));
+      expect(problem).to.contain("has 1 config problem(s)").and.contain(c.says);
+      const fix = fixCommand(problem);
+      const result = project.pulumi([...fix, "--stack", STACK], { capture: true });
+      expect(result.status, `${fix.join(" ")}: ${result.stderr}`).to.equal(0);
+
+      expect(await problemOf(stackConfig(project)), `after ${fix.join(" ")}`).to.equal("");
+    });
+  }
+
+  it("reads the command out of a message, quotes and all", () => {
+    expect(fixCommand("x must be y, got 1. Fix: pulumi config set --path 'a.b[0]' v")).to.deep.equal([
+      "config",
+      "set",
+      "--path",
+      "a.b[0]",
+      "v",
+    ]);
+    expect(
+      fixCommand("x is not known. Fix: pulumi config rm --path 'a.c' and set the intended one"),
+    ).to.deep.equal(["config", "rm", "--path", "a.c"]);
+  });
+});
