@@ -1,6 +1,8 @@
 # H3 ML — every target installs what it needs and skips what is already installed.
 #   make demo   the dev plan under Pulumi mocks, then the pipeline end to end on local Spark
-#   make test   type check, lint and every test suite (mocha under mocks, pytest on local Spark)
+#   make test   type check, lint and every test suite (mocha under mocks and with the real Pulumi CLI, the
+#               policy pack, pytest on local Spark)
+#   make test-fast  the inner loop: type check, lint, mocha under mocks, pytest without the slow scenarios
 SHELL := /bin/bash
 .DEFAULT_GOAL := help
 
@@ -13,14 +15,17 @@ include mk/deploy.mk
 include mk/policy.mk
 include mk/bench.mk
 
-.PHONY: help demo test clean
+.PHONY: help demo test test-fast clean
 help:
-	@echo "make demo   dev plan under mocks + pipeline on local Spark (no cloud account)"
-	@echo "make test   type check, lint and all tests"
+	@echo "make demo       dev plan under mocks + pipeline on local Spark (no cloud account)"
+	@echo "make test       type check, lint and all tests"
+	@echo "make test-fast  type check, lint, the unit tests and the quick pipeline tests"
 
 demo: demo-plan demo-pipeline
 
-test: test-node test-policy test-python
+test: test-node test-cli test-policy test-python
+
+test-fast: test-node test-python-fast
 
 clean:
 	rm -rf $(REPORTS) node_modules .venv .cache

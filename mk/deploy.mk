@@ -49,7 +49,12 @@ $(PULUMI_CLI_STAMP): tools/pulumi-cli/go.mod tools/pulumi-cli/go.sum tools/pulum
 
 install-pulumi: $(PULUMI_CLI_STAMP)
 
-test-node: $(PULUMI_CLI_STAMP)
+# The tests that drive the scripts through the real CLI (tests/cli): stack-new/rm, settings, deploy-code's
+# config and state reading, the config errors' Fix commands. Slower than the unit suite, so a suite of their own.
+.PHONY: test-cli
+test-cli: $(NODE_STAMP) $(PULUMI_CLI_STAMP)
+	@mkdir -p $(REPORTS)
+	npx mocha --config tests/cli/.mocharc.json 2>&1 | tee $(REPORTS)/mocha-cli.txt; exit $${PIPESTATUS[0]}
 
 # Empty STACK means the committed plans (dev and prod).
 STACK ?=

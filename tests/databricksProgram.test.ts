@@ -10,7 +10,7 @@ import {
   MOCK_WORKSPACE_HOST,
 } from "../scripts/lib/mockProgram";
 import { DATABRICKS_SIDE } from "./databricksFixtures";
-import { expectedNotebookAssets, FULL_COPY, ofType, resource } from "./support";
+import { evaluated, expectedNotebookAssets, FULL_COPY, ofType, resource } from "./support";
 
 const SP = "9f0c1d2e-0000-4000-8000-00000000aaaa";
 const PREVIEW = "9f0c1d2e-0000-4000-8000-00000000bbbb";
@@ -24,9 +24,9 @@ describe("program under mocks: Databricks", () => {
   let prod: Evaluation;
   before(async () => {
     [dev, alice, prod] = [
-      await evaluateProgram("dev"),
-      await evaluateProgram("dev-alice", { config: FULL_COPY }),
-      await evaluateProgram("prod"),
+      await evaluated("dev"),
+      await evaluated("dev-alice", { config: FULL_COPY }),
+      await evaluated("prod"),
     ];
   });
 

@@ -5,8 +5,8 @@
  */
 import { expect } from "chai";
 import { RESOURCE_TYPES as T } from "../contracts/resourceTypes";
-import { COMPUTED, type Evaluation, evaluateProgram } from "../scripts/lib/mockProgram";
-import { FULL_COPY, ofType, resource } from "./support";
+import { COMPUTED, type Evaluation } from "../scripts/lib/mockProgram";
+import { evaluated, FULL_COPY, ofType, resource } from "./support";
 
 describe("first preview of a stack that does not exist yet", () => {
   const previews = new Map<string, Evaluation>();
@@ -16,10 +16,7 @@ describe("first preview of a stack that does not exist yet", () => {
   before(async () => {
     for (const stack of STACKS) {
       const [name, full] = stack.split(" ");
-      previews.set(
-        stack,
-        await evaluateProgram(name as string, { preview: true, config: full ? FULL_COPY : {} }),
-      );
+      previews.set(stack, await evaluated(name as string, { preview: true, config: full ? FULL_COPY : {} }));
     }
   });
   const of = (stack: string) => previews.get(stack) as Evaluation;

@@ -22,7 +22,7 @@ import { type Evaluation, evaluate, evaluateProgram } from "../scripts/lib/mockP
 import { PLANS_DIR, planJson, redact } from "../scripts/lib/planFiles";
 import { renderPlan } from "../scripts/lib/planText";
 import { PROJECT_ROOT } from "../scripts/lib/stackConfig";
-import { FULL_COPY, resource, sectionWith } from "./support";
+import { evaluated, FULL_COPY, resource, sectionWith } from "./support";
 
 const violationsOf = (evaluation: Evaluation): string[] =>
   checkRegistrations(evaluation.stack, evaluation.registrations).map((v) => v.message);
@@ -43,10 +43,7 @@ describe("guardrails over the program", () => {
   before(async () => {
     // dev-alice is a full copy here: the rules about stateful resources need one.
     for (const stack of STACKS) {
-      evaluations.set(
-        stack,
-        await evaluateProgram(stack, stack === "dev-alice" ? { config: FULL_COPY } : {}),
-      );
+      evaluations.set(stack, await evaluated(stack, stack === "dev-alice" ? { config: FULL_COPY } : {}));
     }
   });
 

@@ -9,7 +9,7 @@ import { contextFor, evaluateStack } from "../policy/core";
 import { eventHubCaptureCallerAccess } from "../policy/rules/eventHubCaptureCallerAccess";
 import { storageFirewallAdmitsWorkspace } from "../policy/rules/storageFirewallAdmitsWorkspace";
 import { type Evaluation, evaluateProgram, type Registration } from "../scripts/lib/mockProgram";
-import { FULL_COPY, resource } from "./support";
+import { evaluated, FULL_COPY, resource } from "./support";
 
 const replaced = (ev: Evaluation, changed: Registration): Registration[] =>
   ev.registrations.map((r) => (r.urn === changed.urn ? changed : r));
@@ -18,10 +18,7 @@ describe("policy pack stack rules over the program", () => {
   const evaluations = new Map<string, Evaluation>();
   before(async () => {
     for (const stack of ["dev", "prod", "dev-alice"]) {
-      evaluations.set(
-        stack,
-        await evaluateProgram(stack, stack === "dev-alice" ? { config: FULL_COPY } : {}),
-      );
+      evaluations.set(stack, await evaluated(stack, stack === "dev-alice" ? { config: FULL_COPY } : {}));
     }
   });
   const of = (stack: string) => evaluations.get(stack) as Evaluation;
@@ -124,7 +121,7 @@ describe("policy pack stack rules over the program", () => {
     });
 
     it("leaves a hub capturing into another stack's account to that stack's grant (a shared personal stack)", async () => {
-      const ada = await evaluateProgram("dev-ada");
+      const ada = await evaluated("dev-ada");
       expect(resource(ada, T.eventHub, "hub-hub").dependencies).to.deep.equal([
         "urn:pulumi:dev-ada::h3-ml::pulumi:pulumi:StackReference::dev",
       ]);

@@ -13,7 +13,7 @@ import {
 } from "../scripts/lib/mockProgram";
 import { loadStackConfig } from "../scripts/lib/stackConfig";
 import { DATABRICKS_OUTPUTS, DATABRICKS_SIDE } from "./databricksFixtures";
-import { FULL_COPY, ofType, resource, sectionWith, TYPES } from "./support";
+import { evaluated, FULL_COPY, ofType, resource, sectionWith, TYPES } from "./support";
 
 const roleId = (guid: string) =>
   `/subscriptions/${MOCK_SUBSCRIPTION_ID}/providers/Microsoft.Authorization/roleDefinitions/${guid}`;
@@ -31,7 +31,7 @@ describe("program under mocks", () => {
     const vnetId = `${rgId}/providers/Microsoft.Network/virtualNetworks/${names.virtualNetwork}`;
 
     before(async () => {
-      dev = await evaluateProgram("dev");
+      dev = await evaluated("dev");
     });
 
     it("registers exactly the expected resources", () => {
@@ -346,7 +346,7 @@ describe("program under mocks", () => {
 
   describe("personal stack", () => {
     it("carries the stack name, protects nothing and keeps raw events one day", async () => {
-      const alice = await evaluateProgram("dev-alice", { config: FULL_COPY });
+      const alice = await evaluated("dev-alice", { config: FULL_COPY });
       expect(resource(alice, TYPES.resourceGroup, "rg").inputs.resourceGroupName).to.equal(
         "h3ml-dev-alice-rg",
       );
@@ -359,7 +359,7 @@ describe("program under mocks", () => {
     });
 
     it("grants the person who runs it, as a user, write on the capture account before the hubs", async () => {
-      const alice = await evaluateProgram("dev-alice", { config: FULL_COPY });
+      const alice = await evaluated("dev-alice", { config: FULL_COPY });
       const grant = resource(alice, TYPES.roleAssignment, "ingestion-capture-deployer-caller");
       expect(grant.inputs).to.deep.include({
         principalId: MOCK_CALLER_OBJECT_ID,

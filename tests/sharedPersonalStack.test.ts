@@ -10,7 +10,7 @@ import {
   MOCK_DEV_STACK,
   MOCK_SUBSCRIPTION_ID,
 } from "../scripts/lib/mockProgram";
-import { expectedNotebookAssets, FULL_COPY, ofType, resource } from "./support";
+import { evaluated, expectedNotebookAssets, FULL_COPY, ofType, resource } from "./support";
 
 const DEV = MOCK_DEV_OUTPUTS as Record<string, string>;
 const HOME = "/Users/deployer@example.com";
@@ -37,8 +37,8 @@ describe("shared personal stack (personal.mode: shared)", () => {
   let ada: Evaluation;
   let adaPreview: Evaluation;
   before(async () => {
-    ada = await evaluateProgram("dev-ada");
-    adaPreview = await evaluateProgram("dev-ada", { preview: true });
+    ada = await evaluated("dev-ada");
+    adaPreview = await evaluated("dev-ada", { preview: true });
   });
 
   it("names its schemas, hub, jobs and secret scope after the person", () => {
@@ -82,7 +82,7 @@ describe("shared personal stack (personal.mode: shared)", () => {
 
   it("fails this check when it would create a namespace, a workspace or a storage account", async () => {
     // The same list over a full copy: the check is not vacuous.
-    const full = await evaluateProgram("dev-ada", { config: FULL_COPY });
+    const full = await evaluated("dev-ada", { config: FULL_COPY });
     const billed = new Set(
       full.registrations.filter((r) => BILLED_WHILE_IDLE.includes(r.type)).map((r) => r.type),
     );
@@ -246,7 +246,7 @@ describe("the dev stack a shared personal stack reads", () => {
   let withDevelopers: Evaluation;
   const GROUP_ID = "6a1f6b2c-0000-4000-8000-0000000000d1";
   before(async () => {
-    dev = await evaluateProgram("dev");
+    dev = await evaluated("dev");
     withDevelopers = await evaluateProgram("dev", {
       config: { developers: { entraGroupObjectId: GROUP_ID, accountGroup: "h3-developers" } },
     });

@@ -3,7 +3,12 @@ import * as path from "node:path";
 import { expect } from "chai";
 import { RESOURCE_TYPES } from "../contracts/resourceTypes";
 import { skipped } from "../lib/workspaceAssetFiles";
-import type { Evaluation, Registration } from "../scripts/lib/mockProgram";
+import {
+  type EvaluateOptions,
+  type Evaluation,
+  evaluateProgram,
+  type Registration,
+} from "../scripts/lib/mockProgram";
 import { loadStackConfig, PROJECT_ROOT } from "../scripts/lib/stackConfig";
 
 /** The one registration of `type` named `name`; fails the test when there is none or several. */
@@ -19,6 +24,25 @@ export function resource(evaluation: Evaluation, type: string, name: string): Re
 /** Every registration of `type`, in a stable order. */
 export function ofType(evaluation: Evaluation, type: string): Registration[] {
   return evaluation.registrations.filter((r) => r.type === type).sort((a, b) => a.name.localeCompare(b.name));
+}
+
+const evaluations = new Map<string, Promise<Evaluation<Record<string, unknown>>>>();
+
+/**
+ * The program evaluated for `stack` with `options`, once per test process: tests that only read an evaluation
+ * share it instead of paying for the same one in every file. Options must be plain data (no mocks as functions).
+ */
+export function evaluated(
+  stack: string,
+  options: Pick<EvaluateOptions, "config" | "preview" | "stackOutputs"> = {},
+): Promise<Evaluation<Record<string, unknown>>> {
+  const key = JSON.stringify([stack, options]);
+  let found = evaluations.get(key);
+  if (found === undefined) {
+    found = evaluateProgram(stack, options);
+    evaluations.set(key, found);
+  }
+  return found;
 }
 
 /** Config that makes a personal stack a full copy of the platform instead of sharing dev's. */

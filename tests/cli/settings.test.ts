@@ -1,8 +1,8 @@
 import { readFileSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
 import { expect } from "chai";
-import { envName, profileName, upsertProfile, workspaceHost } from "../scripts/lib/localSettings";
-import { writeSettings } from "../scripts/settings";
+import { envName, profileName, upsertProfile, workspaceHost } from "../../scripts/lib/localSettings";
+import { writeSettings } from "../../scripts/settings";
 import { importState, type RealPulumiProject, realPulumiProject, secretValue } from "./realPulumi";
 
 /** The outputs every stack mode exports, as a deployed shared personal stack would have them. */

@@ -4,18 +4,18 @@ import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { expect } from "chai";
 import { parse } from "yaml";
-import { resourceNames } from "../config/naming";
-import { evaluateProgram } from "../scripts/lib/mockProgram";
+import { resourceNames } from "../../config/naming";
+import { evaluateProgram } from "../../scripts/lib/mockProgram";
 import {
   checkDevStack,
   normalizePerson,
   personalStackConfig,
   personalStackName,
   validatePersonalStack,
-} from "../scripts/lib/personalStack";
-import type { PulumiResult } from "../scripts/lib/pulumiCli";
-import { PROJECT_ROOT } from "../scripts/lib/stackConfig";
-import { stackNew, stackRm } from "../scripts/stack";
+} from "../../scripts/lib/personalStack";
+import type { PulumiResult } from "../../scripts/lib/pulumiCli";
+import { PROJECT_ROOT } from "../../scripts/lib/stackConfig";
+import { stackNew, stackRm } from "../../scripts/stack";
 import { type RealPulumiProject, realPulumiProject } from "./realPulumi";
 
 /** A project folder with the real Pulumi.yaml and nothing else, so tests never write into the checkout. */

@@ -11,7 +11,7 @@ import {
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { expect } from "chai";
-import { PROJECT_ROOT } from "../scripts/lib/stackConfig";
+import { PROJECT_ROOT } from "../../scripts/lib/stackConfig";
 import { PULUMI_BIN } from "./realPulumi";
 
 const MODULE = path.join(PROJECT_ROOT, "tools", "pulumi-cli");

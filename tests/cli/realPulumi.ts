@@ -7,8 +7,8 @@ import { copyFileSync, existsSync, mkdirSync, mkdtempSync, writeFileSync } from 
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { expect } from "chai";
-import { type PulumiRunner, pulumiCli } from "../scripts/lib/pulumiCli";
-import { PROJECT_ROOT } from "../scripts/lib/stackConfig";
+import { type PulumiRunner, pulumiCli } from "../../scripts/lib/pulumiCli";
+import { PROJECT_ROOT } from "../../scripts/lib/stackConfig";
 
 export const PULUMI_BIN = path.join(PROJECT_ROOT, ".cache", "bin", "pulumi");
 
