@@ -18,7 +18,8 @@ from pyspark.sql.streaming import StreamingQuery
 from h3_ml import faults as fp
 from h3_ml.capture import enqueued_time, partition_id, read_capture_stream
 from h3_ml.faults import NO_FAULTS, Faults
-from h3_ml.lake import Lake, clustered_by_user
+from h3_ml.lake import Lake
+from h3_ml.layout import clustered_by_user
 from h3_ml.tables import EVENTS
 
 

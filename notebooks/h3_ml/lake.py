@@ -6,23 +6,11 @@ This and `capture.read_capture_stream` are the seam between Databricks and local
 
 from __future__ import annotations
 
-import time
-from collections.abc import Callable, Iterable
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import TypeVar
 
-from delta.exceptions import (
-    ConcurrentAppendException,
-    ConcurrentDeleteDeleteException,
-    ConcurrentDeleteReadException,
-    ConcurrentTransactionException,
-    ConcurrentWriteException,
-    MetadataChangedException,
-)
 from delta.tables import DeltaTable
 from pyspark.sql import DataFrame, SparkSession
-from pyspark.sql import functions as F
 
 from h3_ml.tables import TableSpec
 
@@ -33,8 +21,6 @@ VECTORS_PURGED = "h3_ml.deletionVectorsPurged"
 # A deletion waits for the next daily run, then for VACUUM's retention, then for the run after that.
 _SCHEDULE_SLACK_DAYS = 2
 _MIN_RETENTION_DAYS = 7  # Delta refuses shorter VACUUM retention by default: readers may still need files.
-# How many tables' Delta commands a job runs at once (`side_by_side`): normalize's writes, deletion's MERGEs.
-TABLES_AT_ONCE = 8
 
 
 @dataclass(frozen=True)
@@ -168,69 +154,3 @@ class TableRef:
 
 def _may_hold_vectors(properties: dict[str, str]) -> bool:
     return properties.get(VECTORS, "false") != "false" or properties.get(VECTORS_PURGED) != "true"
-
-
-CONFLICTS = (
-    ConcurrentAppendException,
-    ConcurrentDeleteReadException,
-    ConcurrentDeleteDeleteException,
-    ConcurrentTransactionException,
-    ConcurrentWriteException,
-    MetadataChangedException,
-)
-
-R = TypeVar("R")
-
-
-def retry_on_conflict(
-    action: Callable[[], R], *, what: str, attempts: int = 5, log: Callable[[str], None] = print
-) -> R:
-    """Runs a read-then-write Delta operation again when a concurrent commit invalidated what it read."""
-    for attempt in range(1, attempts + 1):
-        try:
-            return action()
-        except CONFLICTS as error:
-            if attempt == attempts:
-                raise
-            log(f"{what}: concurrent commit ({type(error).__name__}), retry {attempt}/{attempts - 1}")
-            time.sleep(min(0.5 * 2 ** (attempt - 1), 8))
-    raise AssertionError("unreachable")
-
-
-def insert_missing(spark: SparkSession, table: TableRef, rows: DataFrame, *, on: str, what: str) -> None:
-    """Inserts the rows that `on` matches to no row of `table`: a replayed write changes nothing."""
-
-    def merge() -> None:
-        table.delta(spark).alias("t").merge(rows.alias("s"), on).whenNotMatchedInsertAll().execute()
-
-    retry_on_conflict(merge, what=what)
-
-
-Item = TypeVar("Item")
-
-
-def side_by_side(action: Callable[[Item], R], items: Iterable[Item], *, at_most: int) -> list[R]:
-    """`action` on every item, `at_most` at a time, results in order; the first error is raised after all finish.
-
-    For Delta commands on different tables: each is a few small Spark jobs whose time is mostly fixed
-    driver-side work (log replay, planning, commit), so they overlap well even on two cores.
-    """
-    items = list(items)
-    if at_most <= 1 or len(items) <= 1:
-        return [action(item) for item in items]
-    with ThreadPoolExecutor(min(at_most, len(items))) as pool:
-        return list(pool.map(action, items))
-
-
-def clustered_by_user(rows: DataFrame, user_column: str, files: int) -> DataFrame:
-    """The rows in `files` partitions by user, so one write puts each user's rows in one file.
-
-    Deleting a user then rewrites one file per write instead of every file of it (a write spread over its
-    tasks gives every file a share of every user). `bench/pipeline.py` measures the files rewritten.
-    """
-    return rows.repartition(max(1, files), F.col(user_column))
-
-
-def missing_table_error(ref: TableRef, fix: str) -> FileNotFoundError:
-    where = ref.path or ref.name
-    return FileNotFoundError(f"no Delta table {ref.label} at {where}: {fix}")

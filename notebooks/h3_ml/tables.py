@@ -130,11 +130,3 @@ def all_tables() -> list[TableSpec]:
 
 def user_tables() -> list[TableSpec]:
     return [t for t in all_tables() if t.user_column]
-
-
-def by_key(key: str) -> TableSpec:
-    for spec in all_tables():
-        if spec.key == key:
-            return spec
-    known = ", ".join(t.key for t in all_tables())
-    raise KeyError(f"no table {key!r} in the table registry; known: {known}")

@@ -7,10 +7,10 @@ from delta.exceptions import ConcurrentAppendException
 from pyspark.sql import functions as F
 
 from h3_ml import faults as fp
+from h3_ml.commits import retry_on_conflict
 from h3_ml.deletion import delete_user_data
 from h3_ml.faults import Faults
 from h3_ml.ingest import run_ingest
-from h3_ml.lake import retry_on_conflict
 from h3_ml.normalize import run_normalize
 from h3_ml.tables import DELETION_AUDIT, EVENTS, all_tables, silver_spec, user_tables
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 from pyspark.sql import functions as F
 
 from h3_ml.ingest import run_ingest
-from h3_ml.lake import Lake, clustered_by_user
+from h3_ml.lake import Lake
+from h3_ml.layout import clustered_by_user
 from h3_ml.normalize import run_normalize
 from h3_ml.tables import EVENTS, silver_spec
 
