@@ -22,8 +22,10 @@ from pyspark.sql import Column, DataFrame, SparkSession
 from pyspark.sql import functions as F
 
 from h3_ml import faults as fp
+from h3_ml.commits import insert_missing, retry_on_conflict
 from h3_ml.faults import NO_FAULTS, Faults
-from h3_ml.lake import TABLES_AT_ONCE, Lake, TableRef, insert_missing, retry_on_conflict, side_by_side
+from h3_ml.lake import Lake, TableRef
+from h3_ml.parallel import TABLES_AT_ONCE, side_by_side
 from h3_ml.registry import DELETION_REQUESTED
 from h3_ml.tables import DELETION_AUDIT, EVENTS, user_tables
 
@@ -220,13 +222,50 @@ def delete_user_data(
             "salt is empty: pass the audit salt (Databricks secret h3-ml/audit-salt, locally --salt or H3_AUDIT_SALT)"
         )
     started, clock = now(), time.monotonic()
+    audit = lake.table(DELETION_AUDIT).ensure(spark, lake)
+    summary = DeletionSummary()
     requests = parameter_requests(user_ids, request_id, started)
     if include_requested:
         requests += event_requests(spark, lake)
-    audit = lake.table(DELETION_AUDIT).ensure(spark, lake)
+    todo, open_hashes = _pending(spark, lake, audit, requests, salt, reapply_completed, started, summary)
+    if not todo and not open_hashes:
+        progress("delete: nothing to do")
+        return summary
+    users = _open_audit_rows(spark, lake, audit, todo, open_hashes, salt)
+    tables = lake.existing(spark, user_tables())
+    per_hash = _count_rows(spark, tables, users, open_hashes, summary)
+    faults.check(fp.DELETE_BEFORE_MERGE)
+    # A resumed run vacuums every table: the crashed run may have removed rows without vacuuming.
+    touched = [t for t in tables if summary.rows_removed[t.label] or open_hashes]
+    removing = [t for t in touched if summary.rows_removed[t.label]]
+    _remove_from_tables(spark, removing, users, per_hash, summary, progress)
+    faults.check(fp.DELETE_BEFORE_AUDIT)
+    _complete_audit(spark, audit, per_hash, now())
+    summary.seconds_to_completed_audit = time.monotonic() - clock
+    progress(f"delete: {len(per_hash)} requests completed in {audit.label}")
+    # Complete before VACUUM: the rows are gone from every current file once the MERGEs commit, and VACUUM
+    # removes files unreferenced for longer than the retention (this run's rewrites wait for a later run), so
+    # it is the table's retention housekeeping, not part of this request. A crash here leaves it to the next run.
+    side_by_side(lambda table: purge(spark, table, retain_hours=retain_hours), touched, at_most=TABLES_AT_ONCE)
+    summary.purged = [t.label for t in touched]
+    progress(f"delete: vacuumed {len(touched)} tables")
+    return summary
+
+
+def _pending(
+    spark: SparkSession,
+    lake: Lake,
+    audit: TableRef,
+    requests: list[DeletionRequest],
+    salt: str,
+    reapply_completed: bool,
+    started: datetime,
+    summary: DeletionSummary,
+) -> tuple[list[DeletionRequest], set[str]]:
+    """The requests not yet completed (with the sweep's re-applied ones), and the hashes a crashed run left open."""
     open_hashes, completed = _open_and_completed(spark, audit)
-    summary = DeletionSummary(requests=len(requests))
     todo = [r for r in requests if (r.request_id, user_hash(r.user_id, salt)) not in completed]
+    summary.requests = len(requests)
     summary.already_completed = len(requests) - len(todo)
     if reapply_completed:
         known = {user_hash(r.user_id, salt) for r in todo} | open_hashes
@@ -234,36 +273,63 @@ def delete_user_data(
         rid = f"{REAPPLIED}:{started:%Y%m%dT%H%M%S.%fZ}"
         todo += [DeletionRequest(rid, u, started, REAPPLIED) for u in sorted(back.values())]
         summary.requests += len(back)
-    if not todo and not open_hashes:
-        progress("delete: nothing to do")
-        return summary
-    # Open rows first: event requests vanish from bronze with the user's rows, so a crash after that point
-    # would otherwise forget them. The next run resumes from these rows.
+    return todo, open_hashes
+
+
+def _open_audit_rows(
+    spark: SparkSession,
+    lake: Lake,
+    audit: TableRef,
+    todo: list[DeletionRequest],
+    open_hashes: set[str],
+    salt: str,
+) -> dict[str, str]:
+    """Records `todo` as open audit rows; returns hash -> user id for them and for the rows left open before.
+
+    Open rows first: event requests vanish from bronze with the user's rows, so a crash after that point would
+    otherwise forget them. The next run resumes from these rows.
+    """
     if todo:
-        _upsert_audit(
-            spark,
-            audit,
-            [(r.request_id, user_hash(r.user_id, salt), r.source, r.requested_at, None, None) for r in todo],
-        )
+        rows = [(r.request_id, user_hash(r.user_id, salt), r.source, r.requested_at, None, None) for r in todo]
+        _upsert_audit(spark, audit, rows)
     users = {user_hash(r.user_id, salt): r.user_id for r in todo}
     users.update(_users_by_hash(spark, lake, open_hashes - set(users), salt))
+    return users
 
-    user_ids = sorted(set(users.values()))
-    ids = spark.createDataFrame([(u,) for u in user_ids], "userId string")
+
+def _count_rows(
+    spark: SparkSession,
+    tables: list[TableRef],
+    users: dict[str, str],
+    open_hashes: set[str],
+    summary: DeletionSummary,
+) -> dict[str, dict[str, int]]:
+    """Rows per table in `summary.rows_removed`, and per audit hash and table (what each audit row records).
+
+    The MERGE's own count replaces a table's total later, so a row appended between this read and the MERGE
+    is counted too.
+    """
+    counts = locate(spark, tables, sorted(set(users.values())))
     per_hash: dict[str, dict[str, int]] = {h: {} for h in {*users, *open_hashes}}
-    tables = lake.existing(spark, user_tables())
-    # Which tables hold the users, and how many rows each user has there. The MERGE's own count replaces the
-    # table's total below, so a row appended between this read and the MERGE is counted too.
-    counts = locate(spark, tables, user_ids)
     for table in tables:
         found = counts.get(table.label, {})
         summary.rows_removed[table.label] = sum(found.values())
         for h, removed in per_hash.items():
             removed[table.label] = found.get(users.get(h), 0)
-    faults.check(fp.DELETE_BEFORE_MERGE)
-    # A resumed run vacuums every table: the crashed run may have removed rows without vacuuming.
-    touched = [t for t in tables if summary.rows_removed[t.label] or open_hashes]
-    removing = [t for t in touched if summary.rows_removed[t.label]]
+    return per_hash
+
+
+def _remove_from_tables(
+    spark: SparkSession,
+    tables: list[TableRef],
+    users: dict[str, str],
+    per_hash: dict[str, dict[str, int]],
+    summary: DeletionSummary,
+    progress: Callable[[str], None],
+) -> None:
+    """One MERGE per table, side by side; each table's count in `summary` becomes the MERGE's own."""
+    user_ids = sorted(set(users.values()))
+    ids = spark.createDataFrame([(u,) for u in user_ids], "userId string")
 
     def remove(table: TableRef) -> None:
         deleted = remove_users(spark, table, ids, log=progress)
@@ -276,11 +342,13 @@ def delete_user_data(
         progress(f"delete: {table.label}: {deleted} rows removed")
 
     with _conf(spark, _REWRITE_FILES):
-        side_by_side(remove, removing, at_most=TABLES_AT_ONCE)
+        side_by_side(remove, tables, at_most=TABLES_AT_ONCE)
 
-    faults.check(fp.DELETE_BEFORE_AUDIT)
-    finished = now()
-    # Completing by hash closes this run's rows and any a crashed run left open.
+
+def _complete_audit(
+    spark: SparkSession, audit: TableRef, per_hash: dict[str, dict[str, int]], finished: datetime
+) -> None:
+    """Completing by hash closes this run's rows and any a crashed run left open."""
     done = spark.createDataFrame(
         [(h, finished, removed) for h, removed in per_hash.items()],
         "userHash string, completedAt timestamp, rowsRemoved map<string, bigint>",
@@ -296,12 +364,3 @@ def delete_user_data(
         )
 
     retry_on_conflict(complete, what=f"delete {audit.label}")
-    summary.seconds_to_completed_audit = time.monotonic() - clock
-    progress(f"delete: {len(per_hash)} requests completed in {audit.label}")
-    # Complete before VACUUM: the rows are gone from every current file once the MERGEs commit, and VACUUM
-    # removes files unreferenced for longer than the retention (this run's rewrites wait for a later run), so
-    # it is the table's retention housekeeping, not part of this request. A crash here leaves it to the next run.
-    side_by_side(lambda table: purge(spark, table, retain_hours=retain_hours), touched, at_most=TABLES_AT_ONCE)
-    summary.purged = [t.label for t in touched]
-    progress(f"delete: vacuumed {len(touched)} tables")
-    return summary

@@ -16,17 +16,12 @@ from pyspark.sql import functions as F
 
 from h3_ml import faults as fp
 from h3_ml import registry
+from h3_ml.commits import insert_missing, retry_on_conflict
 from h3_ml.faults import NO_FAULTS, Faults
 from h3_ml.ingest import await_available_now
-from h3_ml.lake import (
-    TABLES_AT_ONCE,
-    Lake,
-    TableRef,
-    clustered_by_user,
-    insert_missing,
-    retry_on_conflict,
-    side_by_side,
-)
+from h3_ml.lake import Lake, TableRef
+from h3_ml.layout import clustered_by_user
+from h3_ml.parallel import TABLES_AT_ONCE, side_by_side
 from h3_ml.registry import EVENT_SCHEMAS, FIELD_TYPES, EventSchema, Field
 from h3_ml.tables import EVENTS, QUARANTINE, silver_spec
 
@@ -251,59 +246,70 @@ def run_normalize(
         where = bronze.path or bronze.name
         raise FileNotFoundError(f"no bronze table {bronze.label} at {where}: run ingest first")
     registry.validate()
-    types = registry.event_types()
-    specs = [QUARANTINE, *(silver_spec(t) for t in types)]
-    quarantine, *silvers = side_by_side(lambda s: lake.table(s).ensure(spark, lake), specs, at_most=tables_in_parallel)
-    silver = dict(zip(types, silvers, strict=True))
-    summary = NormalizeSummary()
-
-    def process(batch: DataFrame, batch_id: int) -> None:
-        current = filter_still_in_bronze(batch, bronze.read(spark))
-        checked = with_validation(current).persist()
-        try:
-            counts = checked.groupBy(
-                F.when(F.col("problem").isNull(), F.col("eventType")).alias("eventType"),
-                F.col("problem.reason").alias("reason"),
-            ).count()
-            by_outcome = [(r.eventType, r.reason, r["count"]) for r in counts.collect()]
-            bad = Counter({reason: n for t, reason, n in by_outcome if reason})
-            good = Counter({t: n for t, reason, n in by_outcome if not reason})
-            faults.check(fp.NORMALIZE_BEFORE_WRITE, batch_id)
-            # The quarantine first, then silver by type: the order they are written in one at a time.
-            writes = [None] if bad else []
-            writes += sorted(good)
-
-            def write(event_type: str | None) -> None:
-                if event_type is None:
-                    merge_quarantine(spark, quarantine, to_quarantine(checked))
-                    faults.check(fp.NORMALIZE_AFTER_TABLE, batch_id)
-                    return
-                files = -(-good[event_type] // ROWS_PER_FILE)
-                rows = clustered_by_user(to_silver(checked, event_type), "userId", files)
-                merge_silver(spark, silver[event_type], rows)
-                faults.check(fp.NORMALIZE_AFTER_TABLE, batch_id)
-                faults.check(fp.NORMALIZE_AFTER_SILVER_TABLE, batch_id)
-
-            # Each table's MERGE is idempotent, so a crash that leaves any of them written is replayed whole.
-            side_by_side(write, writes, at_most=tables_in_parallel)
-            faults.check(fp.NORMALIZE_BEFORE_COMMIT, batch_id)
-            summary.rows_read += sum(n for _, _, n in by_outcome)
-            summary.valid.update(good)
-            summary.quarantined.update(bad)
-        finally:
-            checked.unpersist()
-
+    writer = _BatchWriter(spark, lake, bronze, tables_in_parallel, faults)
     options = {"skipChangeCommits": "true"}
     if max_files_per_trigger:
         options["maxFilesPerTrigger"] = str(max_files_per_trigger)
     query = (
         bronze.read_stream(spark, **options)
         .writeStream.queryName("h3_ml_normalize")
-        .foreachBatch(process)
+        .foreachBatch(writer.write)
         .option("checkpointLocation", lake.checkpoint("normalize"))
         .trigger(availableNow=True)
         .start()
     )
-    # Source rows would count each batch once per read of it; `rows_read` is counted in `process` instead.
-    summary.batches, _ = await_available_now(query, "normalize", progress)
-    return summary
+    # Source rows would count each batch once per read of it; `rows_read` is counted in `write` instead.
+    writer.summary.batches, _ = await_available_now(query, "normalize", progress)
+    return writer.summary
+
+
+class _BatchWriter:
+    """Validates one micro-batch of bronze and writes it to the quarantine and the silver tables."""
+
+    def __init__(self, spark: SparkSession, lake: Lake, bronze: TableRef, at_once: int, faults: Faults) -> None:
+        self.spark, self.bronze, self.at_once, self.faults = spark, bronze, at_once, faults
+        types = registry.event_types()
+        specs = [QUARANTINE, *(silver_spec(t) for t in types)]
+        self.quarantine, *silvers = side_by_side(lambda s: lake.table(s).ensure(spark, lake), specs, at_most=at_once)
+        self.silver = dict(zip(types, silvers, strict=True))
+        self.summary = NormalizeSummary()
+
+    def write(self, batch: DataFrame, batch_id: int) -> None:
+        current = filter_still_in_bronze(batch, self.bronze.read(self.spark))
+        checked = with_validation(current).persist()
+        try:
+            good, bad = _outcomes(checked)
+            self.faults.check(fp.NORMALIZE_BEFORE_WRITE, batch_id)
+            # The quarantine first, then silver by type: the order they are written in one at a time. Each
+            # table's MERGE is idempotent, so a crash that leaves any of them written is replayed whole.
+            writes = ([None] if bad else []) + sorted(good)
+            side_by_side(lambda t: self._write_table(checked, t, good, batch_id), writes, at_most=self.at_once)
+            self.faults.check(fp.NORMALIZE_BEFORE_COMMIT, batch_id)
+            self.summary.rows_read += sum(good.values()) + sum(bad.values())
+            self.summary.valid.update(good)
+            self.summary.quarantined.update(bad)
+        finally:
+            checked.unpersist()
+
+    def _write_table(self, checked: DataFrame, event_type: str | None, good: Counter, batch_id: int) -> None:
+        if event_type is None:
+            merge_quarantine(self.spark, self.quarantine, to_quarantine(checked))
+            self.faults.check(fp.NORMALIZE_AFTER_TABLE, batch_id)
+            return
+        files = -(-good[event_type] // ROWS_PER_FILE)
+        rows = clustered_by_user(to_silver(checked, event_type), "userId", files)
+        merge_silver(self.spark, self.silver[event_type], rows)
+        self.faults.check(fp.NORMALIZE_AFTER_TABLE, batch_id)
+        self.faults.check(fp.NORMALIZE_AFTER_SILVER_TABLE, batch_id)
+
+
+def _outcomes(checked: DataFrame) -> tuple[Counter, Counter]:
+    """Valid rows per event type and quarantined rows per reason, in one Spark job."""
+    counts = checked.groupBy(
+        F.when(F.col("problem").isNull(), F.col("eventType")).alias("eventType"),
+        F.col("problem.reason").alias("reason"),
+    ).count()
+    rows = [(r.eventType, r.reason, r["count"]) for r in counts.collect()]
+    good = Counter({t: n for t, reason, n in rows if not reason})
+    bad = Counter({reason: n for _, reason, n in rows if reason})
+    return good, bad
