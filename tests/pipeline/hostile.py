@@ -1,7 +1,7 @@
 """Hostile Event Hubs bodies, each with the one outcome normalize must give it, and the Capture files holding them.
 
-Seeded, so a failing body reproduces. The outcome of every body follows from the event contract (README "The
-event contract"), never from running the pipeline: `Hostile.expect` is what the tests check the lake against.
+Seeded, so a failing body reproduces. The outcome of every body follows from the event contract (docs/pipeline.md,
+"Quarantine reasons"), never from running the pipeline: `Hostile.expect` is what the tests check the lake against.
 """
 
 from __future__ import annotations
