@@ -41,9 +41,13 @@ def to_bronze(capture: DataFrame) -> DataFrame:
     # One `from_json` into just the envelope's fields: parsing the whole body into a VARIANT (to read five fields
     # from it) took twice as long on 1M events (bench/pipeline.py), and a parse per field seven times as long.
     text = "_body_text"  # Spark resolves names case-insensitively: `body` would clash with `Body`
-    parsed = capture.select("*", F.col("Body").cast("string").alias(text)).select(
-        "*", F.from_json(F.col(text), _ENVELOPE).alias(_PARSED)
+    valid = "_body_valid"
+    decoded = capture.select("*", F.col("Body").cast("string").alias(text)).withColumn(
+        valid, F.is_valid_utf8(F.col(text))
     )
+    # Parsed from the text with invalid bytes replaced (U+FFFD): a message that is not valid UTF-8 still gets the
+    # userId it carries, so deletion finds it.
+    parsed = decoded.select("*", F.from_json(F.make_valid_utf8(F.col(text)), _ENVELOPE).alias(_PARSED))
     v = F.col(_PARSED)
     return parsed.select(
         F.col("captureFile"),
@@ -51,7 +55,8 @@ def to_bronze(capture: DataFrame) -> DataFrame:
         F.col("SequenceNumber").alias("sequenceNumber"),
         F.col("Offset").alias("offset"),
         enqueued_time(F.col("SystemProperties"), F.col("EnqueuedTimeUtc")).alias("enqueuedTime"),
-        F.col(text).alias("body"),
+        F.when(F.col(valid), F.col(text)).alias("body"),
+        F.when(~F.col(valid), F.col("Body")).alias("bodyBytes"),
         v.eventId.alias("eventId"),
         v.eventType.alias("eventType"),
         v.schemaVersion.alias("schemaVersion"),

@@ -23,14 +23,15 @@ from h3_ml.lake import Lake, TableRef
 from h3_ml.layout import clustered_by_user
 from h3_ml.parallel import TABLES_AT_ONCE, side_by_side
 from h3_ml.registry import EVENT_SCHEMAS, FIELD_TYPES, EventSchema, Field
-from h3_ml.tables import EVENTS, QUARANTINE, silver_spec
+from h3_ml.tables import BODY, EVENTS, LINEAGE, QUARANTINE, silver_spec
 
+NOT_UTF8 = "not_utf8"
 NOT_JSON = "not_json"
 MISSING_REQUIRED_FIELD = "missing_required_field"
 WRONG_TYPE = "wrong_type"
 UNKNOWN_EVENT_TYPE = "unknown_event_type"
 UNKNOWN_SCHEMA_VERSION = "unknown_schema_version"
-REASONS = (NOT_JSON, MISSING_REQUIRED_FIELD, WRONG_TYPE, UNKNOWN_EVENT_TYPE, UNKNOWN_SCHEMA_VERSION)
+REASONS = (NOT_UTF8, NOT_JSON, MISSING_REQUIRED_FIELD, WRONG_TYPE, UNKNOWN_EVENT_TYPE, UNKNOWN_SCHEMA_VERSION)
 
 # Silver files are written about this size, each holding a share of the users (see `clustered_by_user`).
 ROWS_PER_FILE = 100_000
@@ -128,6 +129,7 @@ def with_validation(bronze: DataFrame, schemas: tuple[EventSchema, ...] = EVENT_
         "userId", typed_value("$.userId", "string")
     )
     checks = [
+        F.when(F.col("bodyBytes").isNotNull(), _problem(NOT_UTF8, F.lit("body is not valid UTF-8"))),
         F.when(F.col("body").isNull(), _problem(NOT_JSON, F.lit("body is empty"))),
         F.when(F.col(_V).isNull(), _problem(NOT_JSON, F.lit("body is not valid JSON"))),
         F.when(
@@ -150,7 +152,7 @@ def with_validation(bronze: DataFrame, schemas: tuple[EventSchema, ...] = EVENT_
 def to_quarantine(checked: DataFrame) -> DataFrame:
     lenient = {name: F.col(f"bronze_{name}") for name in ("eventId", "eventType", "schemaVersion", "userId")}
     return checked.filter(F.col("problem").isNotNull()).select(
-        *(F.col(c) for c in ("captureFile", "partitionId", "sequenceNumber", "offset", "enqueuedTime", "body")),
+        *(F.col(f.name) for f in [*LINEAGE, *BODY]),
         *(col.alias(name) for name, col in lenient.items()),
         F.col("problem.reason").alias("reason"),
         F.col("problem.detail").alias("reasonDetail"),

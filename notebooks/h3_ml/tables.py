@@ -39,6 +39,9 @@ LINEAGE = [
     T.StructField("enqueuedTime", T.TimestampType()),
 ]
 LINEAGE_STATS = ("partitionId", "sequenceNumber", "enqueuedTime")
+# The message as sent: `body` when it is valid UTF-8 (Parquet's strings must be, or readers beside Spark refuse the
+# whole file), else its exact bytes in `bodyBytes`. Exactly one is set, or neither for an empty message.
+BODY = [T.StructField("body", T.StringType()), T.StructField("bodyBytes", T.BinaryType())]
 
 EVENTS = TableSpec(
     "bronze",
@@ -46,7 +49,7 @@ EVENTS = TableSpec(
     T.StructType(
         [
             *LINEAGE,
-            T.StructField("body", T.StringType()),
+            *BODY,
             T.StructField("eventId", T.StringType()),
             T.StructField("eventType", T.StringType()),
             T.StructField("schemaVersion", T.LongType()),
@@ -65,7 +68,7 @@ QUARANTINE = TableSpec(
     T.StructType(
         [
             *LINEAGE,
-            T.StructField("body", T.StringType()),
+            *BODY,
             T.StructField("eventId", T.StringType()),
             T.StructField("eventType", T.StringType()),
             T.StructField("schemaVersion", T.LongType()),

@@ -71,7 +71,7 @@ def test_the_crash_free_run_is_the_contract(spark, crash_free):
     assert silver_lineage(spark, crash_free.reference) == want.silver
     assert (got.keys(), mismatches(got, want)) == (want.quarantine.keys(), {})
     assert crash_free.batches == 2
-    assert len(crash_free.bronze[EVENTS.key]) == len(crash_free.placed) == 66
+    assert len(crash_free.bronze[EVENTS.key]) == len(crash_free.placed) == 68
     assert {t for t, _ in want.silver} == {s.event_type for s in TWO_TYPES}
 
 
