@@ -22,12 +22,13 @@ from pyspark.sql import Column, DataFrame, SparkSession
 from pyspark.sql import functions as F
 
 from h3_ml import faults as fp
-from h3_ml.commits import insert_missing, retry_on_conflict
+from h3_ml.commits import retry_on_conflict
 from h3_ml.faults import NO_FAULTS, Faults
 from h3_ml.lake import Lake, TableRef
+from h3_ml.layout import compact as compact_tables
 from h3_ml.parallel import TABLES_AT_ONCE, side_by_side
 from h3_ml.registry import DELETION_REQUESTED
-from h3_ml.tables import DELETION_AUDIT, EVENTS, user_tables
+from h3_ml.tables import BUCKET, DELETION_AUDIT, EVENTS, user_bucket, user_tables
 
 PARAMETER = "parameter"
 EVENT = "event"
@@ -53,6 +54,8 @@ class DeletionSummary:
     purged: list[str] = field(default_factory=list)
     # From the start of the run to the committed audit completion; the closing VACUUM comes after it.
     seconds_to_completed_audit: float | None = None
+    # table key -> files the closing compaction merged (with `compact`)
+    compacted: dict[str, int] = field(default_factory=dict)
 
 
 def user_hash(user_id: str, salt: str) -> str:
@@ -98,12 +101,12 @@ def event_requests(spark: SparkSession, lake: Lake) -> list[DeletionRequest]:
     ]
 
 
-def _open_and_completed(spark: SparkSession, audit: TableRef) -> tuple[set[str], set[tuple[str, str]]]:
-    """Hashes of requests a crashed run left open, and the (requestId, userHash) pairs already completed."""
+def _audit_state(spark: SparkSession, audit: TableRef) -> tuple[set[tuple[str, str]], set[tuple[str, str]]]:
+    """The (requestId, userHash) pairs a crashed run left open, and those already completed."""
     rows = audit.read(spark).select("requestId", "userHash", "completedAt").collect()
-    open_hashes = {r.userHash for r in rows if r.completedAt is None}
+    open_rows = {(r.requestId, r.userHash) for r in rows if r.completedAt is None}
     completed = {(r.requestId, r.userHash) for r in rows if r.completedAt is not None}
-    return open_hashes, completed
+    return open_rows, completed
 
 
 def _users_by_hash(spark: SparkSession, lake: Lake, hashes: set[str], salt: str) -> dict[str, str]:
@@ -124,21 +127,29 @@ def _users_by_hash(spark: SparkSession, lake: Lake, hashes: set[str], salt: str)
     return found
 
 
-def _upsert_audit(spark: SparkSession, audit: TableRef, rows: list[tuple]) -> None:
-    df = spark.createDataFrame(rows, DELETION_AUDIT.columns)
-    insert_missing(
-        spark, audit, df, on="t.requestId = s.requestId AND t.userHash = s.userHash", what=f"delete {audit.label}"
-    )
+def with_buckets(spark: SparkSession, user_ids: list[str]) -> DataFrame:
+    """The users as a DataFrame of `userId` and `userBucket`, bucketed by Spark as the jobs bucket their rows."""
+    ids = spark.createDataFrame([(u,) for u in user_ids], "userId string")
+    return ids.withColumn(BUCKET, user_bucket(F.col("userId")))
+
+
+def buckets(ids: DataFrame) -> list[int]:
+    return sorted({r[BUCKET] for r in ids.select(BUCKET).distinct().collect()})
 
 
 def locate(spark: SparkSession, tables: list[TableRef], user_ids: list[str]) -> dict[str, dict[str, int]]:
-    """Rows per table and user id, read in one Spark job over every table instead of one count per table."""
+    """Rows per table and user id, read in one Spark job over the users' buckets of every table."""
     if not tables or not user_ids:
         return {}
-    # Read queries do not reach `_delta_log`, so the ids may be literals here: Spark pushes them into the
-    # Parquet reader, which skips row groups by the footer's min/max (Delta keeps no statistics on user ids).
+    # Read queries do not reach `_delta_log`, so the ids may be literals here. The bucket prunes each table to the
+    # users' partitions; within them Spark pushes the ids into the Parquet reader, which skips row groups by the
+    # footer's min/max (Delta keeps no statistics on user ids).
+    in_buckets = F.col(BUCKET).isin(buckets(with_buckets(spark, user_ids)))
     parts = [
-        t.read(spark).select(F.lit(t.label).alias("table"), F.col(t.spec.user_column).alias("userId")) for t in tables
+        t.read(spark)
+        .filter(in_buckets)
+        .select(F.lit(t.label).alias("table"), F.col(t.spec.user_column).alias("userId"))
+        for t in tables
     ]
     found = reduce(DataFrame.unionByName, parts).filter(F.col("userId").isin(user_ids))
     counts: dict[str, dict[str, int]] = {t.label: {} for t in tables}
@@ -148,11 +159,20 @@ def locate(spark: SparkSession, tables: list[TableRef], user_ids: list[str]) -> 
 
 
 def remove_users(spark: SparkSession, table: TableRef, ids: DataFrame, *, log: Callable[[str], None]) -> int:
-    """Deletes the users' rows from one table, rewriting the files that held them; returns the rows deleted."""
+    """Deletes the users' rows from one table, rewriting the files that held them; returns the rows deleted.
+
+    `ids` has `userId` and `userBucket` (`with_buckets`). The condition names the buckets as literals: Delta's
+    MERGE prunes the target's files by the condition's target-only conjuncts before it joins
+    (delta-io/delta, `ClassicMergeExecutor.findTouchedFiles` with `MergeIntoCommandBase.getTargetOnlyPredicates`),
+    so only the users' bucket partitions are read. The log keeps the condition, which holds bucket numbers, and
+    never the ids, which come from the source DataFrame.
+    """
     column = table.spec.user_column
+    listed = ", ".join(str(b) for b in buckets(ids))
+    condition = f"t.{BUCKET} IN ({listed}) AND t.{BUCKET} = d.{BUCKET} AND t.`{column}` = d.userId"
 
     def attempt() -> int:
-        merge = table.delta(spark).alias("t").merge(ids.alias("d"), f"t.`{column}` = d.userId")
+        merge = table.delta(spark).alias("t").merge(ids.alias("d"), condition)
         return merge.whenMatchedDelete().execute().first()["num_deleted_rows"]
 
     return retry_on_conflict(attempt, what=f"delete {table.label}", log=log)
@@ -204,6 +224,7 @@ def delete_user_data(
     include_requested: bool = True,
     reapply_completed: bool = False,
     retain_hours: int | None = None,
+    compact: bool = False,
     faults: Faults = NO_FAULTS,
     progress: Callable[[str], None] = print,
     now: Callable[[], datetime] = lambda: datetime.now(UTC),
@@ -216,6 +237,9 @@ def delete_user_data(
 
     With `reapply_completed` (the scheduled sweep), every user of a completed request whose rows are in a user
     table again is deleted again, under a new audit row: a deletion holds for data that arrives after it.
+
+    With `compact` (the scheduled sweep), every user table is compacted at the end (`layout.compact`), which keeps
+    each bucket to one file plus one per batch since.
     """
     if not salt:
         raise ValueError(
@@ -227,11 +251,13 @@ def delete_user_data(
     requests = parameter_requests(user_ids, request_id, started)
     if include_requested:
         requests += event_requests(spark, lake)
-    todo, open_hashes = _pending(spark, lake, audit, requests, salt, reapply_completed, started, summary)
+    open_rows, completed = _audit_state(spark, audit)
+    open_hashes = {h for _, h in open_rows}
+    todo = _pending(spark, lake, open_rows, completed, requests, salt, reapply_completed, started, summary)
     if not todo and not open_hashes:
         progress("delete: nothing to do")
-        return summary
-    users = _open_audit_rows(spark, lake, audit, todo, open_hashes, salt)
+        return _compacted(spark, lake, summary, progress) if compact else summary
+    users = _open_audit_rows(spark, lake, audit, todo, open_rows, salt)
     tables = lake.existing(spark, user_tables())
     per_hash = _count_rows(spark, tables, users, open_hashes, summary)
     faults.check(fp.DELETE_BEFORE_MERGE)
@@ -249,21 +275,30 @@ def delete_user_data(
     side_by_side(lambda table: purge(spark, table, retain_hours=retain_hours), touched, at_most=TABLES_AT_ONCE)
     summary.purged = [t.label for t in touched]
     progress(f"delete: vacuumed {len(touched)} tables")
+    return _compacted(spark, lake, summary, progress) if compact else summary
+
+
+def _compacted(
+    spark: SparkSession, lake: Lake, summary: DeletionSummary, progress: Callable[[str], None]
+) -> DeletionSummary:
+    summary.compacted = compact_tables(spark, lake.existing(spark, user_tables()))
+    progress(f"delete: compacted {len(summary.compacted)} tables, {sum(summary.compacted.values())} files merged")
     return summary
 
 
 def _pending(
     spark: SparkSession,
     lake: Lake,
-    audit: TableRef,
+    open_rows: set[tuple[str, str]],
+    completed: set[tuple[str, str]],
     requests: list[DeletionRequest],
     salt: str,
     reapply_completed: bool,
     started: datetime,
     summary: DeletionSummary,
-) -> tuple[list[DeletionRequest], set[str]]:
-    """The requests not yet completed (with the sweep's re-applied ones), and the hashes a crashed run left open."""
-    open_hashes, completed = _open_and_completed(spark, audit)
+) -> list[DeletionRequest]:
+    """The requests not yet completed, with the sweep's re-applied ones."""
+    open_hashes = {h for _, h in open_rows}
     todo = [r for r in requests if (r.request_id, user_hash(r.user_id, salt)) not in completed]
     summary.requests = len(requests)
     summary.already_completed = len(requests) - len(todo)
@@ -273,7 +308,7 @@ def _pending(
         rid = f"{REAPPLIED}:{started:%Y%m%dT%H%M%S.%fZ}"
         todo += [DeletionRequest(rid, u, started, REAPPLIED) for u in sorted(back.values())]
         summary.requests += len(back)
-    return todo, open_hashes
+    return todo
 
 
 def _open_audit_rows(
@@ -281,7 +316,7 @@ def _open_audit_rows(
     lake: Lake,
     audit: TableRef,
     todo: list[DeletionRequest],
-    open_hashes: set[str],
+    open_rows: set[tuple[str, str]],
     salt: str,
 ) -> dict[str, str]:
     """Records `todo` as open audit rows; returns hash -> user id for them and for the rows left open before.
@@ -289,11 +324,13 @@ def _open_audit_rows(
     Open rows first: event requests vanish from bronze with the user's rows, so a crash after that point would
     otherwise forget them. The next run resumes from these rows.
     """
-    if todo:
-        rows = [(r.request_id, user_hash(r.user_id, salt), r.source, r.requested_at, None, None) for r in todo]
-        _upsert_audit(spark, audit, rows)
+    rows = [(r.request_id, user_hash(r.user_id, salt), r.source, r.requested_at, None, None) for r in todo]
+    # A plain append: the audit was just read, so only rows it lacks are written (the job runs one at a time).
+    new_rows = [row for row in rows if (row[0], row[1]) not in open_rows]
+    if new_rows:
+        audit.append(spark.createDataFrame(new_rows, DELETION_AUDIT.columns))
     users = {user_hash(r.user_id, salt): r.user_id for r in todo}
-    users.update(_users_by_hash(spark, lake, open_hashes - set(users), salt))
+    users.update(_users_by_hash(spark, lake, {h for _, h in open_rows} - set(users), salt))
     return users
 
 
@@ -329,7 +366,7 @@ def _remove_from_tables(
 ) -> None:
     """One MERGE per table, side by side; each table's count in `summary` becomes the MERGE's own."""
     user_ids = sorted(set(users.values()))
-    ids = spark.createDataFrame([(u,) for u in user_ids], "userId string")
+    ids = with_buckets(spark, user_ids).cache()
 
     def remove(table: TableRef) -> None:
         deleted = remove_users(spark, table, ids, log=progress)
@@ -341,8 +378,11 @@ def _remove_from_tables(
                 removed[table.label] = deleted if users.get(h) == user_ids[0] else 0
         progress(f"delete: {table.label}: {deleted} rows removed")
 
-    with _conf(spark, _REWRITE_FILES):
-        side_by_side(remove, tables, at_most=TABLES_AT_ONCE)
+    try:
+        with _conf(spark, _REWRITE_FILES):
+            side_by_side(remove, tables, at_most=TABLES_AT_ONCE)
+    finally:
+        ids.unpersist()
 
 
 def _complete_audit(

@@ -19,8 +19,8 @@ from h3_ml import faults as fp
 from h3_ml.capture import enqueued_time, partition_id, read_capture_stream
 from h3_ml.faults import NO_FAULTS, Faults
 from h3_ml.lake import Lake
-from h3_ml.layout import clustered_by_user
-from h3_ml.tables import EVENTS
+from h3_ml.layout import clustered_by_bucket
+from h3_ml.tables import EVENTS, user_bucket
 
 
 @dataclass(frozen=True)
@@ -63,6 +63,7 @@ def to_bronze(capture: DataFrame) -> DataFrame:
         F.try_to_timestamp(v.occurredAt).alias("occurredAt"),
         v.userId.alias("userId"),
         F.current_timestamp().alias("ingestedAt"),
+        user_bucket(v.userId).alias("userBucket"),
     )
 
 
@@ -87,9 +88,11 @@ def run_ingest(
         known.wait()
         app_id = f"h3_ml.ingest:{started['query'].id}"
         faults.check(fp.INGEST_BEFORE_WRITE, batch_id)
-        # As many files as Spark split the batch's Capture files into, each holding a share of the users. (`rdd`
-        # needs dedicated access mode, which the job cluster policy fixes for every job cluster.)
-        rows = clustered_by_user(batch, "userId", batch.rdd.getNumPartitions())
+        # One file per bucket. A batch Spark reads as one partition (an hourly batch of Capture files) is written
+        # by one task already, without a shuffle; a larger one is spread over as many tasks as Spark split it
+        # into. (`rdd` needs dedicated access mode, which the job cluster policy fixes for every job cluster.)
+        tasks = batch.rdd.getNumPartitions()
+        rows = batch if tasks <= 1 else clustered_by_bucket(batch, tasks)
         bronze.append(rows, txnAppId=app_id, txnVersion=str(batch_id))
         faults.check(fp.INGEST_AFTER_WRITE, batch_id)
 

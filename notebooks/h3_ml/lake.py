@@ -6,13 +6,15 @@ This and `capture.read_capture_stream` are the seam between Databricks and local
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
 from delta.tables import DeltaTable
 from pyspark.sql import DataFrame, SparkSession
+from pyspark.sql import functions as F
 
-from h3_ml.tables import TableSpec
+from h3_ml.tables import BUCKET, TableSpec, user_bucket
 
 DEFAULT_DELETION_SLA_DAYS = 30
 VECTORS = "delta.enableDeletionVectors"
@@ -20,6 +22,7 @@ VECTORS = "delta.enableDeletionVectors"
 VECTORS_PURGED = "h3_ml.deletionVectorsPurged"
 # A deletion waits for the next daily run, then for VACUUM's retention, then for the run after that.
 _SCHEDULE_SLACK_DAYS = 2
+_SCHEMA_PREFIX = re.compile(r"(?:[a-z][a-z0-9_]*_)?")
 _MIN_RETENTION_DAYS = 7  # Delta refuses shorter VACUUM retention by default: readers may still need files.
 
 
@@ -30,6 +33,8 @@ class Lake:
     checkpoints: str
     root: str | None = None
     catalog: str | None = None
+    # Put before every schema name, so stacks that share one catalog keep their tables apart (`dev_ada_bronze`).
+    schema_prefix: str = ""
     deletion_sla_days: int = DEFAULT_DELETION_SLA_DAYS
 
     def __post_init__(self) -> None:
@@ -37,6 +42,12 @@ class Lake:
             raise ValueError(
                 f"Lake needs exactly one of root (a folder) or catalog (a Unity Catalog name), "
                 f"got root={self.root!r} catalog={self.catalog!r}"
+            )
+        if not _SCHEMA_PREFIX.fullmatch(self.schema_prefix):
+            raise ValueError(
+                "schema_prefix must be empty or start with a lowercase letter and hold only lowercase letters, "
+                f"digits and underscores, ending with '_' (e.g. 'dev_ada_'), got {self.schema_prefix!r}: fix the "
+                "job parameter schema_prefix"
             )
         minimum = _MIN_RETENTION_DAYS + _SCHEDULE_SLACK_DAYS
         if self.deletion_sla_days < minimum:
@@ -50,10 +61,13 @@ class Lake:
         root = root.rstrip("/")
         return cls(checkpoints=f"{root}/_checkpoints", root=root, **kwargs)
 
+    def schema(self, spec: TableSpec) -> str:
+        return f"{self.schema_prefix}{spec.schema}"
+
     def table(self, spec: TableSpec) -> TableRef:
         if self.root is not None:
-            return TableRef(spec, path=f"{self.root}/{spec.schema}/{spec.name}")
-        return TableRef(spec, name=f"{self.catalog}.{spec.schema}.{spec.name}")
+            return TableRef(spec, path=f"{self.root}/{self.schema(spec)}/{spec.name}")
+        return TableRef(spec, name=f"{self.catalog}.{self.schema(spec)}.{spec.name}")
 
     def existing(self, spark: SparkSession, specs: Iterable[TableSpec]) -> list[TableRef]:
         """The tables of `specs` that exist, in order."""
@@ -121,16 +135,20 @@ class TableRef:
     def ensure(self, spark: SparkSession, lake: Lake) -> TableRef:
         """Creates the table, or brings an existing one up to the registry: new columns, current properties."""
         wanted = lake.properties(self.spec)
+        partitioned = self.spec.partition_columns
         if not self.exists(spark):
             columns = ", ".join(f"`{f.name}` {f.dataType.simpleString()}" for f in self.spec.columns.fields)
             props = ", ".join(f"'{k}' = '{v}'" for k, v in wanted.items())
-            spark.sql(f"CREATE TABLE IF NOT EXISTS {self.sql} ({columns}) USING DELTA TBLPROPERTIES ({props})")
+            by = f" PARTITIONED BY ({', '.join(partitioned)})" if partitioned else ""
+            spark.sql(f"CREATE TABLE IF NOT EXISTS {self.sql} ({columns}) USING DELTA{by} TBLPROPERTIES ({props})")
             return self
         have = set(self.delta(spark).toDF().columns)
-        missing = [f for f in self.spec.columns.fields if f.name not in have]
+        missing = [f for f in self.spec.columns.fields if f.name not in have and f.name not in partitioned]
         if missing:
             added = ", ".join(f"`{f.name}` {f.dataType.simpleString()}" for f in missing)
             spark.sql(f"ALTER TABLE {self.sql} ADD COLUMNS ({added})")
+        if not set(partitioned) <= have:
+            self._partition_by_bucket(spark)
         properties = self.properties(spark)
         changed = {k: v for k, v in wanted.items() if k != VECTORS_PURGED and properties.get(k) != v}
         if changed:
@@ -142,6 +160,24 @@ class TableRef:
             spark.sql(f"REORG TABLE {self.sql} APPLY (PURGE)")
             spark.sql(f"ALTER TABLE {self.sql} SET TBLPROPERTIES ('{VECTORS_PURGED}' = 'true')")
         return self
+
+    def _partition_by_bucket(self, spark: SparkSession) -> None:
+        """A table written before the bucket layout: every row rewritten once with its bucket, partitioned by it.
+
+        Table properties and the log (ingest's transaction ids among it) stay; the overwrite is a change commit,
+        which the normalize stream skips (`skipChangeCommits`), so no row is read twice.
+        """
+        rows = self.read(spark).withColumn(BUCKET, user_bucket(F.col(self.spec.user_column)))
+        writer = (
+            rows.write.format("delta")
+            .mode("overwrite")
+            .option("overwriteSchema", "true")
+            .partitionBy(*self.spec.partition_columns)
+        )
+        if self.path is not None:
+            writer.save(self.path)
+        else:
+            writer.saveAsTable(self.name)
 
     def properties(self, spark: SparkSession) -> dict[str, str]:
         # Not `DeltaTable.detail()`: it also sums the table's files, a Spark job over the whole log state.

@@ -20,10 +20,10 @@ from h3_ml.commits import insert_missing, retry_on_conflict
 from h3_ml.faults import NO_FAULTS, Faults
 from h3_ml.ingest import await_available_now
 from h3_ml.lake import Lake, TableRef
-from h3_ml.layout import clustered_by_user
+from h3_ml.layout import clustered_by_bucket
 from h3_ml.parallel import TABLES_AT_ONCE, side_by_side
 from h3_ml.registry import EVENT_SCHEMAS, FIELD_TYPES, EventSchema, Field
-from h3_ml.tables import BODY, EVENTS, LINEAGE, QUARANTINE, silver_spec
+from h3_ml.tables import BODY, EVENTS, LINEAGE, QUARANTINE, silver_spec, user_bucket
 
 NOT_UTF8 = "not_utf8"
 NOT_JSON = "not_json"
@@ -33,8 +33,8 @@ UNKNOWN_EVENT_TYPE = "unknown_event_type"
 UNKNOWN_SCHEMA_VERSION = "unknown_schema_version"
 REASONS = (NOT_UTF8, NOT_JSON, MISSING_REQUIRED_FIELD, WRONG_TYPE, UNKNOWN_EVENT_TYPE, UNKNOWN_SCHEMA_VERSION)
 
-# Silver files are written about this size, each holding a share of the users (see `clustered_by_user`).
-ROWS_PER_FILE = 100_000
+# One task writes about this many rows of a silver table, each bucket of them in one file (`clustered_by_bucket`).
+ROWS_PER_TASK = 100_000
 _V = "_v"  # the parsed body, a VARIANT
 _ENVELOPE = (
     Field("eventId", "string"),
@@ -157,6 +157,7 @@ def to_quarantine(checked: DataFrame) -> DataFrame:
         F.col("problem.reason").alias("reason"),
         F.col("problem.detail").alias("reasonDetail"),
         F.current_timestamp().alias("quarantinedAt"),
+        user_bucket(F.col("bronze_userId")).alias("userBucket"),
     )
 
 
@@ -183,6 +184,7 @@ def to_silver(checked: DataFrame, event_type: str, schemas: tuple[EventSchema, .
         "sequenceNumber",
         "offset",
         "enqueuedTime",
+        user_bucket(F.col("userId")).alias("userBucket"),
     ).select(*spec.columns.fieldNames())
 
 
@@ -295,11 +297,11 @@ class _BatchWriter:
 
     def _write_table(self, checked: DataFrame, event_type: str | None, good: Counter, batch_id: int) -> None:
         if event_type is None:
-            merge_quarantine(self.spark, self.quarantine, to_quarantine(checked))
+            merge_quarantine(self.spark, self.quarantine, clustered_by_bucket(to_quarantine(checked), 1))
             self.faults.check(fp.NORMALIZE_AFTER_TABLE, batch_id)
             return
-        files = -(-good[event_type] // ROWS_PER_FILE)
-        rows = clustered_by_user(to_silver(checked, event_type), "userId", files)
+        tasks = -(-good[event_type] // ROWS_PER_TASK)
+        rows = clustered_by_bucket(to_silver(checked, event_type), tasks)
         merge_silver(self.spark, self.silver[event_type], rows)
         self.faults.check(fp.NORMALIZE_AFTER_TABLE, batch_id)
         self.faults.check(fp.NORMALIZE_AFTER_SILVER_TABLE, batch_id)

@@ -9,9 +9,25 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from pyspark.sql import Column
+from pyspark.sql import functions as F
 from pyspark.sql import types as T
 
 from h3_ml import registry
+
+# Every user table is partitioned by a hash bucket of the user id, so deleting a user reads and rewrites only the
+# files of one bucket in each table (docs/pipeline.md, "The bucket layout"). Changing the count means rewriting
+# every user table: rows would move to other buckets.
+USER_BUCKETS = 16
+BUCKET = "userBucket"
+BUCKET_FIELD = T.StructField(BUCKET, T.IntegerType())
+
+
+def user_bucket(user_id: Column) -> Column:
+    """The user's bucket, 0..USER_BUCKETS-1, null without a user id. Spark's `xxhash64` (seed 42) is the same on
+    every Spark, so a bucket computed now matches one written years ago. A bucket holds 1/USER_BUCKETS of all
+    users: its number, kept in `_delta_log` as a partition value, identifies nobody."""
+    return F.when(user_id.isNotNull(), F.pmod(F.xxhash64(user_id), F.lit(USER_BUCKETS)).cast("int"))
 
 
 @dataclass(frozen=True)
@@ -29,6 +45,10 @@ class TableSpec:
     @property
     def key(self) -> str:
         return f"{self.schema}.{self.name}"
+
+    @property
+    def partition_columns(self) -> tuple[str, ...]:
+        return (BUCKET,) if self.user_column else ()
 
 
 LINEAGE = [
@@ -56,6 +76,7 @@ EVENTS = TableSpec(
             T.StructField("occurredAt", T.TimestampType()),
             T.StructField("userId", T.StringType()),
             T.StructField("ingestedAt", T.TimestampType()),
+            BUCKET_FIELD,
         ]
     ),
     user_column="userId",
@@ -76,6 +97,7 @@ QUARANTINE = TableSpec(
             T.StructField("reason", T.StringType()),
             T.StructField("reasonDetail", T.StringType()),
             T.StructField("quarantinedAt", T.TimestampType()),
+            BUCKET_FIELD,
         ]
     ),
     user_column="userId",
@@ -106,7 +128,7 @@ SILVER_ENVELOPE = [
     T.StructField("schemaVersion", T.LongType()),
     T.StructField("occurredAt", T.TimestampType()),
 ]
-SILVER_RESERVED = {f.name for f in [*SILVER_ENVELOPE, *LINEAGE]}
+SILVER_RESERVED = {f.name for f in [*SILVER_ENVELOPE, *LINEAGE, BUCKET_FIELD]}
 
 
 def silver_spec(event_type: str) -> TableSpec:
@@ -121,7 +143,7 @@ def silver_spec(event_type: str) -> TableSpec:
     return TableSpec(
         "silver",
         registry.table_name(event_type),
-        T.StructType([*SILVER_ENVELOPE, *payload, *LINEAGE]),
+        T.StructType([*SILVER_ENVELOPE, *payload, *LINEAGE, BUCKET_FIELD]),
         user_column="userId",
         stats_columns=("eventId", "occurredAt", *LINEAGE_STATS),
     )
