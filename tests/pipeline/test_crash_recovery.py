@@ -21,6 +21,8 @@ from h3_ml.tables import DELETION_AUDIT, EVENTS, QUARANTINE, all_tables
 
 from .hostile import expected, hostile_bodies, mismatches, quarantine_lineage, silver_lineage, write_hostile_capture
 
+pytestmark = pytest.mark.slow  # left out of `make test-python-fast`
+
 SEED = 7
 BATCH = 1
 ONE_FILE = {"max_files_per_trigger": 1, "progress": lambda _: None}

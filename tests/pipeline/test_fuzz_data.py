@@ -30,6 +30,8 @@ from .hostile import (
     write_hostile_capture,
 )
 
+pytestmark = pytest.mark.slow  # left out of `make test-python-fast`
+
 SEED = 20261126
 QUIET = {"progress": lambda _: None}
 
