@@ -36,6 +36,10 @@ REASONS = (NOT_UTF8, NOT_JSON, MISSING_REQUIRED_FIELD, WRONG_TYPE, UNKNOWN_EVENT
 # One task writes about this many rows of a silver table, each bucket of them in one file (`clustered_by_bucket`).
 ROWS_PER_TASK = 100_000
 _V = "_v"  # the parsed body, a VARIANT
+# A Delta stream fails on a commit that changes the source's partitioning (DELTA_SCHEMA_CHANGED_WITH_VERSION),
+# which moving bronze to the bucket layout is; the stream therefore starts afresh under this name. Its first run
+# reads bronze's current rows once more, and its MERGEs (idempotent, first enqueued copy wins) change nothing.
+CHECKPOINT = "normalize-bucketed"
 _ENVELOPE = (
     Field("eventId", "string"),
     Field("eventType", "string"),
@@ -250,6 +254,8 @@ def run_normalize(
         where = bronze.path or bronze.name
         raise FileNotFoundError(f"no bronze table {bronze.label} at {where}: run ingest first")
     registry.validate()
+    # Brought to the bucket layout before the stream starts: a Delta stream cannot read across that change.
+    bronze.ensure(spark, lake)
     writer = _BatchWriter(spark, lake, bronze, tables_in_parallel, faults)
     options = {"skipChangeCommits": "true"}
     if max_files_per_trigger:
@@ -258,7 +264,7 @@ def run_normalize(
         bronze.read_stream(spark, **options)
         .writeStream.queryName("h3_ml_normalize")
         .foreachBatch(writer.write)
-        .option("checkpointLocation", lake.checkpoint("normalize"))
+        .option("checkpointLocation", lake.checkpoint(CHECKPOINT))
         .trigger(availableNow=True)
         .start()
     )
