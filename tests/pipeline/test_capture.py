@@ -44,6 +44,7 @@ def test_reads_capture_files_of_both_schema_generations_and_codecs(spark, captur
             schemaVersion=1,
             occurredAt=datetime(2026, 11, 26, 10, 0),
             userId="u-1",
+            userBucket=10,
         ),
         Row(
             captureFile=newer,
@@ -56,6 +57,7 @@ def test_reads_capture_files_of_both_schema_generations_and_codecs(spark, captur
             schemaVersion=None,
             occurredAt=None,
             userId=None,
+            userBucket=None,
         ),
         Row(
             captureFile=older,
@@ -68,6 +70,7 @@ def test_reads_capture_files_of_both_schema_generations_and_codecs(spark, captur
             schemaVersion=None,
             occurredAt=None,
             userId=None,
+            userBucket=None,
         ),
     ]
 
