@@ -207,7 +207,7 @@ def terminal_summary(figures: dict) -> str:
         _text_table(["reason", "messages"], sorted(figures["quarantine"].items())),
         f"deletion proof: {deletion['user']} and {deletion['users'] - 1} users who asked by event",
         _text_table(
-            ["table", "user before", "after", "all before", "after", "scanned", "held", "rewritten", "on disk after"],
+            ["table", "user before", "after", "all before", "after", "files", "in bucket", "held", "rewritten", "left"],
             _proof_rows(deletion),
         ),
     ]
