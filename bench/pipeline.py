@@ -12,6 +12,11 @@
 - delete: one user of `--users` in every user table: files rewritten (remove actions in the Delta log) vs
   files whose rows held the user, and time up to the completed audit row vs one filtered scan of the same
   tables; the job's closing VACUUM (retention housekeeping) is reported beside it.
+- aging (bench/aging.py): hourly batches of `--age-events` events from `--age-users` users, compacted every
+  `--age-compact-every` hours, one delete at each of `--ages`: files and bytes read and rewritten, time against
+  the plain `DELETE ... WHERE` and one filtered scan on the same lake.
+
+`--scenarios` picks some of them (normalize and delete run on ingest's lake, so they need ingest).
 
 Generated Capture files are cached under `--cache`, keyed by the generation parameters, and reused.
 """
@@ -30,6 +35,7 @@ from dataclasses import asdict
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import aging
 from demo_report import proof
 from rss import PeakRss
 
@@ -63,7 +69,35 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--cache", default=".cache/bench", help="generated Capture files, reused across runs")
     p.add_argument("--work", default=".cache/bench/work", help="lakes written here, emptied first")
     p.add_argument("--json", help="also write every figure to this file")
+    p.add_argument("--scenarios", type=_scenarios, default=",".join(SCENARIOS), help="comma-separated, in order")
+    p.add_argument("--age-users", type=_positive("--age-users"), default=2000)
+    p.add_argument("--age-events", type=_positive("--age-events"), default=20_000, help="events per hour")
+    p.add_argument("--ages", type=_ages, default="2,24,96", help="hours of hourly batches at which to delete")
+    p.add_argument("--age-compact-every", type=_positive("--age-compact-every"), default=24, help="hours")
     return p
+
+
+SCENARIOS = ("ingest", "normalize", "floor", "delete", "aging")
+
+
+def _scenarios(text: str) -> list[str]:
+    chosen = [s.strip() for s in text.split(",") if s.strip()]
+    unknown = [s for s in chosen if s not in SCENARIOS]
+    if unknown or not chosen:
+        raise argparse.ArgumentTypeError(f"--scenarios takes some of {','.join(SCENARIOS)}, got {text!r}")
+    if {"normalize", "delete"} & set(chosen) and "ingest" not in chosen:
+        raise argparse.ArgumentTypeError("--scenarios: normalize and delete run on ingest's lake; add ingest")
+    return chosen
+
+
+def _ages(text: str) -> list[int]:
+    try:
+        ages = sorted({int(a) for a in text.split(",")})
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"--ages takes whole hours like 2,24,96, got {text!r}") from None
+    if not ages or ages[0] < 1:
+        raise argparse.ArgumentTypeError(f"--ages takes hours of 1 or more, got {text!r}")
+    return ages
 
 
 def log(message: str) -> None:
@@ -194,32 +228,13 @@ def filtered_scan(spark, tables: list, user: str) -> int:
     return sum(t.read(spark).filter(F.col(t.spec.user_column) == user).count() for t in tables)
 
 
-def pick_users(spark, lake, count: int) -> list[str]:
-    """Users with rows in bronze, spread over the id range; the same ones on every run of one data set."""
-    from pyspark.sql import functions as F
-
-    from h3_ml.tables import EVENTS
-
-    users = sorted(
-        r.userId
-        for r in lake.table(EVENTS)
-        .read(spark)
-        .filter(F.col("eventType") == "measurement.recorded")
-        .select("userId")
-        .distinct()
-        .collect()
-    )
-    step = max(1, len(users) // (count + 1))
-    return [users[step * (i + 1)] for i in range(count)]
-
-
 def bench_delete(spark, lake, repeat: int) -> dict:
     from h3_ml.deletion import delete_user_data
     from h3_ml.tables import user_tables
 
     tables = lake.existing(spark, user_tables())
     samples = []
-    for user in pick_users(spark, lake, repeat):
+    for user in aging.pick_users(spark, lake, repeat):
         holding = {t.label: set(proof.rows_by_file(spark, t, [user])) for t in tables}
         versions = {t.label: proof.version(spark, t) for t in tables}
         files = {t.label: proof.live_files(spark, t) for t in tables}
@@ -313,23 +328,55 @@ def main(argv: list[str] | None = None) -> int:
     work = Path(args.work).resolve()
     shutil.rmtree(work, ignore_errors=True)
     work.mkdir(parents=True)
-    base, increment, gen_seconds = generated_capture(args)
-    capture = work / "capture"
-    shutil.copytree(base, capture)
+    chosen = args.scenarios
 
     from h3_ml.session import local_spark
 
     spark = local_spark("h3-ml-bench")
-    cores = os.cpu_count()
     print(
-        f"pipeline benchmark {datetime.now(UTC):%Y-%m-%d %H:%M} UTC: events={args.events} users={args.users} "
-        f"files={sum(1 for _ in base.rglob('*.avro'))} seed={args.seed} increment={args.increment:g} "
-        f"repeat={args.repeat} cores={cores} spark=local[2] driver-memory=2g"
+        f"pipeline benchmark {datetime.now(UTC):%Y-%m-%d %H:%M} UTC: scenarios={','.join(chosen)} "
+        f"cores={os.cpu_count()} spark=local[2] driver-memory=2g"
     )
-    print(f"  generation: {'cached' if gen_seconds is None else f'{gen_seconds:.1f} s'} ({base.parent})")
+    figures: dict = {"args": vars(args)}
+    if "ingest" in chosen:
+        figures.update(run_pipeline_scenarios(spark, args, work, chosen))
+    if "floor" in chosen:
+        figures["floor"] = print_floor(bench_command_floor(spark, work))
+    if "aging" in chosen:
+        from h3_ml.tables import USER_BUCKETS
 
+        figures["aging"] = aging.bench_aging(
+            spark,
+            work,
+            Path(args.cache),
+            users=args.age_users,
+            per_hour=args.age_events,
+            ages=args.ages,
+            compact_every=args.age_compact_every,
+            seed=args.seed,
+            log=log,
+        )
+        print("\n".join(aging.report(figures["aging"], USER_BUCKETS)))
+    spark.stop()
+    if args.json:
+        Path(args.json).parent.mkdir(parents=True, exist_ok=True)
+        Path(args.json).write_text(json.dumps(figures, indent=2, default=str))
+    return 0
+
+
+def run_pipeline_scenarios(spark, args: argparse.Namespace, work: Path, chosen: list[str]) -> dict:
+    base, increment, gen_seconds = generated_capture(args)
+    capture = work / "capture"
+    shutil.copytree(base, capture)
+    print(
+        f"  data: events={args.events} users={args.users} files={sum(1 for _ in base.rglob('*.avro'))} "
+        f"seed={args.seed} increment={args.increment:g} repeat={args.repeat}; "
+        f"generation {'cached' if gen_seconds is None else f'{gen_seconds:.1f} s'} ({base.parent})"
+    )
+    figures = {}
     ingest = bench_ingest(spark, capture, work, args.repeat)
     lake = ingest.pop("lake")
+    figures["ingest"] = ingest
     fmt = lambda xs: " ".join(f"{x:.1f}" for x in xs)  # noqa: E731
     print(
         f"  ingest {ingest['rows']} rows: job [{fmt(ingest['ingest_seconds'])}] s, "
@@ -346,30 +393,39 @@ def main(argv: list[str] | None = None) -> int:
         f"its own process, {ingest['rss_run_seconds']:.1f} s with Spark's start: Python driver + JVM, sampled every "
         "0.1 s)"
     )
+    if "normalize" in chosen:
+        normalize = bench_normalize(spark, lake, capture, increment)
+        figures["normalize"] = normalize
+        print(
+            f"  normalize full {normalize['full_rows']} rows {normalize['full_seconds']:.1f} s; "
+            f"increment {normalize['increment_rows']} rows {normalize['increment_seconds']:.1f} s "
+            f"(its ingest {normalize['increment_ingest_seconds']:.1f} s)"
+        )
+        print(
+            f"RATIO incremental_vs_full_normalize {normalize['ratio']:.3f}x "
+            f"{_verdict('incremental_vs_full_normalize', normalize['ratio'])}"
+        )
+    if "delete" in chosen:
+        delete = bench_delete(spark, lake, args.repeat)
+        figures["delete"] = delete
+        print_delete(delete)
+    return figures
 
-    normalize = bench_normalize(spark, lake, capture, increment)
-    print(
-        f"  normalize full {normalize['full_rows']} rows {normalize['full_seconds']:.1f} s; "
-        f"increment {normalize['increment_rows']} rows {normalize['increment_seconds']:.1f} s "
-        f"(its ingest {normalize['increment_ingest_seconds']:.1f} s)"
-    )
-    print(
-        f"RATIO incremental_vs_full_normalize {normalize['ratio']:.3f}x "
-        f"{_verdict('incremental_vs_full_normalize', normalize['ratio'])}"
-    )
 
-    floor = bench_command_floor(spark, work)
+def print_floor(floor: dict[str, float]) -> dict[str, float]:
     print(
         "FLOOR one Delta command on a one-row table: "
         + ", ".join(f"{name.replace('_', ' ')} {seconds:.2f} s" for name, seconds in floor.items())
-        + " (medians; the fixed cost behind each command of the jobs above and below)"
+        + " (medians; the fixed cost behind each command of the jobs)"
     )
     print(
         f"RATIO floor_merge_delete_vs_scan {floor['merge_delete'] / floor['scan']:.1f}x (one-row tables: a MERGE "
         "that deletes the row against a count of it, before any data moves; no target)"
     )
+    return floor
 
-    delete = bench_delete(spark, lake, args.repeat)
+
+def print_delete(delete: dict) -> None:
     for s in delete["samples"]:
         holding, rewritten = s["files_holding"], s["files_rewritten"]
         print(
@@ -390,12 +446,6 @@ def main(argv: list[str] | None = None) -> int:
         f"RATIO delete_with_vacuum_vs_scan {delete['with_vacuum_ratio']:.2f}x (the same runs, up to the end of "
         "the VACUUM of every table the user was in; no target)"
     )
-    spark.stop()
-    if args.json:
-        Path(args.json).parent.mkdir(parents=True, exist_ok=True)
-        figures = {"args": vars(args), "ingest": ingest, "normalize": normalize, "floor": floor, "delete": delete}
-        Path(args.json).write_text(json.dumps(figures, indent=2, default=str))
-    return 0
 
 
 if __name__ == "__main__":

@@ -18,7 +18,7 @@ $(JARS_STAMP): scripts/jars/pom.xml scripts/fetch_jars.sh
 	scripts/fetch_jars.sh $(JARS_DIR)
 	@touch $@
 
-.PHONY: install-python test-python lint-python demo-pipeline
+.PHONY: install-python test-python test-python-fast lint-python demo-pipeline
 install-python: $(PY_STAMP) $(JARS_STAMP)
 
 lint-python: $(PY_STAMP)
@@ -28,6 +28,10 @@ lint-python: $(PY_STAMP)
 test-python: install-python lint-python
 	@mkdir -p $(REPORTS)
 	H3_JARS_DIR=$(JARS_DIR) $(VENV)/bin/pytest -p no:cacheprovider 2>&1 | tee $(REPORTS)/pytest.txt; exit $${PIPESTATUS[0]}
+
+# The inner loop: every test but the slow scenario tests (marker `slow` in pyproject.toml).
+test-python-fast: install-python lint-python
+	H3_JARS_DIR=$(JARS_DIR) $(VENV)/bin/pytest -p no:cacheprovider -m "not slow"
 
 # Generate Capture files, ingest, normalize, delete one user, report: one process and one local SparkSession
 # (tools/demo_report), ending with a summary table and $(DEMO_DIR)/report.html. The report counts the dev

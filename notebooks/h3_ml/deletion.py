@@ -22,10 +22,13 @@ from pyspark.sql import Column, DataFrame, SparkSession
 from pyspark.sql import functions as F
 
 from h3_ml import faults as fp
+from h3_ml.commits import retry_on_conflict
 from h3_ml.faults import NO_FAULTS, Faults
-from h3_ml.lake import TABLES_AT_ONCE, Lake, TableRef, insert_missing, retry_on_conflict, side_by_side
+from h3_ml.lake import Lake, TableRef
+from h3_ml.layout import compact as compact_tables
+from h3_ml.parallel import TABLES_AT_ONCE, side_by_side
 from h3_ml.registry import DELETION_REQUESTED
-from h3_ml.tables import DELETION_AUDIT, EVENTS, user_tables
+from h3_ml.tables import BUCKET, DELETION_AUDIT, EVENTS, user_bucket, user_tables
 
 PARAMETER = "parameter"
 EVENT = "event"
@@ -51,6 +54,8 @@ class DeletionSummary:
     purged: list[str] = field(default_factory=list)
     # From the start of the run to the committed audit completion; the closing VACUUM comes after it.
     seconds_to_completed_audit: float | None = None
+    # table key -> files the closing compaction merged (with `compact`)
+    compacted: dict[str, int] = field(default_factory=dict)
 
 
 def user_hash(user_id: str, salt: str) -> str:
@@ -96,12 +101,12 @@ def event_requests(spark: SparkSession, lake: Lake) -> list[DeletionRequest]:
     ]
 
 
-def _open_and_completed(spark: SparkSession, audit: TableRef) -> tuple[set[str], set[tuple[str, str]]]:
-    """Hashes of requests a crashed run left open, and the (requestId, userHash) pairs already completed."""
+def _audit_state(spark: SparkSession, audit: TableRef) -> tuple[set[tuple[str, str]], set[tuple[str, str]]]:
+    """The (requestId, userHash) pairs a crashed run left open, and those already completed."""
     rows = audit.read(spark).select("requestId", "userHash", "completedAt").collect()
-    open_hashes = {r.userHash for r in rows if r.completedAt is None}
+    open_rows = {(r.requestId, r.userHash) for r in rows if r.completedAt is None}
     completed = {(r.requestId, r.userHash) for r in rows if r.completedAt is not None}
-    return open_hashes, completed
+    return open_rows, completed
 
 
 def _users_by_hash(spark: SparkSession, lake: Lake, hashes: set[str], salt: str) -> dict[str, str]:
@@ -122,21 +127,29 @@ def _users_by_hash(spark: SparkSession, lake: Lake, hashes: set[str], salt: str)
     return found
 
 
-def _upsert_audit(spark: SparkSession, audit: TableRef, rows: list[tuple]) -> None:
-    df = spark.createDataFrame(rows, DELETION_AUDIT.columns)
-    insert_missing(
-        spark, audit, df, on="t.requestId = s.requestId AND t.userHash = s.userHash", what=f"delete {audit.label}"
-    )
+def with_buckets(spark: SparkSession, user_ids: list[str]) -> DataFrame:
+    """The users as a DataFrame of `userId` and `userBucket`, bucketed by Spark as the jobs bucket their rows."""
+    ids = spark.createDataFrame([(u,) for u in user_ids], "userId string")
+    return ids.withColumn(BUCKET, user_bucket(F.col("userId")))
+
+
+def buckets(ids: DataFrame) -> list[int]:
+    return sorted({r[BUCKET] for r in ids.select(BUCKET).distinct().collect()})
 
 
 def locate(spark: SparkSession, tables: list[TableRef], user_ids: list[str]) -> dict[str, dict[str, int]]:
-    """Rows per table and user id, read in one Spark job over every table instead of one count per table."""
+    """Rows per table and user id, read in one Spark job over the users' buckets of every table."""
     if not tables or not user_ids:
         return {}
-    # Read queries do not reach `_delta_log`, so the ids may be literals here: Spark pushes them into the
-    # Parquet reader, which skips row groups by the footer's min/max (Delta keeps no statistics on user ids).
+    # Read queries do not reach `_delta_log`, so the ids may be literals here. The bucket prunes each table to the
+    # users' partitions; within them Spark pushes the ids into the Parquet reader, which skips row groups by the
+    # footer's min/max (Delta keeps no statistics on user ids).
+    in_buckets = F.col(BUCKET).isin(buckets(with_buckets(spark, user_ids)))
     parts = [
-        t.read(spark).select(F.lit(t.label).alias("table"), F.col(t.spec.user_column).alias("userId")) for t in tables
+        t.read(spark)
+        .filter(in_buckets)
+        .select(F.lit(t.label).alias("table"), F.col(t.spec.user_column).alias("userId"))
+        for t in tables
     ]
     found = reduce(DataFrame.unionByName, parts).filter(F.col("userId").isin(user_ids))
     counts: dict[str, dict[str, int]] = {t.label: {} for t in tables}
@@ -146,11 +159,20 @@ def locate(spark: SparkSession, tables: list[TableRef], user_ids: list[str]) -> 
 
 
 def remove_users(spark: SparkSession, table: TableRef, ids: DataFrame, *, log: Callable[[str], None]) -> int:
-    """Deletes the users' rows from one table, rewriting the files that held them; returns the rows deleted."""
+    """Deletes the users' rows from one table, rewriting the files that held them; returns the rows deleted.
+
+    `ids` has `userId` and `userBucket` (`with_buckets`). The condition names the buckets as literals: Delta's
+    MERGE prunes the target's files by the condition's target-only conjuncts before it joins
+    (delta-io/delta, `ClassicMergeExecutor.findTouchedFiles` with `MergeIntoCommandBase.getTargetOnlyPredicates`),
+    so only the users' bucket partitions are read. The log keeps the condition, which holds bucket numbers, and
+    never the ids, which come from the source DataFrame.
+    """
     column = table.spec.user_column
+    listed = ", ".join(str(b) for b in buckets(ids))
+    condition = f"t.{BUCKET} IN ({listed}) AND t.{BUCKET} = d.{BUCKET} AND t.`{column}` = d.userId"
 
     def attempt() -> int:
-        merge = table.delta(spark).alias("t").merge(ids.alias("d"), f"t.`{column}` = d.userId")
+        merge = table.delta(spark).alias("t").merge(ids.alias("d"), condition)
         return merge.whenMatchedDelete().execute().first()["num_deleted_rows"]
 
     return retry_on_conflict(attempt, what=f"delete {table.label}", log=log)
@@ -202,6 +224,7 @@ def delete_user_data(
     include_requested: bool = True,
     reapply_completed: bool = False,
     retain_hours: int | None = None,
+    compact: bool = False,
     faults: Faults = NO_FAULTS,
     progress: Callable[[str], None] = print,
     now: Callable[[], datetime] = lambda: datetime.now(UTC),
@@ -214,19 +237,70 @@ def delete_user_data(
 
     With `reapply_completed` (the scheduled sweep), every user of a completed request whose rows are in a user
     table again is deleted again, under a new audit row: a deletion holds for data that arrives after it.
+
+    With `compact` (the scheduled sweep), every user table is compacted at the end (`layout.compact`), which keeps
+    each bucket to one file plus one per batch since.
     """
     if not salt:
         raise ValueError(
             "salt is empty: pass the audit salt (Databricks secret h3-ml/audit-salt, locally --salt or H3_AUDIT_SALT)"
         )
     started, clock = now(), time.monotonic()
+    audit = lake.table(DELETION_AUDIT).ensure(spark, lake)
+    summary = DeletionSummary()
     requests = parameter_requests(user_ids, request_id, started)
     if include_requested:
         requests += event_requests(spark, lake)
-    audit = lake.table(DELETION_AUDIT).ensure(spark, lake)
-    open_hashes, completed = _open_and_completed(spark, audit)
-    summary = DeletionSummary(requests=len(requests))
+    open_rows, completed = _audit_state(spark, audit)
+    open_hashes = {h for _, h in open_rows}
+    todo = _pending(spark, lake, open_rows, completed, requests, salt, reapply_completed, started, summary)
+    if not todo and not open_hashes:
+        progress("delete: nothing to do")
+        return _compacted(spark, lake, summary, progress) if compact else summary
+    users = _open_audit_rows(spark, lake, audit, todo, open_rows, salt)
+    tables = lake.existing(spark, user_tables())
+    per_hash = _count_rows(spark, tables, users, open_hashes, summary)
+    faults.check(fp.DELETE_BEFORE_MERGE)
+    # A resumed run vacuums every table: the crashed run may have removed rows without vacuuming.
+    touched = [t for t in tables if summary.rows_removed[t.label] or open_hashes]
+    removing = [t for t in touched if summary.rows_removed[t.label]]
+    _remove_from_tables(spark, removing, users, per_hash, summary, progress)
+    faults.check(fp.DELETE_BEFORE_AUDIT)
+    _complete_audit(spark, audit, per_hash, now())
+    summary.seconds_to_completed_audit = time.monotonic() - clock
+    progress(f"delete: {len(per_hash)} requests completed in {audit.label}")
+    # Complete before VACUUM: the rows are gone from every current file once the MERGEs commit, and VACUUM
+    # removes files unreferenced for longer than the retention (this run's rewrites wait for a later run), so
+    # it is the table's retention housekeeping, not part of this request. A crash here leaves it to the next run.
+    side_by_side(lambda table: purge(spark, table, retain_hours=retain_hours), touched, at_most=TABLES_AT_ONCE)
+    summary.purged = [t.label for t in touched]
+    progress(f"delete: vacuumed {len(touched)} tables")
+    return _compacted(spark, lake, summary, progress) if compact else summary
+
+
+def _compacted(
+    spark: SparkSession, lake: Lake, summary: DeletionSummary, progress: Callable[[str], None]
+) -> DeletionSummary:
+    summary.compacted = compact_tables(spark, lake.existing(spark, user_tables()))
+    progress(f"delete: compacted {len(summary.compacted)} tables, {sum(summary.compacted.values())} files merged")
+    return summary
+
+
+def _pending(
+    spark: SparkSession,
+    lake: Lake,
+    open_rows: set[tuple[str, str]],
+    completed: set[tuple[str, str]],
+    requests: list[DeletionRequest],
+    salt: str,
+    reapply_completed: bool,
+    started: datetime,
+    summary: DeletionSummary,
+) -> list[DeletionRequest]:
+    """The requests not yet completed, with the sweep's re-applied ones."""
+    open_hashes = {h for _, h in open_rows}
     todo = [r for r in requests if (r.request_id, user_hash(r.user_id, salt)) not in completed]
+    summary.requests = len(requests)
     summary.already_completed = len(requests) - len(todo)
     if reapply_completed:
         known = {user_hash(r.user_id, salt) for r in todo} | open_hashes
@@ -234,36 +308,65 @@ def delete_user_data(
         rid = f"{REAPPLIED}:{started:%Y%m%dT%H%M%S.%fZ}"
         todo += [DeletionRequest(rid, u, started, REAPPLIED) for u in sorted(back.values())]
         summary.requests += len(back)
-    if not todo and not open_hashes:
-        progress("delete: nothing to do")
-        return summary
-    # Open rows first: event requests vanish from bronze with the user's rows, so a crash after that point
-    # would otherwise forget them. The next run resumes from these rows.
-    if todo:
-        _upsert_audit(
-            spark,
-            audit,
-            [(r.request_id, user_hash(r.user_id, salt), r.source, r.requested_at, None, None) for r in todo],
-        )
-    users = {user_hash(r.user_id, salt): r.user_id for r in todo}
-    users.update(_users_by_hash(spark, lake, open_hashes - set(users), salt))
+    return todo
 
-    user_ids = sorted(set(users.values()))
-    ids = spark.createDataFrame([(u,) for u in user_ids], "userId string")
+
+def _open_audit_rows(
+    spark: SparkSession,
+    lake: Lake,
+    audit: TableRef,
+    todo: list[DeletionRequest],
+    open_rows: set[tuple[str, str]],
+    salt: str,
+) -> dict[str, str]:
+    """Records `todo` as open audit rows; returns hash -> user id for them and for the rows left open before.
+
+    Open rows first: event requests vanish from bronze with the user's rows, so a crash after that point would
+    otherwise forget them. The next run resumes from these rows.
+    """
+    rows = [(r.request_id, user_hash(r.user_id, salt), r.source, r.requested_at, None, None) for r in todo]
+    # A plain append: the audit was just read, so only rows it lacks are written (the job runs one at a time).
+    new_rows = [row for row in rows if (row[0], row[1]) not in open_rows]
+    if new_rows:
+        audit.append(spark.createDataFrame(new_rows, DELETION_AUDIT.columns))
+    users = {user_hash(r.user_id, salt): r.user_id for r in todo}
+    users.update(_users_by_hash(spark, lake, {h for _, h in open_rows} - set(users), salt))
+    return users
+
+
+def _count_rows(
+    spark: SparkSession,
+    tables: list[TableRef],
+    users: dict[str, str],
+    open_hashes: set[str],
+    summary: DeletionSummary,
+) -> dict[str, dict[str, int]]:
+    """Rows per table in `summary.rows_removed`, and per audit hash and table (what each audit row records).
+
+    The MERGE's own count replaces a table's total later, so a row appended between this read and the MERGE
+    is counted too.
+    """
+    counts = locate(spark, tables, sorted(set(users.values())))
     per_hash: dict[str, dict[str, int]] = {h: {} for h in {*users, *open_hashes}}
-    tables = lake.existing(spark, user_tables())
-    # Which tables hold the users, and how many rows each user has there. The MERGE's own count replaces the
-    # table's total below, so a row appended between this read and the MERGE is counted too.
-    counts = locate(spark, tables, user_ids)
     for table in tables:
         found = counts.get(table.label, {})
         summary.rows_removed[table.label] = sum(found.values())
         for h, removed in per_hash.items():
             removed[table.label] = found.get(users.get(h), 0)
-    faults.check(fp.DELETE_BEFORE_MERGE)
-    # A resumed run vacuums every table: the crashed run may have removed rows without vacuuming.
-    touched = [t for t in tables if summary.rows_removed[t.label] or open_hashes]
-    removing = [t for t in touched if summary.rows_removed[t.label]]
+    return per_hash
+
+
+def _remove_from_tables(
+    spark: SparkSession,
+    tables: list[TableRef],
+    users: dict[str, str],
+    per_hash: dict[str, dict[str, int]],
+    summary: DeletionSummary,
+    progress: Callable[[str], None],
+) -> None:
+    """One MERGE per table, side by side; each table's count in `summary` becomes the MERGE's own."""
+    user_ids = sorted(set(users.values()))
+    ids = with_buckets(spark, user_ids).cache()
 
     def remove(table: TableRef) -> None:
         deleted = remove_users(spark, table, ids, log=progress)
@@ -275,12 +378,17 @@ def delete_user_data(
                 removed[table.label] = deleted if users.get(h) == user_ids[0] else 0
         progress(f"delete: {table.label}: {deleted} rows removed")
 
-    with _conf(spark, _REWRITE_FILES):
-        side_by_side(remove, removing, at_most=TABLES_AT_ONCE)
+    try:
+        with _conf(spark, _REWRITE_FILES):
+            side_by_side(remove, tables, at_most=TABLES_AT_ONCE)
+    finally:
+        ids.unpersist()
 
-    faults.check(fp.DELETE_BEFORE_AUDIT)
-    finished = now()
-    # Completing by hash closes this run's rows and any a crashed run left open.
+
+def _complete_audit(
+    spark: SparkSession, audit: TableRef, per_hash: dict[str, dict[str, int]], finished: datetime
+) -> None:
+    """Completing by hash closes this run's rows and any a crashed run left open."""
     done = spark.createDataFrame(
         [(h, finished, removed) for h, removed in per_hash.items()],
         "userHash string, completedAt timestamp, rowsRemoved map<string, bigint>",
@@ -296,12 +404,3 @@ def delete_user_data(
         )
 
     retry_on_conflict(complete, what=f"delete {audit.label}")
-    summary.seconds_to_completed_audit = time.monotonic() - clock
-    progress(f"delete: {len(per_hash)} requests completed in {audit.label}")
-    # Complete before VACUUM: the rows are gone from every current file once the MERGEs commit, and VACUUM
-    # removes files unreferenced for longer than the retention (this run's rewrites wait for a later run), so
-    # it is the table's retention housekeeping, not part of this request. A crash here leaves it to the next run.
-    side_by_side(lambda table: purge(spark, table, retain_hours=retain_hours), touched, at_most=TABLES_AT_ONCE)
-    summary.purged = [t.label for t in touched]
-    progress(f"delete: vacuumed {len(touched)} tables")
-    return summary

@@ -106,7 +106,7 @@ def envelope(
     event_id: str,
     schema_version: int = 1,
 ) -> dict:
-    """The backend's event envelope (see DESIGN.md)."""
+    """The backend's event envelope (docs/pipeline.md, "The event envelope")."""
     return {
         "eventId": event_id,
         "eventType": event_type,

@@ -18,8 +18,9 @@ from pyspark.sql.streaming import StreamingQuery
 from h3_ml import faults as fp
 from h3_ml.capture import enqueued_time, partition_id, read_capture_stream
 from h3_ml.faults import NO_FAULTS, Faults
-from h3_ml.lake import Lake, clustered_by_user
-from h3_ml.tables import EVENTS
+from h3_ml.lake import Lake
+from h3_ml.layout import clustered_by_bucket
+from h3_ml.tables import EVENTS, user_bucket
 
 
 @dataclass(frozen=True)
@@ -40,9 +41,13 @@ def to_bronze(capture: DataFrame) -> DataFrame:
     # One `from_json` into just the envelope's fields: parsing the whole body into a VARIANT (to read five fields
     # from it) took twice as long on 1M events (bench/pipeline.py), and a parse per field seven times as long.
     text = "_body_text"  # Spark resolves names case-insensitively: `body` would clash with `Body`
-    parsed = capture.select("*", F.col("Body").cast("string").alias(text)).select(
-        "*", F.from_json(F.col(text), _ENVELOPE).alias(_PARSED)
+    valid = "_body_valid"
+    decoded = capture.select("*", F.col("Body").cast("string").alias(text)).withColumn(
+        valid, F.is_valid_utf8(F.col(text))
     )
+    # Parsed from the text with invalid bytes replaced (U+FFFD): a message that is not valid UTF-8 still gets the
+    # userId it carries, so deletion finds it.
+    parsed = decoded.select("*", F.from_json(F.make_valid_utf8(F.col(text)), _ENVELOPE).alias(_PARSED))
     v = F.col(_PARSED)
     return parsed.select(
         F.col("captureFile"),
@@ -50,13 +55,15 @@ def to_bronze(capture: DataFrame) -> DataFrame:
         F.col("SequenceNumber").alias("sequenceNumber"),
         F.col("Offset").alias("offset"),
         enqueued_time(F.col("SystemProperties"), F.col("EnqueuedTimeUtc")).alias("enqueuedTime"),
-        F.col(text).alias("body"),
+        F.when(F.col(valid), F.col(text)).alias("body"),
+        F.when(~F.col(valid), F.col("Body")).alias("bodyBytes"),
         v.eventId.alias("eventId"),
         v.eventType.alias("eventType"),
         v.schemaVersion.alias("schemaVersion"),
         F.try_to_timestamp(v.occurredAt).alias("occurredAt"),
         v.userId.alias("userId"),
         F.current_timestamp().alias("ingestedAt"),
+        user_bucket(v.userId).alias("userBucket"),
     )
 
 
@@ -81,9 +88,11 @@ def run_ingest(
         known.wait()
         app_id = f"h3_ml.ingest:{started['query'].id}"
         faults.check(fp.INGEST_BEFORE_WRITE, batch_id)
-        # As many files as Spark split the batch's Capture files into, each holding a share of the users. (`rdd`
-        # needs dedicated access mode, which the job cluster policy fixes for every job cluster.)
-        rows = clustered_by_user(batch, "userId", batch.rdd.getNumPartitions())
+        # One file per bucket. A batch Spark reads as one partition (an hourly batch of Capture files) is written
+        # by one task already, without a shuffle; a larger one is spread over as many tasks as Spark split it
+        # into. (`rdd` needs dedicated access mode, which the job cluster policy fixes for every job cluster.)
+        tasks = batch.rdd.getNumPartitions()
+        rows = batch if tasks <= 1 else clustered_by_bucket(batch, tasks)
         bronze.append(rows, txnAppId=app_id, txnVersion=str(batch_id))
         faults.check(fp.INGEST_AFTER_WRITE, batch_id)
 

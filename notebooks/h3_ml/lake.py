@@ -6,25 +6,15 @@ This and `capture.read_capture_stream` are the seam between Databricks and local
 
 from __future__ import annotations
 
-import time
-from collections.abc import Callable, Iterable
-from concurrent.futures import ThreadPoolExecutor
+import re
+from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import TypeVar
 
-from delta.exceptions import (
-    ConcurrentAppendException,
-    ConcurrentDeleteDeleteException,
-    ConcurrentDeleteReadException,
-    ConcurrentTransactionException,
-    ConcurrentWriteException,
-    MetadataChangedException,
-)
 from delta.tables import DeltaTable
 from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as F
 
-from h3_ml.tables import TableSpec
+from h3_ml.tables import BUCKET, TableSpec, user_bucket
 
 DEFAULT_DELETION_SLA_DAYS = 30
 VECTORS = "delta.enableDeletionVectors"
@@ -32,9 +22,8 @@ VECTORS = "delta.enableDeletionVectors"
 VECTORS_PURGED = "h3_ml.deletionVectorsPurged"
 # A deletion waits for the next daily run, then for VACUUM's retention, then for the run after that.
 _SCHEDULE_SLACK_DAYS = 2
+_SCHEMA_PREFIX = re.compile(r"(?:[a-z][a-z0-9_]*_)?")
 _MIN_RETENTION_DAYS = 7  # Delta refuses shorter VACUUM retention by default: readers may still need files.
-# How many tables' Delta commands a job runs at once (`side_by_side`): normalize's writes, deletion's MERGEs.
-TABLES_AT_ONCE = 8
 
 
 @dataclass(frozen=True)
@@ -44,6 +33,8 @@ class Lake:
     checkpoints: str
     root: str | None = None
     catalog: str | None = None
+    # Put before every schema name, so stacks that share one catalog keep their tables apart (`dev_ada_bronze`).
+    schema_prefix: str = ""
     deletion_sla_days: int = DEFAULT_DELETION_SLA_DAYS
 
     def __post_init__(self) -> None:
@@ -51,6 +42,12 @@ class Lake:
             raise ValueError(
                 f"Lake needs exactly one of root (a folder) or catalog (a Unity Catalog name), "
                 f"got root={self.root!r} catalog={self.catalog!r}"
+            )
+        if not _SCHEMA_PREFIX.fullmatch(self.schema_prefix):
+            raise ValueError(
+                "schema_prefix must be empty or start with a lowercase letter and hold only lowercase letters, "
+                f"digits and underscores, ending with '_' (e.g. 'dev_ada_'), got {self.schema_prefix!r}: fix the "
+                "job parameter schema_prefix"
             )
         minimum = _MIN_RETENTION_DAYS + _SCHEDULE_SLACK_DAYS
         if self.deletion_sla_days < minimum:
@@ -64,10 +61,13 @@ class Lake:
         root = root.rstrip("/")
         return cls(checkpoints=f"{root}/_checkpoints", root=root, **kwargs)
 
+    def schema(self, spec: TableSpec) -> str:
+        return f"{self.schema_prefix}{spec.schema}"
+
     def table(self, spec: TableSpec) -> TableRef:
         if self.root is not None:
-            return TableRef(spec, path=f"{self.root}/{spec.schema}/{spec.name}")
-        return TableRef(spec, name=f"{self.catalog}.{spec.schema}.{spec.name}")
+            return TableRef(spec, path=f"{self.root}/{self.schema(spec)}/{spec.name}")
+        return TableRef(spec, name=f"{self.catalog}.{self.schema(spec)}.{spec.name}")
 
     def existing(self, spark: SparkSession, specs: Iterable[TableSpec]) -> list[TableRef]:
         """The tables of `specs` that exist, in order."""
@@ -135,16 +135,20 @@ class TableRef:
     def ensure(self, spark: SparkSession, lake: Lake) -> TableRef:
         """Creates the table, or brings an existing one up to the registry: new columns, current properties."""
         wanted = lake.properties(self.spec)
+        partitioned = self.spec.partition_columns
         if not self.exists(spark):
             columns = ", ".join(f"`{f.name}` {f.dataType.simpleString()}" for f in self.spec.columns.fields)
             props = ", ".join(f"'{k}' = '{v}'" for k, v in wanted.items())
-            spark.sql(f"CREATE TABLE IF NOT EXISTS {self.sql} ({columns}) USING DELTA TBLPROPERTIES ({props})")
+            by = f" PARTITIONED BY ({', '.join(partitioned)})" if partitioned else ""
+            spark.sql(f"CREATE TABLE IF NOT EXISTS {self.sql} ({columns}) USING DELTA{by} TBLPROPERTIES ({props})")
             return self
         have = set(self.delta(spark).toDF().columns)
-        missing = [f for f in self.spec.columns.fields if f.name not in have]
+        missing = [f for f in self.spec.columns.fields if f.name not in have and f.name not in partitioned]
         if missing:
             added = ", ".join(f"`{f.name}` {f.dataType.simpleString()}" for f in missing)
             spark.sql(f"ALTER TABLE {self.sql} ADD COLUMNS ({added})")
+        if not set(partitioned) <= have:
+            self._partition_by_bucket(spark)
         properties = self.properties(spark)
         changed = {k: v for k, v in wanted.items() if k != VECTORS_PURGED and properties.get(k) != v}
         if changed:
@@ -157,6 +161,24 @@ class TableRef:
             spark.sql(f"ALTER TABLE {self.sql} SET TBLPROPERTIES ('{VECTORS_PURGED}' = 'true')")
         return self
 
+    def _partition_by_bucket(self, spark: SparkSession) -> None:
+        """A table written before the bucket layout: every row rewritten once with its bucket, partitioned by it.
+
+        Table properties and the log (ingest's transaction ids among it) stay; the overwrite is a change commit,
+        which the normalize stream skips (`skipChangeCommits`), so no row is read twice.
+        """
+        rows = self.read(spark).withColumn(BUCKET, user_bucket(F.col(self.spec.user_column)))
+        writer = (
+            rows.write.format("delta")
+            .mode("overwrite")
+            .option("overwriteSchema", "true")
+            .partitionBy(*self.spec.partition_columns)
+        )
+        if self.path is not None:
+            writer.save(self.path)
+        else:
+            writer.saveAsTable(self.name)
+
     def properties(self, spark: SparkSession) -> dict[str, str]:
         # Not `DeltaTable.detail()`: it also sums the table's files, a Spark job over the whole log state.
         return {r.key: r.value for r in spark.sql(f"SHOW TBLPROPERTIES {self.sql}").collect()}
@@ -168,69 +190,3 @@ class TableRef:
 
 def _may_hold_vectors(properties: dict[str, str]) -> bool:
     return properties.get(VECTORS, "false") != "false" or properties.get(VECTORS_PURGED) != "true"
-
-
-CONFLICTS = (
-    ConcurrentAppendException,
-    ConcurrentDeleteReadException,
-    ConcurrentDeleteDeleteException,
-    ConcurrentTransactionException,
-    ConcurrentWriteException,
-    MetadataChangedException,
-)
-
-R = TypeVar("R")
-
-
-def retry_on_conflict(
-    action: Callable[[], R], *, what: str, attempts: int = 5, log: Callable[[str], None] = print
-) -> R:
-    """Runs a read-then-write Delta operation again when a concurrent commit invalidated what it read."""
-    for attempt in range(1, attempts + 1):
-        try:
-            return action()
-        except CONFLICTS as error:
-            if attempt == attempts:
-                raise
-            log(f"{what}: concurrent commit ({type(error).__name__}), retry {attempt}/{attempts - 1}")
-            time.sleep(min(0.5 * 2 ** (attempt - 1), 8))
-    raise AssertionError("unreachable")
-
-
-def insert_missing(spark: SparkSession, table: TableRef, rows: DataFrame, *, on: str, what: str) -> None:
-    """Inserts the rows that `on` matches to no row of `table`: a replayed write changes nothing."""
-
-    def merge() -> None:
-        table.delta(spark).alias("t").merge(rows.alias("s"), on).whenNotMatchedInsertAll().execute()
-
-    retry_on_conflict(merge, what=what)
-
-
-Item = TypeVar("Item")
-
-
-def side_by_side(action: Callable[[Item], R], items: Iterable[Item], *, at_most: int) -> list[R]:
-    """`action` on every item, `at_most` at a time, results in order; the first error is raised after all finish.
-
-    For Delta commands on different tables: each is a few small Spark jobs whose time is mostly fixed
-    driver-side work (log replay, planning, commit), so they overlap well even on two cores.
-    """
-    items = list(items)
-    if at_most <= 1 or len(items) <= 1:
-        return [action(item) for item in items]
-    with ThreadPoolExecutor(min(at_most, len(items))) as pool:
-        return list(pool.map(action, items))
-
-
-def clustered_by_user(rows: DataFrame, user_column: str, files: int) -> DataFrame:
-    """The rows in `files` partitions by user, so one write puts each user's rows in one file.
-
-    Deleting a user then rewrites one file per write instead of every file of it (a write spread over its
-    tasks gives every file a share of every user). `bench/pipeline.py` measures the files rewritten.
-    """
-    return rows.repartition(max(1, files), F.col(user_column))
-
-
-def missing_table_error(ref: TableRef, fix: str) -> FileNotFoundError:
-    where = ref.path or ref.name
-    return FileNotFoundError(f"no Delta table {ref.label} at {where}: {fix}")

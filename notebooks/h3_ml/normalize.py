@@ -16,30 +16,30 @@ from pyspark.sql import functions as F
 
 from h3_ml import faults as fp
 from h3_ml import registry
+from h3_ml.commits import insert_missing, retry_on_conflict
 from h3_ml.faults import NO_FAULTS, Faults
 from h3_ml.ingest import await_available_now
-from h3_ml.lake import (
-    TABLES_AT_ONCE,
-    Lake,
-    TableRef,
-    clustered_by_user,
-    insert_missing,
-    retry_on_conflict,
-    side_by_side,
-)
+from h3_ml.lake import Lake, TableRef
+from h3_ml.layout import clustered_by_bucket
+from h3_ml.parallel import TABLES_AT_ONCE, side_by_side
 from h3_ml.registry import EVENT_SCHEMAS, FIELD_TYPES, EventSchema, Field
-from h3_ml.tables import EVENTS, QUARANTINE, silver_spec
+from h3_ml.tables import BODY, EVENTS, LINEAGE, QUARANTINE, silver_spec, user_bucket
 
+NOT_UTF8 = "not_utf8"
 NOT_JSON = "not_json"
 MISSING_REQUIRED_FIELD = "missing_required_field"
 WRONG_TYPE = "wrong_type"
 UNKNOWN_EVENT_TYPE = "unknown_event_type"
 UNKNOWN_SCHEMA_VERSION = "unknown_schema_version"
-REASONS = (NOT_JSON, MISSING_REQUIRED_FIELD, WRONG_TYPE, UNKNOWN_EVENT_TYPE, UNKNOWN_SCHEMA_VERSION)
+REASONS = (NOT_UTF8, NOT_JSON, MISSING_REQUIRED_FIELD, WRONG_TYPE, UNKNOWN_EVENT_TYPE, UNKNOWN_SCHEMA_VERSION)
 
-# Silver files are written about this size, each holding a share of the users (see `clustered_by_user`).
-ROWS_PER_FILE = 100_000
+# One task writes about this many rows of a silver table, each bucket of them in one file (`clustered_by_bucket`).
+ROWS_PER_TASK = 100_000
 _V = "_v"  # the parsed body, a VARIANT
+# A Delta stream fails on a commit that changes the source's partitioning (DELTA_SCHEMA_CHANGED_WITH_VERSION),
+# which moving bronze to the bucket layout is; the stream therefore starts afresh under this name. Its first run
+# reads bronze's current rows once more, and its MERGEs (idempotent, first enqueued copy wins) change nothing.
+CHECKPOINT = "normalize-bucketed"
 _ENVELOPE = (
     Field("eventId", "string"),
     Field("eventType", "string"),
@@ -133,6 +133,7 @@ def with_validation(bronze: DataFrame, schemas: tuple[EventSchema, ...] = EVENT_
         "userId", typed_value("$.userId", "string")
     )
     checks = [
+        F.when(F.col("bodyBytes").isNotNull(), _problem(NOT_UTF8, F.lit("body is not valid UTF-8"))),
         F.when(F.col("body").isNull(), _problem(NOT_JSON, F.lit("body is empty"))),
         F.when(F.col(_V).isNull(), _problem(NOT_JSON, F.lit("body is not valid JSON"))),
         F.when(
@@ -155,11 +156,12 @@ def with_validation(bronze: DataFrame, schemas: tuple[EventSchema, ...] = EVENT_
 def to_quarantine(checked: DataFrame) -> DataFrame:
     lenient = {name: F.col(f"bronze_{name}") for name in ("eventId", "eventType", "schemaVersion", "userId")}
     return checked.filter(F.col("problem").isNotNull()).select(
-        *(F.col(c) for c in ("captureFile", "partitionId", "sequenceNumber", "offset", "enqueuedTime", "body")),
+        *(F.col(f.name) for f in [*LINEAGE, *BODY]),
         *(col.alias(name) for name, col in lenient.items()),
         F.col("problem.reason").alias("reason"),
         F.col("problem.detail").alias("reasonDetail"),
         F.current_timestamp().alias("quarantinedAt"),
+        user_bucket(F.col("bronze_userId")).alias("userBucket"),
     )
 
 
@@ -186,6 +188,7 @@ def to_silver(checked: DataFrame, event_type: str, schemas: tuple[EventSchema, .
         "sequenceNumber",
         "offset",
         "enqueuedTime",
+        user_bucket(F.col("userId")).alias("userBucket"),
     ).select(*spec.columns.fieldNames())
 
 
@@ -251,59 +254,72 @@ def run_normalize(
         where = bronze.path or bronze.name
         raise FileNotFoundError(f"no bronze table {bronze.label} at {where}: run ingest first")
     registry.validate()
-    types = registry.event_types()
-    specs = [QUARANTINE, *(silver_spec(t) for t in types)]
-    quarantine, *silvers = side_by_side(lambda s: lake.table(s).ensure(spark, lake), specs, at_most=tables_in_parallel)
-    silver = dict(zip(types, silvers, strict=True))
-    summary = NormalizeSummary()
-
-    def process(batch: DataFrame, batch_id: int) -> None:
-        current = filter_still_in_bronze(batch, bronze.read(spark))
-        checked = with_validation(current).persist()
-        try:
-            counts = checked.groupBy(
-                F.when(F.col("problem").isNull(), F.col("eventType")).alias("eventType"),
-                F.col("problem.reason").alias("reason"),
-            ).count()
-            by_outcome = [(r.eventType, r.reason, r["count"]) for r in counts.collect()]
-            bad = Counter({reason: n for t, reason, n in by_outcome if reason})
-            good = Counter({t: n for t, reason, n in by_outcome if not reason})
-            faults.check(fp.NORMALIZE_BEFORE_WRITE, batch_id)
-            # The quarantine first, then silver by type: the order they are written in one at a time.
-            writes = [None] if bad else []
-            writes += sorted(good)
-
-            def write(event_type: str | None) -> None:
-                if event_type is None:
-                    merge_quarantine(spark, quarantine, to_quarantine(checked))
-                    faults.check(fp.NORMALIZE_AFTER_TABLE, batch_id)
-                    return
-                files = -(-good[event_type] // ROWS_PER_FILE)
-                rows = clustered_by_user(to_silver(checked, event_type), "userId", files)
-                merge_silver(spark, silver[event_type], rows)
-                faults.check(fp.NORMALIZE_AFTER_TABLE, batch_id)
-                faults.check(fp.NORMALIZE_AFTER_SILVER_TABLE, batch_id)
-
-            # Each table's MERGE is idempotent, so a crash that leaves any of them written is replayed whole.
-            side_by_side(write, writes, at_most=tables_in_parallel)
-            faults.check(fp.NORMALIZE_BEFORE_COMMIT, batch_id)
-            summary.rows_read += sum(n for _, _, n in by_outcome)
-            summary.valid.update(good)
-            summary.quarantined.update(bad)
-        finally:
-            checked.unpersist()
-
+    # Brought to the bucket layout before the stream starts: a Delta stream cannot read across that change.
+    bronze.ensure(spark, lake)
+    writer = _BatchWriter(spark, lake, bronze, tables_in_parallel, faults)
     options = {"skipChangeCommits": "true"}
     if max_files_per_trigger:
         options["maxFilesPerTrigger"] = str(max_files_per_trigger)
     query = (
         bronze.read_stream(spark, **options)
         .writeStream.queryName("h3_ml_normalize")
-        .foreachBatch(process)
-        .option("checkpointLocation", lake.checkpoint("normalize"))
+        .foreachBatch(writer.write)
+        .option("checkpointLocation", lake.checkpoint(CHECKPOINT))
         .trigger(availableNow=True)
         .start()
     )
-    # Source rows would count each batch once per read of it; `rows_read` is counted in `process` instead.
-    summary.batches, _ = await_available_now(query, "normalize", progress)
-    return summary
+    # Source rows would count each batch once per read of it; `rows_read` is counted in `write` instead.
+    writer.summary.batches, _ = await_available_now(query, "normalize", progress)
+    return writer.summary
+
+
+class _BatchWriter:
+    """Validates one micro-batch of bronze and writes it to the quarantine and the silver tables."""
+
+    def __init__(self, spark: SparkSession, lake: Lake, bronze: TableRef, at_once: int, faults: Faults) -> None:
+        self.spark, self.bronze, self.at_once, self.faults = spark, bronze, at_once, faults
+        types = registry.event_types()
+        specs = [QUARANTINE, *(silver_spec(t) for t in types)]
+        self.quarantine, *silvers = side_by_side(lambda s: lake.table(s).ensure(spark, lake), specs, at_most=at_once)
+        self.silver = dict(zip(types, silvers, strict=True))
+        self.summary = NormalizeSummary()
+
+    def write(self, batch: DataFrame, batch_id: int) -> None:
+        current = filter_still_in_bronze(batch, self.bronze.read(self.spark))
+        checked = with_validation(current).persist()
+        try:
+            good, bad = _outcomes(checked)
+            self.faults.check(fp.NORMALIZE_BEFORE_WRITE, batch_id)
+            # The quarantine first, then silver by type: the order they are written in one at a time. Each
+            # table's MERGE is idempotent, so a crash that leaves any of them written is replayed whole.
+            writes = ([None] if bad else []) + sorted(good)
+            side_by_side(lambda t: self._write_table(checked, t, good, batch_id), writes, at_most=self.at_once)
+            self.faults.check(fp.NORMALIZE_BEFORE_COMMIT, batch_id)
+            self.summary.rows_read += sum(good.values()) + sum(bad.values())
+            self.summary.valid.update(good)
+            self.summary.quarantined.update(bad)
+        finally:
+            checked.unpersist()
+
+    def _write_table(self, checked: DataFrame, event_type: str | None, good: Counter, batch_id: int) -> None:
+        if event_type is None:
+            merge_quarantine(self.spark, self.quarantine, clustered_by_bucket(to_quarantine(checked), 1))
+            self.faults.check(fp.NORMALIZE_AFTER_TABLE, batch_id)
+            return
+        tasks = -(-good[event_type] // ROWS_PER_TASK)
+        rows = clustered_by_bucket(to_silver(checked, event_type), tasks)
+        merge_silver(self.spark, self.silver[event_type], rows)
+        self.faults.check(fp.NORMALIZE_AFTER_TABLE, batch_id)
+        self.faults.check(fp.NORMALIZE_AFTER_SILVER_TABLE, batch_id)
+
+
+def _outcomes(checked: DataFrame) -> tuple[Counter, Counter]:
+    """Valid rows per event type and quarantined rows per reason, in one Spark job."""
+    counts = checked.groupBy(
+        F.when(F.col("problem").isNull(), F.col("eventType")).alias("eventType"),
+        F.col("problem.reason").alias("reason"),
+    ).count()
+    rows = [(r.eventType, r.reason, r["count"]) for r in counts.collect()]
+    good = Counter({t: n for t, reason, n in rows if not reason})
+    bad = Counter({reason: n for _, reason, n in rows if reason})
+    return good, bad

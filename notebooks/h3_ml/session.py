@@ -28,9 +28,16 @@ def local_jars(folder: str | None = None) -> list[str]:
     return jars
 
 
-def local_spark(app: str = "h3-ml", *, shuffle_partitions: int = 4, jars_dir: str | None = None) -> SparkSession:
+def local_spark(
+    app: str = "h3-ml", *, shuffle_partitions: int = 4, jars_dir: str | None = None, warehouse_dir: str | None = None
+) -> SparkSession:
+    """`warehouse_dir` holds the managed tables of Spark's session catalog (`spark_catalog`), which keeps its
+    table names in memory: the tests run the Unity Catalog code path (`Lake(catalog=...)`) against it."""
+    builder = SparkSession.builder
+    if warehouse_dir:
+        builder = builder.config("spark.sql.warehouse.dir", warehouse_dir)
     spark = (
-        SparkSession.builder.master("local[2]")
+        builder.master("local[2]")
         .appName(app)
         .config("spark.jars", ",".join(local_jars(jars_dir)))
         .config("spark.sql.extensions", "io.delta.sql.DeltaSparkSessionExtension")

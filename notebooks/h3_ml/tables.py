@@ -9,9 +9,25 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from pyspark.sql import Column
+from pyspark.sql import functions as F
 from pyspark.sql import types as T
 
 from h3_ml import registry
+
+# Every user table is partitioned by a hash bucket of the user id, so deleting a user reads and rewrites only the
+# files of one bucket in each table (docs/pipeline.md, "The bucket layout"). Changing the count means rewriting
+# every user table: rows would move to other buckets.
+USER_BUCKETS = 16
+BUCKET = "userBucket"
+BUCKET_FIELD = T.StructField(BUCKET, T.IntegerType())
+
+
+def user_bucket(user_id: Column) -> Column:
+    """The user's bucket, 0..USER_BUCKETS-1, null without a user id. Spark's `xxhash64` (seed 42) is the same on
+    every Spark, so a bucket computed now matches one written years ago. A bucket holds 1/USER_BUCKETS of all
+    users: its number, kept in `_delta_log` as a partition value, identifies nobody."""
+    return F.when(user_id.isNotNull(), F.pmod(F.xxhash64(user_id), F.lit(USER_BUCKETS)).cast("int"))
 
 
 @dataclass(frozen=True)
@@ -30,6 +46,10 @@ class TableSpec:
     def key(self) -> str:
         return f"{self.schema}.{self.name}"
 
+    @property
+    def partition_columns(self) -> tuple[str, ...]:
+        return (BUCKET,) if self.user_column else ()
+
 
 LINEAGE = [
     T.StructField("captureFile", T.StringType()),
@@ -39,6 +59,9 @@ LINEAGE = [
     T.StructField("enqueuedTime", T.TimestampType()),
 ]
 LINEAGE_STATS = ("partitionId", "sequenceNumber", "enqueuedTime")
+# The message as sent: `body` when it is valid UTF-8 (Parquet's strings must be, or readers beside Spark refuse the
+# whole file), else its exact bytes in `bodyBytes`. Exactly one is set, or neither for an empty message.
+BODY = [T.StructField("body", T.StringType()), T.StructField("bodyBytes", T.BinaryType())]
 
 EVENTS = TableSpec(
     "bronze",
@@ -46,13 +69,14 @@ EVENTS = TableSpec(
     T.StructType(
         [
             *LINEAGE,
-            T.StructField("body", T.StringType()),
+            *BODY,
             T.StructField("eventId", T.StringType()),
             T.StructField("eventType", T.StringType()),
             T.StructField("schemaVersion", T.LongType()),
             T.StructField("occurredAt", T.TimestampType()),
             T.StructField("userId", T.StringType()),
             T.StructField("ingestedAt", T.TimestampType()),
+            BUCKET_FIELD,
         ]
     ),
     user_column="userId",
@@ -65,7 +89,7 @@ QUARANTINE = TableSpec(
     T.StructType(
         [
             *LINEAGE,
-            T.StructField("body", T.StringType()),
+            *BODY,
             T.StructField("eventId", T.StringType()),
             T.StructField("eventType", T.StringType()),
             T.StructField("schemaVersion", T.LongType()),
@@ -73,6 +97,7 @@ QUARANTINE = TableSpec(
             T.StructField("reason", T.StringType()),
             T.StructField("reasonDetail", T.StringType()),
             T.StructField("quarantinedAt", T.TimestampType()),
+            BUCKET_FIELD,
         ]
     ),
     user_column="userId",
@@ -103,7 +128,7 @@ SILVER_ENVELOPE = [
     T.StructField("schemaVersion", T.LongType()),
     T.StructField("occurredAt", T.TimestampType()),
 ]
-SILVER_RESERVED = {f.name for f in [*SILVER_ENVELOPE, *LINEAGE]}
+SILVER_RESERVED = {f.name for f in [*SILVER_ENVELOPE, *LINEAGE, BUCKET_FIELD]}
 
 
 def silver_spec(event_type: str) -> TableSpec:
@@ -118,7 +143,7 @@ def silver_spec(event_type: str) -> TableSpec:
     return TableSpec(
         "silver",
         registry.table_name(event_type),
-        T.StructType([*SILVER_ENVELOPE, *payload, *LINEAGE]),
+        T.StructType([*SILVER_ENVELOPE, *payload, *LINEAGE, BUCKET_FIELD]),
         user_column="userId",
         stats_columns=("eventId", "occurredAt", *LINEAGE_STATS),
     )
@@ -130,11 +155,3 @@ def all_tables() -> list[TableSpec]:
 
 def user_tables() -> list[TableSpec]:
     return [t for t in all_tables() if t.user_column]
-
-
-def by_key(key: str) -> TableSpec:
-    for spec in all_tables():
-        if spec.key == key:
-            return spec
-    known = ", ".join(t.key for t in all_tables())
-    raise KeyError(f"no table {key!r} in the table registry; known: {known}")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import shutil
 
 import pytest
@@ -11,10 +12,35 @@ from h3_ml.session import local_spark
 
 
 @pytest.fixture(scope="session")
-def spark():
-    session = local_spark("h3-ml-tests", shuffle_partitions=2)
+def spark(tmp_path_factory):
+    session = local_spark("h3-ml-tests", shuffle_partitions=2, warehouse_dir=str(tmp_path_factory.mktemp("warehouse")))
     yield session
     session.stop()
+
+
+_catalog_lakes = itertools.count(1)
+
+
+def catalog_lake(spark, tmp_path) -> Lake:
+    """A lake of tables named in Spark's session catalog, as on Databricks: `spark_catalog.<prefix>bronze.events`.
+
+    Unity Catalog's schemas come from the infrastructure program, so the test creates them; its own prefix keeps
+    each test's tables apart in the one catalog the session has.
+    """
+    lake = Lake(
+        checkpoints=str(tmp_path / "checkpoints"), catalog="spark_catalog", schema_prefix=f"t{next(_catalog_lakes)}_"
+    )
+    for schema in ("bronze", "silver", "ops"):
+        spark.sql(f"CREATE SCHEMA {lake.catalog}.{lake.schema_prefix}{schema}")
+    return lake
+
+
+@pytest.fixture(params=["folder", "catalog"])
+def any_lake(request, spark, tmp_path) -> Lake:
+    """The lake by folder (local runs) and by name in a catalog (Databricks): the same test runs on both."""
+    if request.param == "folder":
+        return Lake.local(str(tmp_path / "lake"))
+    return catalog_lake(spark, tmp_path)
 
 
 @pytest.fixture

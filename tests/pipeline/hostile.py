@@ -1,7 +1,7 @@
 """Hostile Event Hubs bodies, each with the one outcome normalize must give it, and the Capture files holding them.
 
-Seeded, so a failing body reproduces. The outcome of every body follows from the event contract (README "The
-event contract"), never from running the pipeline: `Hostile.expect` is what the tests check the lake against.
+Seeded, so a failing body reproduces. The outcome of every body follows from the event contract (docs/pipeline.md,
+"Quarantine reasons"), never from running the pipeline: `Hostile.expect` is what the tests check the lake against.
 """
 
 from __future__ import annotations
@@ -44,8 +44,19 @@ class Hostile:
 
 
 def _bad(kind: str, body: bytes | None, reason: str, detail: str, *, prefix: bool = False) -> Hostile:
+    if body is not None and not _utf8(body):
+        # Checked before anything in the body: text that is not UTF-8 is not read as JSON at all.
+        reason, detail, prefix = n.NOT_UTF8, "body is not valid UTF-8", False
     pattern = re.escape(detail) + (".+" if prefix else "")
     return Hostile(kind, body, (reason, pattern))
+
+
+def _utf8(data: bytes) -> bool:
+    try:
+        data.decode("utf-8")  # strict: no surrogates, nothing past U+10FFFF
+    except UnicodeDecodeError:
+        return False
+    return True
 
 
 def _dump(doc, rng: random.Random) -> bytes:
@@ -137,6 +148,13 @@ class Generator:
             first = rng.choice([*range(0, 9), *range(0x80, 0x100)])
             data = bytes([first]) + rng.randbytes(rng.randint(0, 2000))
         return _bad("binary", data, n.NOT_JSON, "body is not valid JSON")
+
+    def invalid_utf8_inside(self) -> Hostile:
+        # A valid envelope with one byte that is not UTF-8 inside a payload string (Latin-1 text, a cut emoji).
+        _, doc = self.envelope()
+        doc["payload"]["note"] = "@"
+        byte = self.rng.choice([b"\xe9", b"\xf0\x9f\x98", b"\xc0\xaf", b"\xed\xa0\x80"])
+        return _bad("invalid_utf8", json.dumps(doc).encode().replace(b"@", byte), n.NOT_UTF8, "body is not valid UTF-8")
 
     def empty(self) -> Hostile:
         if self.rng.random() < 0.5:
@@ -319,6 +337,7 @@ MIX: dict[str, int] = {
     "plain": 200,
     "padded_whitespace": 20,
     "binary": 80,
+    "invalid_utf8_inside": 30,
     "empty": 20,
     "truncated": 120,
     "trailing": 60,

@@ -5,6 +5,23 @@ from __future__ import annotations
 from .helpers import T0, body, later, write_file
 
 ALICE, BOB, CAROL = "u-alice-01", "u-bob-02", "u-carol-03"
+# Rows per user table once the scenario is ingested and normalized, and Alice's share of them.
+ROWS = {
+    "bronze.events": 9,
+    "silver.quarantine": 3,
+    "silver.measurement_recorded": 2,
+    "silver.user_deletion_requested": 0,
+    "silver.user_registered": 2,
+    "silver.workout_completed": 1,
+}
+ALICE_REMOVED = {
+    "bronze.events": 4,
+    "silver.quarantine": 1,
+    "silver.measurement_recorded": 1,
+    "silver.user_deletion_requested": 0,
+    "silver.user_registered": 1,
+    "silver.workout_completed": 0,
+}
 WRONG_TYPE_BODY = body(
     event_id="e-a3", user_id=ALICE, occurred_at=T0, payload={"metric": "weight", "value": "heavy", "unit": "kg"}
 )

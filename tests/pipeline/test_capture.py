@@ -12,7 +12,9 @@ from .helpers import T0, body, later, write_file
 
 def bronze_rows(spark, root):
     rows = (
-        to_bronze(read_capture_batch(spark, root)).drop("ingestedAt", "body").orderBy("captureFile", "sequenceNumber")
+        to_bronze(read_capture_batch(spark, root))
+        .drop("ingestedAt", "body", "bodyBytes")
+        .orderBy("captureFile", "sequenceNumber")
     )
     return rows.collect()
 
@@ -42,6 +44,7 @@ def test_reads_capture_files_of_both_schema_generations_and_codecs(spark, captur
             schemaVersion=1,
             occurredAt=datetime(2026, 11, 26, 10, 0),
             userId="u-1",
+            userBucket=10,
         ),
         Row(
             captureFile=newer,
@@ -54,6 +57,7 @@ def test_reads_capture_files_of_both_schema_generations_and_codecs(spark, captur
             schemaVersion=None,
             occurredAt=None,
             userId=None,
+            userBucket=None,
         ),
         Row(
             captureFile=older,
@@ -66,14 +70,19 @@ def test_reads_capture_files_of_both_schema_generations_and_codecs(spark, captur
             schemaVersion=None,
             occurredAt=None,
             userId=None,
+            userBucket=None,
         ),
     ]
 
 
-def test_keeps_the_raw_body_as_text(spark, capture_root):
-    write_file(capture_root, [b"plain text, not our envelope", None], enqueued=T0)
-    rows = to_bronze(read_capture_batch(spark, capture_root)).orderBy("sequenceNumber").select("body").collect()
-    assert [r.body for r in rows] == ["plain text, not our envelope", None]
+def test_keeps_the_raw_body_as_text_or_as_bytes_when_not_utf8(spark, capture_root):
+    write_file(capture_root, [b"plain text, not our envelope", None, b"\xc3"], enqueued=T0)
+    rows = to_bronze(read_capture_batch(spark, capture_root)).orderBy("sequenceNumber").collect()
+    assert [(r.body, r.bodyBytes) for r in rows] == [
+        ("plain text, not our envelope", None),
+        (None, None),
+        (None, bytearray(b"\xc3")),
+    ]
 
 
 def test_enqueued_time_falls_back_to_the_us_locale_text(spark):

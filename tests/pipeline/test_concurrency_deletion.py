@@ -12,6 +12,7 @@ including rows appended while it was counting; both jobs finish. Rows ingested a
 import os
 import threading
 
+import pytest
 from pyspark.sql import functions as F
 
 from h3_ml import faults as fp
@@ -22,6 +23,8 @@ from h3_ml.normalize import run_normalize
 from h3_ml.tables import DELETION_AUDIT, EVENTS, user_tables
 
 from .helpers import T0, body, later, write_file
+
+pytestmark = pytest.mark.slow  # left out of `make test-python-fast`
 
 QUIET = {"progress": lambda _: None}
 SALT = "test-salt"

@@ -1,7 +1,8 @@
 """Crash injection: hostile data, a crash at each point of ingest and of normalize, then a rerun.
 
 The rerun must leave exactly the rows of a crash-free run: nothing lost, nothing twice. Two Capture files make
-two micro-batches (one file, or one bronze file, per batch) and the crash hits the second, so the first is
+two micro-batches (one Capture file per ingest batch; half of bronze's files, one per bucket and batch, per
+normalize batch) and the crash hits the second, so the first is
 committed. Each case also checks what the crash left behind, so it proves the crash hit where it says.
 """
 
@@ -20,6 +21,8 @@ from h3_ml.registry import EVENT_SCHEMAS
 from h3_ml.tables import DELETION_AUDIT, EVENTS, QUARANTINE, all_tables
 
 from .hostile import expected, hostile_bodies, mismatches, quarantine_lineage, silver_lineage, write_hostile_capture
+
+pytestmark = pytest.mark.slow  # left out of `make test-python-fast`
 
 SEED = 7
 BATCH = 1
@@ -53,13 +56,17 @@ def crash_free(spark, tmp_path_factory):
     run_ingest(spark, capture, ingested, **ONE_FILE)
     reference = Lake.local(str(root / "reference"))
     shutil.copytree(ingested.root, reference.root)
-    normalized = run_normalize(spark, reference, **ONE_FILE)
+    # Bronze has a file per bucket of each ingest batch: half of them per normalize batch makes two batches.
+    files = ingested.table(EVENTS).read(spark).select("_metadata.file_path").distinct().count()
+    half = {"max_files_per_trigger": -(-files // 2), "progress": lambda _: None}
+    normalized = run_normalize(spark, reference, **half)
     return SimpleNamespace(
         capture=capture,
         placed=placed,
         ingested=ingested,
         reference=reference,
         batches=normalized.batches,
+        half=half,
         bronze=rows(spark, ingested, [EVENTS]),
         normalized=rows(spark, reference, LAKE_TABLES),
     )
@@ -71,7 +78,7 @@ def test_the_crash_free_run_is_the_contract(spark, crash_free):
     assert silver_lineage(spark, crash_free.reference) == want.silver
     assert (got.keys(), mismatches(got, want)) == (want.quarantine.keys(), {})
     assert crash_free.batches == 2
-    assert len(crash_free.bronze[EVENTS.key]) == len(crash_free.placed) == 66
+    assert len(crash_free.bronze[EVENTS.key]) == len(crash_free.placed) == 68
     assert {t for t, _ in want.silver} == {s.event_type for s in TWO_TYPES}
 
 
@@ -103,7 +110,7 @@ def test_normalize_crash_then_rerun_gives_the_crash_free_tables(spark, crash_fre
     shutil.copytree(crash_free.ingested.root, lake.root)
     with pytest.raises(Exception, match=f"injected crash at {point} in batch {BATCH}"):
         # One table at a time, so the crash falls at a known place between them.
-        run_normalize(spark, lake, faults=Faults(crash_at={(point, BATCH)}), tables_in_parallel=1, **ONE_FILE)
+        run_normalize(spark, lake, faults=Faults(crash_at={(point, BATCH)}), tables_in_parallel=1, **crash_free.half)
     left = rows(spark, lake, LAKE_TABLES)
     final = crash_free.normalized
     silver_done = sum(
@@ -111,7 +118,7 @@ def test_normalize_crash_then_rerun_gives_the_crash_free_tables(spark, crash_fre
     )
     assert (left[QUARANTINE.key] == final[QUARANTINE.key], silver_done) == NORMALIZE_LEFT[point]
 
-    rerun = run_normalize(spark, lake, **ONE_FILE)
+    rerun = run_normalize(spark, lake, **crash_free.half)
     assert rows(spark, lake, LAKE_TABLES) == final
     assert rerun.batches == 1  # the crashed batch, replayed
 
@@ -121,7 +128,7 @@ def test_normalize_crash_while_tables_are_written_side_by_side_is_recovered(spar
     shutil.copytree(crash_free.ingested.root, lake.root)
     crash = Faults(crash_at={(fp.NORMALIZE_AFTER_SILVER_TABLE, BATCH)})
     with pytest.raises(Exception, match=f"injected crash at {fp.NORMALIZE_AFTER_SILVER_TABLE} in batch {BATCH}"):
-        run_normalize(spark, lake, faults=crash, tables_in_parallel=8, **ONE_FILE)
-    rerun = run_normalize(spark, lake, **ONE_FILE)
+        run_normalize(spark, lake, faults=crash, tables_in_parallel=8, **crash_free.half)
+    rerun = run_normalize(spark, lake, **crash_free.half)
     assert rows(spark, lake, LAKE_TABLES) == crash_free.normalized
     assert rerun.batches == 1

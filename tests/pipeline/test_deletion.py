@@ -1,5 +1,4 @@
 import hashlib
-import time
 from pathlib import Path
 
 import pytest
@@ -7,26 +6,18 @@ from delta.exceptions import ConcurrentAppendException
 from pyspark.sql import functions as F
 
 from h3_ml import faults as fp
+from h3_ml.commits import retry_on_conflict
 from h3_ml.deletion import delete_user_data
 from h3_ml.faults import Faults
 from h3_ml.ingest import run_ingest
-from h3_ml.lake import retry_on_conflict
 from h3_ml.normalize import run_normalize
 from h3_ml.tables import DELETION_AUDIT, EVENTS, all_tables, silver_spec, user_tables
 
 from .helpers import T0, body, later, write_file
-from .scenario import ALICE, BOB, CAROL
+from .scenario import ALICE, ALICE_REMOVED, BOB, CAROL
 
 QUIET = {"progress": lambda _: None}
 SALT = "test-salt"
-ALICE_REMOVED = {
-    "bronze.events": 4,
-    "silver.quarantine": 1,
-    "silver.measurement_recorded": 1,
-    "silver.user_deletion_requested": 0,
-    "silver.user_registered": 1,
-    "silver.workout_completed": 0,
-}
 
 
 def contents(spark, lake):
@@ -55,27 +46,6 @@ def traces(spark, root: str, needle: str) -> list[str]:
 
 def versions(spark, lake):
     return {spec.key: lake.table(spec).delta(spark).history(1).first().version for spec in all_tables()}
-
-
-def test_delete_and_purge_leave_no_row_and_no_byte_of_the_user(spark, scenario_lake):
-    before = contents(spark, scenario_lake)
-    assert traces(spark, scenario_lake.root, ALICE)  # the check can fail: the data is there first
-
-    started = time.monotonic()
-    summary = delete_user_data(spark, [ALICE], scenario_lake, salt=SALT, request_id="req-1", retain_hours=0, **QUIET)
-    elapsed = time.monotonic() - started
-
-    assert summary.rows_removed == ALICE_REMOVED
-    # Measured up to the audit's completion, before the closing VACUUM: inside the run, never its whole length.
-    assert 0 < summary.seconds_to_completed_audit < elapsed
-    after = contents(spark, scenario_lake)
-    assert after == {k: [j for j in rows if ALICE not in j] for k, rows in before.items()}
-    assert traces(spark, scenario_lake.root, ALICE) == []
-    audit = scenario_lake.table(DELETION_AUDIT).read(spark).collect()
-    assert [(r.requestId, r.userHash, r.source, r.rowsRemoved) for r in audit] == [
-        ("req-1", hashlib.sha256(f"{SALT}:{ALICE}".encode()).hexdigest(), "parameter", ALICE_REMOVED)
-    ]
-    assert audit[0].requestedAt <= audit[0].completedAt
 
 
 def test_a_second_run_is_a_no_op(spark, scenario_lake):

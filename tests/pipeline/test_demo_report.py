@@ -18,6 +18,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "tools"))
 from demo_report.figures import plan_components
 from demo_report.run import main, run_demo, write_report
 
+pytestmark = pytest.mark.slow  # left out of `make test-python-fast`
+
 SALT = "demo-test-salt"
 USER = "u-0003"
 PLAN = {
@@ -96,7 +98,7 @@ def test_the_deletion_proof_matches_the_lake_and_its_audit(spark, demo):
         assert row["user_rows_after"] == table.read(spark).filter(F.col("userId") == USER).count() == 0
         assert row["files_on_disk_after"] == 0
         assert row["files_rewritten"] == row["files_held"] and row["rewritten_are_held"]
-        assert row["files_scanned"] >= row["files_held"]
+        assert row["files"] >= row["files_scanned"] >= row["files_held"]
     assert tables["bronze.events"]["user_rows_before"] > 0
     assert deletion["rows_removed"] == {k: t["rows_before"] for k, t in tables.items()}
     # The file checks could fail: the user's rows were in files, which the delete's commits rewrote.

@@ -7,7 +7,10 @@ README ("Security and reliability").
 
 import json
 from collections import Counter
+from pathlib import Path
 
+import pyarrow as pa
+import pyarrow.parquet as pq
 import pytest
 from pyspark.sql import functions as F
 
@@ -26,6 +29,8 @@ from .hostile import (
     silver_lineage,
     write_hostile_capture,
 )
+
+pytestmark = pytest.mark.slow  # left out of `make test-python-fast`
 
 SEED = 20261126
 QUIET = {"progress": lambda _: None}
@@ -90,11 +95,38 @@ def test_bronze_and_quarantine_keep_every_raw_body_byte_for_byte(spark, fuzzed):
     sent = {(p.partition, p.sequence): p.hostile.body for p in placed}
 
     def raw(spec):
-        df = lake.table(spec).read(spark).select("partitionId", "sequenceNumber", F.col("body").cast("binary"))
+        body = F.coalesce("bodyBytes", F.col("body").cast("binary")).alias("body")
+        df = lake.table(spec).read(spark).select("partitionId", "sequenceNumber", body)
         return {(r.partitionId, r.sequenceNumber): None if r.body is None else bytes(r.body) for r in df.collect()}
 
     assert raw(EVENTS) == sent
     assert raw(QUARANTINE) == {key: sent[key] for key in want.quarantine}
+    # Exactly one of the two columns per message: text only when it is UTF-8.
+    both = lake.table(EVENTS).read(spark).filter(F.col("body").isNotNull() & F.col("bodyBytes").isNotNull())
+    assert both.count() == 0
+
+
+def test_every_parquet_file_the_run_wrote_opens_with_pyarrow(fuzzed, tmp_path):
+    _, want, lake, _, _ = fuzzed
+    files = sorted(Path(lake.root).rglob("*.parquet"))
+    assert {("bronze", "events"), ("silver", "quarantine")} <= {f.relative_to(lake.root).parts[:2] for f in files}
+    unreadable = {}
+    for f in files:
+        try:
+            pq.read_table(f).to_pylist()
+        except (UnicodeDecodeError, pa.ArrowException) as error:
+            unreadable[str(f)] = repr(error)
+    assert unreadable == {}
+    assert want.quarantine_counts()["not_utf8"] > 0  # the run did hold bodies that are not UTF-8
+
+
+def test_a_string_column_that_is_not_utf8_is_what_pyarrow_refuses(spark, tmp_path):
+    """The check above can fail: a body cast to a string as it is, the way bronze stored it before."""
+    df = spark.createDataFrame([(bytearray(b"caf\xe9"),)], "b binary").selectExpr("cast(b as string) AS body")
+    df.coalesce(1).write.parquet(str(tmp_path / "raw"))
+    (written,) = (tmp_path / "raw").glob("*.parquet")
+    with pytest.raises(UnicodeDecodeError):
+        pq.read_table(written).to_pylist()
 
 
 def test_text_after_the_json_value_and_blank_ids_are_quarantined(spark):

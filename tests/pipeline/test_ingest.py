@@ -90,3 +90,18 @@ def test_bronze_reads_the_envelope_leniently_and_keeps_every_row(spark):
         (None, None, None, None),
         ("e-9", None, "u-9", None),
     ]
+
+
+def test_a_body_that_is_not_utf8_keeps_its_bytes_and_its_user_id(spark):
+    """Parquet strings must be UTF-8; the exact bytes go to `bodyBytes` and the envelope still parses around
+    the bad byte, so deletion finds the user's row."""
+    latin1 = b'{"eventId":"e-1","userId":"u-1","payload":{"note":"caf\xe9"}}'
+    bodies = [latin1, b"\xff\xfe", "caf\u00e9".encode(), b"", None]
+    rows = bronze_frame(spark, bodies).select("body", "bodyBytes", "eventId", "userId").collect()
+    assert [(r.body, None if r.bodyBytes is None else bytes(r.bodyBytes), r.eventId, r.userId) for r in rows] == [
+        (None, latin1, "e-1", "u-1"),
+        (None, b"\xff\xfe", None, None),
+        ("caf\u00e9", None, None, None),
+        ("", None, None, None),
+        (None, None, None, None),
+    ]

@@ -1,18 +1,24 @@
-"""How the jobs lay rows out in files, which decides what deleting one user rewrites."""
+"""How the jobs lay rows out in files, which decides what deleting one user reads and rewrites."""
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
 from pyspark.sql import functions as F
 
+from h3_ml.deletion import delete_user_data
 from h3_ml.ingest import run_ingest
-from h3_ml.lake import Lake, clustered_by_user
+from h3_ml.lake import Lake
+from h3_ml.layout import clustered_by_bucket, compact
 from h3_ml.normalize import run_normalize
-from h3_ml.tables import EVENTS, silver_spec
+from h3_ml.tables import BUCKET, EVENTS, USER_BUCKETS, silver_spec, user_bucket, user_tables
 
 from .helpers import T0, body, bronze_frame, later, write_file
 
 QUIET = {"progress": lambda _: None}
-USERS = [f"u-{i}" for i in range(8)]
+USERS = [f"u-{i}" for i in range(12)]
+BEFORE_BUCKETS = [f for f in EVENTS.columns.fields if f.name != BUCKET]
 
 
 def files_per_user(df, column: str = "userId") -> dict[str, int]:
@@ -20,39 +26,127 @@ def files_per_user(df, column: str = "userId") -> dict[str, int]:
     return {r[column]: r["files"] for r in rows}
 
 
-def test_clustered_by_user_writes_each_user_to_one_file(spark, tmp_path):
+def buckets_per_file(df) -> set[int]:
+    rows = df.groupBy("_metadata.file_path").agg(F.countDistinct(BUCKET).alias("n")).collect()
+    return {r.n for r in rows}
+
+
+def test_user_bucket_is_a_stable_hash_into_the_bucket_count(spark):
+    df = spark.createDataFrame([("u-1",), ("u-alice-01",), ("",), (None,)], "userId string")
+    got = [r.b for r in df.select(user_bucket(F.col("userId")).alias("b")).collect()]
+    # Pinned: a bucket written now must be the bucket a deletion computes years later.
+    assert got == [10, 7, 4, None]
+    assert USER_BUCKETS == 16
+
+
+def test_clustered_by_bucket_writes_each_bucket_to_one_file(spark, tmp_path):
     rows = [(u, n) for n in range(5) for u in USERS]
     spread = spark.createDataFrame(rows, "userId string, n int").repartition(4)
-    clustered_by_user(spread, "userId", 3).write.parquet(str(tmp_path / "out"))
+    bucketed = clustered_by_bucket(spread.withColumn(BUCKET, user_bucket(F.col("userId"))), 3)
+    bucketed.write.partitionBy(BUCKET).parquet(str(tmp_path / "out"))
     written = spark.read.parquet(str(tmp_path / "out"))
-    assert files_per_user(written) == dict.fromkeys(USERS, 1)
-    assert written.select("_metadata.file_path").distinct().count() == 3
+    per_bucket = written.groupBy(BUCKET).agg(F.countDistinct("_metadata.file_path").alias("files")).collect()
+    assert {r.files for r in per_bucket} == {1}
+    assert len(per_bucket) > 3  # more buckets than tasks: a task writes several buckets, each to its own file
     assert written.count() == len(rows)
 
 
-def ingest_every_user_in_four_files(spark, lake, capture_root) -> None:
+def ingest_every_user_in_four_files(spark, lake, capture_root, **options) -> None:
     """Four Capture files, every user in each: Spark reads them as more than one partition."""
     for minute in range(4):
         at = later(T0, minute)
         bodies = [body(event_id=f"e-{minute}-{u}", user_id=u, occurred_at=at) for u in USERS]
-        write_file(capture_root, bodies, enqueued=at, partition=minute % 2)
-    run_ingest(spark, capture_root, lake, **QUIET)
+        write_file(capture_root, bodies, enqueued=at, partition=minute % 2, first_seq=minute * len(USERS))
+    run_ingest(spark, capture_root, lake, **options, **QUIET)
 
 
-def test_ingest_writes_each_user_to_one_bronze_file_per_batch(spark, lake, capture_root):
+def test_ingest_writes_each_bucket_to_one_bronze_file_per_batch(spark, lake, capture_root):
     ingest_every_user_in_four_files(spark, lake, capture_root)
     bronze = lake.table(EVENTS).read(spark)
     assert bronze.select("_metadata.file_path").distinct().count() > 1
+    assert buckets_per_file(bronze) == {1}
     assert files_per_user(bronze) == dict.fromkeys(USERS, 1)
+    assert bronze.filter(F.col(BUCKET) != user_bucket(F.col("userId"))).count() == 0
     assert bronze.count() == 4 * len(USERS)
 
 
-def test_normalize_writes_each_user_to_one_silver_file_per_batch(spark, lake, capture_root):
+def test_normalize_writes_each_bucket_to_one_silver_file_per_batch(spark, lake, capture_root):
     ingest_every_user_in_four_files(spark, lake, capture_root)
     run_normalize(spark, lake, **QUIET)
     silver = lake.table(silver_spec("measurement.recorded")).read(spark)
+    assert buckets_per_file(silver) == {1}
     assert files_per_user(silver) == dict.fromkeys(USERS, 1)
     assert silver.count() == 4 * len(USERS)
+
+
+def last_merge(spark, table) -> tuple[str, set[str]]:
+    """The logged condition of the table's last MERGE and the files it removed (rewrote)."""
+    # The delete's VACUUM commits after its MERGE.
+    version = table.delta(spark).history().filter("operation = 'MERGE'").first()
+    removed = set()
+    log = Path(table.path) / "_delta_log" / f"{version.version:020d}.json"
+    for line in log.read_text().splitlines():
+        if '"remove"' in line:
+            removed.add(json.loads(line)["remove"]["path"])
+    return version.operationParameters["predicate"], removed
+
+
+def test_a_delete_rewrites_only_its_bucket_one_file_per_batch_then_one_after_compaction(spark, lake, capture_root):
+    ingest_every_user_in_four_files(spark, lake, capture_root, max_files_per_trigger=1)
+    bronze = lake.table(EVENTS)
+    target = USERS[0]
+    (bucket,) = {r[BUCKET] for r in bronze.read(spark).filter(F.col("userId") == target).collect()}
+    files = {
+        Path(r.f).name: r.b
+        for r in bronze.read(spark)
+        .select(F.col("_metadata.file_path").alias("f"), F.col(BUCKET).alias("b"))
+        .distinct()
+        .collect()
+    }
+    assert sum(1 for b in files.values() if b == bucket) == 4  # four batches: one file of the bucket each
+    assert len(files) > 4
+
+    delete_user_data(spark, [target], lake, salt="s", include_requested=False, **QUIET)
+    predicate, removed = last_merge(spark, bronze)
+    # Delta prunes the target by the condition's target-only conjuncts: the bucket literal; no id in the log.
+    assert "(userBucket#" in predicate and f" = {bucket})" in predicate and target not in predicate
+    assert {Path(p).name for p in removed} == {f for f, b in files.items() if b == bucket}
+    assert all(p.startswith(f"{BUCKET}={bucket}/") for p in removed)
+
+    merged = compact(spark, lake.existing(spark, user_tables()))
+    assert merged["bronze.events"] > 0
+    after = bronze.read(spark)
+    per_bucket = after.groupBy(BUCKET).agg(F.countDistinct("_metadata.file_path").alias("files")).collect()
+    assert {r.files for r in per_bucket} == {1}
+    other = USERS[1]
+    delete_user_data(spark, [other], lake, salt="s", include_requested=False, **QUIET)
+    _, removed = last_merge(spark, bronze)
+    assert len(removed) == 1
+
+
+def test_ensure_gives_a_table_from_before_the_buckets_its_column_and_layout_without_losing_rows(
+    spark, tmp_path, capture_root
+):
+    lake = Lake.local(str(tmp_path / "lake"))
+    table = lake.table(EVENTS)
+    columns = ", ".join(f"`{f.name}` {f.dataType.simpleString()}" for f in BEFORE_BUCKETS)
+    spark.sql(
+        f"CREATE TABLE {table.sql} ({columns}) USING DELTA TBLPROPERTIES ('delta.enableDeletionVectors' = 'false')"
+    )
+    old = bronze_frame(spark, [body(event_id=f"e-{u}", user_id=u, occurred_at=T0) for u in USERS[:6]])
+    table.append(old.select(*(f.name for f in BEFORE_BUCKETS)).coalesce(1))
+    ingest_every_user_in_four_files(spark, lake, capture_root)  # ensure, then four files of new rows
+    bronze = table.read(spark)
+    assert bronze.count() == 6 + 4 * len(USERS)
+    assert bronze.filter(F.col(BUCKET).isNull() | (F.col(BUCKET) != user_bucket(F.col("userId")))).count() == 0
+    assert table.delta(spark).detail().first().partitionColumns == [BUCKET]
+    assert buckets_per_file(bronze) == {1}
+    normalized = run_normalize(spark, lake, **QUIET)
+    # The stream starts afresh after the layout change (normalize.CHECKPOINT): every bronze row, once.
+    assert normalized.rows_read == 6 + 4 * len(USERS)
+    silver = lake.table(silver_spec("measurement.recorded"))
+    assert silver.read(spark).count() == 6 + 4 * len(USERS)
+    assert run_normalize(spark, lake, **QUIET).rows_read == 0
 
 
 def test_ensure_purges_deletion_vectors_left_from_before_they_were_turned_off(spark, tmp_path):

@@ -35,6 +35,7 @@ def test_every_quarantine_reason_names_the_field(spark):
         b' "userId": "u-1", "payload": {"metric": "weight", "value": 70.5, "unit": "kg"}}',
         b'{"eventId": 7, "eventType": "measurement.recorded", "schemaVersion": 1}',
         body(event_id="e-8", occurred_at=T0, payload=ok),
+        body(event_id="e-9", occurred_at=T0).replace(b'"kg"', b'"k\xe9"'),  # Latin-1, not UTF-8
     ]
     assert reasons(spark, bodies) == [
         (0, "not_json", "body is empty"),
@@ -47,6 +48,7 @@ def test_every_quarantine_reason_names_the_field(spark):
         (7, "missing_required_field", "userId is missing"),
         (8, "wrong_type", "occurredAt must be timestamp, got STRING"),
         (9, "wrong_type", "eventId must be string, got BIGINT"),
+        (11, "not_utf8", "body is not valid UTF-8"),
     ]
 
 

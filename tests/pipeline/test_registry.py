@@ -1,12 +1,17 @@
+import json
+import re
+from collections import Counter
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 
 from h3_ml import registry
-from h3_ml.databricks import lake_from, parameters, user_ids
+from h3_ml.databricks import audit_salt, finish, lake_from, parameters, user_ids
+from h3_ml.deletion import DeletionSummary
 from h3_ml.lake import Lake
 from h3_ml.registry import EventSchema, Field, RegistryError
-from h3_ml.tables import all_tables, silver_spec
+from h3_ml.tables import DELETION_AUDIT, EVENTS, QUARANTINE, all_tables, silver_spec
 
 
 def test_the_shipped_registry_is_consistent():
@@ -35,6 +40,7 @@ def test_a_table_has_the_union_of_its_versions_columns():
         ("sequenceNumber", "bigint"),
         ("offset", "string"),
         ("enqueuedTime", "timestamp"),
+        ("userBucket", "int"),
     ]
     assert spec.user_column == "userId"
     assert "userId" not in spec.stats_columns
@@ -97,18 +103,81 @@ class Widgets:
         return self.values.get(name, self.declared[name])
 
 
+class Secrets:
+    def get(self, scope, key):
+        return f"salt from {scope}/{key}"
+
+
+class Notebook:
+    exited: str | None = None
+
+    def exit(self, value):
+        self.exited = value
+
+
 class DbUtils:
     def __init__(self, values):
-        self.widgets = Widgets(values)
+        self.widgets, self.secrets, self.notebook = Widgets(values), Secrets(), Notebook()
 
 
 def test_notebook_parameters_become_a_unity_catalog_lake():
-    dbutils = DbUtils({"catalog": "h3_prod", "checkpoints": "/Volumes/h3_prod/ops/checkpoints", "user_ids": " a, b ,"})
-    params = parameters(dbutils, catalog="", checkpoints="", user_ids="", deletion_sla_days="30")
-    assert dbutils.widgets.declared == {"catalog": "", "checkpoints": "", "user_ids": "", "deletion_sla_days": "30"}
-    assert lake_from(params) == Lake(checkpoints="/Volumes/h3_prod/ops/checkpoints", catalog="h3_prod")
+    dbutils = DbUtils(
+        {
+            "catalog": "h3_dev",
+            "schema_prefix": "dev_ada_",
+            "checkpoints": "/Volumes/h3_dev/dev_ada_ops/checkpoints",
+            "user_ids": " a, b ,",
+        }
+    )
+    params = parameters(
+        dbutils, catalog="", schema_prefix="", checkpoints="", user_ids="", deletion_sla_days="30", secret_scope="h3-ml"
+    )
+    assert dbutils.widgets.declared == {
+        "catalog": "",
+        "schema_prefix": "",
+        "checkpoints": "",
+        "user_ids": "",
+        "deletion_sla_days": "30",
+        "secret_scope": "h3-ml",
+    }
+    lake = lake_from(params)
+    assert lake == Lake(
+        checkpoints="/Volumes/h3_dev/dev_ada_ops/checkpoints", catalog="h3_dev", schema_prefix="dev_ada_"
+    )
+    assert [lake.table(s).name for s in (EVENTS, QUARANTINE, DELETION_AUDIT)] == [
+        "h3_dev.dev_ada_bronze.events",
+        "h3_dev.dev_ada_silver.quarantine",
+        "h3_dev.dev_ada_ops.deletion_audit",
+    ]
+    assert lake_from({**params, "schema_prefix": ""}).table(EVENTS).name == "h3_dev.bronze.events"
     assert user_ids(params["user_ids"]) == ["a", "b"]
+    assert audit_salt(dbutils, params["secret_scope"]) == "salt from h3-ml/audit-salt"
     with pytest.raises(ValueError, match="job parameter 'catalog' is empty"):
         lake_from({"catalog": "", "checkpoints": "/c"})
     with pytest.raises(ValueError, match="'deletion_sla_days' must be a whole number of days, got 'soon'"):
         lake_from({"catalog": "c", "checkpoints": "/c", "deletion_sla_days": "soon"})
+    with pytest.raises(ValueError, match="job parameter 'secret_scope' is empty"):
+        audit_salt(dbutils, "")
+
+
+@pytest.mark.parametrize("prefix", ["Dev_ada_", "dev-ada_", "dev_ada", "_", "dev ada_", "dév_"])
+def test_a_schema_prefix_is_lowercase_letters_digits_and_underscores_ending_with_one(prefix):
+    with pytest.raises(ValueError, match=rf"schema_prefix must be empty or .* got {re.escape(repr(prefix))}"):
+        lake_from({"catalog": "c", "checkpoints": "/c", "schema_prefix": prefix})
+
+
+def test_finish_prints_the_summary_and_hands_it_to_the_jobs_api_as_json(capsys):
+    dbutils = DbUtils({})
+    summary = DeletionSummary(requests=1, rows_removed={"bronze.events": 4}, seconds_to_completed_audit=2.5)
+    finish(dbutils, summary)
+    assert json.loads(dbutils.notebook.exited) == {
+        "already_completed": 0,
+        "compacted": {},
+        "purged": [],
+        "requests": 1,
+        "rows_removed": {"bronze.events": 4},
+        "seconds_to_completed_audit": 2.5,
+    }
+    assert "rows_removed: {'bronze.events': 4}" in capsys.readouterr().out
+    finish(dbutils, {"at": datetime(2026, 11, 26, 10, 0, tzinfo=UTC), "valid": Counter({"a.b": 2})})
+    assert json.loads(dbutils.notebook.exited) == {"at": "2026-11-26T10:00:00+00:00", "valid": {"a.b": 2}}

@@ -11,6 +11,7 @@ from pyspark.sql import SparkSession
 from pyspark.sql import functions as F
 
 from h3_ml.lake import TableRef
+from h3_ml.tables import BUCKET
 
 
 def version(spark: SparkSession, table: TableRef) -> int:
@@ -19,6 +20,12 @@ def version(spark: SparkSession, table: TableRef) -> int:
 
 def live_files(spark: SparkSession, table: TableRef) -> int:
     return table.delta(spark).detail().first()["numFiles"]
+
+
+def bucket_files(spark: SparkSession, table: TableRef, buckets: list[int]) -> int:
+    """Live files in the given buckets' partitions: what a delete of users in those buckets reads."""
+    rows = table.read(spark).filter(F.col(BUCKET).isin(buckets))
+    return rows.select("_metadata.file_path").distinct().count()
 
 
 def files_removed_since(table: TableRef, since: int) -> set[str]:

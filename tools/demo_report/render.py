@@ -13,7 +13,8 @@ _PROOF_COLUMNS = (
     ("user_rows_after", "after"),
     ("rows_before", "all deleted users' rows before"),
     ("rows_after", "after"),
-    ("files_scanned", "files scanned"),
+    ("files", "files"),
+    ("files_scanned", "files in the users' buckets (read)"),
     ("files_held", "files that held them"),
     ("files_rewritten", "files rewritten"),
     ("files_on_disk_after", "files on disk with their rows after"),
@@ -206,7 +207,7 @@ def terminal_summary(figures: dict) -> str:
         _text_table(["reason", "messages"], sorted(figures["quarantine"].items())),
         f"deletion proof: {deletion['user']} and {deletion['users'] - 1} users who asked by event",
         _text_table(
-            ["table", "user before", "after", "all before", "after", "scanned", "held", "rewritten", "on disk after"],
+            ["table", "user before", "after", "all before", "after", "files", "in bucket", "held", "rewritten", "left"],
             _proof_rows(deletion),
         ),
     ]

@@ -1,0 +1,234 @@
+"""Deleting one user as the lake ages: hourly batches, the scheduled daily compaction, one delete at each age.
+
+At each age (hours of hourly ingest + normalize), three commands run on the same lake in one process: the
+package's `delete_user_data` for one user (no purge, as the scheduled job runs it), the command a Delta user would
+write instead for another user (`DELETE FROM <table> WHERE userId = '<id>'` on the same tables; it writes the id
+into `_delta_log`, so the jobs never use it) and one filtered count of the tables for the first user. Per table:
+the files and bytes the delete's MERGE reads (the user's bucket partition: Delta prunes the MERGE's target to
+it by the condition's bucket literal, see `deletion.remove_users`) and the files it rewrote (its commit's
+`numTargetFilesRemoved`), as a share of the table.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import statistics
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+_START = datetime(2026, 11, 26, 0, 0, tzinfo=UTC)
+_WINDOW = timedelta(minutes=15)  # Capture's longest window: four files per partition and hour
+
+
+def hourly_capture(cache: Path, users: int, per_hour: int, hours: int, seed: int) -> list[Path]:
+    """One folder of Capture files per hour, generated once per parameter set and reused."""
+    from h3_ml.generate import generate
+
+    folder = cache / f"aging-u{users}-e{per_hour}-s{seed}"
+    out = []
+    for hour in range(hours):
+        target, done = folder / f"hour-{hour:03d}", folder / f"hour-{hour:03d}.done"
+        if not done.exists():
+            shutil.rmtree(target, ignore_errors=True)
+            generate(
+                target,
+                users=users,
+                events=per_hour,
+                seed=seed + hour,
+                window=_WINDOW,
+                start=_START + timedelta(hours=hour),
+                spacing=timedelta(hours=1) / per_hour,
+            )
+            # The generator closes every run with a header-only file two windows later; inside the hour it stays.
+            done.write_text("")
+        out.append(target)
+    return out
+
+
+def _table_files(spark, table) -> list[tuple[str, int, int | None]]:
+    """(path, bytes, bucket) of every live file of a table."""
+    from h3_ml.tables import BUCKET
+
+    rows = table.delta(spark).toDF().select("_metadata.file_path", "_metadata.file_size", BUCKET).distinct()
+    return [(r.file_path, r.file_size, r[BUCKET]) for r in rows.collect()]
+
+
+def _files_rewritten(spark, table, since: int) -> int:
+    rows = table.delta(spark).history().filter(f"version > {since} AND operation = 'MERGE'").collect()
+    return sum(int(r.operationMetrics["numTargetFilesRemoved"]) for r in rows)
+
+
+def pick_users(spark, lake, count: int, exclude: frozenset[str] | set[str] = frozenset()) -> list[str]:
+    """Users with rows in bronze, spread over the id range; the same ones on every run of one data set."""
+    from pyspark.sql import functions as F
+
+    from h3_ml.tables import EVENTS
+
+    users = sorted(
+        r.userId
+        for r in lake.table(EVENTS)
+        .read(spark)
+        .filter(F.col("eventType") == "measurement.recorded")
+        .select("userId")
+        .distinct()
+        .collect()
+        if r.userId not in exclude
+    )
+    step = max(1, len(users) // (count + 1))
+    return [users[step * (i + 1)] for i in range(count)]
+
+
+def measure_at(spark, lake, age: int, batches_since_compaction: int, deleted: set[str], log) -> dict:
+    from pyspark.sql import functions as F
+
+    from h3_ml.deletion import delete_user_data
+    from h3_ml.tables import BUCKET, USER_BUCKETS, user_bucket, user_tables
+
+    tables = lake.existing(spark, user_tables())
+    mine, theirs = pick_users(spark, lake, 2, deleted)
+    deleted.update({mine, theirs})
+    (bucket,) = [
+        r.b for r in spark.createDataFrame([(mine,)], "u string").select(user_bucket(F.col("u")).alias("b")).collect()
+    ]
+    before = {t.label: _table_files(spark, t) for t in tables}
+    versions = {t.label: t.delta(spark).history(1).first().version for t in tables}
+
+    started = time.perf_counter()
+    rows = sum(t.read(spark).filter(F.col(t.spec.user_column) == mine).count() for t in tables)
+    scan = time.perf_counter() - started
+
+    started = time.perf_counter()
+    summary = delete_user_data(spark, [mine], lake, salt="bench", include_requested=False, progress=log)
+    whole = time.perf_counter() - started
+
+    started = time.perf_counter()
+    for t in tables:
+        spark.sql(f"DELETE FROM {t.sql} WHERE `{t.spec.user_column}` = '{theirs}'")
+    plain = time.perf_counter() - started
+
+    per_table = {}
+    for t in tables:
+        files = before[t.label]
+        in_bucket = [f for f in files if f[2] == bucket]
+        rewritten = _files_rewritten(spark, t, versions[t.label])
+        total_bytes = sum(size for _, size, _ in files) or 1
+        # A table the user has no row in gets no MERGE (the count before it says so) and reads nothing more.
+        touched = summary.rows_removed.get(t.label, 0) > 0
+        per_table[t.label] = {
+            "files": len(files),
+            "bucket_files": len(in_bucket),
+            "files_read": len(in_bucket) if touched else 0,
+            "files_rewritten": rewritten,
+            "bytes_read_share": sum(size for _, size, _ in in_bucket) / total_bytes if touched else 0.0,
+            "files_rewritten_share": rewritten / max(1, len(files)),
+        }
+    return {
+        "age_hours": age,
+        "batches_since_compaction": batches_since_compaction,
+        "user": mine,
+        "bucket": bucket,
+        "rows": rows,
+        "rows_removed": sum(summary.rows_removed.values()),
+        "delete_seconds": summary.seconds_to_completed_audit,
+        "delete_with_vacuum_seconds": whole,
+        "plain_delete_seconds": plain,
+        "scan_seconds": scan,
+        "tables": per_table,
+        "bound_after_compaction": 2 / USER_BUCKETS,
+        "bucket_column": BUCKET,
+    }
+
+
+def bench_aging(
+    spark, work: Path, cache: Path, *, users: int, per_hour: int, ages: list[int], compact_every: int, seed: int, log
+) -> dict:
+    from h3_ml.ingest import run_ingest
+    from h3_ml.lake import Lake
+    from h3_ml.layout import compact
+    from h3_ml.normalize import run_normalize
+    from h3_ml.tables import user_tables
+
+    hours = hourly_capture(cache, users, per_hour, max(ages), seed)
+    lake = Lake.local(str(work / "aging-lake"))
+    capture = work / "aging-capture"
+    samples, deleted, cycle_seconds, since = [], set(), [], 0
+    for hour, folder in enumerate(hours, start=1):
+        shutil.copytree(folder, capture, dirs_exist_ok=True)
+        started = time.perf_counter()
+        run_ingest(spark, str(capture), lake, progress=lambda _: None)
+        run_normalize(spark, lake, progress=lambda _: None)
+        cycle_seconds.append(time.perf_counter() - started)
+        since += 1
+        if hour % compact_every == 0:
+            compact(spark, lake.existing(spark, user_tables()))
+            since = 0
+        if hour in ages:
+            sample = measure_at(spark, lake, hour, since, deleted, log)
+            samples.append(sample)
+            log(
+                f"aging {hour} h: delete {sample['delete_seconds']:.1f} s, "
+                f"plain DELETE {sample['plain_delete_seconds']:.1f} s, scan {sample['scan_seconds']:.1f} s"
+            )
+        else:
+            log(f"aging {hour} h: ingest + normalize {cycle_seconds[-1]:.1f} s")
+    return {
+        "users": users,
+        "events_per_hour": per_hour,
+        "compact_every_hours": compact_every,
+        "ages": ages,
+        "cycle_seconds_median": statistics.median(cycle_seconds),
+        "samples": samples,
+    }
+
+
+def report(aging: dict, bucket_count: int) -> list[str]:
+    """The scenario's lines for the benchmark's output, goals checked from the figures."""
+    lines = [
+        f"  delete by lake age: users={aging['users']} events/hour={aging['events_per_hour']} hourly ingest + "
+        f"normalize (median {aging['cycle_seconds_median']:.1f} s), OPTIMIZE every {aging['compact_every_hours']} h, "
+        f"buckets={bucket_count}"
+    ]
+    bound = 2 / bucket_count
+    met_bytes, met_files = True, True
+    for s in aging["samples"]:
+        lines.append(
+            f"  age {s['age_hours']:3d} h ({s['batches_since_compaction']} batches since compaction), "
+            f"user {s['user']} bucket {s['bucket']}, {s['rows_removed']} rows: "
+            f"delete {s['delete_seconds']:.1f} s to the completed audit "
+            f"({s['delete_with_vacuum_seconds']:.1f} s with VACUUM), plain DELETE {s['plain_delete_seconds']:.1f} s, "
+            f"filtered scan {s['scan_seconds']:.1f} s"
+        )
+        for table, t in s["tables"].items():
+            lines.append(
+                f"    {table:32} files {t['files']:5}  read {t['files_read']:4} "
+                f"({t['bytes_read_share']:6.1%} of bytes)  rewritten {t['files_rewritten']:4} "
+                f"({t['files_rewritten_share']:6.1%} of files)"
+            )
+            if t["files_rewritten"] > t["bucket_files"]:
+                met_files = False
+            if s["batches_since_compaction"] == 0 and t["bytes_read_share"] > bound:
+                met_bytes = False
+            if s["batches_since_compaction"] and t["files_read"] > s["batches_since_compaction"] + 1:
+                met_files = False
+    first, last = aging["samples"][0], aging["samples"][-1]
+    growth = last["delete_seconds"] / first["delete_seconds"]
+    vs_plain = last["delete_seconds"] / last["plain_delete_seconds"]
+    lines += [
+        f"FILES delete_reads_only_its_bucket {'ok' if met_files else 'MISSED'} (target: the files of the user's "
+        "bucket, at most one per batch since the last compaction, plus the compacted one)",
+        f"RATIO delete_bytes_read_after_compaction {'ok' if met_bytes else 'MISSED'} "
+        f"(target <= 2/B = {bound:.1%} of each table)",
+        f"RATIO delete_at_{last['age_hours']}h_vs_{first['age_hours']}h {growth:.2f}x "
+        f"(target <= 1.3x) {'ok' if growth <= 1.3 else 'MISSED'}",
+        f"RATIO delete_vs_plain_delete_at_{last['age_hours']}h {vs_plain:.2f}x "
+        f"(target <= 1.0x) {'ok' if vs_plain <= 1.0 else 'MISSED'}",
+        f"RATIO delete_vs_scan_at_{last['age_hours']}h "
+        f"{last['delete_seconds'] / last['scan_seconds']:.2f}x (no target)",
+    ]
+    return lines
+
+
+def dump(aging: dict) -> str:
+    return json.dumps(aging, indent=2, default=str)

@@ -1,0 +1,35 @@
+"""How the jobs lay rows out in files, which decides what deleting one user reads and rewrites.
+
+Every user table is partitioned by `userBucket` (`tables.user_bucket`). A write puts each bucket's rows of a batch
+in one file (`clustered_by_bucket`), and the scheduled compaction (`compact`) merges a bucket's files into one, so
+a deletion's MERGE, which names the user's bucket, reads and rewrites only that bucket's files.
+"""
+
+from __future__ import annotations
+
+from pyspark.sql import DataFrame, SparkSession
+
+from h3_ml.lake import TableRef
+from h3_ml.parallel import TABLES_AT_ONCE, side_by_side
+from h3_ml.tables import BUCKET, USER_BUCKETS
+
+
+def clustered_by_bucket(rows: DataFrame, tasks: int) -> DataFrame:
+    """The rows in at most `tasks` partitions by bucket: each bucket in one task, so one file per bucket."""
+    return rows.repartition(max(1, min(tasks, USER_BUCKETS)), BUCKET)
+
+
+def compact(spark: SparkSession, tables: list[TableRef]) -> dict[str, int]:
+    """`OPTIMIZE` on each table, side by side; returns the files each compaction removed.
+
+    Bin-packing works within a partition, so each bucket's small files (one per batch) become one file, up to
+    `spark.databricks.delta.optimize.maxFileSize` (1 GB by default; delta-io/delta#3272). A compaction changes
+    no data (`dataChange = false`): streams reading the table skip it, and it conflicts with a concurrent
+    commit only when that commit removed a file it rewrites
+    (https://docs.delta.io/3.3.1/optimizations-oss.html, "Compaction (bin-packing)").
+    """
+
+    def optimize(table: TableRef) -> int:
+        return spark.sql(f"OPTIMIZE {table.sql}").first()["metrics"]["numFilesRemoved"]
+
+    return dict(zip((t.label for t in tables), side_by_side(optimize, tables, at_most=TABLES_AT_ONCE), strict=True))
