@@ -76,7 +76,11 @@ export class DatabricksJobs extends pulumi.ComponentResource {
         // `databricks.deleteCron`, by default JOB_SCHEDULES.delete: every day at 03:00.
         run: { kind: "schedule", cron: args.deleteCron },
         // Empty for the scheduled sweep; run-now sets them (and a request id for the audit trail).
-        extraParameters: { user_ids: "", request_id: "" },
+        extraParameters: {
+          user_ids: "",
+          request_id: "",
+          ...(args.secretScope === undefined ? {} : { secret_scope: args.secretScope }),
+        },
       },
     };
 

@@ -6,7 +6,7 @@ export interface DatabricksSecretsArgs {
   /** The workspace's Databricks provider. */
   provider: databricks.Provider;
   /**
-   * Secret scope the notebooks read (`AUDIT_SALT_SCOPE` in `notebooks/h3_ml/databricks.py`).
+   * Secret scope the delete notebook reads (its `secret_scope` parameter, `DEFAULT_SECRET_SCOPE` in `notebooks/h3_ml/databricks.py`).
    * @default "h3-ml"
    */
   scopeName?: string;

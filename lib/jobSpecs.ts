@@ -28,11 +28,15 @@ export interface JobSettingsArgs {
   /** Days within which deleted data must be gone everywhere; the jobs size Delta retention from it. */
   deletionSlaDays: number;
   /**
-   * Parameters every job gets beyond catalog, checkpoints and the SLA, e.g. a shared personal stack's
-   * `schema_prefix` and `secret_scope` (the notebooks read them as widgets of the same name).
-   * @default {} (the notebooks' own defaults)
+   * Prefix of the schemas the jobs write (`schema_prefix`: a shared personal stack's `dev_ada_`).
+   * @default undefined: the notebooks' default, no prefix
    */
-  jobParameters?: Readonly<Record<string, pulumi.Input<string>>>;
+  schemaPrefix?: pulumi.Input<string>;
+  /**
+   * Secret scope the delete job reads the audit salt from (`secret_scope`).
+   * @default undefined: the notebook's default, `h3-ml`
+   */
+  secretScope?: pulumi.Input<string>;
   /** How the ingest job starts. */
   ingestTrigger: JobRun;
   normalizeCron: string;
@@ -80,7 +84,7 @@ function parameters(args: JobSettingsArgs, spec: JobSpecArgs): databricks.types.
     catalog: args.catalogName,
     checkpoints: args.checkpoints,
     deletion_sla_days: String(args.deletionSlaDays),
-    ...args.jobParameters,
+    ...(args.schemaPrefix === undefined ? {} : { schema_prefix: args.schemaPrefix }),
     ...spec.extraParameters,
   };
   return Object.keys(all)

@@ -91,7 +91,8 @@ export function sharedPersonal(config: StackConfig, personal: PersonalConfig): S
       captureRoot: hub.captureRoot,
       checkpoints: schemas.checkpointsPath,
       deletionSlaDays: config.deletionSlaDays,
-      jobParameters: { schema_prefix: names.schemaPrefix, secret_scope: names.secretScope },
+      schemaPrefix: names.schemaPrefix,
+      secretScope: names.secretScope,
       ingestTrigger:
         dbx.ingestTrigger === "fileArrival"
           ? { kind: "fileArrival", url: hub.captureRoot }

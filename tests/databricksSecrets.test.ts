@@ -17,7 +17,8 @@ const build = (runAsServicePrincipal?: string) =>
 describe("DatabricksSecrets", () => {
   it("stores a generated audit salt where the delete notebook reads it", async () => {
     const glue = readFileSync(path.join(PROJECT_ROOT, "notebooks", "h3_ml", "databricks.py"), "utf8");
-    expect(glue).to.match(/^AUDIT_SALT_SCOPE, AUDIT_SALT_KEY = "h3-ml", "audit-salt"$/m);
+    expect(glue).to.match(/^DEFAULT_SECRET_SCOPE = "h3-ml"$/m);
+    expect(glue).to.match(/^AUDIT_SALT_KEY = "audit-salt"$/m);
     const ev = await build();
     expect(resource(ev, T.secretScope, "secrets-scope").inputs).to.deep.equal({ name: "h3-ml" });
     expect(resource(ev, T.randomPassword, "secrets-audit-salt").inputs).to.deep.include({

@@ -188,8 +188,11 @@ describe("shared personal stack (personal.mode: shared)", () => {
       checkpoints: `/Volumes/${DEV.catalogName}/dev_ada_ops/checkpoints`,
       deletion_sla_days: "30",
       schema_prefix: "dev_ada_",
-      secret_scope: "h3-ml-dev-ada",
     });
+    const deleteParameters = resource(ada, T.job, "jobs-delete").inputs.parameters.map(
+      (p: { name: string; default: string }) => `${p.name}=${p.default}`,
+    );
+    expect(deleteParameters).to.include.members(["schema_prefix=dev_ada_", "secret_scope=h3-ml-dev-ada"]);
     expect(resource(ada, T.secretScope, "secrets-scope").inputs).to.deep.equal({ name: "h3-ml-dev-ada" });
   });
 
