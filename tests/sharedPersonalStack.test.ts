@@ -1,3 +1,5 @@
+import { readFileSync } from "node:fs";
+import * as path from "node:path";
 import { expect } from "chai";
 import { RESOURCE_TYPES as T } from "../contracts/resourceTypes";
 import { checkRegistrations } from "../policy/check";
@@ -10,6 +12,7 @@ import {
   MOCK_DEV_STACK,
   MOCK_SUBSCRIPTION_ID,
 } from "../scripts/lib/mockProgram";
+import { PROJECT_ROOT } from "../scripts/lib/stackConfig";
 import { evaluated, expectedNotebookAssets, FULL_COPY, ofType, resource } from "./support";
 
 const DEV = MOCK_DEV_OUTPUTS as Record<string, string>;
@@ -78,6 +81,27 @@ describe("shared personal stack (personal.mode: shared)", () => {
     const billed = ada.registrations.filter((r) => BILLED_WHILE_IDLE.includes(r.type));
     expect(billed.map((r) => `${r.type} ${r.name}`)).to.deep.equal([]);
     expect(ada.registrations.filter((r) => r.protect)).to.deep.equal([]);
+  });
+
+  it("registers as many resources as docs/personal-stacks.md says, against a full copy", async () => {
+    const full = await evaluated("dev-ada", { config: FULL_COPY });
+    const counts = (ev: Evaluation) => [
+      ev.registrations.length,
+      ev.registrations.filter((r) => r.custom && !r.type.startsWith("pulumi:providers:")).length,
+    ];
+    const doc = readFileSync(path.join(PROJECT_ROOT, "docs", "personal-stacks.md"), "utf8").replace(
+      /\s+/g,
+      " ",
+    );
+    const stated =
+      /A shared stack registers (\d+) resources \((\d+) of them cloud resources\); a full copy (\d+) \((\d+)\)/
+        .exec(doc)
+        ?.slice(1)
+        .map(Number);
+    expect(stated, "docs/personal-stacks.md states the counts").to.deep.equal([
+      ...counts(ada),
+      ...counts(full),
+    ]);
   });
 
   it("fails this check when it would create a namespace, a workspace or a storage account", async () => {
