@@ -1,8 +1,8 @@
 """Data fuzzing: over a thousand hostile bodies through one ingest and one normalize run.
 
 Every message must end as exactly one of: a silver row, a quarantine row with the reason the contract gives
-it, or a duplicate of an eventId silver already keeps; the jobs must succeed. The figures are printed for the
-README ("Security and reliability").
+it, or a duplicate of an eventId silver already keeps; the jobs must succeed. The figures are printed for
+docs/security.md.
 """
 
 import json
