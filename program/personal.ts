@@ -15,7 +15,7 @@ import { stackWorkspaceFolder, WorkspaceAssets } from "../components/workspaceAs
 import { type PersonalConfig, type StackConfig, standardTags } from "../config/config";
 import { stackToken } from "../config/naming";
 import { invokedField } from "../lib/invokeResults";
-import { failureRecipients } from "../lib/jobSpecs";
+import { configuredJobArgs } from "./jobArgs";
 import type { StackOutputs } from "./outputs";
 
 /** What a shared personal stack calls itself: `dev-ada` gives the person `ada`, jobs `[dev ada] ...`. */
@@ -78,39 +78,15 @@ export function sharedPersonal(config: StackConfig, personal: PersonalConfig): S
     {
       provider,
       namePrefix: names.jobPrefix,
-      notebookPaths: {
-        ingest: notebooks.notebookPath("ingest"),
-        normalize: notebooks.notebookPath("normalize"),
-        delete: notebooks.notebookPath("delete_user_data"),
-      },
+      ...configuredJobArgs(config, notebooks, hub.captureRoot, invokedField(person, "userName")),
       jobPolicyId: fromDev("jobClusterPolicyId"),
-      sparkVersion: dbx.sparkVersion,
-      nodeTypeId: dbx.nodeType,
-      workers: dbx.jobWorkers,
       catalogName: fromDev("catalogName"),
       captureRoot: hub.captureRoot,
       checkpoints: schemas.checkpointsPath,
-      deletionSlaDays: config.deletionSlaDays,
       schemaPrefix: names.schemaPrefix,
       secretScope: names.secretScope,
-      ingestTrigger:
-        dbx.ingestTrigger === "fileArrival"
-          ? { kind: "fileArrival", url: hub.captureRoot }
-          : { kind: "schedule", cron: dbx.ingestCron },
-      normalizeCron: dbx.normalizeCron,
-      deleteCron: dbx.deleteCron,
-      timezone: dbx.timezone,
       // Runs start by hand (databricks jobs run-now); a paused trigger costs nothing.
       paused: true,
-      notificationEmails: failureRecipients(
-        dbx.notificationEmails,
-        dbx.notificationWebhookUrl !== undefined,
-        invokedField(person, "userName"),
-      ),
-      notificationWebhookUrl: dbx.notificationWebhookUrl,
-      timeoutSeconds: dbx.jobTimeoutMinutes * 60,
-      maxRetries: dbx.jobMaxRetries,
-      minRetryIntervalMillis: dbx.jobRetryIntervalMinutes * 60_000,
       tags,
     },
     { dependsOn: [notebooks, schemas, secrets] },

@@ -20,8 +20,8 @@ import { sharedFolderAccess, stackWorkspaceFolder, WorkspaceAssets } from "../co
 import { type StackConfig, standardTags } from "../config/config";
 import { type Names, resourceNames } from "../config/naming";
 import { invokedField } from "../lib/invokeResults";
-import { failureRecipients } from "../lib/jobSpecs";
 import { protectsStatefulResources } from "../lib/stateful";
+import { configuredJobArgs } from "./jobArgs";
 import type { StackOutputs } from "./outputs";
 
 export function platform(config: StackConfig): StackOutputs {
@@ -185,36 +185,12 @@ export function platform(config: StackConfig): StackOutputs {
     {
       provider: workspace.provider,
       namePrefix: `${config.namePrefix}-${config.stack}`,
-      notebookPaths: {
-        ingest: notebooks.notebookPath("ingest"),
-        normalize: notebooks.notebookPath("normalize"),
-        delete: notebooks.notebookPath("delete_user_data"),
-      },
+      ...configuredJobArgs(config, notebooks, catalog.captureUrl, person && invokedField(person, "userName")),
       jobPolicyId: compute.jobPolicyId,
-      sparkVersion: dbx.sparkVersion,
-      nodeTypeId: dbx.nodeType,
-      workers: dbx.jobWorkers,
       catalogName: catalog.catalogName,
       captureRoot: catalog.captureUrl,
       checkpoints: catalog.checkpointsPath,
-      deletionSlaDays: config.deletionSlaDays,
-      ingestTrigger:
-        dbx.ingestTrigger === "fileArrival"
-          ? { kind: "fileArrival", url: catalog.captureUrl }
-          : { kind: "schedule", cron: dbx.ingestCron },
-      normalizeCron: dbx.normalizeCron,
-      deleteCron: dbx.deleteCron,
-      timezone: dbx.timezone,
       paused: dbx.pauseSchedules,
-      notificationEmails: failureRecipients(
-        dbx.notificationEmails,
-        dbx.notificationWebhookUrl !== undefined,
-        person && invokedField(person, "userName"),
-      ),
-      notificationWebhookUrl: dbx.notificationWebhookUrl,
-      timeoutSeconds: dbx.jobTimeoutMinutes * 60,
-      maxRetries: dbx.jobMaxRetries,
-      minRetryIntervalMillis: dbx.jobRetryIntervalMinutes * 60_000,
       runAsServicePrincipal: runAsId,
       tags,
     },
