@@ -158,17 +158,20 @@ def locate(spark: SparkSession, tables: list[TableRef], user_ids: list[str]) -> 
     return counts
 
 
-def remove_users(spark: SparkSession, table: TableRef, ids: DataFrame, *, log: Callable[[str], None]) -> int:
+def remove_users(
+    spark: SparkSession, table: TableRef, ids: DataFrame, in_buckets: list[int], *, log: Callable[[str], None]
+) -> int:
     """Deletes the users' rows from one table, rewriting the files that held them; returns the rows deleted.
 
-    `ids` has `userId` and `userBucket` (`with_buckets`). The condition names the buckets as literals: Delta's
+    `ids` has `userId` and `userBucket` (`with_buckets`), `in_buckets` their buckets (`buckets(ids)`, read once for
+    every table). The condition names the buckets as literals: Delta's
     MERGE prunes the target's files by the condition's target-only conjuncts before it joins
     (delta-io/delta, `ClassicMergeExecutor.findTouchedFiles` with `MergeIntoCommandBase.getTargetOnlyPredicates`),
     so only the users' bucket partitions are read. The log keeps the condition, which holds bucket numbers, and
     never the ids, which come from the source DataFrame.
     """
     column = table.spec.user_column
-    listed = ", ".join(str(b) for b in buckets(ids))
+    listed = ", ".join(str(b) for b in in_buckets)
     condition = f"t.{BUCKET} IN ({listed}) AND t.{BUCKET} = d.{BUCKET} AND t.`{column}` = d.userId"
 
     def attempt() -> int:
@@ -253,11 +256,11 @@ def delete_user_data(
         requests += event_requests(spark, lake)
     open_rows, completed = _audit_state(spark, audit)
     open_hashes = {h for _, h in open_rows}
-    todo = _pending(spark, lake, open_rows, completed, requests, salt, reapply_completed, started, summary)
+    todo = _pending(spark, lake, open_hashes, completed, requests, salt, reapply_completed, started, summary)
     if not todo and not open_hashes:
         progress("delete: nothing to do")
         return _compacted(spark, lake, summary, progress) if compact else summary
-    users = _open_audit_rows(spark, lake, audit, todo, open_rows, salt)
+    users = _open_audit_rows(spark, lake, audit, todo, open_rows, open_hashes, salt)
     tables = lake.existing(spark, user_tables())
     per_hash = _count_rows(spark, tables, users, open_hashes, summary)
     faults.check(fp.DELETE_BEFORE_MERGE)
@@ -289,7 +292,7 @@ def _compacted(
 def _pending(
     spark: SparkSession,
     lake: Lake,
-    open_rows: set[tuple[str, str]],
+    open_hashes: set[str],
     completed: set[tuple[str, str]],
     requests: list[DeletionRequest],
     salt: str,
@@ -298,7 +301,6 @@ def _pending(
     summary: DeletionSummary,
 ) -> list[DeletionRequest]:
     """The requests not yet completed, with the sweep's re-applied ones."""
-    open_hashes = {h for _, h in open_rows}
     todo = [r for r in requests if (r.request_id, user_hash(r.user_id, salt)) not in completed]
     summary.requests = len(requests)
     summary.already_completed = len(requests) - len(todo)
@@ -317,6 +319,7 @@ def _open_audit_rows(
     audit: TableRef,
     todo: list[DeletionRequest],
     open_rows: set[tuple[str, str]],
+    open_hashes: set[str],
     salt: str,
 ) -> dict[str, str]:
     """Records `todo` as open audit rows; returns hash -> user id for them and for the rows left open before.
@@ -330,7 +333,7 @@ def _open_audit_rows(
     if new_rows:
         audit.append(spark.createDataFrame(new_rows, DELETION_AUDIT.columns))
     users = {user_hash(r.user_id, salt): r.user_id for r in todo}
-    users.update(_users_by_hash(spark, lake, {h for _, h in open_rows} - set(users), salt))
+    users.update(_users_by_hash(spark, lake, open_hashes - set(users), salt))
     return users
 
 
@@ -367,9 +370,10 @@ def _remove_from_tables(
     """One MERGE per table, side by side; each table's count in `summary` becomes the MERGE's own."""
     user_ids = sorted(set(users.values()))
     ids = with_buckets(spark, user_ids).cache()
+    in_buckets = buckets(ids)
 
     def remove(table: TableRef) -> None:
-        deleted = remove_users(spark, table, ids, log=progress)
+        deleted = remove_users(spark, table, ids, in_buckets, log=progress)
         summary.rows_removed[table.label] = deleted
         if len(user_ids) == 1:
             # One user: the MERGE's count is that user's. With several, the audit keeps the counts per user

@@ -20,7 +20,7 @@ from h3_ml.capture import enqueued_time, partition_id, read_capture_stream
 from h3_ml.faults import NO_FAULTS, Faults
 from h3_ml.lake import Lake
 from h3_ml.layout import clustered_by_bucket
-from h3_ml.tables import EVENTS, user_bucket
+from h3_ml.tables import BUCKET, EVENTS, user_bucket
 
 
 @dataclass(frozen=True)
@@ -63,7 +63,7 @@ def to_bronze(capture: DataFrame) -> DataFrame:
         F.try_to_timestamp(v.occurredAt).alias("occurredAt"),
         v.userId.alias("userId"),
         F.current_timestamp().alias("ingestedAt"),
-        user_bucket(v.userId).alias("userBucket"),
+        user_bucket(v.userId).alias(BUCKET),
     )
 
 

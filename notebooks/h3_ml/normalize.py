@@ -23,7 +23,7 @@ from h3_ml.lake import Lake, TableRef
 from h3_ml.layout import clustered_by_bucket
 from h3_ml.parallel import TABLES_AT_ONCE, side_by_side
 from h3_ml.registry import EVENT_SCHEMAS, FIELD_TYPES, EventSchema, Field
-from h3_ml.tables import BODY, EVENTS, LINEAGE, QUARANTINE, silver_spec, user_bucket
+from h3_ml.tables import BODY, BUCKET, EVENTS, LINEAGE, QUARANTINE, silver_spec, user_bucket
 
 NOT_UTF8 = "not_utf8"
 NOT_JSON = "not_json"
@@ -161,7 +161,7 @@ def to_quarantine(checked: DataFrame) -> DataFrame:
         F.col("problem.reason").alias("reason"),
         F.col("problem.detail").alias("reasonDetail"),
         F.current_timestamp().alias("quarantinedAt"),
-        user_bucket(F.col("bronze_userId")).alias("userBucket"),
+        user_bucket(F.col("bronze_userId")).alias(BUCKET),
     )
 
 
@@ -188,7 +188,7 @@ def to_silver(checked: DataFrame, event_type: str, schemas: tuple[EventSchema, .
         "sequenceNumber",
         "offset",
         "enqueuedTime",
-        user_bucket(F.col("userId")).alias("userBucket"),
+        user_bucket(F.col("userId")).alias(BUCKET),
     ).select(*spec.columns.fieldNames())
 
 
