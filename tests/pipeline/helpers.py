@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pyarrow.parquet as pq
 
 from h3_ml.generate import Message, capture_path, envelope, write_capture_file
 
@@ -81,3 +85,20 @@ def bronze_frame(spark, bodies: list[bytes | None], *, enqueued: datetime = T0, 
         for i, b in enumerate(bodies)
     ]
     return to_bronze(spark.createDataFrame(rows, schema))
+
+
+def files_holding(paths: Iterable[Path], needle: str) -> list[str]:
+    """The files among `paths` that hold `needle`: Parquet read as rows (it may be compressed), the rest as bytes.
+
+    pyarrow reads each file in this process, so a lake's few dozen files cost no Spark job each.
+    """
+    found = []
+    for path in paths:
+        if not path.is_file():
+            continue
+        if path.suffix == ".parquet":
+            if needle in repr(pq.read_table(path).to_pylist()):
+                found.append(str(path))
+        elif needle.encode() in path.read_bytes():
+            found.append(str(path))
+    return found

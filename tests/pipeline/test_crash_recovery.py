@@ -2,8 +2,12 @@
 
 The rerun must leave exactly the rows of a crash-free run: nothing lost, nothing twice. Two Capture files make
 two micro-batches (one Capture file per ingest batch; half of bronze's files, one per bucket and batch, per
-normalize batch) and the crash hits the second, so the first is
-committed. Each case also checks what the crash left behind, so it proves the crash hit where it says.
+normalize batch) and the crash hits the second, so the first is committed. Each case also checks what the crash
+left behind, so it proves the crash hit where it says.
+
+The normalize cases start from a copy of one lake whose first batch is committed and whose second is planned
+(`second_batch_planned`), so each runs only the batch it crashes: Spark replays a planned batch with the files its
+offsets name, as after any crash.
 """
 
 import shutil
@@ -104,10 +108,23 @@ def test_ingest_crash_then_rerun_gives_the_crash_free_bronze(spark, crash_free, 
     assert rows(spark, lake, [EVENTS]) == crash_free.bronze
 
 
-@pytest.mark.parametrize("point", sorted(NORMALIZE_LEFT))
-def test_normalize_crash_then_rerun_gives_the_crash_free_tables(spark, crash_free, tmp_path, point):
-    lake = Lake.local(str(tmp_path / "lake"))
+@pytest.fixture(scope="module")
+def second_batch_planned(spark, crash_free, tmp_path_factory) -> Lake:
+    """The lake a crash before normalize writes anything of its second batch leaves: the first batch committed."""
+    lake = Lake.local(str(tmp_path_factory.mktemp("planned") / "lake"))
     shutil.copytree(crash_free.ingested.root, lake.root)
+    point = fp.NORMALIZE_BEFORE_WRITE
+    with pytest.raises(Exception, match=f"injected crash at {point} in batch {BATCH}"):
+        run_normalize(spark, lake, faults=Faults(crash_at={(point, BATCH)}), **crash_free.half)
+    return lake
+
+
+@pytest.mark.parametrize("point", sorted(NORMALIZE_LEFT))
+def test_normalize_crash_then_rerun_gives_the_crash_free_tables(
+    spark, crash_free, second_batch_planned, tmp_path, point
+):
+    lake = Lake.local(str(tmp_path / "lake"))
+    shutil.copytree(second_batch_planned.root, lake.root)
     with pytest.raises(Exception, match=f"injected crash at {point} in batch {BATCH}"):
         # One table at a time, so the crash falls at a known place between them.
         run_normalize(spark, lake, faults=Faults(crash_at={(point, BATCH)}), tables_in_parallel=1, **crash_free.half)
@@ -123,9 +140,11 @@ def test_normalize_crash_then_rerun_gives_the_crash_free_tables(spark, crash_fre
     assert rerun.batches == 1  # the crashed batch, replayed
 
 
-def test_normalize_crash_while_tables_are_written_side_by_side_is_recovered(spark, crash_free, tmp_path):
+def test_normalize_crash_while_tables_are_written_side_by_side_is_recovered(
+    spark, crash_free, second_batch_planned, tmp_path
+):
     lake = Lake.local(str(tmp_path / "lake"))
-    shutil.copytree(crash_free.ingested.root, lake.root)
+    shutil.copytree(second_batch_planned.root, lake.root)
     crash = Faults(crash_at={(fp.NORMALIZE_AFTER_SILVER_TABLE, BATCH)})
     with pytest.raises(Exception, match=f"injected crash at {fp.NORMALIZE_AFTER_SILVER_TABLE} in batch {BATCH}"):
         run_normalize(spark, lake, faults=crash, tables_in_parallel=8, **crash_free.half)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
 from pyspark.sql import functions as F
 
 from h3_ml.deletion import delete_user_data
@@ -60,9 +61,18 @@ def ingest_every_user_in_four_files(spark, lake, capture_root, **options) -> Non
     run_ingest(spark, capture_root, lake, **options, **QUIET)
 
 
-def test_ingest_writes_each_bucket_to_one_bronze_file_per_batch(spark, lake, capture_root):
-    ingest_every_user_in_four_files(spark, lake, capture_root)
-    bronze = lake.table(EVENTS).read(spark)
+@pytest.fixture(scope="module")
+def four_files(spark, tmp_path_factory) -> Lake:
+    """Four Capture files ingested and normalized once: the two tests below read different tables of it."""
+    root = tmp_path_factory.mktemp("four-files")
+    lake = Lake.local(str(root / "lake"))
+    ingest_every_user_in_four_files(spark, lake, str(root / "capture"))
+    run_normalize(spark, lake, **QUIET)
+    return lake
+
+
+def test_ingest_writes_each_bucket_to_one_bronze_file_per_batch(spark, four_files):
+    bronze = four_files.table(EVENTS).read(spark)
     assert bronze.select("_metadata.file_path").distinct().count() > 1
     assert buckets_per_file(bronze) == {1}
     assert files_per_user(bronze) == dict.fromkeys(USERS, 1)
@@ -70,10 +80,8 @@ def test_ingest_writes_each_bucket_to_one_bronze_file_per_batch(spark, lake, cap
     assert bronze.count() == 4 * len(USERS)
 
 
-def test_normalize_writes_each_bucket_to_one_silver_file_per_batch(spark, lake, capture_root):
-    ingest_every_user_in_four_files(spark, lake, capture_root)
-    run_normalize(spark, lake, **QUIET)
-    silver = lake.table(silver_spec("measurement.recorded")).read(spark)
+def test_normalize_writes_each_bucket_to_one_silver_file_per_batch(spark, four_files):
+    silver = four_files.table(silver_spec("measurement.recorded")).read(spark)
     assert buckets_per_file(silver) == {1}
     assert files_per_user(silver) == dict.fromkeys(USERS, 1)
     assert silver.count() == 4 * len(USERS)
