@@ -101,12 +101,20 @@ def event_requests(spark: SparkSession, lake: Lake) -> list[DeletionRequest]:
     ]
 
 
-def _audit_state(spark: SparkSession, audit: TableRef) -> tuple[set[tuple[str, str]], set[tuple[str, str]]]:
-    """The (requestId, userHash) pairs a crashed run left open, and those already completed."""
+@dataclass(frozen=True)
+class _AuditState:
+    """The (requestId, userHash) pairs a crashed run left open, their hashes, and the pairs already completed."""
+
+    open_rows: set[tuple[str, str]]
+    open_hashes: set[str]
+    completed: set[tuple[str, str]]
+
+
+def _audit_state(spark: SparkSession, audit: TableRef) -> _AuditState:
     rows = audit.read(spark).select("requestId", "userHash", "completedAt").collect()
     open_rows = {(r.requestId, r.userHash) for r in rows if r.completedAt is None}
     completed = {(r.requestId, r.userHash) for r in rows if r.completedAt is not None}
-    return open_rows, completed
+    return _AuditState(open_rows, {h for _, h in open_rows}, completed)
 
 
 def _users_by_hash(spark: SparkSession, lake: Lake, hashes: set[str], salt: str) -> dict[str, str]:
@@ -254,13 +262,13 @@ def delete_user_data(
     requests = parameter_requests(user_ids, request_id, started)
     if include_requested:
         requests += event_requests(spark, lake)
-    open_rows, completed = _audit_state(spark, audit)
-    open_hashes = {h for _, h in open_rows}
-    todo = _pending(spark, lake, open_hashes, completed, requests, salt, reapply_completed, started, summary)
+    state = _audit_state(spark, audit)
+    open_hashes = state.open_hashes
+    todo = _pending(spark, lake, state, requests, salt, reapply_completed, started, summary)
     if not todo and not open_hashes:
         progress("delete: nothing to do")
         return _compacted(spark, lake, summary, progress) if compact else summary
-    users = _open_audit_rows(spark, lake, audit, todo, open_rows, open_hashes, salt)
+    users = _open_audit_rows(spark, lake, audit, todo, state, salt)
     tables = lake.existing(spark, user_tables())
     per_hash = _count_rows(spark, tables, users, open_hashes, summary)
     faults.check(fp.DELETE_BEFORE_MERGE)
@@ -292,8 +300,7 @@ def _compacted(
 def _pending(
     spark: SparkSession,
     lake: Lake,
-    open_hashes: set[str],
-    completed: set[tuple[str, str]],
+    state: _AuditState,
     requests: list[DeletionRequest],
     salt: str,
     reapply_completed: bool,
@@ -301,12 +308,12 @@ def _pending(
     summary: DeletionSummary,
 ) -> list[DeletionRequest]:
     """The requests not yet completed, with the sweep's re-applied ones."""
-    todo = [r for r in requests if (r.request_id, user_hash(r.user_id, salt)) not in completed]
+    todo = [r for r in requests if (r.request_id, user_hash(r.user_id, salt)) not in state.completed]
     summary.requests = len(requests)
     summary.already_completed = len(requests) - len(todo)
     if reapply_completed:
-        known = {user_hash(r.user_id, salt) for r in todo} | open_hashes
-        back = _users_by_hash(spark, lake, {h for _, h in completed} - known, salt)
+        known = {user_hash(r.user_id, salt) for r in todo} | state.open_hashes
+        back = _users_by_hash(spark, lake, {h for _, h in state.completed} - known, salt)
         rid = f"{REAPPLIED}:{started:%Y%m%dT%H%M%S.%fZ}"
         todo += [DeletionRequest(rid, u, started, REAPPLIED) for u in sorted(back.values())]
         summary.requests += len(back)
@@ -318,8 +325,7 @@ def _open_audit_rows(
     lake: Lake,
     audit: TableRef,
     todo: list[DeletionRequest],
-    open_rows: set[tuple[str, str]],
-    open_hashes: set[str],
+    state: _AuditState,
     salt: str,
 ) -> dict[str, str]:
     """Records `todo` as open audit rows; returns hash -> user id for them and for the rows left open before.
@@ -329,11 +335,11 @@ def _open_audit_rows(
     """
     rows = [(r.request_id, user_hash(r.user_id, salt), r.source, r.requested_at, None, None) for r in todo]
     # A plain append: the audit was just read, so only rows it lacks are written (the job runs one at a time).
-    new_rows = [row for row in rows if (row[0], row[1]) not in open_rows]
+    new_rows = [row for row in rows if (row[0], row[1]) not in state.open_rows]
     if new_rows:
         audit.append(spark.createDataFrame(new_rows, DELETION_AUDIT.columns))
     users = {user_hash(r.user_id, salt): r.user_id for r in todo}
-    users.update(_users_by_hash(spark, lake, open_hashes - set(users), salt))
+    users.update(_users_by_hash(spark, lake, state.open_hashes - set(users), salt))
     return users
 
 

@@ -8,8 +8,10 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pyarrow.parquet as pq
+from pyspark.sql import functions as F
 
 from h3_ml.generate import Message, capture_path, envelope, write_capture_file
+from h3_ml.tables import user_tables
 
 T0 = datetime(2026, 11, 26, 10, 0, tzinfo=UTC)
 
@@ -85,6 +87,15 @@ def bronze_frame(spark, bodies: list[bytes | None], *, enqueued: datetime = T0, 
         for i, b in enumerate(bodies)
     ]
     return to_bronze(spark.createDataFrame(rows, schema))
+
+
+def contents(spark, lake) -> dict[str, list[str]]:
+    """Every user table's rows as sorted JSON lines (ingestion times included: nothing else may change)."""
+    out = {}
+    for spec in user_tables():
+        df = lake.table(spec).read(spark)
+        out[spec.key] = sorted(r.j for r in df.select(F.to_json(F.struct("*")).alias("j")).collect())
+    return out
 
 
 def files_holding(paths: Iterable[Path], needle: str) -> list[str]:

@@ -11,22 +11,13 @@ from h3_ml.deletion import delete_user_data
 from h3_ml.faults import Faults
 from h3_ml.ingest import run_ingest
 from h3_ml.normalize import run_normalize
-from h3_ml.tables import DELETION_AUDIT, EVENTS, all_tables, silver_spec, user_tables
+from h3_ml.tables import DELETION_AUDIT, EVENTS, all_tables, silver_spec
 
-from .helpers import T0, body, files_holding, later, write_file
+from .helpers import T0, body, contents, files_holding, later, write_file
 from .scenario import ALICE, ALICE_REMOVED, BOB, CAROL
 
 QUIET = {"progress": lambda _: None}
 SALT = "test-salt"
-
-
-def contents(spark, lake):
-    """Every user table's rows as sorted JSON lines (ingestion times included: nothing else may change)."""
-    out = {}
-    for spec in user_tables():
-        df = lake.table(spec).read(spark)
-        out[spec.key] = sorted(r.j for r in df.select(F.to_json(F.struct("*")).alias("j")).collect())
-    return out
 
 
 def versions(lake):

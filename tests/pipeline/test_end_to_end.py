@@ -9,15 +9,13 @@ import hashlib
 import time
 from pathlib import Path
 
-from pyspark.sql import functions as F
-
 from h3_ml.deletion import delete_user_data
 from h3_ml.ingest import run_ingest
 from h3_ml.normalize import run_normalize
 from h3_ml.report import lake_report
-from h3_ml.tables import DELETION_AUDIT, EVENTS, all_tables, user_tables
+from h3_ml.tables import DELETION_AUDIT, EVENTS, all_tables
 
-from .helpers import files_holding
+from .helpers import contents, files_holding
 from .scenario import ALICE, ALICE_REMOVED, ROWS, write_scenario
 
 QUIET = {"progress": lambda _: None}
@@ -28,14 +26,6 @@ def folder(spark, table) -> Path:
     """Where a table's files are: its path, or the location the catalog gave it."""
     location = table.path or spark.sql(f"DESCRIBE DETAIL {table.sql}").first().location
     return Path(location.removeprefix("file:"))
-
-
-def contents(spark, lake) -> dict[str, list[str]]:
-    out = {}
-    for spec in user_tables():
-        df = lake.table(spec).read(spark)
-        out[spec.key] = sorted(r.j for r in df.select(F.to_json(F.struct("*")).alias("j")).collect())
-    return out
 
 
 def files_under_tables(spark, lake) -> list[Path]:
