@@ -35,10 +35,15 @@ ONE_FILE = {"max_files_per_trigger": 1, "progress": lambda _: None}
 RUN_TIMES = ("ingestedAt", "quarantinedAt")
 
 
-def rows(spark, lake, specs) -> dict[str, list[str]]:
+def rows(spark, lake, specs, version=None) -> dict[str, list[str]]:
     out = {}
     for spec in specs:
-        df = lake.table(spec).read(spark)
+        table = lake.table(spec)
+        df = (
+            table.read(spark)
+            if version is None
+            else spark.read.format("delta").option("versionAsOf", version).load(table.path)
+        )
         kept = [c for c in df.columns if c not in RUN_TIMES]
         out[spec.key] = sorted(r.j for r in df.select(F.to_json(F.struct(*kept)).alias("j")).collect())
     return out
@@ -72,6 +77,8 @@ def crash_free(spark, tmp_path_factory):
         batches=normalized.batches,
         half=half,
         bronze=rows(spark, ingested, [EVENTS]),
+        # Version 0 creates bronze, version 1 is the first ingest batch.
+        first_batch=rows(spark, ingested, [EVENTS], version=1),
         normalized=rows(spark, reference, LAKE_TABLES),
     )
 
@@ -83,11 +90,13 @@ def test_the_crash_free_run_is_the_contract(spark, crash_free):
     assert (got.keys(), mismatches(got, want)) == (want.quarantine.keys(), {})
     assert crash_free.batches == 2
     assert len(crash_free.bronze[EVENTS.key]) == len(crash_free.placed) == 68
+    assert 0 < len(crash_free.first_batch[EVENTS.key]) < 68
     assert {t for t, _ in want.silver} == {s.event_type for s in TWO_TYPES}
 
 
-# What the crash in the second batch leaves complete: (bronze) for ingest, (quarantine, silver tables) for normalize.
-INGEST_LEFT = {fp.INGEST_BEFORE_WRITE: False, fp.INGEST_AFTER_WRITE: True}
+# What the crash in the second batch leaves: bronze's first batch or both, for ingest; for normalize, whether the
+# quarantine is complete and how many silver tables are.
+INGEST_LEFT = {fp.INGEST_BEFORE_WRITE: "first_batch", fp.INGEST_AFTER_WRITE: "bronze"}
 NORMALIZE_LEFT = {
     fp.NORMALIZE_BEFORE_WRITE: (False, 0),
     fp.NORMALIZE_AFTER_TABLE: (True, 0),  # the quarantine is written first
@@ -101,11 +110,12 @@ def test_ingest_crash_then_rerun_gives_the_crash_free_bronze(spark, crash_free, 
     lake = Lake.local(str(tmp_path / "lake"))
     with pytest.raises(Exception, match=f"injected crash at {point} in batch {BATCH}"):
         run_ingest(spark, crash_free.capture, lake, faults=Faults(crash_at={(point, BATCH)}), **ONE_FILE)
-    assert (rows(spark, lake, [EVENTS]) == crash_free.bronze) is INGEST_LEFT[point]
+    assert rows(spark, lake, [EVENTS]) == getattr(crash_free, INGEST_LEFT[point])
 
     rerun = run_ingest(spark, crash_free.capture, lake, **ONE_FILE)
     assert rerun.bronze_rows == len(crash_free.placed)
     assert rows(spark, lake, [EVENTS]) == crash_free.bronze
+    assert run_ingest(spark, crash_free.capture, lake, **ONE_FILE).messages_read == 0  # the checkpoint is whole
 
 
 @pytest.fixture(scope="module")

@@ -1,49 +1,12 @@
 from datetime import datetime
 
-import pytest
-
-from h3_ml import faults as fp
-from h3_ml.faults import Faults
-from h3_ml.ingest import run_ingest
 from h3_ml.lake import Lake
 from h3_ml.tables import EVENTS
 
-from .helpers import T0, body, bronze_frame, later, write_file
+from .helpers import bronze_frame
 from .scenario import ALICE
 
 QUIET = {"progress": lambda _: None}
-
-
-def three_files(capture_root):
-    for i in range(3):
-        write_file(
-            capture_root,
-            [body(event_id=f"e-{i}-a", occurred_at=T0), None],
-            enqueued=later(T0, 5 * i),
-            first_seq=2 * i,
-        )
-
-
-def bronze_keys(spark, lake):
-    rows = lake.table(EVENTS).read(spark).select("sequenceNumber", "eventId").orderBy("sequenceNumber")
-    return [tuple(r) for r in rows.collect()]
-
-
-EXPECTED = [(0, "e-0-a"), (1, None), (2, "e-1-a"), (3, None), (4, "e-2-a"), (5, None)]
-
-
-@pytest.mark.parametrize("point", [fp.INGEST_BEFORE_WRITE, fp.INGEST_AFTER_WRITE])
-def test_a_crash_inside_a_batch_then_a_rerun_loses_and_duplicates_nothing(spark, lake, capture_root, point):
-    three_files(capture_root)
-    with pytest.raises(Exception, match=f"injected crash at {point} in batch 1"):
-        run_ingest(spark, capture_root, lake, max_files_per_trigger=1, faults=Faults(crash_at={(point, 1)}), **QUIET)
-    committed = EXPECTED[:4] if point == fp.INGEST_AFTER_WRITE else EXPECTED[:2]
-    assert bronze_keys(spark, lake) == committed
-
-    rerun = run_ingest(spark, capture_root, lake, max_files_per_trigger=1, **QUIET)
-    assert rerun.bronze_rows == 6
-    assert bronze_keys(spark, lake) == EXPECTED
-    assert run_ingest(spark, capture_root, lake, **QUIET).messages_read == 0
 
 
 def test_bronze_keeps_backend_resends(spark, built_lake):

@@ -144,29 +144,6 @@ def test_incremental_normalize_reads_only_new_rows_and_lands_late_events(spark, 
     assert lake.table(QUARANTINE).read(spark).count() == 1
 
 
-def test_a_crash_between_tables_is_recovered_by_the_rerun(spark, lake, capture_root):
-    write_file(
-        capture_root,
-        [
-            b"bad",
-            body(event_id="e-1", occurred_at=T0),
-            body("user.registered", {"country": "NL"}, event_id="e-2", occurred_at=T0),
-        ],
-        enqueued=T0,
-    )
-    run_ingest(spark, capture_root, lake, **QUIET)
-    with pytest.raises(Exception, match=r"injected crash at normalize\.after_table"):
-        run_normalize(
-            spark, lake, faults=Faults(crash_at={(fp.NORMALIZE_AFTER_TABLE, 0)}), tables_in_parallel=1, **QUIET
-        )
-    assert lake.table(QUARANTINE).read(spark).count() == 1  # the first table was written before the crash
-    rerun = run_normalize(spark, lake, **QUIET)
-    assert rerun.rows_read == 3
-    assert lake.table(QUARANTINE).read(spark).count() == 1
-    assert silver_rows(spark, lake, "measurement.recorded", "eventId") == [("e-1",)]
-    assert silver_rows(spark, lake, "user.registered", "eventId", "country") == [("e-2", "NL")]
-
-
 def test_normalize_without_bronze_says_to_ingest_first(spark, lake):
     with pytest.raises(FileNotFoundError, match=r"no bronze table bronze\.events at .*: run ingest first"):
         run_normalize(spark, lake, **QUIET)
