@@ -14,14 +14,35 @@ import pytest
 from h3_ml.lake import Lake
 from h3_ml.session import local_spark
 
+# JVM options for the tests' short runs, each a different mix of Spark and Delta code on tens of rows. Results are
+# the same without them; the suite's CPU is not (docs/testing.md):
+# - the optimizing compiler (C2) takes a method at 16 times the calls and loop turns it waits for by default (5000
+#   calls): by default it took 79 s of the JVM's 260 s over six pipeline runs, compiling methods that barely ran;
+# - the serial collector, which the JDK's GC guide suggests for small data sets: G1's concurrent and parallel threads
+#   cost more than they save with two JVMs on two cores
+#   (https://docs.oracle.com/en/java/javase/17/gctuning/available-collectors.html).
+TEST_JVM = (
+    "-XX:Tier4InvocationThreshold=80000 -XX:Tier4MinInvocationThreshold=9600 "
+    "-XX:Tier4CompileThreshold=240000 -XX:Tier4BackEdgeThreshold=640000 -XX:+UseSerialGC"
+)
+
 
 @pytest.fixture(scope="session")
 def spark(tmp_path_factory):
-    session = local_spark("h3-ml-tests", shuffle_partitions=2, warehouse_dir=str(tmp_path_factory.mktemp("warehouse")))
+    session = local_spark(
+        "h3-ml-tests",
+        shuffle_partitions=2,
+        warehouse_dir=str(tmp_path_factory.mktemp("warehouse")),
+        java_options=TEST_JVM,
+    )
     # Interpreted expressions instead of generated code: on the tests' tens of rows, compiling code for each new
     # query shape costs more than it saves (a quarter of the suite's time). Results are the same either way.
     session.conf.set("spark.sql.codegen.wholeStage", "false")
     session.conf.set("spark.sql.codegen.factoryMode", "NO_CODEGEN")
+    # No adaptive execution: it plans each shuffle stage again once the stage before it has run, which pays off on
+    # large skewed data and only adds planning on tens of rows. Databricks keeps it on; results are the same
+    # (https://spark.apache.org/docs/4.0.1/sql-performance-tuning.html#adaptive-query-execution).
+    session.conf.set("spark.sql.adaptive.enabled", "false")
     yield session
     session.stop()
 
@@ -32,11 +53,10 @@ def spark(tmp_path_factory):
 LONGEST_FIRST = (
     "test_crash_recovery.py",
     "test_deletion.py",
-    "test_normalize.py",
-    "test_layout.py",
-    "test_registry.py",
-    "test_demo_report.py",
     "test_end_to_end.py",
+    "test_layout.py",
+    "test_demo_report.py",
+    "test_normalize.py",
     "test_concurrency_deletion.py",
     "test_fuzz_data.py",
 )
