@@ -71,7 +71,7 @@ def local_spark(
         # log store for `file:` (HDFSLogStore) rename through Hadoop's FileContext, which starts a `readlink`
         # process for each rename. These rename through the FileSystem API instead, atomic on a local disk; the
         # log store's writes exclude each other within this one JVM, the only writer of a local lake
-        # (https://docs.delta.io/delta-storage). A pipeline run started 60 % fewer processes.
+        # (https://docs.delta.io/delta-storage). Measured in docs/testing.md.
         .config(
             "spark.sql.streaming.checkpointFileManagerClass",
             "org.apache.spark.sql.execution.streaming.FileSystemBasedCheckpointFileManager",

@@ -17,7 +17,7 @@ from h3_ml.session import local_spark
 # JVM options for the tests' short runs, each a different mix of Spark and Delta code on tens of rows. Results are
 # the same without them; the suite's CPU is not (docs/testing.md):
 # - the optimizing compiler (C2) takes a method at 16 times the calls and loop turns it waits for by default (5000
-#   calls): by default it took 79 s of the JVM's 260 s over six pipeline runs, compiling methods that barely ran;
+#   calls): by default it spent much of the JVM's CPU compiling methods that barely ran;
 # - the serial collector, which the JDK's GC guide suggests for small data sets: G1's concurrent and parallel threads
 #   cost more than they save with two JVMs on two cores
 #   (https://docs.oracle.com/en/java/javase/17/gctuning/available-collectors.html).

@@ -6,8 +6,6 @@ from h3_ml.tables import EVENTS
 from .helpers import bronze_frame
 from .scenario import ALICE
 
-QUIET = {"progress": lambda _: None}
-
 
 def test_bronze_keeps_backend_resends(spark, built_lake):
     lake = Lake.local(str(built_lake / "lake"))
