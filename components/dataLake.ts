@@ -1,7 +1,6 @@
 import * as azure from "@pulumi/azure-native";
 import * as pulumi from "@pulumi/pulumi";
 import type { NetworkDefaultAction, StorageSku } from "../config/config";
-import { statefulOptions } from "../lib/stateful";
 
 export interface DataLakeArgs {
   resourceGroupName: pulumi.Input<string>;
@@ -93,7 +92,7 @@ export class DataLake extends pulumi.ComponentResource {
         },
         tags: args.tags,
       },
-      statefulOptions(args.protect, { parent: this, dependsOn: opts.dependsOn }),
+      { parent: this, dependsOn: opts.dependsOn, protect: args.protect },
     );
 
     // ARM-level containers: with shared keys off, the data-plane API would need a data role for the deployer.
@@ -107,7 +106,7 @@ export class DataLake extends pulumi.ComponentResource {
           publicAccess: azure.storage.PublicAccess.None,
         },
         // Deleting a container deletes every file in it (every table's, every raw event's): protected with the account.
-        statefulOptions(args.protect, { parent: this }),
+        { parent: this, protect: args.protect },
       );
     const capture = container(CAPTURE_CONTAINER);
     const lake = container(LAKE_CONTAINER);

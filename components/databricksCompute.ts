@@ -1,7 +1,7 @@
 import * as databricks from "@pulumi/databricks";
 import * as pulumi from "@pulumi/pulumi";
 import { ANALYTICS_CLUSTER_FIELDS } from "../config/schema";
-import { clusterPolicyDefinition } from "../lib/clusterSpecs";
+import { clusterPolicyDefinition } from "./clusterSpecs";
 
 /** The interactive policy allows the idle time `databricks.analyticsCluster.autoterminationMinutes` allows. */
 const MAX_ANALYTICS_AUTOTERMINATION_MINUTES = ANALYTICS_CLUSTER_FIELDS.autoterminationMinutes.range.max;

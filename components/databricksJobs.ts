@@ -1,8 +1,8 @@
 import * as databricks from "@pulumi/databricks";
 import * as pulumi from "@pulumi/pulumi";
-import { type JobSettingsArgs, type JobSpecArgs, jobSettings } from "../lib/jobSpecs";
+import { type JobSettingsArgs, type JobSpecArgs, jobSettings } from "./jobSpecs";
 
-export type { JobSettingsArgs } from "../lib/jobSpecs";
+export type { JobSettingsArgs } from "./jobSpecs";
 
 export const JOB_KINDS = ["ingest", "normalize", "delete"] as const;
 export type JobKind = (typeof JOB_KINDS)[number];
@@ -56,7 +56,7 @@ export class DatabricksJobs extends pulumi.ComponentResource {
         taskKey: "ingest",
         description: "Event Hubs Capture Avro files into bronze.events, exactly once.",
         notebookPath: args.notebookPaths.ingest,
-        // When Capture files land; or `databricks.ingestCron`, by default JOB_SCHEDULES.ingest (lib/jobSchedules.ts).
+        // When Capture files land; or `databricks.ingestCron`, by default JOB_SCHEDULES.ingest (config/jobSchedules.ts).
         run: args.ingestTrigger,
         extraParameters: { capture_root: args.captureRoot },
       },

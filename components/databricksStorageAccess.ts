@@ -1,6 +1,6 @@
 import type * as azure from "@pulumi/azure-native";
 import * as pulumi from "@pulumi/pulumi";
-import { type BuiltInRole, grantRole } from "../lib/roles";
+import { type BuiltInRole, grantRole } from "./roles";
 
 export interface DatabricksStorageAccessArgs {
   /** Principal (object) id of the Access Connector's system-assigned identity. */

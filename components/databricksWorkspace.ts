@@ -1,7 +1,6 @@
 import * as azure from "@pulumi/azure-native";
 import * as databricks from "@pulumi/databricks";
 import * as pulumi from "@pulumi/pulumi";
-import { statefulOptions } from "../lib/stateful";
 
 /** An existing virtual network the workspace's clusters are injected into. */
 export interface DatabricksVnetInjection {
@@ -89,7 +88,7 @@ export class DatabricksWorkspace extends pulumi.ComponentResource {
         tags: args.tags,
       },
       // The component's dependsOn (the subnets of an injected VNet) reaches the workspace itself.
-      statefulOptions(args.protect, { parent: this, dependsOn: opts.dependsOn }),
+      { parent: this, dependsOn: opts.dependsOn, protect: args.protect },
     );
 
     this.provider = new databricks.Provider(

@@ -1,5 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
-import { grantRole } from "../lib/roles";
+import { grantRole } from "./roles";
 
 export interface DeveloperAccessArgs {
   /** Object id of the Entra group whose members build shared personal stacks on this stack. */

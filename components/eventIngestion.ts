@@ -2,9 +2,8 @@ import * as azure from "@pulumi/azure-native";
 import * as pulumi from "@pulumi/pulumi";
 import type { EventHubsSku } from "../config/config";
 import { LOCAL_AUTH_REASON_TAG } from "../contracts/tags";
-import { captureDescription, JOBS_CONSUMER_GROUP } from "../lib/capture";
-import { grantRole } from "../lib/roles";
-import { statefulOptions } from "../lib/stateful";
+import { captureDescription, JOBS_CONSUMER_GROUP } from "./capture";
+import { grantRole } from "./roles";
 
 export interface EventIngestionArgs {
   resourceGroupName: pulumi.Input<string>;
@@ -97,7 +96,7 @@ export class EventIngestion extends pulumi.ComponentResource {
               .apply((tags) => ({ ...tags, [LOCAL_AUTH_REASON_TAG]: SAS_SENDER_REASON }))
           : args.tags,
       },
-      statefulOptions(args.protect, { parent: this }),
+      { parent: this, protect: args.protect },
     );
     const principalId = namespace.identity.apply((identity) => {
       if (!identity?.principalId) throw new Error(`${name}: the namespace has no system-assigned identity`);
@@ -155,7 +154,7 @@ export class EventIngestion extends pulumi.ComponentResource {
           }),
         },
         // A dropped hub loses the events not yet captured and its Capture settings: protected with the namespace.
-        statefulOptions(args.protect, { parent: this, dependsOn: [captureWriter, ...deployerGrants] }),
+        { parent: this, dependsOn: [captureWriter, ...deployerGrants], protect: args.protect },
       );
 
       new azure.eventhub.ConsumerGroup(

@@ -1,6 +1,6 @@
 import * as azure from "@pulumi/azure-native";
 import * as pulumi from "@pulumi/pulumi";
-import { captureDescription, hubCaptureRoot, JOBS_CONSUMER_GROUP } from "../lib/capture";
+import { captureDescription, hubCaptureRoot, JOBS_CONSUMER_GROUP } from "./capture";
 
 export interface PersonalHubArgs {
   /** Resource group of the dev stack's namespace. */

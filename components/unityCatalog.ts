@@ -1,6 +1,5 @@
 import * as databricks from "@pulumi/databricks";
 import * as pulumi from "@pulumi/pulumi";
-import { statefulOptions } from "../lib/stateful";
 
 /** The medallion schemas every environment's catalog holds. */
 export const SCHEMAS = {
@@ -168,7 +167,7 @@ export class UnityCatalog extends pulumi.ComponentResource {
         forceDestroy: args.forceDestroy,
         comment: "H3 ML tables for this environment.",
       },
-      statefulOptions(args.protect, { ...child, dependsOn: [lakeLocation] }),
+      { ...child, dependsOn: [lakeLocation], protect: args.protect },
     );
     this.schemas = Object.fromEntries(
       Object.entries(SCHEMAS).map(([schema, comment]) => [

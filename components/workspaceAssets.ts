@@ -1,7 +1,7 @@
 import * as path from "node:path";
 import * as databricks from "@pulumi/databricks";
 import * as pulumi from "@pulumi/pulumi";
-import { listWorkspaceAssets } from "../lib/workspaceAssetFiles";
+import { listWorkspaceAssets } from "./workspaceAssetFiles";
 
 export interface WorkspaceAssetsArgs {
   /** The workspace's Databricks provider. */

@@ -9,7 +9,7 @@
  */
 import { LTS_RUNTIME_LIST } from "../contracts/runtimes";
 import type { StackEnvironment } from "../contracts/stacks";
-import { JOB_SCHEDULES } from "../lib/jobSchedules";
+import { JOB_SCHEDULES } from "./jobSchedules";
 
 export type Environment = StackEnvironment;
 

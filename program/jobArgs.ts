@@ -4,9 +4,9 @@
  */
 import type * as pulumi from "@pulumi/pulumi";
 import type { DatabricksJobsArgs } from "../components/databricksJobs";
+import { failureRecipients } from "../components/jobSpecs";
 import type { WorkspaceAssets } from "../components/workspaceAssets";
 import type { StackConfig } from "../config/config";
-import { failureRecipients } from "../lib/jobSpecs";
 
 export type ConfiguredJobArgs = Pick<
   DatabricksJobsArgs,

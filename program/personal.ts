@@ -14,7 +14,7 @@ import { PersonalSchemas } from "../components/personalSchemas";
 import { stackWorkspaceFolder, WorkspaceAssets } from "../components/workspaceAssets";
 import { type PersonalConfig, type StackConfig, standardTags } from "../config/config";
 import { stackToken } from "../config/naming";
-import { invokedField } from "../lib/invokeResults";
+import { invokedField } from "./invokeResults";
 import { configuredJobArgs } from "./jobArgs";
 import type { StackOutputs } from "./outputs";
 

@@ -19,15 +19,15 @@ import { UnityCatalog } from "../components/unityCatalog";
 import { sharedFolderAccess, stackWorkspaceFolder, WorkspaceAssets } from "../components/workspaceAssets";
 import { type StackConfig, standardTags } from "../config/config";
 import { type Names, resourceNames } from "../config/naming";
-import { invokedField } from "../lib/invokeResults";
-import { protectsStatefulResources } from "../lib/stateful";
+import { invokedField } from "./invokeResults";
 import { configuredJobArgs } from "./jobArgs";
 import type { StackOutputs } from "./outputs";
 
 export function platform(config: StackConfig): StackOutputs {
   const names = resourceNames(config);
   const tags = standardTags(config);
-  const protect = protectsStatefulResources(config.environment);
+  // Resources that hold data are protected from `destroy` and replacement in prod, disposable elsewhere.
+  const protect = config.environment === "prod";
 
   const resourceGroupName =
     config.resourceGroupName ??

@@ -1,7 +1,7 @@
 import { expect } from "chai";
+import { clusterPolicyDefinition, jobClusterSpec } from "../components/clusterSpecs";
 import { DatabricksCompute, type DatabricksComputeArgs } from "../components/databricksCompute";
 import { RESOURCE_TYPES as T } from "../contracts/resourceTypes";
-import { clusterPolicyDefinition, jobClusterSpec } from "../lib/clusterSpecs";
 import { checkRegistrations } from "../policy/check";
 import { evaluate } from "../scripts/lib/mockProgram";
 import { databricksResources, providerRef, testProvider } from "./databricksFixtures";

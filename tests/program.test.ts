@@ -1,8 +1,8 @@
 import { expect } from "chai";
 import { SAS_SENDER_REASON } from "../components/eventIngestion";
+import { BUILT_IN_ROLES } from "../components/roles";
 import { ConfigError } from "../config/config";
 import { resourceNames } from "../config/naming";
-import { BUILT_IN_ROLES } from "../lib/roles";
 import {
   type Evaluation,
   EvaluationError,

@@ -1,8 +1,8 @@
 import { readdirSync, readFileSync } from "node:fs";
 import * as path from "node:path";
 import { expect } from "chai";
+import { skipped } from "../components/workspaceAssetFiles";
 import { RESOURCE_TYPES } from "../contracts/resourceTypes";
-import { skipped } from "../lib/workspaceAssetFiles";
 import {
   type EvaluateOptions,
   type Evaluation,

@@ -10,7 +10,6 @@
 
 import { CONFIG_KEYS, parseStackConfig, type RawStackConfig, type StackConfig } from "../../config/config";
 import { resourceNames } from "../../config/naming";
-import { protectsStatefulResources } from "../../lib/stateful";
 import { loadStackConfig, PROJECT_ROOT } from "./stackConfig";
 
 /** Longest normalized name that keeps `dev-<name>` a clean stack token (naming.ts uses it verbatim). */
@@ -183,7 +182,7 @@ export function validatePersonalStack(
   }
   const loaded = loadStackConfig(stack, generated, root);
   const config = parseStackConfig(rawConfig(loaded.values, loaded.project), loaded.project, stack);
-  if (config.environment !== "personal" || protectsStatefulResources(config.environment)) {
+  if (config.environment !== "personal") {
     throw new Error(`${stack} must be a personal, unprotected environment, got ${config.environment}`);
   }
   const { pauseSchedules, analyticsCluster, jobWorkers } = config.databricks;
