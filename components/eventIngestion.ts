@@ -1,7 +1,7 @@
 import * as azure from "@pulumi/azure-native";
 import * as pulumi from "@pulumi/pulumi";
 import type { EventHubsSku } from "../config/config";
-import { LOCAL_AUTH_REASON_TAG } from "../contracts/tags";
+import { LOCAL_AUTH_REASON_TAG } from "../policy/vocabulary/tags";
 import { captureDescription, JOBS_CONSUMER_GROUP } from "./capture";
 import { grantRole } from "./roles";
 

@@ -7,8 +7,8 @@
  * rules that tie fields together, writing into one shared problem list.
  */
 import * as pulumi from "@pulumi/pulumi";
-import { ACCOUNT_GROUP, environmentOfStack, GUID, type StackEnvironment } from "../contracts/stacks";
-import { LOCAL_AUTH_REASON_TAG } from "../contracts/tags";
+import { ACCOUNT_GROUP, environmentOfStack, GUID, type StackEnvironment } from "../policy/vocabulary/stacks";
+import { LOCAL_AUTH_REASON_TAG } from "../policy/vocabulary/tags";
 import { type DatabricksConfig, parseDatabricks } from "./databricks";
 import { ConfigError, FieldReader, Problems, show } from "./fields";
 import {

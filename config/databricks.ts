@@ -3,8 +3,8 @@
  * identities. Pure; called from `parseStackConfig` with the shared problem list.
  */
 
-import { isLtsRuntime, isRuntimeKey, LTS_RUNTIME_LIST } from "../contracts/runtimes";
-import { ACCOUNT_GROUP, GUID } from "../contracts/stacks";
+import { isLtsRuntime, isRuntimeKey, LTS_RUNTIME_LIST } from "../policy/vocabulary/runtimes";
+import { ACCOUNT_GROUP, GUID } from "../policy/vocabulary/stacks";
 import type { Environment } from "./config";
 import { quartzCronProblem } from "./cron";
 import { FieldReader, type Problems } from "./fields";

@@ -7,8 +7,8 @@
  * A rule that ties one field to another (Premium capacities, retention capped by the SLA) is checked by the
  * parser; its declaration says so in `allowed`.
  */
-import { LTS_RUNTIME_LIST } from "../contracts/runtimes";
-import type { StackEnvironment } from "../contracts/stacks";
+import { LTS_RUNTIME_LIST } from "../policy/vocabulary/runtimes";
+import type { StackEnvironment } from "../policy/vocabulary/stacks";
 import { JOB_SCHEDULES } from "./jobSchedules";
 
 export type Environment = StackEnvironment;

@@ -6,8 +6,8 @@
  * Nothing here imports `@pulumi/policy` or `@pulumi/pulumi`: the root test run has neither installed in
  * `policy/`, and a predicate that needs no runtime is one that cannot hide a runtime dependency.
  */
-import { RESOURCE_TYPES } from "../contracts/resourceTypes";
-import { environmentOfStack } from "../contracts/stacks";
+import { RESOURCE_TYPES } from "./vocabulary/resourceTypes";
+import { environmentOfStack } from "./vocabulary/stacks";
 
 /** One resource as a policy sees it: the inputs the program gave it, after every Output resolved. */
 export interface ResourceFacts {
@@ -76,7 +76,7 @@ export function evaluateStack(
   );
 }
 
-/** The type tokens rules name in `appliesTo`; owned by the contracts the program shares with the pack. */
+/** The type tokens rules name in `appliesTo`; owned by the pack's vocabulary, which the program imports too. */
 export const TYPES = RESOURCE_TYPES;
 
 export function stackKind(stack: string): StackKind {

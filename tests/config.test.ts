@@ -2,7 +2,7 @@ import { expect } from "chai";
 import { ConfigError, parseStackConfig, type RawStackConfig } from "../config/config";
 import { parseDatabricks } from "../config/databricks";
 import { Problems } from "../config/fields";
-import { environmentOfStack } from "../contracts/stacks";
+import { environmentOfStack } from "../policy/vocabulary/stacks";
 
 /** What every shared stack (dev, prod) must set; a config under test about something else gets it. */
 const SHARED_STACK_MUSTS = {

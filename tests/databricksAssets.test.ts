@@ -11,7 +11,7 @@ import {
   WorkspaceAssets,
   type WorkspaceAssetsArgs,
 } from "../components/workspaceAssets";
-import { RESOURCE_TYPES as T } from "../contracts/resourceTypes";
+import { RESOURCE_TYPES as T } from "../policy/vocabulary/resourceTypes";
 import { evaluate } from "../scripts/lib/mockProgram";
 import { PROJECT_ROOT } from "../scripts/lib/stackConfig";
 import { databricksResources, providerRef, testProvider } from "./databricksFixtures";

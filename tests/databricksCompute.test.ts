@@ -1,8 +1,8 @@
 import { expect } from "chai";
 import { clusterPolicyDefinition, jobClusterSpec } from "../components/clusterSpecs";
 import { DatabricksCompute, type DatabricksComputeArgs } from "../components/databricksCompute";
-import { RESOURCE_TYPES as T } from "../contracts/resourceTypes";
 import { checkRegistrations } from "../policy/check";
+import { RESOURCE_TYPES as T } from "../policy/vocabulary/resourceTypes";
 import { evaluate } from "../scripts/lib/mockProgram";
 import { databricksResources, providerRef, testProvider } from "./databricksFixtures";
 import { ofType, resource } from "./support";

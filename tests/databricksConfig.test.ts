@@ -3,7 +3,7 @@ import type { Environment } from "../config/config";
 import { quartzCronProblem } from "../config/cron";
 import { type DatabricksConfig, DEFAULT_SPARK_VERSION, parseDatabricks } from "../config/databricks";
 import { Problems } from "../config/fields";
-import { isLtsRuntime, LTS_RUNTIME_KEYS } from "../contracts/runtimes";
+import { isLtsRuntime, LTS_RUNTIME_KEYS } from "../policy/vocabulary/runtimes";
 
 /** Shared stacks must name their failure recipients; a section under test about something else gets one. */
 function withRecipients(raw: unknown, environment: Environment): unknown {

@@ -1,5 +1,5 @@
 import * as databricks from "@pulumi/databricks";
-import { RESOURCE_TYPES } from "../contracts/resourceTypes";
+import { RESOURCE_TYPES } from "../policy/vocabulary/resourceTypes";
 import {
   type Evaluation,
   MOCK_SUBSCRIPTION_ID,

@@ -2,7 +2,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { expect } from "chai";
 import { DatabricksJobs, type DatabricksJobsArgs } from "../components/databricksJobs";
 import { deployerMailbox, failureRecipients } from "../components/jobSpecs";
-import { RESOURCE_TYPES as T } from "../contracts/resourceTypes";
+import { RESOURCE_TYPES as T } from "../policy/vocabulary/resourceTypes";
 import { evaluate } from "../scripts/lib/mockProgram";
 import { databricksResources, providerRef, testProvider } from "./databricksFixtures";
 import { ofType, resource } from "./support";

@@ -1,7 +1,7 @@
 import { expect } from "chai";
 import { PREVIEW_ENTITLEMENTS, RUN_AS_ENTITLEMENTS } from "../components/databricksPrincipals";
 import { DEFAULT_SPARK_VERSION } from "../config/databricks";
-import { RESOURCE_TYPES as T } from "../contracts/resourceTypes";
+import { RESOURCE_TYPES as T } from "../policy/vocabulary/resourceTypes";
 import {
   type Evaluation,
   EvaluationError,

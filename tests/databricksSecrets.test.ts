@@ -2,7 +2,7 @@ import { readFileSync } from "node:fs";
 import * as path from "node:path";
 import { expect } from "chai";
 import { DatabricksSecrets } from "../components/databricksSecrets";
-import { RESOURCE_TYPES as T } from "../contracts/resourceTypes";
+import { RESOURCE_TYPES as T } from "../policy/vocabulary/resourceTypes";
 import { evaluate } from "../scripts/lib/mockProgram";
 import { PROJECT_ROOT } from "../scripts/lib/stackConfig";
 import { databricksResources, providerRef, testProvider } from "./databricksFixtures";

@@ -1,7 +1,7 @@
 import { expect } from "chai";
 import { DatabricksStorageAccess } from "../components/databricksStorageAccess";
 import { DatabricksWorkspace, type DatabricksWorkspaceArgs } from "../components/databricksWorkspace";
-import { RESOURCE_TYPES as T } from "../contracts/resourceTypes";
+import { RESOURCE_TYPES as T } from "../policy/vocabulary/resourceTypes";
 import {
   evaluate,
   MOCK_SUBSCRIPTION_ID,

@@ -4,7 +4,7 @@
  * exist yet, answers every invoke with `{}` (pulumi/pulumi#10209; sdk/go/common/resource/plugin/provider_plugin.go).
  */
 import { expect } from "chai";
-import { RESOURCE_TYPES as T } from "../contracts/resourceTypes";
+import { RESOURCE_TYPES as T } from "../policy/vocabulary/resourceTypes";
 import { COMPUTED, type Evaluation } from "../scripts/lib/mockProgram";
 import { evaluated, FULL_COPY, ofType, resource } from "./support";
 

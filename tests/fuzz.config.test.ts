@@ -7,9 +7,9 @@ import { expect } from "chai";
 import fc from "fast-check";
 import { CONFIG_KEYS, ConfigError, parseStackConfig, type RawStackConfig } from "../config/config";
 import { DEFAULT_SPARK_VERSION } from "../config/databricks";
-import { LTS_RUNTIME_KEYS } from "../contracts/runtimes";
 import { checkRegistrations } from "../policy/check";
 import { TYPES } from "../policy/core";
+import { LTS_RUNTIME_KEYS } from "../policy/vocabulary/runtimes";
 import { EvaluationError, evaluateProgram } from "../scripts/lib/mockProgram";
 
 const PROJECT = "h3-ml";

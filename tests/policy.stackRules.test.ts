@@ -3,11 +3,11 @@
  * the relation it guards is broken. Issue 13, items 1 and 4.
  */
 import { expect } from "chai";
-import { RESOURCE_TYPES as T } from "../contracts/resourceTypes";
 import { checkRegistrations, factsOf } from "../policy/check";
 import { contextFor, evaluateStack } from "../policy/core";
 import { eventHubCaptureCallerAccess } from "../policy/rules/eventHubCaptureCallerAccess";
 import { storageFirewallAdmitsWorkspace } from "../policy/rules/storageFirewallAdmitsWorkspace";
+import { RESOURCE_TYPES as T } from "../policy/vocabulary/resourceTypes";
 import { type Evaluation, evaluateProgram, type Registration } from "../scripts/lib/mockProgram";
 import { evaluated, FULL_COPY, resource } from "./support";
 

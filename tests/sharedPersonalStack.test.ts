@@ -1,8 +1,8 @@
 import { readFileSync } from "node:fs";
 import * as path from "node:path";
 import { expect } from "chai";
-import { RESOURCE_TYPES as T } from "../contracts/resourceTypes";
 import { checkRegistrations } from "../policy/check";
+import { RESOURCE_TYPES as T } from "../policy/vocabulary/resourceTypes";
 import { personalNames } from "../program/personal";
 import {
   type Evaluation,

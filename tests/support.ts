@@ -2,7 +2,7 @@ import { readdirSync, readFileSync } from "node:fs";
 import * as path from "node:path";
 import { expect } from "chai";
 import { skipped } from "../components/workspaceAssetFiles";
-import { RESOURCE_TYPES } from "../contracts/resourceTypes";
+import { RESOURCE_TYPES } from "../policy/vocabulary/resourceTypes";
 import {
   type EvaluateOptions,
   type Evaluation,

@@ -1,5 +1,5 @@
-import { isLtsRuntime, LTS_RUNTIME_LIST } from "../../contracts/runtimes";
 import { at, expected, type Rule, TYPES } from "../core";
+import { isLtsRuntime, LTS_RUNTIME_LIST } from "../vocabulary/runtimes";
 
 /** The longest a cluster may sit idle before Databricks stops paying for it. */
 export const MAX_AUTOTERMINATION_MINUTES = 120;

@@ -1,5 +1,5 @@
-import { isLtsRuntime, LTS_RUNTIME_LIST } from "../../contracts/runtimes";
 import { expected, type Rule, TYPES } from "../core";
+import { isLtsRuntime, LTS_RUNTIME_LIST } from "../vocabulary/runtimes";
 import { parseDefinition } from "./clusterPolicyDefinition";
 
 export const clusterPolicyLtsRuntime: Rule = {

@@ -1,5 +1,5 @@
-import { LOCAL_AUTH_REASON_TAG } from "../../contracts/tags";
 import { at, expected, type Rule, TYPES } from "../core";
+import { LOCAL_AUTH_REASON_TAG } from "../vocabulary/tags";
 
 // The reason travels with the resource as a tag, so whoever looks at the namespace in Azure sees why SAS is on.
 

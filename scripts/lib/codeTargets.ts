@@ -11,7 +11,7 @@
  * those cases are refused here, before Pulumi runs, with the reason and the full `pulumi up` to run instead.
  */
 
-import { RESOURCE_TYPES } from "../../contracts/resourceTypes";
+import { RESOURCE_TYPES } from "../../policy/vocabulary/resourceTypes";
 import type { Registration } from "./mockProgram";
 
 export const CODE_RESOURCE_TYPES = [

@@ -11,7 +11,7 @@ import * as path from "node:path";
 import { isDeepStrictEqual } from "node:util";
 import * as pulumi from "@pulumi/pulumi";
 import type { RegisterResourceRequest, RegisterResourceResponse } from "@pulumi/pulumi/proto/resource_pb";
-import { RESOURCE_TYPES } from "../../contracts/resourceTypes";
+import { RESOURCE_TYPES } from "../../policy/vocabulary/resourceTypes";
 import { type ConfigOverrides, loadStackConfig, PROJECT_ROOT, toRuntimeConfig } from "./stackConfig";
 
 /** Resource inputs and outputs are untyped JSON-like values; tests index into them freely. */

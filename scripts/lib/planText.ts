@@ -3,7 +3,7 @@
  * program and config always print the same text: `make demo` shows key inputs, plan files show all.
  */
 
-import { RESOURCE_TYPES } from "../../contracts/resourceTypes";
+import { RESOURCE_TYPES } from "../../policy/vocabulary/resourceTypes";
 import type { Evaluation, PropertyBag, Registration } from "./mockProgram";
 
 /** Inputs worth a glance per resource type; types not listed show their name-like inputs only. */
