@@ -12,7 +12,7 @@ async function main(mode: string, stack: string): Promise<void> {
       import("@pulumi/random"),
     ]);
   } else if (mode === "program") {
-    const { evaluateProgram } = await import("../scripts/lib/mockProgram.js");
+    const { evaluateProgram } = await import("../tests/harness/mockProgram.js");
     const evaluation = await evaluateProgram(stack);
     process.stderr.write(`resources ${evaluation.registrations.length}\n`);
   } else {

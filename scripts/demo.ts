@@ -1,7 +1,7 @@
 // Prints the resource tree of a stack (default: dev) evaluated under Pulumi mocks: no cloud account needed.
 
+import { evaluateProgram } from "../tests/harness/mockProgram";
 import { runMain } from "./lib/cli";
-import { evaluateProgram } from "./lib/mockProgram";
 import { renderPlan } from "./lib/planText";
 
 const stack = process.argv[2] ?? "dev";

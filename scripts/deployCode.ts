@@ -11,6 +11,7 @@
  * given as <org>/<stack>.
  */
 
+import { evaluateProgram } from "../tests/harness/mockProgram";
 import { runMain } from "./lib/cli";
 import {
   CodeDeployRefused,
@@ -20,7 +21,6 @@ import {
   refuseReplacedPaths,
   type StateResource,
 } from "./lib/codeTargets";
-import { evaluateProgram } from "./lib/mockProgram";
 import { type PulumiRunner, pulumiJson, runPulumi, shellLine } from "./lib/pulumiCli";
 import type { ConfigOverrides } from "./lib/stackConfig";
 

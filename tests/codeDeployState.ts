@@ -5,7 +5,7 @@
 import { expect } from "chai";
 import type { StateResource } from "../scripts/lib/codeTargets";
 import { providerUrn } from "../scripts/lib/codeTargets";
-import type { Registration } from "../scripts/lib/mockProgram";
+import type { Registration } from "./harness/mockProgram";
 
 /** The stack's state after a full deploy of `registrations`, as `pulumi stack export` lists it. */
 export function deployedState(stack: string, registrations: readonly Registration[]): StateResource[] {

@@ -12,9 +12,9 @@ import {
   type WorkspaceAssetsArgs,
 } from "../components/workspaceAssets";
 import { RESOURCE_TYPES as T } from "../policy/vocabulary/resourceTypes";
-import { evaluate } from "../scripts/lib/mockProgram";
 import { PROJECT_ROOT } from "../scripts/lib/stackConfig";
 import { databricksResources, providerRef, testProvider } from "./databricksFixtures";
+import { evaluate } from "./harness/mockProgram";
 import { ofType, resource } from "./support";
 
 const FOLDER = "/Users/deployer@example.com/.h3-ml/dev";

@@ -1,10 +1,10 @@
 import { expect } from "chai";
 import { clusterPolicyDefinition, jobClusterSpec } from "../components/clusterSpecs";
 import { DatabricksCompute, type DatabricksComputeArgs } from "../components/databricksCompute";
-import { checkRegistrations } from "../policy/check";
 import { RESOURCE_TYPES as T } from "../policy/vocabulary/resourceTypes";
-import { evaluate } from "../scripts/lib/mockProgram";
 import { databricksResources, providerRef, testProvider } from "./databricksFixtures";
+import { evaluate } from "./harness/mockProgram";
+import { checkRegistrations } from "./harness/policyCheck";
 import { ofType, resource } from "./support";
 
 const TAGS = { project: "h3-ml", stack: "dev" };

@@ -5,7 +5,7 @@ import {
   MOCK_SUBSCRIPTION_ID,
   MOCK_WORKSPACE_HOST,
   type Registration,
-} from "../scripts/lib/mockProgram";
+} from "./harness/mockProgram";
 
 export const TEST_HOST = "https://adb-test.azuredatabricks.net";
 export const STORAGE_ACCOUNT_ID = `/subscriptions/${MOCK_SUBSCRIPTION_ID}/resourceGroups/rg/providers/Microsoft.Storage/storageAccounts/h3mldevst`;

@@ -3,8 +3,8 @@ import { expect } from "chai";
 import { DatabricksJobs, type DatabricksJobsArgs } from "../components/databricksJobs";
 import { deployerMailbox, failureRecipients } from "../components/jobSpecs";
 import { RESOURCE_TYPES as T } from "../policy/vocabulary/resourceTypes";
-import { evaluate } from "../scripts/lib/mockProgram";
 import { databricksResources, providerRef, testProvider } from "./databricksFixtures";
+import { evaluate } from "./harness/mockProgram";
 import { ofType, resource } from "./support";
 
 const CAPTURE = "abfss://capture@h3mldevst.dfs.core.windows.net/";

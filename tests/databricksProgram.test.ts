@@ -2,14 +2,14 @@ import { expect } from "chai";
 import { PREVIEW_ENTITLEMENTS, RUN_AS_ENTITLEMENTS } from "../components/databricksPrincipals";
 import { DEFAULT_SPARK_VERSION } from "../config/databricks";
 import { RESOURCE_TYPES as T } from "../policy/vocabulary/resourceTypes";
+import { DATABRICKS_SIDE } from "./databricksFixtures";
 import {
   type Evaluation,
   EvaluationError,
   evaluateProgram,
   MOCK_SUBSCRIPTION_ID,
   MOCK_WORKSPACE_HOST,
-} from "../scripts/lib/mockProgram";
-import { DATABRICKS_SIDE } from "./databricksFixtures";
+} from "./harness/mockProgram";
 import { evaluated, expectedNotebookAssets, FULL_COPY, ofType, resource } from "./support";
 
 const SP = "9f0c1d2e-0000-4000-8000-00000000aaaa";

@@ -3,9 +3,9 @@ import * as path from "node:path";
 import { expect } from "chai";
 import { DatabricksSecrets } from "../components/databricksSecrets";
 import { RESOURCE_TYPES as T } from "../policy/vocabulary/resourceTypes";
-import { evaluate } from "../scripts/lib/mockProgram";
 import { PROJECT_ROOT } from "../scripts/lib/stackConfig";
 import { databricksResources, providerRef, testProvider } from "./databricksFixtures";
+import { evaluate } from "./harness/mockProgram";
 import { ofType, resource } from "./support";
 
 const build = (runAsServicePrincipal?: string) =>

@@ -2,8 +2,8 @@ import * as azure from "@pulumi/azure-native";
 import { expect } from "chai";
 import { UnityCatalog, type UnityCatalogArgs, ucGrants } from "../components/unityCatalog";
 import { RESOURCE_TYPES as T } from "../policy/vocabulary/resourceTypes";
-import { evaluate, MOCK_SUBSCRIPTION_ID } from "../scripts/lib/mockProgram";
 import { databricksResources, providerRef, testProvider } from "./databricksFixtures";
+import { evaluate, MOCK_SUBSCRIPTION_ID } from "./harness/mockProgram";
 import { ofType, resource } from "./support";
 
 const CONNECTOR =

@@ -2,12 +2,8 @@ import { expect } from "chai";
 import { DatabricksStorageAccess } from "../components/databricksStorageAccess";
 import { DatabricksWorkspace, type DatabricksWorkspaceArgs } from "../components/databricksWorkspace";
 import { RESOURCE_TYPES as T } from "../policy/vocabulary/resourceTypes";
-import {
-  evaluate,
-  MOCK_SUBSCRIPTION_ID,
-  MOCK_WORKSPACE_HOST as WORKSPACE_HOST,
-} from "../scripts/lib/mockProgram";
 import { STORAGE_ACCOUNT_ID } from "./databricksFixtures";
+import { evaluate, MOCK_SUBSCRIPTION_ID, MOCK_WORKSPACE_HOST as WORKSPACE_HOST } from "./harness/mockProgram";
 import { ofType, resource } from "./support";
 
 const ARGS: DatabricksWorkspaceArgs = {

@@ -5,7 +5,7 @@
  */
 import { expect } from "chai";
 import { RESOURCE_TYPES as T } from "../policy/vocabulary/resourceTypes";
-import { COMPUTED, type Evaluation } from "../scripts/lib/mockProgram";
+import { COMPUTED, type Evaluation } from "./harness/mockProgram";
 import { evaluated, FULL_COPY, ofType, resource } from "./support";
 
 describe("first preview of a stack that does not exist yet", () => {

@@ -7,10 +7,10 @@ import { expect } from "chai";
 import fc from "fast-check";
 import { CONFIG_KEYS, ConfigError, parseStackConfig, type RawStackConfig } from "../config/config";
 import { DEFAULT_SPARK_VERSION } from "../config/databricks";
-import { checkRegistrations } from "../policy/check";
 import { TYPES } from "../policy/core";
 import { LTS_RUNTIME_KEYS } from "../policy/vocabulary/runtimes";
-import { EvaluationError, evaluateProgram } from "../scripts/lib/mockProgram";
+import { EvaluationError, evaluateProgram } from "./harness/mockProgram";
+import { checkRegistrations } from "./harness/policyCheck";
 
 const PROJECT = "h3-ml";
 const MIB = 1024 * 1024;

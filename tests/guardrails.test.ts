@@ -12,16 +12,16 @@ import { DataLake } from "../components/dataLake";
 import { SAS_SENDER_REASON } from "../components/eventIngestion";
 import { readStackConfig, standardTags } from "../config/config";
 import { resourceNames } from "../config/naming";
-import { checkedCount, checkRegistrations } from "../policy/check";
 import { TYPES } from "../policy/core";
 import { RULES } from "../policy/rules";
 import { STATEFUL_TYPES } from "../policy/rules/prodStatefulProtected";
-import { findSecrets, SECRET_KEY_NAME } from "../policy/secrets";
 import { LOCAL_AUTH_REASON_TAG } from "../policy/vocabulary/tags";
-import { type Evaluation, evaluate, evaluateProgram } from "../scripts/lib/mockProgram";
 import { PLANS_DIR, planJson, redact } from "../scripts/lib/planFiles";
 import { renderPlan } from "../scripts/lib/planText";
 import { PROJECT_ROOT } from "../scripts/lib/stackConfig";
+import { type Evaluation, evaluate, evaluateProgram } from "./harness/mockProgram";
+import { checkedCount, checkRegistrations } from "./harness/policyCheck";
+import { findSecrets, SECRET_KEY_NAME } from "./harness/secrets";
 import { evaluated, FULL_COPY, resource, sectionWith } from "./support";
 
 const violationsOf = (evaluation: Evaluation): string[] =>

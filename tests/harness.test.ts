@@ -8,7 +8,7 @@ import {
   evaluateProgram,
   MOCK_SUBSCRIPTION_ID,
   MOCK_WORKSPACE_HOST,
-} from "../scripts/lib/mockProgram";
+} from "./harness/mockProgram";
 import { FULL_COPY } from "./support";
 
 describe("harness", () => {

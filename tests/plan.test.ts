@@ -1,5 +1,4 @@
 import { expect } from "chai";
-import { COMPUTED, evaluateProgram } from "../scripts/lib/mockProgram";
 import {
   buildPlan,
   COMMITTED_STACKS,
@@ -9,6 +8,7 @@ import {
   SECRET,
   stalePlanFiles,
 } from "../scripts/lib/planFiles";
+import { COMPUTED, evaluateProgram } from "./harness/mockProgram";
 import { sectionWith } from "./support";
 
 interface PlannedResource {

@@ -3,12 +3,12 @@
  * the relation it guards is broken. Issue 13, items 1 and 4.
  */
 import { expect } from "chai";
-import { checkRegistrations, factsOf } from "../policy/check";
 import { contextFor, evaluateStack } from "../policy/core";
 import { eventHubCaptureCallerAccess } from "../policy/rules/eventHubCaptureCallerAccess";
 import { storageFirewallAdmitsWorkspace } from "../policy/rules/storageFirewallAdmitsWorkspace";
 import { RESOURCE_TYPES as T } from "../policy/vocabulary/resourceTypes";
-import { type Evaluation, evaluateProgram, type Registration } from "../scripts/lib/mockProgram";
+import { type Evaluation, evaluateProgram, type Registration } from "./harness/mockProgram";
+import { checkRegistrations, factsOf } from "./harness/policyCheck";
 import { evaluated, FULL_COPY, resource } from "./support";
 
 const replaced = (ev: Evaluation, changed: Registration): Registration[] =>

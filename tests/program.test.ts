@@ -3,6 +3,8 @@ import { SAS_SENDER_REASON } from "../components/eventIngestion";
 import { BUILT_IN_ROLES } from "../components/roles";
 import { ConfigError } from "../config/config";
 import { resourceNames } from "../config/naming";
+import { loadStackConfig } from "../scripts/lib/stackConfig";
+import { DATABRICKS_OUTPUTS, DATABRICKS_SIDE } from "./databricksFixtures";
 import {
   type Evaluation,
   EvaluationError,
@@ -10,9 +12,7 @@ import {
   MOCK_CALLER_OBJECT_ID,
   MOCK_SUBSCRIPTION_ID,
   MOCK_TENANT_ID,
-} from "../scripts/lib/mockProgram";
-import { loadStackConfig } from "../scripts/lib/stackConfig";
-import { DATABRICKS_OUTPUTS, DATABRICKS_SIDE } from "./databricksFixtures";
+} from "./harness/mockProgram";
 import { evaluated, FULL_COPY, ofType, resource, sectionWith, TYPES } from "./support";
 
 const roleId = (guid: string) =>

@@ -1,9 +1,9 @@
 import { readFileSync } from "node:fs";
 import * as path from "node:path";
 import { expect } from "chai";
-import { checkRegistrations } from "../policy/check";
 import { RESOURCE_TYPES as T } from "../policy/vocabulary/resourceTypes";
 import { personalNames } from "../program/personal";
+import { PROJECT_ROOT } from "../scripts/lib/stackConfig";
 import {
   type Evaluation,
   EvaluationError,
@@ -11,8 +11,8 @@ import {
   MOCK_DEV_OUTPUTS,
   MOCK_DEV_STACK,
   MOCK_SUBSCRIPTION_ID,
-} from "../scripts/lib/mockProgram";
-import { PROJECT_ROOT } from "../scripts/lib/stackConfig";
+} from "./harness/mockProgram";
+import { checkRegistrations } from "./harness/policyCheck";
 import { evaluated, expectedNotebookAssets, FULL_COPY, ofType, resource } from "./support";
 
 const DEV = MOCK_DEV_OUTPUTS as Record<string, string>;

@@ -6,8 +6,8 @@ import {
   refuseReplacedPaths,
   type StateResource,
 } from "../scripts/lib/codeTargets";
-import { evaluateProgram } from "../scripts/lib/mockProgram";
 import { DIRECTORY, deployedState, FILE, JOB, NOTEBOOK, renamed, urnOf } from "./codeDeployState";
+import { evaluateProgram } from "./harness/mockProgram";
 import { expectedNotebookAssets, sectionWith } from "./support";
 
 describe("code-only deploy targets", () => {

@@ -3,13 +3,13 @@ import * as path from "node:path";
 import { expect } from "chai";
 import { skipped } from "../components/workspaceAssetFiles";
 import { RESOURCE_TYPES } from "../policy/vocabulary/resourceTypes";
+import { loadStackConfig, PROJECT_ROOT } from "../scripts/lib/stackConfig";
 import {
   type EvaluateOptions,
   type Evaluation,
   evaluateProgram,
   type Registration,
-} from "../scripts/lib/mockProgram";
-import { loadStackConfig, PROJECT_ROOT } from "../scripts/lib/stackConfig";
+} from "./harness/mockProgram";
 
 /** The one registration of `type` named `name`; fails the test when there is none or several. */
 export function resource(evaluation: Evaluation, type: string, name: string): Registration {

@@ -12,7 +12,7 @@
  */
 
 import { RESOURCE_TYPES } from "../../policy/vocabulary/resourceTypes";
-import type { Registration } from "./mockProgram";
+import type { Registration } from "../../tests/harness/mockProgram";
 
 export const CODE_RESOURCE_TYPES = [
   RESOURCE_TYPES.directory,

@@ -5,7 +5,7 @@
  */
 import { existsSync, readFileSync } from "node:fs";
 import * as path from "node:path";
-import { type Evaluation, evaluateProgram, type PropertyBag } from "./mockProgram";
+import { type Evaluation, evaluateProgram, type PropertyBag } from "../../tests/harness/mockProgram";
 import { renderPlan } from "./planText";
 import { PROJECT_ROOT } from "./stackConfig";
 

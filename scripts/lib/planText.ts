@@ -4,7 +4,7 @@
  */
 
 import { RESOURCE_TYPES } from "../../policy/vocabulary/resourceTypes";
-import type { Evaluation, PropertyBag, Registration } from "./mockProgram";
+import type { Evaluation, PropertyBag, Registration } from "../../tests/harness/mockProgram";
 
 /** Inputs worth a glance per resource type; types not listed show their name-like inputs only. */
 const KEY_INPUTS: Readonly<Record<string, readonly string[]>> = {

@@ -7,7 +7,7 @@ import { readFileSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
 import { expect } from "chai";
 import { parse, stringify } from "yaml";
-import { evaluateProgram } from "../../scripts/lib/mockProgram";
+import { evaluateProgram } from "../harness/mockProgram";
 import { type RealPulumiProject, realPulumiProject } from "./realPulumi";
 
 const STACK = "dev-fixtest";

@@ -4,9 +4,9 @@ import { expect } from "chai";
 import { parse } from "yaml";
 import { deployCode, readConfigFromCli } from "../../scripts/deployCode";
 import { codeDeployArgs, codeDeployPlan, type StateResource } from "../../scripts/lib/codeTargets";
-import { evaluateProgram } from "../../scripts/lib/mockProgram";
 import type { PulumiResult, PulumiRunner } from "../../scripts/lib/pulumiCli";
 import { deployedState, FILE, renamed, urnOf } from "../codeDeployState";
+import { evaluateProgram } from "../harness/mockProgram";
 import { importState, type RealPulumiProject, realPulumiProject } from "./realPulumi";
 
 /** The real CLI for every call but `preview` and `up`, which need provider plugins this machine lacks. */

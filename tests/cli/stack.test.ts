@@ -5,7 +5,6 @@ import * as path from "node:path";
 import { expect } from "chai";
 import { parse } from "yaml";
 import { resourceNames } from "../../config/naming";
-import { evaluateProgram } from "../../scripts/lib/mockProgram";
 import {
   checkDevStack,
   normalizePerson,
@@ -16,6 +15,7 @@ import {
 import type { PulumiResult } from "../../scripts/lib/pulumiCli";
 import { PROJECT_ROOT } from "../../scripts/lib/stackConfig";
 import { stackNew, stackRm } from "../../scripts/stack";
+import { evaluateProgram } from "../harness/mockProgram";
 import { type RealPulumiProject, realPulumiProject } from "./realPulumi";
 
 /** A project folder with the real Pulumi.yaml and nothing else, so tests never write into the checkout. */

@@ -2,8 +2,14 @@
  * The pack applied to a whole stack as the project's mock harness records it, for the tests that run the
  * program (and fuzzed configs) under mocks. `pulumi preview --policy-pack` does the same through index.ts.
  */
-import { contextFor, evaluateAll, evaluateStack, type ResourceFacts, type Violation } from "./core";
-import { RULES, STACK_RULES } from "./rules";
+import {
+  contextFor,
+  evaluateAll,
+  evaluateStack,
+  type ResourceFacts,
+  type Violation,
+} from "../../policy/core";
+import { RULES, STACK_RULES } from "../../policy/rules";
 
 /** The part of a harness registration the rules read. */
 export interface RegisteredResource {

@@ -12,7 +12,12 @@ import { isDeepStrictEqual } from "node:util";
 import * as pulumi from "@pulumi/pulumi";
 import type { RegisterResourceRequest, RegisterResourceResponse } from "@pulumi/pulumi/proto/resource_pb";
 import { RESOURCE_TYPES } from "../../policy/vocabulary/resourceTypes";
-import { type ConfigOverrides, loadStackConfig, PROJECT_ROOT, toRuntimeConfig } from "./stackConfig";
+import {
+  type ConfigOverrides,
+  loadStackConfig,
+  PROJECT_ROOT,
+  toRuntimeConfig,
+} from "../../scripts/lib/stackConfig";
 
 /** Resource inputs and outputs are untyped JSON-like values; tests index into them freely. */
 // biome-ignore lint/suspicious/noExplicitAny: property bags from the engine have no static type
