@@ -41,6 +41,14 @@ class TableSpec:
     # retention), so they must never identify a person: no user id, no body, no health values.
     stats_columns: tuple[str, ...]
     no_user_data_reason: str | None = None
+    # Rows may name no user (a body that did not parse): they are deleted after `unattributed_days`, counted from
+    # the earlier of `enqueuedTime` and this column, and the table's retention is shortened by as much
+    # (`Lake.retention_days`).
+    arrival_column: str | None = None
+
+    @property
+    def unattributed(self) -> bool:
+        return self.arrival_column is not None
 
     @property
     def key(self) -> str:
@@ -81,6 +89,7 @@ EVENTS = TableSpec(
     ),
     user_column="userId",
     stats_columns=(*LINEAGE_STATS, "ingestedAt"),
+    arrival_column="ingestedAt",
 )
 
 QUARANTINE = TableSpec(
@@ -102,6 +111,7 @@ QUARANTINE = TableSpec(
     ),
     user_column="userId",
     stats_columns=(*LINEAGE_STATS, "reason"),
+    arrival_column="quarantinedAt",
 )
 
 DELETION_AUDIT = TableSpec(
@@ -115,11 +125,38 @@ DELETION_AUDIT = TableSpec(
             T.StructField("requestedAt", T.TimestampType()),
             T.StructField("completedAt", T.TimestampType()),
             T.StructField("rowsRemoved", T.MapType(T.StringType(), T.LongType())),
+            # The `AUDIT_SALT` version `userHash` was made with.
+            T.StructField("saltVersion", T.IntegerType()),
         ]
     ),
     user_column=None,
     stats_columns=("requestedAt", "completedAt"),
     no_user_data_reason="holds a salted hash of the user id, never the id, so the proof of deletion survives",
+)
+
+AUDIT_SALT = TableSpec(
+    "ops",
+    "audit_salt",
+    T.StructType(
+        [
+            T.StructField("saltVersion", T.IntegerType()),
+            T.StructField("salt", T.StringType()),
+            T.StructField("createdAt", T.TimestampType()),
+        ]
+    ),
+    user_column=None,
+    # Never `salt`: statistics sit in `_delta_log`, which more principals may read than the table.
+    stats_columns=("saltVersion", "createdAt"),
+    no_user_data_reason="the salt of the audit's user hashes, created by the delete job; only its principal reads it",
+)
+
+CAPTURE_FILES = TableSpec(
+    "ops",
+    "capture_files",
+    T.StructType([T.StructField("captureFile", T.StringType()), T.StructField("seenAt", T.TimestampType())]),
+    user_column=None,
+    stats_columns=("seenAt",),
+    no_user_data_reason="paths of Capture files seen in bronze (namespace, hub, partition, time), for the watchdog",
 )
 
 SILVER_ENVELOPE = [
@@ -150,7 +187,14 @@ def silver_spec(event_type: str) -> TableSpec:
 
 
 def all_tables() -> list[TableSpec]:
-    return [EVENTS, QUARANTINE, *(silver_spec(t) for t in registry.event_types()), DELETION_AUDIT]
+    return [
+        EVENTS,
+        QUARANTINE,
+        *(silver_spec(t) for t in registry.event_types()),
+        DELETION_AUDIT,
+        AUDIT_SALT,
+        CAPTURE_FILES,
+    ]
 
 
 def user_tables() -> list[TableSpec]:

@@ -8,14 +8,13 @@ from pathlib import Path
 import pytest
 from pyspark.sql import functions as F
 
-from h3_ml.deletion import delete_user_data
 from h3_ml.ingest import run_ingest
 from h3_ml.lake import Lake
 from h3_ml.layout import clustered_by_bucket, compact
 from h3_ml.normalize import run_normalize
 from h3_ml.tables import BUCKET, EVENTS, USER_BUCKETS, silver_spec, user_bucket, user_tables
 
-from .helpers import T0, body, bronze_frame, later, write_file
+from .helpers import T0, body, bronze_frame, delete_run, later, request_deletion, write_file
 
 QUIET = {"progress": lambda _: None}
 USERS = [f"u-{i}" for i in range(12)]
@@ -103,6 +102,7 @@ def test_a_delete_rewrites_only_its_bucket_one_file_per_batch_then_one_after_com
     ingest_every_user_in_four_files(spark, lake, capture_root, max_files_per_trigger=1)
     bronze = lake.table(EVENTS)
     target = USERS[0]
+    request_deletion(spark, lake, target, "req-1")  # a fifth append: one more file of the bucket
     (bucket,) = {r[BUCKET] for r in bronze.read(spark).filter(F.col("userId") == target).collect()}
     files = {
         Path(r.f).name: r.b
@@ -111,23 +111,23 @@ def test_a_delete_rewrites_only_its_bucket_one_file_per_batch_then_one_after_com
         .distinct()
         .collect()
     }
-    assert sum(1 for b in files.values() if b == bucket) == 4  # four batches: one file of the bucket each
-    assert len(files) > 4
+    assert sum(1 for b in files.values() if b == bucket) == 5  # five appends: one file of the bucket each
+    assert len(files) > 5
 
-    delete_user_data(spark, [target], lake, salt="s", include_requested=False, **QUIET)
+    delete_run(spark, lake, request_id="req-1")
     predicate, removed = last_merge(spark, bronze)
     # Delta prunes the target by the condition's target-only conjuncts: the bucket literal; no id in the log.
     assert "(userBucket#" in predicate and f" = {bucket})" in predicate and target not in predicate
     assert {Path(p).name for p in removed} == {f for f, b in files.items() if b == bucket}
     assert all(p.startswith(f"{BUCKET}={bucket}/") for p in removed)
 
+    request_deletion(spark, lake, USERS[1], "req-2")
     merged = compact(spark, lake.existing(spark, user_tables()))
     assert merged["bronze.events"] > 0
     after = bronze.read(spark)
     per_bucket = after.groupBy(BUCKET).agg(F.countDistinct("_metadata.file_path").alias("files")).collect()
     assert {r.files for r in per_bucket} == {1}
-    other = USERS[1]
-    delete_user_data(spark, [other], lake, salt="s", include_requested=False, **QUIET)
+    delete_run(spark, lake, request_id="req-2")
     _, removed = last_merge(spark, bronze)
     assert len(removed) == 1
 
