@@ -3,7 +3,8 @@
 #   make stack-new NAME=ada          create the personal stack dev-ada (shared mode) and Pulumi.dev-ada.yaml;
 #                                    FULL=1: a full copy; DEV_STACK=<org>/h3-ml/dev: the dev stack it reads
 #   make stack-rm NAME=ada           destroy and remove dev-ada (YES=1 skips the prompts)
-#   make deploy-code STACK=dev-ada   update only the notebooks and package files of a stack (deletions too)
+#   make deploy-code STACK=dev-ada   update only the notebooks and package files of a stack (deletions too);
+#                                    dev and prod only in CI, or with ALLOW_SHARED=1
 #   make settings STACK=dev-ada      Databricks CLI profile + git-ignored .env.<stack> of the stack's outputs
 #   make smoke STACK=dev             events in, jobs run, the synthetic user deleted (tools/smoke; real Azure)
 #   make request-deletion STACK=dev USER_ID=<id> [NOW=1] [CHANNEL=<text>]
@@ -70,7 +71,7 @@ stack-new: $(NODE_STAMP)
 
 deploy-code: deploy-deps
 	@test -n "$(STACK)" || { echo "STACK is required: make deploy-code STACK=dev-<name>" >&2; exit 2; }
-	npx tsx scripts/deployCode.ts $(STACK) $(if $(YES),--yes)
+	npx tsx scripts/deployCode.ts $(STACK) $(if $(ALLOW_SHARED),--allow-shared-stack) $(if $(YES),--yes)
 
 settings: $(NODE_STAMP)
 	@test -n "$(STACK)" || { echo "STACK is required: make settings STACK=<stack>" >&2; exit 2; }
