@@ -9,10 +9,11 @@
 #   make smoke STACK=dev             events in, jobs run, the synthetic user deleted (tools/smoke; real Azure)
 #   make request-deletion STACK=dev USER_ID=<id> [NOW=1] [CHANNEL=<text>]
 #                                    a user.deletion_requested event for the user (tools/ops); NOW=1 completes it
+#   make verify-code STACK=prod      the workspace's notebooks and package files against notebooks/ here
 #   make lint-workflows              actionlint over .github/workflows
 #   make install-pulumi              the Pulumi CLI of the SDK's release in .cache/bin (tools/pulumi-cli)
-.PHONY: plan stack-new stack-rm deploy-code settings smoke request-deletion lint-workflows install-actionlint \
-  install-pulumi
+.PHONY: plan stack-new stack-rm deploy-code settings smoke request-deletion verify-code lint-workflows \
+  install-actionlint install-pulumi
 
 # Release installed with `go install` from the Go module proxy; bump here and the stamp re-installs it.
 ACTIONLINT_VERSION := 1.7.12
@@ -101,11 +102,16 @@ request-deletion: $(OPS_STAMP)
 	$(OPS_PATH) $(PY) -m h3_ops request-deletion --stack "$(STACK)" --user "$(USER_ID)" \
 	  $(if $(NOW),--now) $(if $(CHANNEL),--channel "$(CHANNEL)") $(if $(OUTPUTS),--outputs "$(OUTPUTS)")
 
-# The operator and smoke packages are linted with the pipeline's rules, as part of lint-python.
+verify-code: $(OPS_STAMP)
+	@test -n "$(STACK)" || { echo "STACK is required: make verify-code STACK=<stack>" >&2; exit 2; }
+	$(OPS_PATH) $(PY) -m h3_ops verify-code --stack "$(STACK)" $(if $(OUTPUTS),--outputs "$(OUTPUTS)")
+
+# The operator, smoke and CI scripts and their tests, linted with the pipeline's rules as part of lint-python.
+LINTED_TOOLS := tools/ops tools/smoke tools/ci tests/ci
 .PHONY: lint-tools
 lint-tools: $(PY_STAMP)
-	$(VENV)/bin/ruff check tools/ops tools/smoke
-	$(VENV)/bin/ruff format --check tools/ops tools/smoke
+	$(VENV)/bin/ruff check $(LINTED_TOOLS)
+	$(VENV)/bin/ruff format --check $(LINTED_TOOLS)
 
 lint-python: lint-tools
 

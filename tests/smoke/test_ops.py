@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
@@ -11,6 +12,7 @@ from fakes import DELETE, INGEST, OUTPUTS, Clock, FakeStack
 from h3_ops.__main__ import main
 from h3_ops.auth import DATABRICKS_SCOPE, MANAGEMENT_SCOPE, azure_credential, databricks_headers
 from h3_ops.clients import DatabricksJobs, EventHubsSender, JobTrigger, RunState, SendFailed
+from h3_ops.code import expected
 from h3_ops.deletion import deletion_request
 from h3_ops.errors import OpsError
 from h3_ops.runs import Runner
@@ -333,3 +335,66 @@ def test_a_run_that_waits_is_bounded_by_the_runners_clock():
     with pytest.raises(OpsError, match=r"delete run 1 of job 13 still RUNNING after 30s"):
         runner.run(DELETE, {"request_id": "r-1"}, "delete")
     assert clock.slept == [15, 15]
+
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+class Workspace:
+    """The stack's notebook folder: objects by path, each (kind, content)."""
+
+    def __init__(self, folder: str, objects: dict[str, tuple[str, bytes]]):
+        self.folder = folder
+        self.objects = dict(objects)
+
+    def list(self, folder):
+        return [(f"{folder}/h3_ml", "DIRECTORY"), *((p, kind) for p, (kind, _) in self.objects.items())]
+
+    def export(self, path, kind):
+        return self.objects[path][1]
+
+
+def deployed_as_the_program_deploys(folder: str) -> dict[str, tuple[str, bytes]]:
+    return {f"{folder}/{d.path}": (d.kind, d.content) for d in expected(ROOT / "notebooks").values()}
+
+
+def test_the_code_check_deploys_notebooks_where_the_program_does():
+    plan = json.loads((ROOT / "plans" / "dev.json").read_text())
+    folder = plan["outputs"]["databricksNotebookFolder"]
+    kinds = {"databricks:index/notebook:Notebook": "NOTEBOOK", "databricks:index/workspaceFile:WorkspaceFile": "FILE"}
+    planned = {
+        r["inputs"]["path"].removeprefix(f"{folder}/"): kinds[r["type"]]
+        for r in plan["resources"]
+        if r["type"] in kinds
+    }
+    assert {path: d.kind for path, d in expected(ROOT / "notebooks").items()} == planned
+
+
+def test_verify_code_passes_on_the_deployed_code_and_names_every_difference(monkeypatch, tmp_path):
+    folder = "/h3-ml/prod"
+    objects = deployed_as_the_program_deploys(folder)
+    outputs = tmp_path / "outputs.json"
+    outputs.write_text(json.dumps({**OUTPUTS, "databricksNotebookFolder": folder}))
+    args = ["verify-code", "--stack", "prod", "--outputs", str(outputs), "--local", str(ROOT / "notebooks")]
+
+    def verify(workspace):
+        out = io.StringIO()
+        monkeypatch.setattr("sys.stdout", out)
+        return main(args, workspace=lambda _: workspace), out.getvalue()
+
+    # Source export may add or drop trailing blanks: not a difference.
+    kind, content = objects[f"{folder}/ingest"]
+    objects[f"{folder}/ingest"] = (kind, content.rstrip() + b"\n\n")
+    assert verify(Workspace(folder, objects)) == (0, f"the code in {folder} of prod is this checkout's notebooks/\n")
+
+    kind, content = objects[f"{folder}/h3_ml/deletion.py"]
+    objects[f"{folder}/h3_ml/deletion.py"] = (kind, content.replace(b"def ", b"def  ", 1))
+    objects[f"{folder}/h3_ml/backdoor.py"] = ("FILE", b"import os\n")
+    del objects[f"{folder}/normalize"]
+    assert verify(Workspace(folder, objects)) == (
+        1,
+        f"the code in {folder} of prod is not the code of this checkout:\n"
+        f"  {folder}/h3_ml/backdoor.py: in the workspace, not in notebooks/ (added by hand?)\n"
+        f"  {folder}/h3_ml/deletion.py: its content differs from the commit's\n"
+        f"  {folder}/normalize: missing from the workspace\n",
+    )

@@ -182,6 +182,17 @@ def workspace_client(host: str, credential: Any, workspace_resource_id: str | No
     return WorkspaceClient(host=host, credentials_strategy=EntraCredential())
 
 
+def signed_in_workspace(outputs: dict, identity: Any = None) -> tuple[Any, str]:
+    """A WorkspaceClient for the stack's workspace, signed in as h3_ops.auth chooses, and how it was chosen."""
+    from h3_ops.auth import azure_credential
+
+    identity = identity or azure_credential()
+    workspace = workspace_client(
+        str(outputs["databricksWorkspaceUrl"]), identity.credential, outputs.get("databricksWorkspaceResourceId")
+    )
+    return workspace, identity.describe()
+
+
 def connect(outputs: dict, with_jobs: bool = True) -> tuple[EventHubsSender, DatabricksJobs | None, str]:
     """The SDK clients for a stack, signed in as h3_ops.auth chooses; the Jobs API only when asked for.
 
@@ -190,10 +201,5 @@ def connect(outputs: dict, with_jobs: bool = True) -> tuple[EventHubsSender, Dat
     from h3_ops.auth import azure_credential
 
     identity = azure_credential()
-    jobs = None
-    if with_jobs:
-        workspace = workspace_client(
-            str(outputs["databricksWorkspaceUrl"]), identity.credential, outputs.get("databricksWorkspaceResourceId")
-        )
-        jobs = DatabricksJobs(workspace)
+    jobs = DatabricksJobs(signed_in_workspace(outputs, identity)[0]) if with_jobs else None
     return EventHubsSender(identity.credential), jobs, identity.describe()
