@@ -23,6 +23,10 @@ function withoutPlugins(project: RealPulumiProject, preview: object) {
 
 describe("make deploy-code (real Pulumi CLI for config and state)", () => {
   const stack = "dev-codetest";
+  const setDevStack = (project: RealPulumiProject, name: string) =>
+    expect(
+      project.pulumi(["config", "set", "--stack", stack, "--path", "personal.devStack", name]).status,
+    ).to.equal(0);
 
   it("reads a nested secret with the rest of its key: notification emails and the webhook both reach the program", async () => {
     const project = realPulumiProject();
@@ -72,16 +76,7 @@ describe("make deploy-code (real Pulumi CLI for config and state)", () => {
     expect(planningConfig(readConfigFromCli(project.pulumi, stack), stack, qualified).devStack).to.equal(
       "organization/h3-ml/dev",
     );
-    const set = project.pulumi([
-      "config",
-      "set",
-      "--stack",
-      stack,
-      "--path",
-      "personal.devStack",
-      "acme/h3-ml/dev",
-    ]);
-    expect(set.status).to.equal(0);
+    setDevStack(project, "acme/h3-ml/dev");
     expect(planningConfig(readConfigFromCli(project.pulumi, stack), stack, qualified).devStack).to.equal(
       "acme/h3-ml/dev",
     );
@@ -120,16 +115,7 @@ describe("make deploy-code (real Pulumi CLI for config and state)", () => {
     const project = realPulumiProject();
     const { registrations } = await evaluateProgram(stack);
     importState(project, stack, {}, deployedState(stack, registrations));
-    const set = project.pulumi([
-      "config",
-      "set",
-      "--stack",
-      stack,
-      "--path",
-      "personal.devStack",
-      "acme/h3-ml/dev",
-    ]);
-    expect(set.status).to.equal(0);
+    setDevStack(project, "acme/h3-ml/dev");
     const pulumi = withoutPlugins(project, { steps: [] });
     expect(await deployCode(stack, [], { pulumi: pulumi.run, log: () => {} })).to.equal(0);
     expect(pulumi.calls.at(-1)?.[0]).to.equal("up");
