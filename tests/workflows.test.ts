@@ -440,7 +440,7 @@ describe("GitHub Actions", () => {
     const smoke = githubJobs["deploy.yml:smoke"];
 
     it("runs as its own job with its own timeout, from outputs read right after signing in", () => {
-      expect(smoke["timeout-minutes"]).to.equal(75);
+      expect(smoke["timeout-minutes"]).to.equal(120);
       const names = smoke.steps.map((s: Yaml) => s.name ?? s.run ?? s.uses);
       expect(names.slice(-3)).to.deep.equal(["sign in", "read dev's outputs", "smoke test dev"]);
       expect(smoke.steps.at(-1).run).to.equal(
@@ -605,7 +605,7 @@ describe("Azure DevOps pipeline", () => {
 
   it("smoke-tests dev in a job of its own after the deploy, with its own timeout", () => {
     const smoke = stage("deploy_dev").jobs.find((j: Yaml) => j.job === "smoke");
-    expect(smoke).to.include({ dependsOn: "up", timeoutInMinutes: 75 });
+    expect(smoke).to.include({ dependsOn: "up", timeoutInMinutes: 120 });
     expect(templatesOf("deploy_dev").map((t) => t.template)).to.include("templates/smoke.yml");
   });
 
