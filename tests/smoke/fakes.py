@@ -19,7 +19,7 @@ from h3_ml.registry import DELETION_REQUESTED, table_name
 
 INGEST, NORMALIZE, DELETE = 11, 12, 13
 START = 1_700_000_000.0
-LIVE_TRIGGER = JobTrigger("file_arrival", False)
+LIVE_TRIGGER = JobTrigger("file_arrival", False, using_file_events=True)
 OUTPUTS = {
     "databricksWorkspaceUrl": "https://adb-1.2.azuredatabricks.net",
     "databricksWorkspaceResourceId": "/subscriptions/s/resourceGroups/rg/providers/Microsoft.Databricks/workspaces/w",

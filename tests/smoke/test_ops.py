@@ -234,7 +234,12 @@ def test_the_jobs_adapter_reads_runs_their_trigger_and_the_jobs_own_trigger():
             get_run=lambda run_id: asked.append(("get_run", run_id)) or run(run_id, "ONE_TIME"),
             get_run_output=lambda run_id: SimpleNamespace(notebook_output=SimpleNamespace(result='{"batches": 2}')),
             list_runs=lambda **kw: asked.append(("list_runs", kw)) or [run(8, "FILE_ARRIVAL")],
-            get=lambda job_id: SimpleNamespace(settings=settings),
+            get=lambda job_id, include_trigger_state: SimpleNamespace(
+                settings=settings,
+                trigger_state=SimpleNamespace(file_arrival=SimpleNamespace(using_file_events=True))
+                if include_trigger_state
+                else None,
+            ),
         )
     )
     jobs = DatabricksJobs(workspace)
@@ -244,7 +249,7 @@ def test_the_jobs_adapter_reads_runs_their_trigger_and_the_jobs_own_trigger():
     assert [r.trigger for r in jobs.runs_since(11, 1_700_000_000_000)] == ["FILE_ARRIVAL"]
     assert asked[-1] == ("list_runs", {"job_id": 11, "start_time_from": 1_700_000_000_000})
     assert jobs.output(70) == '{"batches": 2}'
-    assert jobs.trigger(11) == JobTrigger("file_arrival", False)
+    assert jobs.trigger(11) == JobTrigger("file_arrival", False, using_file_events=True)
     settings.trigger, settings.schedule = None, SimpleNamespace(pause_status=SimpleNamespace(value="PAUSED"))
     assert jobs.trigger(11) == JobTrigger("schedule", True)
 

@@ -120,9 +120,9 @@ def test_a_trigger_that_never_fires_is_worked_around_then_fails_the_test_with_wh
         test.run()
     assert str(failure.value).startswith(
         f"step 'ingest trigger' failed: the file-arrival trigger of ingest job {INGEST} started no run within "
-        f"{TRIGGER_WAIT}s of the send (Capture interval 60s + 60s for the file + 180s for the trigger), so ingest "
-        "was started by hand\nCheck: that the ingest job's trigger is not paused and that the workspace receives "
-        "the storage account's file events"
+        f"{TRIGGER_WAIT}s of the send (Capture interval 60s + 60s for the file + 180s for the trigger; the trigger "
+        "uses file events), so ingest was started by hand\nCheck: that the ingest job's trigger is not paused and "
+        "that the workspace receives the storage account's file events"
     )
     # Every step still ran, by hand from the first miss on, so the synthetic user is gone.
     assert [job for job, _ in stack.run_now_calls] == [INGEST, NORMALIZE, INGEST, DELETE, INGEST, DELETE]

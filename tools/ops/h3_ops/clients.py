@@ -50,6 +50,9 @@ class JobTrigger:
 
     kind: str | None
     paused: bool
+    # A file-arrival trigger's state (jobs API trigger_state.file_arrival.using_file_events): whether it learns
+    # of new files from the location's file events, or by listing it.
+    using_file_events: bool | None = None
 
 
 class Jobs(Protocol):
@@ -135,10 +138,12 @@ class DatabricksJobs:
         return [_run_state(run) for run in self.workspace.jobs.list_runs(job_id=job_id, start_time_from=start_ms)]
 
     def trigger(self, job_id: int) -> JobTrigger:
-        settings = self.workspace.jobs.get(job_id).settings
+        job = self.workspace.jobs.get(job_id, include_trigger_state=True)
+        settings, state = job.settings, job.trigger_state
         trigger = settings.trigger
         if trigger is not None and trigger.file_arrival is not None:
-            return JobTrigger("file_arrival", _name(trigger.pause_status) == "PAUSED")
+            events = state.file_arrival.using_file_events if state and state.file_arrival else None
+            return JobTrigger("file_arrival", _name(trigger.pause_status) == "PAUSED", events)
         if settings.schedule is not None:
             return JobTrigger("schedule", _name(settings.schedule.pause_status) == "PAUSED")
         return JobTrigger(None, True)

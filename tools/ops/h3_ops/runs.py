@@ -128,10 +128,12 @@ def wait_for_ingest(
             state = runner.wait(latest.run_id, ingest_job_id, "ingest")
             return Ingested(state, runner.summary(state, "ingest"), True)
         waited = landed + TRIGGER_GRACE_SECONDS - sent_at
+        events = {True: "uses file events", False: "does not use file events", None: "reports no file events state"}
         note = (
             f"the file-arrival trigger of ingest job {ingest_job_id} started no run within {waited:.0f}s of the "
             f"send (Capture interval {capture_interval_seconds}s + {CAPTURE_MARGIN_SECONDS}s for the file + "
-            f"{TRIGGER_GRACE_SECONDS}s for the trigger), so ingest was started by hand"
+            f"{TRIGGER_GRACE_SECONDS}s for the trigger; the trigger {events[job.using_file_events]}), so ingest "
+            "was started by hand"
         )
         runner.log(note)
         state, summary = runner.run(ingest_job_id, {}, "ingest")

@@ -106,9 +106,10 @@ class Smoke:
                 "ingest trigger",
                 self._trigger_missed,
                 "that the ingest job's trigger is not paused and that the workspace receives the storage "
-                "account's file events: the file-arrival trigger needs file events from the capture container, "
-                "which the storage firewall must let through (a trigger on a location behind a firewall "
-                "without file events falls back to listing, or never fires)",
+                "account's file events: without them the trigger lists the capture location, and stops "
+                "watching one that holds more than 10,000 files (Azure Databricks, 'Trigger jobs when new files "
+                "arrive', Limitations: https://learn.microsoft.com/azure/databricks/jobs/file-arrival-triggers); "
+                "file events need the capture location's file events enabled and let through the storage firewall",
             )
         self.log(
             f"smoke test of {self.stack} passed in {self.now() - self._started:.0f}s. Left behind by design: the "
