@@ -72,10 +72,12 @@ def github_assertion(env: Mapping[str, str], urlopen: Callable[..., Any] = urlli
     return assertion
 
 
-def _require(env: Mapping[str, str], names: tuple[str, ...], where: str, fix: str) -> None:
+def _values(env: Mapping[str, str], names: tuple[str, ...], where: str, fix: str) -> list[str]:
+    """The variables `names` of `env`, or an OpsError naming each one that is missing."""
     missing = [n for n in names if not env.get(n)]
     if missing:
         raise OpsError(f"{where}: {', '.join(missing)} not set", fix)
+    return [env[n] for n in names]
 
 
 def azure_credential(
@@ -88,32 +90,32 @@ def azure_credential(
     env = os.environ if env is None else env
     make = dict(factories) if factories is not None else _identity_classes()
     if env.get("ACTIONS_ID_TOKEN_REQUEST_URL") and env.get("ACTIONS_ID_TOKEN_REQUEST_TOKEN"):
-        _require(
+        tenant, client = _values(
             env,
-            ("AZURE_CLIENT_ID", "AZURE_TENANT_ID"),
+            ("AZURE_TENANT_ID", "AZURE_CLIENT_ID"),
             "GitHub OIDC sign-in",
             "set them in the step's env from the environment's variables "
             "(AZURE_CLIENT_ID: ${{ vars.AZURE_CLIENT_ID }}, AZURE_TENANT_ID: ${{ vars.AZURE_TENANT_ID }})",
         )
-        credential = make["ClientAssertionCredential"](
-            tenant_id=env["AZURE_TENANT_ID"],
-            client_id=env["AZURE_CLIENT_ID"],
-            func=github_assertion(env, urlopen),
+        assertion = github_assertion(env, urlopen)
+        return Identity(
+            "github-oidc", make["ClientAssertionCredential"](tenant_id=tenant, client_id=client, func=assertion)
         )
-        return Identity("github-oidc", credential)
     if env.get("AZURESUBSCRIPTION_SERVICE_CONNECTION_ID"):
-        _require(
+        tenant, client, connection, token = _values(
             env,
-            ("AZURESUBSCRIPTION_CLIENT_ID", "AZURESUBSCRIPTION_TENANT_ID", "SYSTEM_ACCESSTOKEN"),
+            (
+                "AZURESUBSCRIPTION_TENANT_ID",
+                "AZURESUBSCRIPTION_CLIENT_ID",
+                "AZURESUBSCRIPTION_SERVICE_CONNECTION_ID",
+                "SYSTEM_ACCESSTOKEN",
+            ),
             "Azure Pipelines sign-in",
             "run the step as an AzureCLI@2 task on the service connection and map "
             "SYSTEM_ACCESSTOKEN: $(System.AccessToken) into its env",
         )
         credential = make["AzurePipelinesCredential"](
-            tenant_id=env["AZURESUBSCRIPTION_TENANT_ID"],
-            client_id=env["AZURESUBSCRIPTION_CLIENT_ID"],
-            service_connection_id=env["AZURESUBSCRIPTION_SERVICE_CONNECTION_ID"],
-            system_access_token=env["SYSTEM_ACCESSTOKEN"],
+            tenant_id=tenant, client_id=client, service_connection_id=connection, system_access_token=token
         )
         return Identity("azure-pipelines", credential)
     return Identity("signed-in", make["DefaultAzureCredential"](exclude_interactive_browser_credential=True))
