@@ -4,7 +4,7 @@ import { ANALYTICS_CLUSTER_FIELDS } from "../config/schema";
 import { clusterPolicyDefinition } from "./clusterSpecs";
 
 /** The interactive policy allows the idle time `databricks.analyticsCluster.autoterminationMinutes` allows. */
-const MAX_ANALYTICS_AUTOTERMINATION_MINUTES = ANALYTICS_CLUSTER_FIELDS.autoterminationMinutes.range.max;
+const MAX_ANALYTICS_AUTOTERMINATION_MINUTES = ANALYTICS_CLUSTER_FIELDS.autoterminationMinutes.max;
 
 /** An interactive cluster for analysts. */
 export interface AnalyticsClusterArgs {

@@ -174,7 +174,7 @@ describe("stack config", () => {
         raw: { eventHubs: { captureIntervalSeconds: 30 } },
         message:
           "eventHubs.captureIntervalSeconds must be an integer in 60..900, got 30. " +
-          "Fix: pulumi config set --path 'eventHubs.captureIntervalSeconds' 300",
+          "Fix: pulumi config set --path eventHubs.captureIntervalSeconds 300",
       },
       {
         when: "eventHubs.captureIntervalSeconds is above 900",
@@ -185,8 +185,8 @@ describe("stack config", () => {
         when: "eventHubs.sku is Basic",
         raw: { eventHubs: { sku: "Basic" } },
         message:
-          'eventHubs.sku must be one of Standard, Premium, got "Basic": Capture needs Standard or above. ' +
-          "Fix: pulumi config set --path 'eventHubs.sku' Standard",
+          'eventHubs.sku must be one of Standard, Premium (Basic has no Capture), got "Basic". ' +
+          "Fix: pulumi config set --path eventHubs.sku Standard",
       },
       {
         when: "eventHubs.partitionCount is 0",
@@ -206,7 +206,9 @@ describe("stack config", () => {
       {
         when: "eventHubs.capacity is above 40 on Standard",
         raw: { eventHubs: { capacity: 41 } },
-        message: "eventHubs.capacity must be an integer in 1..40 throughput units for Standard, got 41.",
+        message:
+          "eventHubs.capacity must be an integer in 1..40 (throughput units; Premium: 1, 2, 4, 8 or 16 processing units), got 41. " +
+          "Fix: pulumi config set --path eventHubs.capacity 1",
       },
       {
         when: "eventHubs.capacity is not a power of two on Premium",
@@ -243,7 +245,7 @@ describe("stack config", () => {
         when: "eventHubs.hubs is empty",
         raw: { eventHubs: { hubs: [] } },
         message:
-          "eventHubs.hubs must be a list of at least one event hub name, got []: a stack without a hub ingests nothing. " +
+          "eventHubs.hubs must be a list of at least one item, got []: a stack without a hub ingests nothing. " +
           "Fix: pulumi config set --path 'eventHubs.hubs[0]' events",
       },
       {
@@ -251,7 +253,7 @@ describe("stack config", () => {
         raw: { eventHubs: { hubs: ["events", "audit", "Events"] } },
         message:
           'eventHubs.hubs[2] must be unique in the list, ignoring case, got "Events": Azure takes it for "events". ' +
-          "Fix: pulumi config set --path 'eventHubs.hubs[2]' <another name>",
+          "Fix: pulumi config set --path 'eventHubs.hubs[2]' <another value>",
       },
       ...[".events", "events-", "_events", "ev/ents", "h".repeat(257)].map((name) => ({
         when: `an eventHubs.hubs name breaks Event Hubs' naming rules (${name.length > 20 ? "257 characters" : name})`,
@@ -316,7 +318,9 @@ describe("stack config", () => {
       {
         when: "storage.networkDefaultAction is neither Allow nor Deny",
         raw: { storage: { networkDefaultAction: "Open" } },
-        message: 'storage.networkDefaultAction must be one of Allow, Deny, got "Open".',
+        message:
+          'storage.networkDefaultAction must be one of Deny, Allow (Allow is a named override), got "Open". ' +
+          "Fix: pulumi config set --path storage.networkDefaultAction Deny",
       },
       {
         when: "prod opens the storage firewall",
@@ -324,7 +328,7 @@ describe("stack config", () => {
         stack: "prod",
         message:
           'storage.networkDefaultAction must be "Deny" in prod, got "Allow": prod storage stays behind its firewall. ' +
-          "Fix: pulumi config set --path 'storage.networkDefaultAction' Deny",
+          "Fix: pulumi config set --path storage.networkDefaultAction Deny",
       },
       {
         when: "storage.allowedIpRanges has a /32",
@@ -337,7 +341,7 @@ describe("stack config", () => {
         raw: { personal: { mode: "copy" } },
         stack: "dev-alice",
         message:
-          "personal.mode must be one of shared, full, got \"copy\". Fix: pulumi config set --path 'personal.mode' shared",
+          'personal.mode must be one of shared, full, got "copy". Fix: pulumi config set --path personal.mode shared',
       },
       {
         when: "personal.devStack is not fully qualified",
@@ -345,7 +349,7 @@ describe("stack config", () => {
         stack: "dev-alice",
         message:
           'personal.devStack must be a fully qualified stack name <organization>/<project>/<stack>, got "dev". ' +
-          "Fix: pulumi config set --path 'personal.devStack' organization/h3-ml/dev",
+          "Fix: pulumi config set --path personal.devStack organization/h3-ml/dev",
       },
       {
         when: "a shared stack sets personal",
@@ -359,15 +363,15 @@ describe("stack config", () => {
         raw: { developers: { accountGroup: "h3-developers" } },
         stack: "prod",
         message:
-          'developers is read on the dev stack only (personal stacks share dev), got {"accountGroup":"h3-developers"} on a prod stack. ' +
+          'developers is read on dev stacks only (personal stacks share dev), got {"accountGroup":"h3-developers"} on a prod stack. ' +
           "Fix: pulumi config rm developers",
       },
       {
         when: "developers names only the account group",
         raw: { developers: { accountGroup: "h3-developers" } },
         message:
-          "developers.entraGroupObjectId must be an Entra group object id (GUID), got undefined: personal stacks need both grants. " +
-          "Fix: pulumi config set --path 'developers.entraGroupObjectId' 00000000-0000-0000-0000-000000000000",
+          "developers.entraGroupObjectId must be set to an Entra group object id (GUID): personal stacks need both grants. " +
+          "Fix: pulumi config set --path developers.entraGroupObjectId 00000000-0000-0000-0000-000000000000",
       },
       {
         when: "environment is not one of dev, prod, personal",
@@ -407,7 +411,7 @@ describe("stack config", () => {
         when: "a tag value is not text",
         raw: { tags: { owner: 7 } },
         message:
-          "tags.owner must be text of at most 256 characters, got 7. Fix: pulumi config set --path 'tags.owner'",
+          'tags.owner must be text of at most 256 characters, got 7. Fix: pulumi config set --path tags.owner "<value>"',
       },
       {
         when: "tags set the local-auth marker, which only eventHubs.allowSasSender may set",
@@ -415,7 +419,7 @@ describe("stack config", () => {
         message:
           "tags.h3-ml-local-auth-reason is reserved: the program sets it on the Event Hubs namespace when " +
           'eventHubs.allowSasSender is true (set that if a sender needs SAS), got "legacy sender". ' +
-          "Fix: pulumi config rm --path 'tags.h3-ml-local-auth-reason'",
+          "Fix: pulumi config rm --path tags.h3-ml-local-auth-reason",
       },
     ];
 
@@ -434,9 +438,10 @@ describe("stack config", () => {
         eventHubs: { sku: "Basic", captureIntervalSeconds: 30, partitionCount: 64 },
         storage: { networkDefaultAction: "Open" },
       });
+      // In the order the schema declares the keys.
       expect(problems.map((p) => p.split(" ")[0])).to.deep.equal([
-        "deletionSlaDays",
         "namePrefix",
+        "deletionSlaDays",
         "eventHubs.sku",
         "eventHubs.partitionCount",
         "eventHubs.captureIntervalSeconds",

@@ -49,7 +49,7 @@ const CASES: { name: string; config: Record<string, unknown>; says: string }[] =
   {
     name: "Basic Event Hubs",
     config: { eventHubs: { sku: "Basic" } },
-    says: "Capture needs Standard or above",
+    says: "Basic has no Capture",
   },
   { name: "no event hub", config: { eventHubs: { hubs: [] } }, says: "eventHubs.hubs" },
   {
