@@ -10,7 +10,14 @@ import { environmentOfStack, STACK_ENVIRONMENTS } from "../policy/vocabulary/sta
 import { LOCAL_AUTH_REASON_TAG } from "../policy/vocabulary/tags";
 import { databricksRules } from "./databricks";
 import { ConfigError, ConfigReader, type Environment, Problems, rmCommand, show } from "./fields";
-import { CONFIG_KEYS, CONFIG_SCHEMA, type ConfigKey, type ConfigValues } from "./schema";
+import {
+  CONFIG_KEYS,
+  CONFIG_SCHEMA,
+  type ConfigKey,
+  type ConfigValues,
+  EVENT_HUBS_LIMITS,
+  orList,
+} from "./schema";
 
 export { ConfigError, type Environment } from "./fields";
 export { CONFIG_KEYS, type ConfigKey } from "./schema";
@@ -49,22 +56,24 @@ function parseEnvironment(raw: unknown, stack: string, problems: Problems): Envi
   return derived ?? "personal";
 }
 
-/** Premium sells processing units in powers of two only; Standard keeps events 7 days at most. */
+/** The limits of the chosen Event Hubs tier, and the deployers a shared stack names. */
 function eventHubsRules(config: ConfigValues, reader: ConfigReader): void {
   const { sku, capacity, messageRetentionDays } = config.eventHubs;
-  if (sku === "Premium" && ![1, 2, 4, 8, 16].includes(capacity)) {
+  const units: readonly number[] = EVENT_HUBS_LIMITS.premiumProcessingUnits;
+  if (sku === "Premium" && !units.includes(capacity)) {
     reader.fail(
       "eventHubs.capacity",
       reader.given("eventHubs.capacity"),
-      "1, 2, 4, 8 or 16 processing units for Premium",
-      "1",
+      `${orList(units)} processing units for Premium`,
+      String(units[0]),
     );
   }
-  if (sku === "Standard" && messageRetentionDays > 7) {
+  const tierRetention = EVENT_HUBS_LIMITS.retentionDays[sku];
+  if (messageRetentionDays > tierRetention) {
     reader.fail(
       "eventHubs.messageRetentionDays",
       reader.given("eventHubs.messageRetentionDays"),
-      "an integer in 1..7 for Standard",
+      `an integer in 1..${tierRetention} for ${sku}`,
       "1",
     );
   }

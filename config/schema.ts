@@ -8,6 +8,8 @@
  * Adding a field is one entry here plus its use. A default that derives from other keys reads them through its
  * context, so declare a field after the keys it reads.
  */
+import JOB_PARAMETERS from "../notebooks/h3_ml/job_parameters.json";
+import { AUTOTERMINATION_MINUTES, CAPTURE_TIERS } from "../policy/vocabulary/limits";
 import { isLtsRuntime, isRuntimeKey, LTS_RUNTIME_LIST } from "../policy/vocabulary/runtimes";
 import { ACCOUNT_GROUP, GUID, STACK_ENVIRONMENTS } from "../policy/vocabulary/stacks";
 import { quartzCronProblem } from "./cron";
@@ -27,6 +29,26 @@ import { JOB_SCHEDULES } from "./jobSchedules";
 
 const MIB = 1024 * 1024;
 const ZERO_GUID = "00000000-0000-0000-0000-000000000000";
+
+/**
+ * `deletion_sla_days` in the jobs' parameter contract: its range and default. The jobs refuse a value outside the
+ * range at run time, so the config refuses it before anything is deployed.
+ */
+const SLA = JOB_PARAMETERS.deletion_sla_days;
+
+/** What each Event Hubs tier allows, as the config checks it. */
+export const EVENT_HUBS_LIMITS = {
+  /** Throughput units of a Standard namespace. */
+  standardThroughputUnits: 40,
+  /** The sizes a Premium namespace is sold in. */
+  premiumProcessingUnits: [1, 2, 4, 8, 16],
+  /** Days a hub keeps each event (learn.microsoft.com/azure/event-hubs/event-hubs-features#event-retention). */
+  retentionDays: { Standard: 7, Premium: 90 },
+} as const;
+
+/** `1, 2 or 4` */
+export const orList = (items: readonly unknown[]) =>
+  items.length < 2 ? items.join("") : `${items.slice(0, -1).join(", ")} or ${items.at(-1)}`;
 
 // Event hub names: letters, digits, '.', '-', '_'; start and end alphanumeric (Azure rule, 1-256 chars).
 const HUB_NAME = /^[A-Za-z0-9](?:[A-Za-z0-9._-]{0,254}[A-Za-z0-9])?$/;
@@ -101,15 +123,15 @@ const integer = <const F extends Omit<IntegerField, "type">>(field: F) => ({
 export const EVENT_HUBS_FIELDS = {
   sku: {
     type: "string",
-    choices: ["Standard", "Premium"],
+    choices: CAPTURE_TIERS,
     note: "Basic has no Capture",
     default: value("Standard"),
     description: "Event Hubs tier of the namespace.",
   },
   capacity: integer({
     min: 1,
-    max: 40,
-    note: "throughput units; Premium: 1, 2, 4, 8 or 16 processing units",
+    max: EVENT_HUBS_LIMITS.standardThroughputUnits,
+    note: `throughput units; Premium: ${orList(EVENT_HUBS_LIMITS.premiumProcessingUnits)} processing units`,
     default: value(1),
     description: "Throughput units (Standard) or processing units (Premium) of the namespace.",
   }),
@@ -121,8 +143,8 @@ export const EVENT_HUBS_FIELDS = {
   }),
   messageRetentionDays: integer({
     min: 1,
-    max: 90,
-    note: "Standard: at most 7",
+    max: EVENT_HUBS_LIMITS.retentionDays.Premium,
+    note: `Standard: at most ${EVENT_HUBS_LIMITS.retentionDays.Standard}`,
     default: perEnvironment({ prod: 7, dev: 1, personal: 1 }),
     description:
       "Days a hub keeps events for its consumers (Capture has copied them to the lake within minutes).",
@@ -305,8 +327,8 @@ export const ANALYTICS_CLUSTER_FIELDS = {
     description: "Workers the cluster may scale to.",
   }),
   autoterminationMinutes: integer({
-    min: 10,
-    max: 30,
+    min: AUTOTERMINATION_MINUTES.min,
+    max: AUTOTERMINATION_MINUTES.max,
     default: value(20),
     description: "Idle minutes before the cluster stops.",
   }),
@@ -539,9 +561,10 @@ export const CONFIG_SCHEMA = {
     description: "Extra tags on every resource.",
   },
   deletionSlaDays: integer({
-    min: 1,
-    max: 30,
-    default: value(30),
+    min: SLA.min,
+    max: SLA.max,
+    note: "the range the jobs accept: at least Delta's 7-day VACUUM minimum plus 2 days of schedule",
+    default: value(SLA.default),
     description: "Days within which every copy of a deleted user's data is gone.",
   }),
   resourceGroupName: {

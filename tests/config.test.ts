@@ -2,7 +2,11 @@ import { expect } from "chai";
 import { ConfigError, parseStackConfig, type RawStackConfig } from "../config/config";
 import { parseDatabricks } from "../config/databricks";
 import { Problems } from "../config/fields";
+import JOB_PARAMETERS from "../notebooks/h3_ml/job_parameters.json";
 import { environmentOfStack } from "../policy/vocabulary/stacks";
+
+/** Why deletionSlaDays has the range it has, as the message says it. */
+const SLA_WHY = "the range the jobs accept: at least Delta's 7-day VACUUM minimum plus 2 days of schedule";
 
 /** What every shared stack (dev, prod) must set; a config under test about something else gets it. */
 const SHARED_STACK_MUSTS = {
@@ -129,8 +133,9 @@ describe("stack config", () => {
       expect(config.storage.rawRetentionDays).to.equal(7);
     });
 
-    it("caps the default raw retention at a shorter deletion SLA", () => {
-      expect(parse({ deletionSlaDays: 3 }, "h3-ml", "dev").storage.rawRetentionDays).to.equal(3);
+    it("keeps raw events a week by default, within the shortest deletion SLA the jobs accept", () => {
+      const shortest = JOB_PARAMETERS.deletion_sla_days.min;
+      expect(parse({ deletionSlaDays: shortest }, "h3-ml", "dev").storage.rawRetentionDays).to.equal(7);
     });
 
     it("returns a frozen object, sections included", () => {
@@ -290,13 +295,18 @@ describe("stack config", () => {
       {
         when: "deletionSlaDays is 0",
         raw: { deletionSlaDays: 0 },
-        message:
-          "deletionSlaDays must be an integer in 1..30, got 0. Fix: pulumi config set deletionSlaDays 30",
+        message: `deletionSlaDays must be an integer in 9..30 (${SLA_WHY}), got 0. Fix: pulumi config set deletionSlaDays 30`,
+      },
+      {
+        // The jobs refuse it at run time (notebooks/h3_ml/job_parameters.json); the config refuses it first.
+        when: "deletionSlaDays is under what the jobs accept",
+        raw: { deletionSlaDays: 8 },
+        message: `deletionSlaDays must be an integer in 9..30 (${SLA_WHY}), got 8. Fix: pulumi config set deletionSlaDays 30`,
       },
       {
         when: "deletionSlaDays is 31",
         raw: { deletionSlaDays: 31 },
-        message: "deletionSlaDays must be an integer in 1..30, got 31.",
+        message: "deletionSlaDays must be an integer in 9..30",
       },
       {
         when: "storage.rawRetentionDays exceeds deletionSlaDays",
@@ -307,7 +317,7 @@ describe("stack config", () => {
       {
         when: "storage.rawRetentionDays is 0",
         raw: { storage: { rawRetentionDays: 0 } },
-        message: "storage.rawRetentionDays must be an integer in 1..30",
+        message: "storage.rawRetentionDays must be an integer in 1..30 (at most deletionSlaDays",
       },
       {
         when: "storage.sku is a Premium SKU",

@@ -3,7 +3,10 @@
  * config/schema.ts: a changed copy of a declaration, and nothing else, changes what the config accepts and what
  * the rendered docs say.
  */
+import { readFileSync } from "node:fs";
+import * as path from "node:path";
 import { expect } from "chai";
+import { clusterPolicyDefinition } from "../components/clusterSpecs";
 import { ConfigError, parseStackConfig, type RawStackConfig } from "../config/config";
 import {
   ConfigReader,
@@ -13,7 +16,12 @@ import {
   Problems,
 } from "../config/fields";
 import { CONFIG_SCHEMA } from "../config/schema";
+import JOB_PARAMETERS from "../notebooks/h3_ml/job_parameters.json";
+import { clusterAutotermination } from "../policy/rules/clusterAutotermination";
+import { clusterPolicyAutotermination } from "../policy/rules/clusterPolicyAutotermination";
+import { AUTOTERMINATION_MINUTES, DELETION_SLA_MAX_DAYS } from "../policy/vocabulary/limits";
 import { renderConfigReference, renderProjectConfig } from "../scripts/configDocs";
+import { PROJECT_ROOT } from "../scripts/lib/stackConfig";
 
 /** What every shared stack must name, so the one problem a test looks for is the only one. */
 const DEV_MUSTS = {
@@ -133,6 +141,10 @@ describe("config read from its declarations", () => {
       "storage.rawRetentionDays must be an integer in 1..19 (at most deletionSlaDays, so raw events age out in time), " +
         "got 20. Fix: pulumi config set --path storage.rawRetentionDays 7",
     ]);
+    // Were the jobs to accept an SLA under a week, raw files would by default go within it.
+    const shorter = schemaWith("deletionSlaDays", (field) => ({ ...field, min: 1 }) as FieldDeclaration);
+    const config = parseStackConfig({ ...DEV_MUSTS, deletionSlaDays: 3 }, "h3-ml", "dev", shorter);
+    expect(config.storage.rawRetentionDays).to.equal(3);
   });
 
   it("refuses a wrong value of every declared key, naming the key and giving the command that fixes it", () => {
@@ -168,5 +180,65 @@ describe("config read from its declarations", () => {
         .to.include('{"nested":true}')
         .and.match(/\. Fix: pulumi config set (--path )?\S/);
     }
+  });
+});
+
+describe("one number per limit", () => {
+  const sla = JOB_PARAMETERS.deletion_sla_days;
+  const dev = (raw: RawStackConfig) => problemsOf({ ...DEV_MUSTS, ...raw }, CONFIG_SCHEMA);
+
+  it("deletionSlaDays has the range and default the jobs' parameter contract gives, and the pack's ceiling is its top", () => {
+    expect(parseStackConfig(DEV_MUSTS, "h3-ml", "dev").deletionSlaDays).to.equal(sla.default);
+    expect(dev({ deletionSlaDays: sla.min })).to.deep.equal([]);
+    expect(dev({ deletionSlaDays: sla.max })).to.deep.equal([]);
+    expect(dev({ deletionSlaDays: sla.min - 1 })).to.have.length(1);
+    expect(dev({ deletionSlaDays: sla.max + 1 })).to.have.length(1);
+    expect(DELETION_SLA_MAX_DAYS, "policy/vocabulary/limits.ts against job_parameters.json").to.equal(
+      sla.max,
+    );
+  });
+
+  it("the jobs' docs state the contract's default and minimum", () => {
+    const pipeline = readFileSync(path.join(PROJECT_ROOT, "docs", "pipeline.md"), "utf8");
+    const row = pipeline.split("\n").find((line) => line.startsWith("| `deletion_sla_days` |"));
+    expect(row, "docs/pipeline.md lists deletion_sla_days").to.be.a("string");
+    expect(row).to.include(`default ${sla.default}`).and.include(`at least ${sla.min}`);
+  });
+
+  it("an analytics cluster's idle time is what the config, the interactive policy and the pack all allow", () => {
+    const { min, max } = AUTOTERMINATION_MINUTES;
+    const idle = (autoterminationMinutes: number) => withCluster({ autoterminationMinutes });
+    expect(problemsOf(idle(min), CONFIG_SCHEMA)).to.deep.equal([]);
+    expect(problemsOf(idle(max), CONFIG_SCHEMA)).to.deep.equal([]);
+    expect(problemsOf(idle(min - 1), CONFIG_SCHEMA)).to.have.length(1);
+    expect(problemsOf(idle(max + 1), CONFIG_SCHEMA)).to.have.length(1);
+
+    const rules = {
+      sparkVersion: "17.3.x-scala2.13",
+      nodeTypeId: "Standard_D4ds_v5",
+      maxWorkers: 2,
+      customTags: {},
+    };
+    const policy = {
+      type: "x",
+      name: "p",
+      protect: false,
+      props: { definition: clusterPolicyDefinition("all-purpose", rules) },
+    };
+    expect(clusterPolicyAutotermination.check(policy, { stack: "dev", kind: "dev" })).to.deep.equal([]);
+    const cluster = (autoterminationMinutes: number) =>
+      clusterAutotermination.check(
+        {
+          type: "x",
+          name: "c",
+          protect: false,
+          props: { sparkVersion: rules.sparkVersion, autoterminationMinutes },
+        },
+        { stack: "dev", kind: "dev" },
+      );
+    expect(cluster(min)).to.deep.equal([]);
+    expect(cluster(max)).to.deep.equal([]);
+    expect(cluster(min - 1)).to.have.length(1);
+    expect(cluster(max + 1)).to.have.length(1);
   });
 });

@@ -7,7 +7,9 @@ import { expect } from "chai";
 import fc from "fast-check";
 import { CONFIG_KEYS, ConfigError, parseStackConfig, type RawStackConfig } from "../config/config";
 import { DEFAULT_SPARK_VERSION } from "../config/databricks";
+import JOB_PARAMETERS from "../notebooks/h3_ml/job_parameters.json";
 import { TYPES } from "../policy/core";
+import { AUTOTERMINATION_MINUTES } from "../policy/vocabulary/limits";
 import { LTS_RUNTIME_KEYS } from "../policy/vocabulary/runtimes";
 import { EvaluationError, evaluateProgram } from "./harness/mockProgram";
 import { checkRegistrations } from "./harness/policyCheck";
@@ -30,6 +32,8 @@ const hubsArb = fc.uniqueArray(hubNameArb, { minLength: 1, maxLength: 3 });
 const senderIdsArb = fc.uniqueArray(fc.uuid(), { maxLength: 2 });
 /** Shared stacks name what a personal stack may take from the person who runs it. */
 const shared = (stack: string): boolean => stack === "dev" || stack === "prod";
+
+const SLA = JOB_PARAMETERS.deletion_sla_days;
 
 const eventHubsArb = (stack: string) =>
   fc.constantFrom("Standard", "Premium").chain((sku) =>
@@ -121,7 +125,7 @@ const databricksArb = (stack: string) =>
               nodeType: nodeTypeArb,
               minWorkers: fc.constant(minWorkers),
               maxWorkers: fc.integer({ min: minWorkers, max: maxWorkers }),
-              autoterminationMinutes: fc.integer({ min: 10, max: 30 }),
+              autoterminationMinutes: fc.integer(AUTOTERMINATION_MINUTES),
             },
             { requiredKeys: ["minWorkers"] },
           ),
@@ -152,7 +156,7 @@ const ipRangesArb = fc.uniqueArray(ipRangeArb, { maxLength: 2 });
 
 /** Configs the validator must accept; optional keys are often left out so defaults get exercised too. */
 const validArb: fc.Arbitrary<Generated> = fc
-  .tuple(stackArb, fc.integer({ min: 1, max: 30 }))
+  .tuple(stackArb, fc.integer({ min: SLA.min, max: SLA.max }))
   .chain(([stack, sla]) =>
     fc
       .record(
@@ -207,7 +211,7 @@ const CORRUPTIONS: readonly fc.Arbitrary<Corruption>[] = [
     { owner: "x".repeat(600) },
     { "h3-ml-local-auth-reason": "legacy sender" },
   ),
-  bad("deletionSlaDays", 0, 31, 365, -7, 1.5, "thirty", ""),
+  bad("deletionSlaDays", 0, SLA.min - 1, SLA.max + 1, 365, -7, 1.5, "thirty", ""),
   bad("resourceGroupName", "rg.", "a/b", "x".repeat(91), 12),
   bad("eventHubs.deployerPrincipalIds", ["ci"], "00000000-0000-0000-0000-000000000000", [3]),
   bad("eventHubs", 42, "Standard", [], true),
