@@ -143,7 +143,16 @@ export const EVENT_HUBS_FIELDS = {
   }),
   messageRetentionDays: integer({
     min: 1,
-    max: EVENT_HUBS_LIMITS.retentionDays.Premium,
+    // Event Hubs removes an event only once the hub's retention has passed since it was accepted, and nothing can
+    // delete it sooner (learn.microsoft.com/azure/event-hubs/event-hubs-features#event-retention): a deleted
+    // user's event sent just before the request stays the full retention, which must end within the SLA.
+    max: [
+      EVENT_HUBS_LIMITS.retentionDays.Premium,
+      {
+        key: "deletionSlaDays",
+        why: "as a hub keeps every event its full retention and nothing deletes it sooner",
+      },
+    ],
     note: `Standard: at most ${EVENT_HUBS_LIMITS.retentionDays.Standard}`,
     default: perEnvironment({ prod: 7, dev: 1, personal: 1 }),
     description:

@@ -109,6 +109,18 @@ describe("stack config", () => {
       ).to.deep.equal({ mode: "full", devStack: "h3/h3-ml/dev" });
     });
 
+    it("lets a Premium hub keep events as long as the deletion SLA, and no longer", () => {
+      const premium = (deletionSlaDays: number, messageRetentionDays: number) =>
+        parse({ deletionSlaDays, eventHubs: { sku: "Premium", messageRetentionDays } }, "h3-ml", "prod")
+          .eventHubs;
+      expect(premium(30, 30).messageRetentionDays).to.equal(30);
+      expect(premium(12, 12).messageRetentionDays).to.equal(12);
+      expect(() => premium(12, 13)).to.throw(
+        ConfigError,
+        /eventHubs\.messageRetentionDays .*deletionSlaDays/,
+      );
+    });
+
     it("gives prod more partitions and a week of retention", () => {
       const config = parse({}, "h3-ml", "prod");
       expect(config.environment).to.equal("prod");
@@ -224,6 +236,21 @@ describe("stack config", () => {
         when: "eventHubs.messageRetentionDays exceeds Standard's 7 days",
         raw: { eventHubs: { messageRetentionDays: 8 } },
         message: "eventHubs.messageRetentionDays must be an integer in 1..7 for Standard, got 8.",
+      },
+      {
+        when: "a Premium hub keeps events longer than the deletion SLA",
+        raw: { eventHubs: { sku: "Premium", messageRetentionDays: 31 } },
+        message:
+          "eventHubs.messageRetentionDays must be an integer in 1..30 (Standard: at most 7; at most deletionSlaDays, " +
+          "as a hub keeps every event its full retention and nothing deletes it sooner), got 31. " +
+          "Fix: pulumi config set --path eventHubs.messageRetentionDays 1",
+      },
+      {
+        when: "a Premium hub keeps events longer than a shorter deletion SLA",
+        raw: { deletionSlaDays: 10, eventHubs: { sku: "Premium", messageRetentionDays: 11 } },
+        stack: "prod",
+        message:
+          "eventHubs.messageRetentionDays must be an integer in 1..10 (Standard: at most 7; at most deletionSlaDays,",
       },
       {
         when: "eventHubs.captureSizeLimitBytes is under 10 MiB",

@@ -35,14 +35,15 @@ const shared = (stack: string): boolean => stack === "dev" || stack === "prod";
 
 const SLA = JOB_PARAMETERS.deletion_sla_days;
 
-const eventHubsArb = (stack: string) =>
+const eventHubsArb = (stack: string, sla: number) =>
   fc.constantFrom("Standard", "Premium").chain((sku) =>
     fc.record(
       {
         sku: fc.constant(sku),
         capacity: sku === "Premium" ? fc.constantFrom(1, 2, 4, 8, 16) : fc.integer({ min: 1, max: 40 }),
         partitionCount: fc.integer({ min: 1, max: 32 }),
-        messageRetentionDays: fc.integer({ min: 1, max: sku === "Premium" ? 90 : 7 }),
+        // Standard keeps events 7 days at most, Premium 90; neither longer than the deletion SLA.
+        messageRetentionDays: fc.integer({ min: 1, max: Math.min(sku === "Premium" ? 90 : 7, sla) }),
         hubs: hubsArb,
         captureIntervalSeconds: fc.integer({ min: 60, max: 900 }),
         captureSizeLimitBytes: fc.integer({ min: 10 * MIB, max: 500 * MIB }),
@@ -166,7 +167,7 @@ const validArb: fc.Arbitrary<Generated> = fc
           tags: tagsArb,
           deletionSlaDays: fc.constant(sla),
           resourceGroupName: resourceGroupArb,
-          eventHubs: eventHubsArb(stack),
+          eventHubs: eventHubsArb(stack, sla),
           storage: fc.record(
             {
               sku: storageSkuArb,

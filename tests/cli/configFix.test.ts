@@ -78,6 +78,11 @@ const CASES: { name: string; config: Record<string, unknown>; says: string }[] =
     config: { storage: { rawRetentionDays: 45 } },
     says: "storage.rawRetentionDays",
   },
+  {
+    name: "a hub keeping events past the deletion SLA",
+    config: { eventHubs: { sku: "Premium", messageRetentionDays: 45 } },
+    says: "at most deletionSlaDays",
+  },
   { name: "a region with spaces", config: { location: "West Europe" }, says: "location must be" },
   { name: "an upper-case name prefix", config: { namePrefix: "H3" }, says: "namePrefix must be" },
   {
