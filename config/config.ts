@@ -35,7 +35,8 @@ export type PersonalMode = PersonalConfig["mode"];
 /** Config values by key, already decoded from JSON where the key holds an object or list. */
 export type RawStackConfig = Partial<Record<ConfigKey, unknown>> & Record<string, unknown>;
 
-function parseEnvironment(raw: unknown, stack: string, problems: Problems): Environment {
+/** The stack's environment; undefined when neither the config nor the stack name says it. */
+function parseEnvironment(raw: unknown, stack: string, problems: Problems): Environment | undefined {
   const derived = environmentOfStack(stack);
   if (raw === undefined || raw === null || raw === "") {
     if (derived) return derived;
@@ -44,7 +45,7 @@ function parseEnvironment(raw: unknown, stack: string, problems: Problems): Envi
         `(only "dev", "prod" and "dev-<name>" are recognised). ` +
         `Fix: pulumi config set environment ${STACK_ENVIRONMENTS.join("|")}`,
     );
-    return "personal";
+    return undefined;
   }
   if (typeof raw === "string" && (STACK_ENVIRONMENTS as readonly string[]).includes(raw)) {
     return raw as Environment;
@@ -122,6 +123,9 @@ export function parseStackConfig(
 ): StackConfig {
   const problems = new Problems();
   const environment = parseEnvironment(raw.environment, stack, problems);
+  // Every other rule depends on the environment: checked against a guessed one, the stack would get misleading
+  // problems (a shared stack's missing recipients, a personal stack's missing mode).
+  if (environment === undefined) throw new ConfigError(stack, problems.list);
   const reader = new ConfigReader(problems, environment, { environment });
   const values = reader.section(schema, raw);
   eventHubsRules(values, reader);

@@ -446,6 +446,9 @@ export class ConfigReader implements ReadContext {
   private example(field: FieldDeclaration): string {
     if (field.example !== undefined) return field.example;
     if (field.type === "list") return field.item.example;
+    if (field.type === "string" && "choices" in field && field.default.kind === "required") {
+      return shellWord(field.choices[0] as string);
+    }
     const fallback: Default<unknown> = field.default;
     const v =
       fallback.kind === "value"

@@ -496,7 +496,11 @@ export const PERSONAL_FIELDS = {
   mode: {
     type: "string",
     choices: ["shared", "full"],
-    default: value("shared"),
+    // No default: a stack file that lost the key would otherwise turn a full copy into a shared stack, and its next
+    // `up` would delete the copy's namespace, workspace, storage and catalog.
+    default: required(
+      "a personal stack states whether it builds on the dev stack's platform or copies it whole",
+    ),
     description:
       "shared: the stack adds its own schemas, hub, code and paused jobs to the dev stack's platform; full: a whole copy.",
   },

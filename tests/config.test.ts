@@ -18,13 +18,18 @@ function isSection(value: unknown): value is Record<string, unknown> {
   return value !== null && typeof value === "object" && !Array.isArray(value);
 }
 
-/** `raw` with what a shared stack must set added where it sets nothing itself. */
+/**
+ * `raw` with what its stack must set added where it sets nothing itself: a shared stack's deployers and
+ * recipients, a personal stack's mode (`make stack-new` writes it).
+ */
 function withMusts(raw: RawStackConfig, stack: string): RawStackConfig {
-  // The environment the parser settles on: a valid explicit one, else the stack name's, else personal.
+  // The environment the parser settles on: a valid explicit one, else the stack name's.
   const explicit = ["dev", "prod", "personal"].includes(raw.environment as string)
     ? raw.environment
     : undefined;
-  const environment = explicit ?? environmentOfStack(stack) ?? "personal";
+  const environment = explicit ?? environmentOfStack(stack);
+  if (environment === "personal")
+    return raw.personal === undefined ? { ...raw, personal: { mode: "shared" } } : raw;
   if (environment !== "dev" && environment !== "prod") return raw;
   const hubs = raw.eventHubs ?? {};
   const withDeployers =
@@ -99,14 +104,27 @@ describe("stack config", () => {
       });
     });
 
-    it("builds a personal stack on the dev stack's platform unless told to copy it", () => {
-      expect(parse({}, "h3-ml", "dev-alice").personal).to.deep.equal({
+    it("builds a personal stack as its personal.mode says, reading dev's stack by its default name", () => {
+      expect(parse({ personal: { mode: "shared" } }, "h3-ml", "dev-alice").personal).to.deep.equal({
         mode: "shared",
         devStack: "organization/h3-ml/dev",
       });
       expect(
         parse({ personal: { mode: "full", devStack: "h3/h3-ml/dev" } }, "h3-ml", "dev-alice").personal,
       ).to.deep.equal({ mode: "full", devStack: "h3/h3-ml/dev" });
+    });
+
+    // A stack file that lost the key would otherwise turn a full copy into a shared stack, whose next `up` deletes
+    // the copy's namespace, workspace, storage and catalog.
+    it("refuses a personal stack that does not say its mode, giving both commands", () => {
+      const refusal =
+        "personal.mode must be set to one of shared, full: a personal stack states whether it builds on the dev " +
+        "stack's platform or copies it whole. Fix: pulumi config set --path personal.mode shared, or " +
+        "pulumi config set --path personal.mode full";
+      for (const personal of [{}, { devStack: "organization/h3-ml/dev" }, null]) {
+        expect(problemsOf({ personal }, "dev-alice"), JSON.stringify(personal)).to.deep.equal([refusal]);
+      }
+      expect(problemsOf({ environment: "personal", personal: {} }, "sandbox")).to.deep.equal([refusal]);
     });
 
     it("lets a Premium hub keep events as long as the deletion SLA, and no longer", () => {
@@ -382,7 +400,7 @@ describe("stack config", () => {
       },
       {
         when: "personal.devStack is not fully qualified",
-        raw: { personal: { devStack: "dev" } },
+        raw: { personal: { mode: "shared", devStack: "dev" } },
         stack: "dev-alice",
         message:
           'personal.devStack must be a fully qualified stack name <organization>/<project>/<stack>, got "dev". ' +

@@ -180,11 +180,13 @@ const validArb: fc.Arbitrary<Generated> = fc
           databricks: databricksArb(stack),
           // A personal stack shares dev's platform or copies it whole.
           ...(stack.startsWith("dev-")
-            ? { personal: fc.record({ mode: fc.constantFrom("shared", "full") }, { requiredKeys: [] }) }
+            ? { personal: fc.record({ mode: fc.constantFrom("shared", "full") }) }
             : {}),
         },
         {
-          requiredKeys: shared(stack) ? ["deletionSlaDays", "databricks", "eventHubs"] : ["deletionSlaDays"],
+          requiredKeys: shared(stack)
+            ? ["deletionSlaDays", "databricks", "eventHubs"]
+            : ["deletionSlaDays", "personal"],
         },
       )
       .map((raw) => ({ stack, raw: raw as RawStackConfig })),
