@@ -20,17 +20,12 @@ import {
 } from "./schema";
 
 export { ConfigError, type Environment } from "./fields";
-export { CONFIG_KEYS, type ConfigKey } from "./schema";
+export { CONFIG_KEYS } from "./schema";
 
+/** The stack config as `schema.ts` declares it, with the project and stack it belongs to. */
 export type StackConfig = { readonly project: string; readonly stack: string } & ConfigValues;
-export type EventHubsConfig = StackConfig["eventHubs"];
-export type StorageConfig = StackConfig["storage"];
-export type EventHubsSku = EventHubsConfig["sku"];
-export type StorageSku = StorageConfig["sku"];
-export type NetworkDefaultAction = StorageConfig["networkDefaultAction"];
 /** How a personal stack is built; set on personal stacks only. */
 export type PersonalConfig = NonNullable<StackConfig["personal"]>;
-export type PersonalMode = PersonalConfig["mode"];
 
 /** Config values by key, already decoded from JSON where the key holds an object or list. */
 export type RawStackConfig = Partial<Record<ConfigKey, unknown>> & Record<string, unknown>;

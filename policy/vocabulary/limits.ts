@@ -18,3 +18,4 @@ export const DELETION_SLA_MAX_DAYS = 30;
 
 /** The Event Hubs tiers that have Capture; Basic has none, so the lake would never receive an event. */
 export const CAPTURE_TIERS = ["Standard", "Premium"] as const;
+export type CaptureTier = (typeof CAPTURE_TIERS)[number];
