@@ -23,12 +23,19 @@ function withoutPlugins(project: RealPulumiProject, preview: object) {
 
 describe("make deploy-code (real Pulumi CLI for config and state)", () => {
   const stack = "dev-codetest";
+  // A shared personal stack, as `make stack-new` writes its file.
+  const shared = { personal: { mode: "shared" } };
+  const setMode = (project: RealPulumiProject) =>
+    expect(
+      project.pulumi(["config", "set", "--stack", stack, "--path", "personal.mode", "shared"]).status,
+    ).to.equal(0);
 
   it("reads config with `pulumi config --json`: a secure value is left out, not read as an object", async () => {
     const project = realPulumiProject();
     expect(project.pulumi(["stack", "init", stack]).status).to.equal(0);
     const set = (...args: string[]) =>
       expect(project.pulumi(["config", "set", "--stack", stack, "--path", ...args]).status).to.equal(0);
+    set("personal.mode", "shared");
     set("eventHubs.partitionCount", "2");
     set("--secret", "databricks.notificationWebhookUrl", "https://hooks.example.com/h3-secret-path");
     const file = parse(readFileSync(path.join(project.root, `Pulumi.${stack}.yaml`), "utf8")).config;
@@ -54,13 +61,14 @@ describe("make deploy-code (real Pulumi CLI for config and state)", () => {
 
   it("deploys the notebooks and files of a deployed stack and deletes the one removed from notebooks/", async () => {
     const project = realPulumiProject();
-    const { registrations } = await evaluateProgram(stack);
+    const { registrations } = await evaluateProgram(stack, { config: shared });
     const state = deployedState(stack, registrations);
     const lake = state.find(
       (r) => r.urn === urnOf(registrations, FILE, "notebooks-h3_ml/lake.py"),
     ) as StateResource;
     const stale = renamed(lake, "notebooks-h3_ml/stale_module.py");
     importState(project, stack, {}, [...state, stale]);
+    setMode(project);
     const pulumi = withoutPlugins(project, { steps: [{ op: "delete", urn: stale.urn }] });
     const log: string[] = [];
     expect(await deployCode(stack, ["--yes"], { pulumi: pulumi.run, log: (l) => log.push(l) })).to.equal(0);
@@ -77,8 +85,9 @@ describe("make deploy-code (real Pulumi CLI for config and state)", () => {
 
   it("stops before `pulumi up` when the targeted preview fails, with Pulumi's error", async () => {
     const project = realPulumiProject();
-    const { registrations } = await evaluateProgram(stack);
+    const { registrations } = await evaluateProgram(stack, { config: shared });
     importState(project, stack, {}, deployedState(stack, registrations));
+    setMode(project);
     const failing: PulumiRunner = (args, call) =>
       args[0] === "preview"
         ? {
