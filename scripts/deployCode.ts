@@ -97,7 +97,7 @@ export function planningConfig(
   const { project, organization } = qualified;
   if (stackEnvironment(overrides, bareStack, project) !== "personal") return { config: overrides };
   const personal = (overrides[PROJECT_KEY(project, "personal")] ?? {}) as Record<string, unknown>;
-  if ((personal.mode ?? "shared") !== "shared") return { config: overrides };
+  if (personal.mode !== "shared") return { config: overrides };
   const devStack =
     typeof personal.devStack === "string" ? personal.devStack : `${organization}/${project}/dev`;
   return {

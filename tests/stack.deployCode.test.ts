@@ -10,7 +10,7 @@ import {
 import type { PulumiRunner } from "../scripts/lib/pulumiCli";
 import { DIRECTORY, deployedState, FILE, JOB, NOTEBOOK, renamed, urnOf } from "./codeDeployState";
 import { evaluateProgram } from "./harness/mockProgram";
-import { expectedNotebookAssets, sectionWith } from "./support";
+import { expectedNotebookAssets, SHARED_MODE, sectionWith } from "./support";
 
 describe("code-only deploy targets", () => {
   for (const stack of ["dev", "prod"]) {
@@ -217,11 +217,12 @@ describe("make deploy-code on shared stacks and other backends", () => {
   });
 
   it("reads the dev stack of a Pulumi Cloud personal stack from its organization", () => {
-    expect(planningConfig({}, "dev-ada", { organization: "acme", project: "h3-ml" })).to.deep.equal({
-      config: { "h3-ml:personal": { devStack: "acme/h3-ml/dev" } },
+    const sharedMode = { "h3-ml:personal": { mode: "shared" } };
+    expect(planningConfig(sharedMode, "dev-ada", { organization: "acme", project: "h3-ml" })).to.deep.equal({
+      config: { "h3-ml:personal": { mode: "shared", devStack: "acme/h3-ml/dev" } },
       devStack: "acme/h3-ml/dev",
     });
-    const configured = { "h3-ml:personal": { devStack: "acme/h3-ml/dev-eu" } };
+    const configured = { "h3-ml:personal": { mode: "shared", devStack: "acme/h3-ml/dev-eu" } };
     expect(
       planningConfig(configured, "dev-ada", { organization: "acme", project: "h3-ml" }).devStack,
     ).to.equal("acme/h3-ml/dev-eu");
@@ -240,8 +241,9 @@ describe("make deploy-code on shared stacks and other backends", () => {
   });
 
   it("evaluates a Pulumi Cloud personal stack under its organization's dev stack", async () => {
-    const { registrations } = await evaluateProgram("dev-ada");
-    const cli = fakeCli("acme/h3-ml/dev-ada", {}, deployedState("dev-ada", registrations));
+    const { registrations } = await evaluateProgram("dev-ada", { config: SHARED_MODE });
+    const mode = { "h3-ml:personal": { objectValue: { mode: "shared" }, secret: false } };
+    const cli = fakeCli("acme/h3-ml/dev-ada", mode, deployedState("dev-ada", registrations));
     expect(await deployCode("acme/dev-ada", [], { pulumi: cli.run, env: {}, log: () => {} })).to.equal(0);
   });
 });

@@ -23,6 +23,12 @@ function withoutPlugins(project: RealPulumiProject, preview: object) {
 
 describe("make deploy-code (real Pulumi CLI for config and state)", () => {
   const stack = "dev-codetest";
+  // A shared personal stack, as `make stack-new` writes its file.
+  const shared = { personal: { mode: "shared" } };
+  const setMode = (project: RealPulumiProject) =>
+    expect(
+      project.pulumi(["config", "set", "--stack", stack, "--path", "personal.mode", "shared"]).status,
+    ).to.equal(0);
   const setDevStack = (project: RealPulumiProject, name: string) =>
     expect(
       project.pulumi(["config", "set", "--stack", stack, "--path", "personal.devStack", name]).status,
@@ -33,6 +39,7 @@ describe("make deploy-code (real Pulumi CLI for config and state)", () => {
     expect(project.pulumi(["stack", "init", stack]).status).to.equal(0);
     const set = (...args: string[]) =>
       expect(project.pulumi(["config", "set", "--stack", stack, "--path", ...args]).status).to.equal(0);
+    set("personal.mode", "shared");
     set("eventHubs.partitionCount", "2");
     set("databricks.notificationEmails[0]", "oncall@example.com");
     set("--secret", "databricks.notificationWebhookUrl", "https://hooks.example.com/h3-secret-path");
@@ -70,6 +77,7 @@ describe("make deploy-code (real Pulumi CLI for config and state)", () => {
   it("names the dev stack a shared personal stack reads after the backend's organization, or its config", () => {
     const project = realPulumiProject();
     expect(project.pulumi(["stack", "init", stack]).status).to.equal(0);
+    setMode(project);
     const qualified = qualifiedStack(project.pulumi, stack);
     // A self-managed backend files every stack under the organization `organization`.
     expect(qualified).to.deep.equal({ organization: "organization", project: "h3-ml" });
@@ -84,13 +92,14 @@ describe("make deploy-code (real Pulumi CLI for config and state)", () => {
 
   it("deploys the notebooks and files of a deployed stack and deletes the one removed from notebooks/", async () => {
     const project = realPulumiProject();
-    const { registrations } = await evaluateProgram(stack);
+    const { registrations } = await evaluateProgram(stack, { config: shared });
     const state = deployedState(stack, registrations);
     const lake = state.find(
       (r) => r.urn === urnOf(registrations, FILE, "notebooks-h3_ml/lake.py"),
     ) as StateResource;
     const stale = renamed(lake, "notebooks-h3_ml/stale_module.py");
     importState(project, stack, {}, [...state, stale]);
+    setMode(project);
     const pulumi = withoutPlugins(project, { steps: [{ op: "delete", urn: stale.urn }] });
     const log: string[] = [];
     expect(await deployCode(stack, ["--yes"], { pulumi: pulumi.run, log: (l) => log.push(l) })).to.equal(0);
@@ -113,8 +122,9 @@ describe("make deploy-code (real Pulumi CLI for config and state)", () => {
 
   it("deploys a shared personal stack whose dev stack has another name: the mocks answer under that name", async () => {
     const project = realPulumiProject();
-    const { registrations } = await evaluateProgram(stack);
+    const { registrations } = await evaluateProgram(stack, { config: shared });
     importState(project, stack, {}, deployedState(stack, registrations));
+    setMode(project);
     setDevStack(project, "acme/h3-ml/dev");
     const pulumi = withoutPlugins(project, { steps: [] });
     expect(await deployCode(stack, [], { pulumi: pulumi.run, log: () => {} })).to.equal(0);
@@ -123,8 +133,9 @@ describe("make deploy-code (real Pulumi CLI for config and state)", () => {
 
   it("stops before `pulumi up` when the targeted preview fails, with Pulumi's error", async () => {
     const project = realPulumiProject();
-    const { registrations } = await evaluateProgram(stack);
+    const { registrations } = await evaluateProgram(stack, { config: shared });
     importState(project, stack, {}, deployedState(stack, registrations));
+    setMode(project);
     const failing: PulumiRunner = (args, call) =>
       args[0] === "preview"
         ? {
