@@ -13,7 +13,7 @@ import {
   MOCK_SUBSCRIPTION_ID,
 } from "./harness/mockProgram";
 import { checkRegistrations } from "./harness/policyCheck";
-import { evaluated, expectedNotebookAssets, FULL_COPY, ofType, resource } from "./support";
+import { evaluated, expectedNotebookAssets, FULL_COPY, ofType, resource, SHARED_MODE } from "./support";
 
 const DEV = MOCK_DEV_OUTPUTS as Record<string, string>;
 const HOME = "/Users/deployer@example.com";
@@ -40,8 +40,8 @@ describe("shared personal stack (personal.mode: shared)", () => {
   let ada: Evaluation;
   let adaPreview: Evaluation;
   before(async () => {
-    ada = await evaluated("dev-ada");
-    adaPreview = await evaluated("dev-ada", { preview: true });
+    ada = await evaluated("dev-ada", { config: SHARED_MODE });
+    adaPreview = await evaluated("dev-ada", { config: SHARED_MODE, preview: true });
   });
 
   it("names its schemas, hub, jobs and secret scope after the person", () => {
@@ -255,14 +255,16 @@ describe("shared personal stack (personal.mode: shared)", () => {
 
   it("reads a dev stack named in personal.devStack", async () => {
     const other = await evaluateProgram("dev-ada", {
-      config: { personal: { devStack: "h3/h3-ml/dev" } },
+      config: { personal: { mode: "shared", devStack: "h3/h3-ml/dev" } },
       stackOutputs: { "h3/h3-ml/dev": { ...MOCK_DEV_OUTPUTS, catalogName: "h3ml_team" } },
     });
     expect(resource(other, T.schema, "schemas-bronze").inputs.catalogName).to.equal("h3ml_team");
   });
 
   it("fails, naming the stack, when the dev stack it reads has no outputs", async () => {
-    const failure = await evaluateProgram("dev-ada", { stackOutputs: {} }).catch((e: unknown) => e);
+    const failure = await evaluateProgram("dev-ada", { config: SHARED_MODE, stackOutputs: {} }).catch(
+      (e: unknown) => e,
+    );
     expect(failure).to.be.instanceOf(EvaluationError);
     expect((failure as EvaluationError).message).to.include(`no outputs for stack ${MOCK_DEV_STACK}`);
   });
