@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 
 import pytest
+from delta.exceptions import ConcurrentDeleteReadException
 from pyspark.sql import functions as F
 
 from h3_ml.ingest import run_ingest
@@ -178,3 +179,33 @@ def test_ensure_purges_deletion_vectors_left_from_before_they_were_turned_off(sp
     properties = table.delta(spark).detail().first().properties
     assert (properties["delta.enableDeletionVectors"], properties["h3_ml.deletionVectorsPurged"]) == ("false", "true")
     assert (table.may_hold_deletion_vectors(spark), raw_users()) == (False, ["u-kept"])
+
+    # Every job ensures its tables on each start: an up-to-date table gets no commit (a metadata commit would fail
+    # every concurrent writer).
+    version = table.delta(spark).history(1).first().version
+    table.ensure(spark, lake)
+    assert table.delta(spark).history(1).first().version == version
+
+
+def test_a_compaction_that_meets_a_concurrent_commit_is_retried():
+    """OPTIMIZE conflicts with a concurrent MERGE or OPTIMIZE on these tables (partitioned, no deletion vectors)."""
+
+    class Result:
+        def first(self):
+            return {"metrics": {"numFilesRemoved": 3}}
+
+    class Spark:
+        def __init__(self):
+            self.statements: list[str] = []
+
+        def sql(self, text):
+            self.statements.append(text)
+            if len(self.statements) == 1:
+                raise ConcurrentDeleteReadException("a concurrent MERGE removed a file this OPTIMIZE read")
+            return Result()
+
+    logged: list[str] = []
+    spark = Spark()
+    assert compact(spark, [Lake.local("/lake").table(EVENTS)], log=logged.append) == {"bronze.events": 3}
+    assert spark.statements == ["OPTIMIZE delta.`/lake/bronze/events`"] * 2
+    assert logged == ["compact bronze.events: concurrent commit (ConcurrentDeleteReadException), retry 1/4"]
