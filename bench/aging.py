@@ -117,8 +117,13 @@ def measure_at(spark, lake, capture: Path, age: int, batches_since_compaction: i
     scan = time.perf_counter() - started
 
     started = time.perf_counter()
+    phases: list[tuple[float, str]] = []
+
+    def progress(message: str) -> None:
+        phases.append((round(time.perf_counter() - started, 2), message))
+
     settings = DeleteSettings(request_id=request_id, capture_root=str(capture))
-    summary = run_delete_job(spark, lake, settings, progress=log)
+    summary = run_delete_job(spark, lake, settings, progress=progress)
     whole = time.perf_counter() - started
 
     started = time.perf_counter()
@@ -153,6 +158,7 @@ def measure_at(spark, lake, capture: Path, age: int, batches_since_compaction: i
         "delete_seconds": whole,
         "delete_to_completed_audit_seconds": summary.seconds_to_completed_audit,
         "plain_delete_seconds": plain,
+        "phases": phases,
         "scan_seconds": scan,
         "tables": per_table,
         "bound_after_compaction": 2 / USER_BUCKETS,
@@ -238,6 +244,7 @@ def report(aging: dict, bucket_count: int) -> list[str]:
             f"({s['delete_to_completed_audit_seconds']:.1f} s to the completed audit), plain DELETE "
             f"{s['plain_delete_seconds']:.1f} s, filtered scan {s['scan_seconds']:.1f} s"
         )
+        lines += [f"    {at:7.2f} s  {message}" for at, message in s["phases"]]
         for table, t in s["tables"].items():
             lines.append(
                 f"    {table:32} files {t['files']:5}  read {t['files_read']:4} "

@@ -2,7 +2,10 @@
 
 A request is a `user.deletion_requested` event, read from bronze (so it never waits for normalize); its eventId
 is the request id. No user id ever reaches the job as a parameter: the Jobs service keeps a run's parameters
-with the run, beyond any deletion's reach. `run_delete_job` is the job, for the notebook and the local runner
+with the run ("Runs are automatically removed after 60 days", databricks/databricks-sdk-go `service/jobs`,
+`GetRunOutput`), and the jobs system table `system.lakeflow.job_run_timeline`, whose rows carry each run's
+`job_parameters`, for 365 days (https://learn.microsoft.com/azure/databricks/admin/system-tables/jobs): beyond the
+deletion SLA and any deletion's reach. `run_delete_job` is the job, for the notebook and the local runner
 alike; `DeleteSettings.request_id` makes a run-now for one request, without it the run is the daily one.
 
 Ids and the audit salt enter Spark only as DataFrames that are joined, never as literals: a literal would be
@@ -25,6 +28,7 @@ from pyspark.sql import functions as F
 
 from h3_ml import faults as fp
 from h3_ml import salt as audit_salt
+from h3_ml import tables as tables_registry
 from h3_ml import watchdog
 from h3_ml.commits import retry_on_conflict
 from h3_ml.faults import NO_FAULTS, Faults
@@ -32,7 +36,8 @@ from h3_ml.lake import Lake, TableRef, TableRefused, repair_buckets, without_buc
 from h3_ml.layout import compact as compact_tables
 from h3_ml.parallel import TABLES_AT_ONCE, side_by_side
 from h3_ml.registry import DELETION_REQUESTED
-from h3_ml.tables import BUCKET, DELETION_AUDIT, EVENTS, all_tables, user_bucket, user_tables
+from h3_ml.scan import scan_new_rows
+from h3_ml.tables import BUCKET, CAPTURE_FILES, DELETION_AUDIT, EVENTS, all_tables, user_bucket, user_tables
 from h3_ml.watchdog import DeletionAlarm
 
 EVENT = "event"
@@ -72,6 +77,9 @@ class DeletionSummary:
     requests: int = 0
     # Request events seen again whose request was completed before (a re-send).
     already_completed: int = 0
+    # Rows the run read: those added to the user tables since the last run (and rows of files rewritten since in
+    # silver tables), never the whole lake.
+    scanned: int = 0
     # table key -> rows removed in this run, for every user table that exists
     rows_removed: dict[str, int] = field(default_factory=dict)
     # table key -> rows naming no user, deleted because they were older than `unattributed_days`
@@ -113,11 +121,12 @@ def run_delete_job(
     """The delete job, as the notebook and the local runner both run it.
 
     Every run: refuses tables it does not know and tables bucketed differently (before deleting anything); gives
-    rows with a user and no bucket theirs; records new request events as open audit rows; completes every open
-    audit row by deleting its user's rows from every user table, including rows whose body names the user but
-    did not parse. The daily run (no `request_id`) also deletes again the users of completed requests whose
-    rows came back, deletes rows naming no user once older than `unattributed_days`, compacts the user tables
-    and vacuums every table of the stack's schemas at its retention.
+    rows with a user and no bucket theirs; reads the rows added since the last run, opening an audit row for each
+    new request event and for each user of a completed request whose rows came back; completes every open audit
+    row by deleting its user's rows from every user table, including rows whose body names the user but did not
+    parse. The daily run (no `request_id`) also deletes rows naming no user once older than `unattributed_days`,
+    compacts the user tables, vacuums every table of the stack's schemas at its retention, and fails at its end
+    when the watchdog finds the promise at risk.
 
     Idempotent: a completed request is never redone; a run that crashed leaves its audit rows open and the next
     run completes them, even when the request events are already gone from bronze.
@@ -125,15 +134,16 @@ def run_delete_job(
     started, clock = now(), time.monotonic()
     summary = DeletionSummary()
     tables = _checked_user_tables(spark, lake, summary, progress)
+    progress(f"delete: {len(tables)} user tables checked (all known, bucketed into {tables_registry.USER_BUCKETS})")
     audit = lake.table(DELETION_AUDIT).ensure(spark, lake)
+    lake.table(CAPTURE_FILES).ensure(spark, lake)
     summary.salt_version = audit_salt.ensure_salt(spark, lake, now=now)
+    progress(f"delete: audit ready, salt version {summary.salt_version}")
     ids = _IdsOfRun(spark, lake, summary.salt_version)
 
-    _record_requests(spark, lake, audit, ids, summary, started)
+    _Scan(spark, lake, audit, ids, summary, started).run(tables, progress)
     if settings.request_id is not None:
         _require_request(spark, lake, audit, settings.request_id)
-    if settings.scheduled:
-        _record_late_rows(spark, lake, audit, ids, tables, started)
 
     _complete_open_requests(spark, lake, audit, ids, tables, summary, faults, progress, now)
     summary.seconds_to_completed_audit = time.monotonic() - clock
@@ -167,7 +177,7 @@ def _watch(
         spark,
         lake,
         capture_root=settings.capture_root,
-        seen_capture_files=lambda: lake.table(EVENTS).read(spark).select("captureFile").distinct(),
+        seen_capture_files=lambda: lake.table(CAPTURE_FILES).read(spark).select("captureFile"),
         open_request_hours=settings.open_request_hours,
         capture_lag_hours=settings.capture_lag_hours,
         started=started,
@@ -229,24 +239,67 @@ class _IdsOfRun:
             self.by_hash[r.userHash] = r.userId
 
 
-def _record_requests(
-    spark: SparkSession,
-    lake: Lake,
-    audit: TableRef,
-    ids: _IdsOfRun,
-    summary: DeletionSummary,
-    started: datetime,
-) -> None:
-    """Opens an audit row for every request event in bronze that the audit does not hold yet.
+class _Scan:
+    """Reads the rows added to the user tables since the last run (`scan`) and records, per batch, in one
+    idempotent append to the audit: an open row per new request event, and a `reapplied` row per user of a
+    completed request whose rows are among them. Also records the batch's Capture files for the watchdog.
 
     Open rows first: event requests vanish from bronze with the user's rows, so a crash after that point would
     otherwise forget them. The next run resumes from these rows.
     """
-    requests = event_requests(spark, lake)
-    known = {r.requestId: r.completedAt for r in audit.read(spark).select("requestId", "completedAt").collect()}
-    summary.already_completed = sum(1 for r in requests if known.get(r.request_id) is not None)
-    new = [r for r in requests if r.request_id not in known]
-    _open(spark, audit, ids, new)
+
+    def __init__(
+        self,
+        spark: SparkSession,
+        lake: Lake,
+        audit: TableRef,
+        ids: _IdsOfRun,
+        summary: DeletionSummary,
+        started: datetime,
+    ) -> None:
+        self.spark, self.lake, self.audit, self.ids, self.summary = spark, lake, audit, ids, summary
+        self.started = started
+        self.reapplied = f"{REAPPLIED}:{started:%Y%m%dT%H%M%S.%fZ}"
+
+    def run(self, tables: list[TableRef], progress: Callable[[str], None]) -> None:
+        self.summary.scanned = scan_new_rows(self.spark, self.lake, tables, self.batch, progress)
+        progress(f"delete: read {self.summary.scanned} rows added to the user tables since the last run")
+
+    def batch(self, rows: DataFrame, query_id: str, batch_id: int) -> None:
+        rows = rows.persist()
+        try:
+            txn = {"txnAppId": f"h3_ml.delete:{query_id}", "txnVersion": str(batch_id)}
+            self._open(rows, txn)
+            bronze = rows.filter((F.col("table") == EVENTS.key) & F.col("captureFile").isNotNull())
+            files = sorted(r.captureFile for r in bronze.select("captureFile").distinct().collect())
+            if files:
+                seen = self.spark.createDataFrame([(f, self.started) for f in files], CAPTURE_FILES.columns)
+                self.lake.table(CAPTURE_FILES).append(seen, **txn)
+        finally:
+            rows.unpersist()
+
+    def _open(self, rows: DataFrame, txn: dict[str, str]) -> None:
+        asked = rows.filter(
+            (F.col("table") == EVENTS.key) & (F.col("eventType") == DELETION_REQUESTED) & F.col("userId").isNotNull()
+        )
+        requests = {r.request_id: r for r in map(_request, asked.select(*_REQUEST_COLUMNS).collect())}
+        known = {
+            r.requestId: r.completedAt for r in self.audit.read(self.spark).select("requestId", "completedAt").collect()
+        }
+        self.summary.already_completed += sum(1 for rid in requests if known.get(rid) is not None)
+        new = [r for rid, r in sorted(requests.items()) if rid not in known]
+        users = rows.filter(F.col("userId").isNotNull()).select("userId").distinct()
+        late = _completed_users(self.spark, self.lake, self.audit, users) - {r.user_id for r in new}
+        new += [Request(self.reapplied, u, self.started, REAPPLIED) for u in sorted(late)]
+        if not new:
+            return
+        self.ids.add(r.user_id for r in new)
+        hash_of = {u: h for h, u in self.ids.by_hash.items()}
+        audit_rows = [
+            (r.request_id, hash_of[r.user_id], r.source, r.requested_at, None, None, self.ids.salt_version) for r in new
+        ]
+        # Appended with the batch's transaction id: a batch replayed after a crash appends nothing twice.
+        self.audit.append(self.spark.createDataFrame(audit_rows, DELETION_AUDIT.columns), **txn)
 
 
 def event_requests(spark: SparkSession, lake: Lake) -> list[Request]:
@@ -269,19 +322,6 @@ def _request(r) -> Request:
     return Request(rid, r.userId, at.replace(tzinfo=UTC), EVENT)
 
 
-def _open(spark: SparkSession, audit: TableRef, ids: _IdsOfRun, requests: list[Request]) -> None:
-    """Appends open audit rows for `requests`, hashing their users with the current salt."""
-    if not requests:
-        return
-    ids.add(r.user_id for r in requests)
-    hash_of = {u: h for h, u in ids.by_hash.items()}
-    rows = [
-        (r.request_id, hash_of[r.user_id], r.source, r.requested_at, None, None, ids.salt_version) for r in requests
-    ]
-    # A plain append: the audit was just read, and the job runs one at a time.
-    audit.append(spark.createDataFrame(rows, DELETION_AUDIT.columns))
-
-
 def _require_request(spark: SparkSession, lake: Lake, audit: TableRef, request_id: str) -> None:
     if audit.read(spark).filter(F.col("requestId") == request_id).limit(1).count():
         return
@@ -290,21 +330,6 @@ def _require_request(spark: SparkSession, lake: Lake, audit: TableRef, request_i
         "Fix: wait until the ingest job has picked up the request event (it starts when Capture writes the "
         "file), then run again with the same request_id; the daily run picks it up in any case"
     )
-
-
-def _record_late_rows(
-    spark: SparkSession, lake: Lake, audit: TableRef, ids: _IdsOfRun, tables: list[TableRef], started: datetime
-) -> None:
-    """Opens a `reapplied` audit row for every user of a completed request whose rows are in a user table again."""
-    if not tables:
-        return
-    present = reduce(
-        DataFrame.unionByName,
-        [t.read(spark).select(F.col(t.spec.user_column).alias("userId")) for t in tables],
-    ).filter(F.col("userId").isNotNull())
-    users = _completed_users(spark, lake, audit, present.distinct())
-    rid = f"{REAPPLIED}:{started:%Y%m%dT%H%M%S.%fZ}"
-    _open(spark, audit, ids, [Request(rid, u, started, REAPPLIED) for u in sorted(users)])
 
 
 def _completed_users(spark: SparkSession, lake: Lake, audit: TableRef, user_ids: DataFrame) -> set[str]:
@@ -343,6 +368,7 @@ def _complete_open_requests(
     targets = _targets(spark, ids, users)
     try:
         per_hash, damaged = _count_rows(spark, tables, targets, hashes, summary)
+        progress(f"delete: rows of {len(open_rows)} open requests counted")
         faults.check(fp.DELETE_BEFORE_MERGE)
         _remove_from_tables(spark, tables, targets, users, per_hash, damaged, summary, progress)
         faults.check(fp.DELETE_BEFORE_AUDIT)
@@ -446,8 +472,9 @@ def remove_users(
     condition = f"t.{BUCKET} IN ({listed}) AND t.{BUCKET} = d.{BUCKET} AND t.`{column}` = d.userId"
     deleted = _merge_delete(spark, table, targets, condition, log=log)
     if damaged:
-        # The null bucket alone (a target-only conjunct again); a body may hold several users' ids, and Delta lets
-        # several source rows match one target row when the only matched clause is an unconditional delete.
+        # The null bucket alone (a target-only conjunct again). A body may hold several users' ids: "Multiple
+        # matches are allowed when matches are unconditionally deleted"
+        # (https://learn.microsoft.com/azure/databricks/sql/language-manual/delta-merge-into).
         damaged = (
             f"t.{BUCKET} IS NULL AND t.`{column}` IS NULL AND "
             "(contains(t.body, d.needle) OR contains(t.bodyBytes, d.needleBytes))"

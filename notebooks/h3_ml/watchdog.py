@@ -18,7 +18,7 @@ from pyspark.sql import functions as F
 from h3_ml.capture import read_capture_batch
 from h3_ml.lake import Lake
 from h3_ml.salt import UNVERSIONED
-from h3_ml.tables import AUDIT_SALT, DELETION_AUDIT, EVENTS
+from h3_ml.tables import AUDIT_SALT, CAPTURE_FILES, DELETION_AUDIT, EVENTS
 
 _SHOWN = 10  # files or requests named in one message; the rest are counted
 
@@ -96,6 +96,11 @@ def missing_capture_files(
         if "PATH_NOT_FOUND" in str(error):  # Capture has written nothing yet
             return None
         raise
+    oldest = listed.agg(F.min("modifiedAt").alias("t")).first()["t"]
+    if oldest is None:
+        return None
+    # A file seen before the oldest file still in the container was written was removed by the lifecycle rule.
+    lake.table(CAPTURE_FILES).delta(spark).delete(F.col("seenAt") < F.lit(oldest))
     cutoff = now - timedelta(hours=hours)
     old = listed.filter(F.col("modifiedAt") < F.lit(cutoff)).join(seen, "captureFile", "left_anti")
     suspects = {r.captureFile: r.modifiedAt for r in old.collect()}

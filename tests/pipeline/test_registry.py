@@ -188,6 +188,7 @@ def test_finish_prints_the_summary_and_hands_it_to_the_jobs_api_as_json(capsys):
         "requests": 1,
         "rows_removed": {"bronze.events": 4},
         "salt_version": None,
+        "scanned": 0,
         "seconds_to_completed_audit": 2.5,
         "vacuumed": [],
     }

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import time
 from collections import Counter
-from datetime import datetime
 from collections.abc import Callable
+from datetime import datetime
 
 from pyspark.sql import SparkSession
 from pyspark.sql import functions as F
