@@ -141,3 +141,22 @@ def declare(dbutils, job: str) -> dict[str, str]:
 def option(name: str) -> str:
     """The local runner's command-line option of a parameter: `--deletion-sla-days`."""
     return "--" + name.replace("_", "-")
+
+
+def markdown() -> str:
+    """The contract as the table docs/pipeline.md shows (a test keeps the two the same)."""
+    lines = [
+        f"| parameter | {' | '.join(JOBS)} | type | default | meaning |",
+        "|---|" + "---|" * len(JOBS) + "---|---|---|",
+    ]
+    for p in contract().values():
+        marks = " | ".join("yes" if job in p.jobs else "" for job in JOBS)
+        kinds = {"integer": f"whole number, at least {p.minimum}, at most {p.maximum}", "boolean": "true or false"}
+        kind = kinds.get(p.type, "text")
+        default = "required" if p.required else f"default {p.widget_default}" if p.widget_default else "empty"
+        lines.append(f"| `{p.name}` | {marks} | {kind} | {default} | {p.meaning} |")
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":
+    print(markdown())

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from h3_ml import registry
+from h3_ml import parameters, registry
 from h3_ml.databricks import finish, job_parameters, lake_from
 from h3_ml.deletion import DeletionSummary
 from h3_ml.lake import Lake, quote
@@ -195,3 +195,8 @@ def test_finish_prints_the_summary_and_hands_it_to_the_jobs_api_as_json(capsys):
     assert "rows_removed: {'bronze.events': 4}" in capsys.readouterr().out
     finish(dbutils, {"at": datetime(2026, 11, 26, 10, 0, tzinfo=UTC), "valid": Counter({"a.b": 2})})
     assert json.loads(dbutils.notebook.exited) == {"at": "2026-11-26T10:00:00+00:00", "valid": {"a.b": 2}}
+
+
+def test_the_docs_show_the_parameter_contract_as_it_is():
+    docs = (Path(__file__).resolve().parents[2] / "docs" / "pipeline.md").read_text()
+    assert parameters.markdown() in docs, "docs/pipeline.md: paste the output of `python -m h3_ml.parameters`"
