@@ -33,6 +33,8 @@ export const RESOURCE_TYPES = {
   clusterPolicy: "databricks:index/clusterPolicy:ClusterPolicy",
   cluster: "databricks:index/cluster:Cluster",
   permissions: "databricks:index/permissions:Permissions",
+  permissionAssignment: "databricks:index/permissionAssignment:PermissionAssignment",
+  accessControlRuleSet: "databricks:index/accessControlRuleSet:AccessControlRuleSet",
   servicePrincipal: "databricks:index/servicePrincipal:ServicePrincipal",
   directory: "databricks:index/directory:Directory",
   notebook: "databricks:index/notebook:Notebook",

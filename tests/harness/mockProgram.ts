@@ -33,6 +33,8 @@ export interface Registration {
   readonly urn: string;
   readonly type: string;
   readonly name: string;
+  /** The id the mocked provider answered with; undefined for a component, or while unknown in a preview. */
+  readonly id: string | undefined;
   /** Inputs as sent to the engine; secret inputs are unwrapped here and listed in `secretInputs`. */
   readonly inputs: PropertyBag;
   readonly secretInputs: readonly string[];
@@ -228,6 +230,7 @@ function recordRegistrations(into: Registration[]): void {
           urn: response.getUrn(),
           type: req.getType(),
           name: req.getName(),
+          id: response.getId() || undefined,
           inputs: unwrapSecrets(inputs, "", secretInputs) as PropertyBag,
           secretInputs,
           parent: req.getParent() || undefined,
