@@ -153,6 +153,11 @@ export class UnityCatalog extends pulumi.ComponentResource {
         credentialName: credential.name,
         isolationMode: "ISOLATION_MODE_ISOLATED",
         skipValidation,
+        // Nothing watches the lake for new files. Left unset, Unity Catalog's default turns managed file events on
+        // and creates an Event Grid subscription and queue in the storage account
+        // (databricks/terraform-provider-databricks#5355). A provider before 1.117.0 drops the `false` from the
+        // create request (#5745, fixed by #5762), so the default still applies on create there: docs/deployment.md.
+        enableFileEvents: false,
         comment: "Managed storage of the catalog: its tables and the checkpoint volume.",
       },
       afterAccess,

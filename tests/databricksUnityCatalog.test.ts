@@ -80,6 +80,9 @@ describe("UnityCatalog", () => {
       isolationMode: "ISOLATION_MODE_ISOLATED",
     });
     expect(lake).to.not.have.property("readOnly");
+    // Stated, not left to Unity Catalog's default, which turns file events on (terraform-provider-databricks#5762).
+    expect(lake.enableFileEvents).to.equal(false);
+    expect(lake).to.not.have.property("fileEventQueue");
     const noEvents = await build({ fileEvents: false });
     const capture = resource(noEvents, T.externalLocation, "uc-capture-location").inputs;
     expect(capture.enableFileEvents).to.equal(false);
