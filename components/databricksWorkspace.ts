@@ -39,7 +39,10 @@ export interface DatabricksWorkspaceArgs {
   providerAuthType?: pulumi.Input<string>;
   /** Tags on every Azure resource. */
   tags: pulumi.Input<Record<string, pulumi.Input<string>>>;
-  /** Protect the workspace (notebook history, job run history, its DBFS root) from destroy and replacement. */
+  /**
+   * Protect the workspace (notebook history, job run history, its DBFS root) and the access connector (the
+   * identity Unity Catalog's storage credential names) from destroy and replacement.
+   */
   protect: boolean;
 }
 
@@ -71,7 +74,8 @@ export class DatabricksWorkspace extends pulumi.ComponentResource {
         identity: { type: "SystemAssigned" },
         tags: args.tags,
       },
-      { parent: this },
+      // A new connector has a new identity: the storage credential would name a deleted one, and its grants go too.
+      { parent: this, protect: args.protect },
     );
 
     const workspace = new azure.databricks.Workspace(

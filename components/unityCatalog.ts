@@ -56,8 +56,8 @@ export interface UnityCatalogArgs {
   /** Let `pulumi destroy` remove a catalog that still holds tables. Personal stacks only. */
   forceDestroy: boolean;
   /**
-   * Protect the catalog from destroy and replacement. Its schemas need no flag: without `forceDestroy`,
-   * Unity Catalog refuses to drop a schema that still holds tables.
+   * Protect the catalog and the checkpoint volume from destroy and replacement. The schemas need no flag: without
+   * `forceDestroy`, Unity Catalog refuses to drop a schema that still holds tables.
    */
   protect: boolean;
 }
@@ -195,7 +195,8 @@ export class UnityCatalog extends pulumi.ComponentResource {
         volumeType: "MANAGED",
         comment: "Streaming checkpoints of the ingest and normalize jobs.",
       },
-      child,
+      // Dropping a managed volume deletes its files: without its checkpoint, ingest would start over.
+      { ...child, protect: args.protect },
     );
     this.checkpointsPath = pulumi.interpolate`/Volumes/${checkpoints.catalogName}/${checkpoints.schemaName}/${checkpoints.name}`;
 

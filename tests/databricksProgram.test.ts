@@ -257,10 +257,15 @@ describe("program under mocks: Databricks", () => {
     ]);
   });
 
-  it("protects the workspace and the catalog in prod only, and lets a personal catalog be destroyed", () => {
+  it("protects the workspace, its connector, the catalog and the checkpoints in prod only, and lets a personal catalog be destroyed", () => {
     const guarded = (ev: Evaluation) =>
       ev.registrations.filter((r) => DATABRICKS_SIDE.test(r.name) && r.protect).map((r) => r.name);
-    expect(guarded(prod).sort()).to.deep.equal(["databricks-workspace", "unity-catalog-catalog"]);
+    expect(guarded(prod).sort()).to.deep.equal([
+      "databricks-access-connector",
+      "databricks-workspace",
+      "unity-catalog-catalog",
+      "unity-catalog-checkpoints",
+    ]);
     expect(guarded(dev)).to.deep.equal([]);
     expect(resource(alice, T.catalog, "unity-catalog-catalog").inputs).to.deep.include({
       name: "h3ml_dev_alice",

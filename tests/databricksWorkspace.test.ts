@@ -54,10 +54,13 @@ describe("DatabricksWorkspace", () => {
     });
   });
 
-  it("protects the workspace when asked", async () => {
-    const ev = await buildWorkspace({ protect: true });
-    expect(resource(ev, T.workspace, "dbw-workspace").protect).to.equal(true);
-    expect(resource(ev, T.accessConnector, "dbw-access-connector").protect).to.equal(false);
+  it("protects the workspace and the access connector when asked, and neither otherwise", async () => {
+    const guarded = await buildWorkspace({ protect: true });
+    expect(resource(guarded, T.workspace, "dbw-workspace").protect).to.equal(true);
+    expect(resource(guarded, T.accessConnector, "dbw-access-connector").protect).to.equal(true);
+    const open = await buildWorkspace({ protect: false });
+    expect(resource(open, T.workspace, "dbw-workspace").protect).to.equal(false);
+    expect(resource(open, T.accessConnector, "dbw-access-connector").protect).to.equal(false);
   });
 
   it("gives the access connector a system-assigned identity", async () => {
