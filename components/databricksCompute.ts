@@ -2,6 +2,7 @@ import * as databricks from "@pulumi/databricks";
 import * as pulumi from "@pulumi/pulumi";
 import { ANALYTICS_CLUSTER_FIELDS } from "../config/schema";
 import { clusterPolicyDefinition } from "./clusterSpecs";
+import { assignmentsOf, type GroupAssignments } from "./databricksPrincipals";
 
 /** The interactive policy allows the idle time `databricks.analyticsCluster.autoterminationMinutes` allows. */
 const MAX_ANALYTICS_AUTOTERMINATION_MINUTES = ANALYTICS_CLUSTER_FIELDS.autoterminationMinutes.range.max;
@@ -50,6 +51,11 @@ export interface DatabricksComputeArgs {
    * @default undefined: workspace admins and the jobs' owner only
    */
   developersGroup?: string;
+  /**
+   * The workspace assignments of the account groups above; each permission naming a group waits for its group's.
+   * @default {}: no group may be named
+   */
+  groups?: GroupAssignments;
 }
 
 /**
@@ -65,6 +71,16 @@ export class DatabricksCompute extends pulumi.ComponentResource {
   constructor(name: string, args: DatabricksComputeArgs, opts: pulumi.ComponentResourceOptions = {}) {
     super("h3:databricks:DatabricksCompute", name, {}, opts);
     const child = { parent: this, provider: args.provider };
+    const permissions = (
+      suffix: string,
+      target: Omit<databricks.PermissionsArgs, "accessControls">,
+      accessControls: databricks.types.input.PermissionsAccessControl[],
+    ) =>
+      new databricks.Permissions(
+        `${name}-${suffix}`,
+        { ...target, accessControls },
+        { ...child, dependsOn: assignmentsOf(accessControls, args.groups ?? {}) },
+      );
     const rules = {
       sparkVersion: args.sparkVersion,
       nodeTypeId: args.nodeTypeId,
@@ -105,22 +121,13 @@ export class DatabricksCompute extends pulumi.ComponentResource {
         : [{ groupName: args.developersGroup, permissionLevel: "CAN_USE" }]),
     ];
     if (jobPolicyUsers.length > 0) {
-      new databricks.Permissions(
-        `${name}-job-policy-permissions`,
-        { clusterPolicyId: jobPolicy.id, accessControls: jobPolicyUsers },
-        child,
-      );
+      permissions("job-policy-permissions", { clusterPolicyId: jobPolicy.id }, jobPolicyUsers);
     }
 
     if (args.analystsGroup !== undefined) {
-      new databricks.Permissions(
-        `${name}-interactive-policy-permissions`,
-        {
-          clusterPolicyId: interactivePolicy.id,
-          accessControls: [{ groupName: args.analystsGroup, permissionLevel: "CAN_USE" }],
-        },
-        child,
-      );
+      permissions("interactive-policy-permissions", { clusterPolicyId: interactivePolicy.id }, [
+        { groupName: args.analystsGroup, permissionLevel: "CAN_USE" },
+      ]);
     }
 
     if (args.analyticsCluster !== undefined) {
@@ -148,14 +155,9 @@ export class DatabricksCompute extends pulumi.ComponentResource {
         child,
       );
       if (args.analystsGroup !== undefined) {
-        new databricks.Permissions(
-          `${name}-analytics-permissions`,
-          {
-            clusterId: cluster.id,
-            accessControls: [{ groupName: args.analystsGroup, permissionLevel: "CAN_RESTART" }],
-          },
-          child,
-        );
+        permissions("analytics-permissions", { clusterId: cluster.id }, [
+          { groupName: args.analystsGroup, permissionLevel: "CAN_RESTART" },
+        ]);
       }
       this.analyticsClusterId = cluster.id;
     }

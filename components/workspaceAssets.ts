@@ -1,6 +1,7 @@
 import * as path from "node:path";
 import * as databricks from "@pulumi/databricks";
 import * as pulumi from "@pulumi/pulumi";
+import { assignmentsOf, type GroupAssignments } from "./databricksPrincipals";
 import { listWorkspaceAssets } from "./workspaceAssetFiles";
 
 export interface WorkspaceAssetsArgs {
@@ -14,6 +15,11 @@ export interface WorkspaceAssetsArgs {
    * @default []: the folder keeps the permissions it inherits
    */
   accessControls?: readonly databricks.types.input.PermissionsAccessControl[];
+  /**
+   * The workspace assignments of the account groups `accessControls` names; the folder's permissions wait for them.
+   * @default {}
+   */
+  groups?: GroupAssignments;
   /**
    * Local folder to deploy, relative to the project directory.
    * @default "notebooks"
@@ -71,7 +77,11 @@ export class WorkspaceAssets extends pulumi.ComponentResource {
       new databricks.Permissions(
         `${name}-folder-permissions`,
         { directoryPath: directory.path, accessControls: [...accessControls] },
-        { parent: this, provider: args.provider },
+        {
+          parent: this,
+          provider: args.provider,
+          dependsOn: assignmentsOf(accessControls, args.groups ?? {}),
+        },
       );
     }
     const child = { parent: this, provider: args.provider, dependsOn: [directory] };

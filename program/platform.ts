@@ -64,6 +64,7 @@ export function platform(config: StackConfig): StackOutputs {
     provider: workspace.provider,
     runAsApplicationId: dbx.runAsServicePrincipal,
     previewApplicationIds: dbx.previewApplicationIds,
+    accountGroups: [dbx.analystsGroup, config.developers?.accountGroup].filter((g) => g !== undefined),
   });
   // Everything that names a principal takes its id from the ServicePrincipal resource, so it waits until the
   // principal is in the workspace.
@@ -162,6 +163,7 @@ export function platform(config: StackConfig): StackOutputs {
     analystsGroup: dbx.analystsGroup,
     jobsPrincipal: runAsId,
     developersGroup: config.developers?.accountGroup,
+    groups: principals.groups,
   });
 
   // Only a personal stack reads who runs it (its folder, its mailbox); a shared stack deploys the same whoever does.
@@ -173,6 +175,7 @@ export function platform(config: StackConfig): StackOutputs {
     provider: workspace.provider,
     workspaceFolder: stackWorkspaceFolder(config.stack, person && invokedField(person, "home")),
     accessControls: person === undefined ? sharedFolderAccess(runAsId, dbx.analystsGroup, previewIds) : [],
+    groups: principals.groups,
   });
 
   const secrets = new DatabricksSecrets("secrets", {

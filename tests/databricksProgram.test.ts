@@ -284,6 +284,61 @@ describe("program under mocks: Databricks", () => {
   });
 });
 
+// With identity federation an account group must be assigned to the workspace before a workspace permission can
+// name it (databricks/terraform-provider-databricks#1458, #1705); the harness refuses the evaluation otherwise, so
+// these stacks would fail to evaluate without the assignments.
+describe("program under mocks: account groups in the workspace", () => {
+  const GROUPS = {
+    databricks: {
+      notificationEmails: ["oncall@example.com"],
+      analystsGroup: "h3-analysts",
+      analyticsCluster: { minWorkers: 1, maxWorkers: 1, autoterminationMinutes: 20 },
+    },
+    developers: { entraGroupObjectId: "6a1f6b2c-0000-4000-8000-0000000000d1", accountGroup: "h3-developers" },
+  };
+  let ev: Evaluation;
+  before(async () => {
+    ev = await evaluateProgram("dev", { config: GROUPS });
+  });
+
+  it("assigns the analysts' and the developers' account groups to the workspace as users", () => {
+    const provider = resource(ev, T.databricksProvider, "databricks-provider").urn;
+    expect(
+      ofType(ev, T.permissionAssignment).map((a) => [a.name, a.inputs, a.provider?.startsWith(provider)]),
+    ).to.deep.equal([
+      ["principals-group-h3-analysts", { groupName: "h3-analysts", permissions: ["USER"] }, true],
+      ["principals-group-h3-developers", { groupName: "h3-developers", permissions: ["USER"] }, true],
+    ]);
+  });
+
+  it("makes every permission naming a group wait for that group's assignment", () => {
+    const assignment = (group: string) =>
+      resource(ev, T.permissionAssignment, `principals-group-${group}`).urn;
+    const naming = ofType(ev, T.permissions).map((p) => [
+      p.name,
+      p.inputs.accessControls
+        .map((c: { groupName?: string }) => c.groupName)
+        .filter((g: string | undefined) => g !== undefined),
+    ]);
+    expect(naming).to.deep.equal([
+      ["compute-analytics-permissions", ["h3-analysts"]],
+      ["compute-interactive-policy-permissions", ["h3-analysts"]],
+      ["compute-job-policy-permissions", ["h3-developers"]],
+      ["notebooks-folder-permissions", ["h3-analysts"]],
+    ]);
+    for (const [name, groups] of naming) {
+      const permission = resource(ev, T.permissions, name);
+      for (const group of groups)
+        expect(permission.dependencies, `${name} ${group}`).to.include(assignment(group));
+    }
+  });
+
+  it("assigns no group the config does not name", async () => {
+    expect(ofType(await evaluated("dev"), T.permissionAssignment)).to.deep.equal([]);
+    expect(ofType(await evaluated("prod"), T.permissionAssignment)).to.deep.equal([]);
+  });
+});
+
 // Issue 13, item 7: a shared stack deploys the same whoever runs it (nothing read from the caller decides a
 // folder or a recipient); a personal stack uses the home and the mailbox of the person who runs it.
 describe("program under mocks: who runs pulumi up", () => {

@@ -9,6 +9,7 @@ import {
   EvaluationError,
   evaluateProgram,
   MOCK_DEV_OUTPUTS,
+  MOCK_DEV_POLICIES,
   MOCK_DEV_STACK,
   MOCK_SUBSCRIPTION_ID,
 } from "./harness/mockProgram";
@@ -284,6 +285,15 @@ describe("the dev stack a shared personal stack reads", () => {
       Object.keys(MOCK_DEV_OUTPUTS).map((key) => [key, dev.outputs[key]?.value]),
     );
     expect(exported).to.deep.equal(MOCK_DEV_OUTPUTS);
+  });
+
+  it("holds the cluster policies the harness's dev fixture stands for, under the same ids", () => {
+    const policies = ofType(dev, T.clusterPolicy).filter(
+      (p) => MOCK_DEV_POLICIES[p.id as string] !== undefined,
+    );
+    expect(Object.fromEntries(policies.map((p) => [p.id, JSON.parse(p.inputs.definition)]))).to.deep.equal(
+      Object.fromEntries(Object.entries(MOCK_DEV_POLICIES).map(([id, text]) => [id, JSON.parse(text)])),
+    );
   });
 
   it("grants the developers' Entra group hub creation on the namespace and Capture's check on the lake account", () => {

@@ -6,7 +6,7 @@
  * every program evaluation against all of them and fails with their findings, as the deployment would.
  */
 import { RESOURCE_TYPES } from "../../policy/vocabulary/resourceTypes";
-import { COMPUTED } from "./mockProgram";
+import { COMPUTED } from "./unknowns";
 
 /** The part of a harness registration the rules read. */
 export interface ServiceResource {

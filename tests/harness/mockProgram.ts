@@ -18,6 +18,15 @@ import {
   PROJECT_ROOT,
   toRuntimeConfig,
 } from "../../scripts/lib/stackConfig";
+import {
+  checkDatabricksService,
+  describeFindings,
+  type ServiceFinding,
+  type ServiceRuleName,
+} from "./databricksService";
+import { COMPUTED } from "./unknowns";
+
+export { COMPUTED } from "./unknowns";
 
 /** Resource inputs and outputs are untyped JSON-like values; tests index into them freely. */
 // biome-ignore lint/suspicious/noExplicitAny: property bags from the engine have no static type
@@ -26,8 +35,6 @@ export type PropertyBag = Record<string, any>;
 export const MOCK_SUBSCRIPTION_ID = "00000000-0000-4000-8000-000000000001";
 export const MOCK_TENANT_ID = "00000000-0000-4000-8000-000000000002";
 export const MOCK_WORKSPACE_HOST = "adb-1234567890123456.7.azuredatabricks.net";
-/** Stands for a value only known after deployment (an id, an endpoint) when evaluating as a preview. */
-export const COMPUTED = "[computed]";
 
 export interface Registration {
   readonly urn: string;
@@ -86,6 +93,12 @@ export interface EvaluateOptions {
    * @default { "organization/h3-ml/dev": MOCK_DEV_OUTPUTS }
    */
   readonly stackOutputs?: Readonly<Record<string, Readonly<Record<string, unknown>>>>;
+  /**
+   * Cluster policies the workspace holds that another stack created, by id, as definition JSON: what a shared
+   * personal stack's jobs run under.
+   * @default MOCK_DEV_POLICIES
+   */
+  readonly foreignPolicies?: Readonly<Record<string, string>>;
 }
 
 /** Raised when the program throws; carries what was registered before it did. */
@@ -98,6 +111,20 @@ export class EvaluationError extends Error {
     this.name = "EvaluationError";
   }
 }
+
+/** Raised when the program registers what the Databricks service would refuse at `pulumi up` (databricksService.ts). */
+export class ServiceRefusal extends EvaluationError {
+  constructor(
+    readonly findings: readonly ServiceFinding[],
+    registrations: readonly Registration[],
+  ) {
+    super(new Error(`the Databricks service would refuse:\n${describeFindings(findings)}`), registrations);
+    this.name = "ServiceRefusal";
+  }
+}
+
+/** The service rules every program evaluation is held to. */
+export const ENFORCED_SERVICE_RULES: readonly ServiceRuleName[] = ["group-assignment", "location-overlap"];
 
 /** The default `personal.devStack`: how a self-managed backend names the dev stack. */
 export const MOCK_DEV_STACK = "organization/h3-ml/dev";
@@ -116,6 +143,27 @@ export const MOCK_DEV_OUTPUTS: Readonly<Record<string, unknown>> = {
   databricksWorkspaceResourceId: `/subscriptions/${MOCK_SUBSCRIPTION_ID}/resourceGroups/h3ml-dev-rg/providers/Microsoft.Databricks/workspaces/h3ml-dev-dbw`,
   catalogName: "h3ml_dev",
   jobClusterPolicyId: "compute-job-policy-id",
+};
+
+/**
+ * The cluster policies the dev stack creates, by the id the mocked provider gives them, as their definition JSON
+ * (a test keeps them equal to what the program registers for `dev`): the workspace a shared personal stack's jobs
+ * are checked against.
+ */
+export const MOCK_DEV_POLICIES: Readonly<Record<string, string>> = {
+  "compute-job-policy-id": JSON.stringify({
+    "autoscale.max_workers": { type: "range", maxValue: 1 },
+    cluster_type: { type: "fixed", value: "job" },
+    "custom_tags.environment": { type: "fixed", value: "dev" },
+    "custom_tags.managedBy": { type: "fixed", value: "pulumi" },
+    "custom_tags.project": { type: "fixed", value: "h3-ml" },
+    "custom_tags.stack": { type: "fixed", value: "dev" },
+    data_security_mode: { type: "fixed", value: "SINGLE_USER" },
+    driver_node_type_id: { type: "fixed", value: "Standard_D4ds_v5" },
+    node_type_id: { type: "fixed", value: "Standard_D4ds_v5" },
+    num_workers: { type: "range", minValue: 0, maxValue: 1 },
+    spark_version: { type: "fixed", value: "17.3.x-scala2.13" },
+  }),
 };
 
 const rg = (inputs: PropertyBag) =>
@@ -386,13 +434,16 @@ export async function evaluate<T>(
   }
 }
 
-/** Evaluates index.ts for `stack`; its exports become `outputs`. */
-export function evaluateProgram(
+/**
+ * Evaluates index.ts for `stack`; its exports become `outputs`. Fails with a `ServiceRefusal` when the program
+ * registers what the Databricks service would refuse (`ENFORCED_SERVICE_RULES`), as `pulumi up` would.
+ */
+export async function evaluateProgram(
   stack: string,
   options: EvaluateOptions = {},
 ): Promise<Evaluation<Record<string, unknown>>> {
   const program = path.join(PROJECT_ROOT, "index.ts");
-  return evaluate(
+  const evaluation = await evaluate(
     stack,
     () => {
       delete require.cache[require.resolve(program)];
@@ -400,4 +451,9 @@ export function evaluateProgram(
     },
     options,
   );
+  const findings = checkDatabricksService(evaluation.registrations, {
+    foreignPolicies: options.foreignPolicies ?? MOCK_DEV_POLICIES,
+  }).filter((f) => ENFORCED_SERVICE_RULES.includes(f.rule));
+  if (findings.length > 0) throw new ServiceRefusal(findings, evaluation.registrations);
+  return evaluation;
 }
