@@ -1,7 +1,7 @@
 import * as databricks from "@pulumi/databricks";
 import * as pulumi from "@pulumi/pulumi";
 import { ANALYTICS_CLUSTER_FIELDS } from "../config/schema";
-import { clusterPolicyDefinition } from "./clusterSpecs";
+import { clusterPolicyDefinition, personalJobPolicyDefinition } from "./clusterSpecs";
 import { assignmentsOf, type GroupAssignments } from "./databricksPrincipals";
 
 /** The interactive policy allows the idle time `databricks.analyticsCluster.autoterminationMinutes` allows. */
@@ -47,8 +47,14 @@ export interface DatabricksComputeArgs {
    */
   jobsPrincipal?: pulumi.Input<string>;
   /**
-   * Account group allowed to use the job policy, for the jobs of shared personal stacks.
-   * @default undefined: workspace admins and the jobs' owner only
+   * A third policy, for the jobs of the shared personal stacks that run in this workspace (dev's): `fixedTags` are
+   * the tags every personal job's cluster carries with these values.
+   * @default undefined: no personal job policy
+   */
+  personalJobs?: { fixedTags: Readonly<Record<string, string>> };
+  /**
+   * Account group allowed to use the personal job policy: the people who build shared personal stacks.
+   * @default undefined: workspace admins only
    */
   developersGroup?: string;
   /**
@@ -65,6 +71,8 @@ export interface DatabricksComputeArgs {
  */
 export class DatabricksCompute extends pulumi.ComponentResource {
   public readonly jobPolicyId: pulumi.Output<string>;
+  /** Set with `personalJobs`. */
+  public readonly personalJobPolicyId: pulumi.Output<string> | undefined;
   public readonly interactivePolicyId: pulumi.Output<string>;
   public readonly analyticsClusterId: pulumi.Output<string> | undefined;
 
@@ -112,16 +120,34 @@ export class DatabricksCompute extends pulumi.ComponentResource {
     );
 
     // Who else may draw job clusters from the job policy: authoritative, so one resource lists them all.
-    const jobPolicyUsers: databricks.types.input.PermissionsAccessControl[] = [
-      ...(args.jobsPrincipal === undefined
-        ? []
-        : [{ servicePrincipalName: args.jobsPrincipal, permissionLevel: "CAN_USE" }]),
-      ...(args.developersGroup === undefined
-        ? []
-        : [{ groupName: args.developersGroup, permissionLevel: "CAN_USE" }]),
-    ];
-    if (jobPolicyUsers.length > 0) {
-      permissions("job-policy-permissions", { clusterPolicyId: jobPolicy.id }, jobPolicyUsers);
+    if (args.jobsPrincipal !== undefined) {
+      permissions("job-policy-permissions", { clusterPolicyId: jobPolicy.id }, [
+        { servicePrincipalName: args.jobsPrincipal, permissionLevel: "CAN_USE" },
+      ]);
+    }
+
+    if (args.personalJobs !== undefined) {
+      const personal = new databricks.ClusterPolicy(
+        `${name}-personal-job-policy`,
+        {
+          name: `${args.namePrefix} personal jobs`,
+          description:
+            "Job clusters of shared personal stacks' jobs: this stack's runtime, VM size and worker cap; tagged with their stack and person.",
+          definition: personalJobPolicyDefinition({
+            sparkVersion: args.sparkVersion,
+            nodeTypeId: args.nodeTypeId,
+            maxWorkers: args.maxWorkers,
+            fixedTags: args.personalJobs.fixedTags,
+          }),
+        },
+        child,
+      );
+      if (args.developersGroup !== undefined) {
+        permissions("personal-job-policy-permissions", { clusterPolicyId: personal.id }, [
+          { groupName: args.developersGroup, permissionLevel: "CAN_USE" },
+        ]);
+      }
+      this.personalJobPolicyId = personal.id;
     }
 
     if (args.analystsGroup !== undefined) {

@@ -15,8 +15,8 @@ export interface JobSettingsArgs {
   namePrefix: string;
   /** The job cluster policy every job cluster is drawn from. */
   jobPolicyId: pulumi.Input<string>;
-  sparkVersion: string;
-  nodeTypeId: string;
+  sparkVersion: pulumi.Input<string>;
+  nodeTypeId: pulumi.Input<string>;
   /** Workers per job cluster; 0 is single node. */
   workers: number;
   /** Unity Catalog catalog the jobs read and write. */

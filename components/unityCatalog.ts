@@ -1,5 +1,6 @@
 import * as databricks from "@pulumi/databricks";
 import * as pulumi from "@pulumi/pulumi";
+import { captureFolderUrl } from "./capture";
 
 /** The medallion schemas every environment's catalog holds. */
 export const SCHEMAS = {
@@ -23,6 +24,12 @@ export interface UnityCatalogArgs {
   storageAccountName: pulumi.Input<string>;
   lakeContainerName: pulumi.Input<string>;
   captureContainerName: pulumi.Input<string>;
+  /**
+   * The folder of the capture container this stack's hubs write to (their namespace's name, the first segment of
+   * `CAPTURE_ARCHIVE_NAME_FORMAT`): what the jobs read. The rest of the container is other stacks' (a shared
+   * personal stack's hub captures into `<hub>/<namespace>/`).
+   */
+  captureFolder: pulumi.Input<string>;
   /** Catalog for this environment; also the prefix of the credential and location names. */
   catalogName: string;
   /**
@@ -70,8 +77,10 @@ export interface UnityCatalogArgs {
  */
 export class UnityCatalog extends pulumi.ComponentResource {
   public readonly catalogName: pulumi.Output<string>;
-  /** `abfss://` URL of the capture container (trailing slash). */
+  /** `abfss://` URL of the capture container (trailing slash): the capture location's. */
   public readonly captureUrl: pulumi.Output<string>;
+  /** `abfss://` URL of this stack's folder in it (trailing slash): what the ingest job reads and its trigger watches. */
+  public readonly captureRoot: pulumi.Output<string>;
   /** `abfss://` URL of the lake container (trailing slash). */
   public readonly lakeUrl: pulumi.Output<string>;
   /** Path of the managed volume the jobs keep their streaming checkpoints in. */
@@ -84,9 +93,14 @@ export class UnityCatalog extends pulumi.ComponentResource {
     const provider = args.provider;
     const child = { parent: this, provider };
     const account = args.storageAccountName;
-    const url = (container: pulumi.Input<string>) =>
-      pulumi.interpolate`abfss://${container}@${account}.dfs.core.windows.net/`;
+    const url = (container: pulumi.Input<string>, folder: pulumi.Input<string> = "") =>
+      pulumi
+        .all([account, container, folder])
+        .apply(([accountName, containerName, folderName]) =>
+          captureFolderUrl(accountName, containerName, folderName),
+        );
     this.captureUrl = url(args.captureContainerName);
+    this.captureRoot = url(args.captureContainerName, args.captureFolder);
     this.lakeUrl = url(args.lakeContainerName);
     const prefix = args.catalogName;
 

@@ -17,6 +17,7 @@ import { stackToken } from "../config/naming";
 import { invokedField } from "./invokeResults";
 import { configuredJobArgs } from "./jobArgs";
 import type { StackOutputs } from "./outputs";
+import { checkedContract, PERSONAL_STACK_OUTPUT } from "./personalContract";
 
 /** What a shared personal stack calls itself: `dev-ada` gives the person `ada`, jobs `[dev ada] ...`. */
 export function personalNames(stack: string) {
@@ -37,6 +38,11 @@ export function sharedPersonal(config: StackConfig, personal: PersonalConfig): S
   const dbx = config.databricks;
   const dev = new pulumi.StackReference("dev", { name: personal.devStack });
   const fromDev = (output: string) => dev.requireOutput(output) as pulumi.Output<string>;
+  // What dev's workspace holds for personal stacks: the jobs' cluster policy and what it fixes, the capture container.
+  const contract = checkedContract(dev.getOutput(PERSONAL_STACK_OUTPUT), personal.devStack, {
+    workers: dbx.jobWorkers,
+    tags,
+  });
 
   const provider = new databricks.Provider("dev-workspace", {
     // Both, as for the platform's own provider: host alone makes Azure auth guess the workspace.
@@ -54,8 +60,8 @@ export function sharedPersonal(config: StackConfig, personal: PersonalConfig): S
     captureIntervalSeconds: config.eventHubs.captureIntervalSeconds,
     captureSizeLimitBytes: config.eventHubs.captureSizeLimitBytes,
     storageAccountId: fromDev("storageAccountId"),
-    storageAccountName: fromDev("storageAccountName"),
     captureContainerName: CAPTURE_CONTAINER,
+    captureContainerUrl: contract.captureContainerUrl,
   });
 
   const schemas = new PersonalSchemas("schemas", {
@@ -79,7 +85,10 @@ export function sharedPersonal(config: StackConfig, personal: PersonalConfig): S
       provider,
       namePrefix: names.jobPrefix,
       ...configuredJobArgs(config, notebooks, hub.captureRoot, invokedField(person, "userName")),
-      jobPolicyId: fromDev("jobClusterPolicyId"),
+      // Dev's runtime and VM size, which its personal job policy fixes; this stack's own settings would be refused.
+      sparkVersion: contract.sparkVersion,
+      nodeTypeId: contract.nodeTypeId,
+      jobPolicyId: contract.jobPolicyId,
       catalogName: fromDev("catalogName"),
       captureRoot: hub.captureRoot,
       checkpoints: schemas.checkpointsPath,

@@ -22,6 +22,7 @@ import { type Names, resourceNames } from "../config/naming";
 import { invokedField } from "./invokeResults";
 import { configuredJobArgs } from "./jobArgs";
 import type { StackOutputs } from "./outputs";
+import { PERSONAL_STACK_CONTRACT_VERSION, type PersonalStackContract, personalFixedTags } from "./personalContract";
 
 export function platform(config: StackConfig): StackOutputs {
   const names = resourceNames(config);
@@ -137,6 +138,7 @@ export function platform(config: StackConfig): StackOutputs {
     storageAccountName: lake.accountName,
     lakeContainerName: lake.lakeContainerName,
     captureContainerName: lake.captureContainerName,
+    captureFolder: ingestion.namespaceName,
     catalogName: names.catalog,
     metastoreId: dbx.metastoreId,
     workspaceId: workspace.workspaceId,
@@ -162,6 +164,8 @@ export function platform(config: StackConfig): StackOutputs {
     },
     analystsGroup: dbx.analystsGroup,
     jobsPrincipal: runAsId,
+    // Dev's workspace is where shared personal stacks run their jobs.
+    personalJobs: config.environment === "dev" ? { fixedTags: personalFixedTags(config) } : undefined,
     developersGroup: config.developers?.accountGroup,
     groups: principals.groups,
   });
@@ -188,10 +192,10 @@ export function platform(config: StackConfig): StackOutputs {
     {
       provider: workspace.provider,
       namePrefix: `${config.namePrefix}-${config.stack}`,
-      ...configuredJobArgs(config, notebooks, catalog.captureUrl, person && invokedField(person, "userName")),
+      ...configuredJobArgs(config, notebooks, catalog.captureRoot, person && invokedField(person, "userName")),
       jobPolicyId: compute.jobPolicyId,
       catalogName: catalog.catalogName,
-      captureRoot: catalog.captureUrl,
+      captureRoot: catalog.captureRoot,
       checkpoints: catalog.checkpointsPath,
       paused: dbx.pauseSchedules,
       runAsServicePrincipal: runAsId,
@@ -214,7 +218,17 @@ export function platform(config: StackConfig): StackOutputs {
     databricksWorkspaceUrl: workspace.workspaceUrl,
     databricksWorkspaceResourceId: workspace.workspaceResourceId,
     catalogName: catalog.catalogName,
-    jobClusterPolicyId: compute.jobPolicyId,
+    personalStack:
+      compute.personalJobPolicyId &&
+      pulumi.output({
+        version: PERSONAL_STACK_CONTRACT_VERSION,
+        jobPolicyId: compute.personalJobPolicyId,
+        sparkVersion: dbx.sparkVersion,
+        nodeTypeId: dbx.nodeType,
+        maxWorkers: dbx.maxWorkers,
+        fixedTags: personalFixedTags(config),
+        captureContainerUrl: catalog.captureUrl,
+      } satisfies pulumi.Inputs & Record<keyof PersonalStackContract, unknown>) as pulumi.Output<PersonalStackContract>,
     databricksNotebookFolder: notebooks.folder,
     ingestJobId: jobs.jobs.ingest.id,
     ingestJobUrl: jobs.jobs.ingest.url,

@@ -1,6 +1,10 @@
 import * as databricks from "@pulumi/databricks";
 import { expect } from "chai";
-import { clusterPolicyDefinition, jobClusterSpec } from "../components/clusterSpecs";
+import {
+  clusterPolicyDefinition,
+  jobClusterSpec,
+  personalJobPolicyDefinition,
+} from "../components/clusterSpecs";
 import { DatabricksCompute, type DatabricksComputeArgs } from "../components/databricksCompute";
 import { RESOURCE_TYPES as T } from "../policy/vocabulary/resourceTypes";
 import { databricksResources, providerRef, testProvider } from "./databricksFixtures";
@@ -47,6 +51,33 @@ describe("cluster policy definitions", () => {
       cluster_type: { type: "fixed", value: "job" },
       "custom_tags.project": { type: "fixed", value: "h3-ml" },
       "custom_tags.stack": { type: "fixed", value: "dev" },
+      data_security_mode: { type: "fixed", value: "SINGLE_USER" },
+      driver_node_type_id: { type: "fixed", value: "Standard_D4ds_v5" },
+      node_type_id: { type: "fixed", value: "Standard_D4ds_v5" },
+      num_workers: { type: "range", minValue: 0, maxValue: 4 },
+      spark_version: { type: "fixed", value: "17.3.x-scala2.13" },
+    });
+  });
+
+  it("lets shared personal stacks' job clusters name their stack and person, pinning the rest as for dev's jobs", () => {
+    expect(
+      JSON.parse(
+        personalJobPolicyDefinition({
+          sparkVersion: "17.3.x-scala2.13",
+          nodeTypeId: "Standard_D4ds_v5",
+          maxWorkers: 4,
+          fixedTags: { project: "h3-ml", managedBy: "pulumi", environment: "personal" },
+        }),
+      ),
+    ).to.deep.equal({
+      "autoscale.max_workers": { type: "range", maxValue: 4 },
+      cluster_type: { type: "fixed", value: "job" },
+      "custom_tags.environment": { type: "fixed", value: "personal" },
+      "custom_tags.managedBy": { type: "fixed", value: "pulumi" },
+      "custom_tags.owner": { type: "unlimited" },
+      "custom_tags.project": { type: "fixed", value: "h3-ml" },
+      // Anchored at both ends by the service: the whole stack name.
+      "custom_tags.stack": { type: "regex", pattern: "dev-.+" },
       data_security_mode: { type: "fixed", value: "SINGLE_USER" },
       driver_node_type_id: { type: "fixed", value: "Standard_D4ds_v5" },
       node_type_id: { type: "fixed", value: "Standard_D4ds_v5" },

@@ -60,6 +60,7 @@ describe("program under mocks: Databricks", () => {
         "h3:databricks:DatabricksCompute compute",
         `${T.clusterPolicy} compute-job-policy`,
         `${T.clusterPolicy} compute-interactive-policy`,
+        `${T.clusterPolicy} compute-personal-job-policy`,
         `${T.cluster} compute-analytics`,
         "h3:databricks:WorkspaceAssets notebooks",
         `${T.directory} notebooks-folder`,
@@ -159,10 +160,12 @@ describe("program under mocks: Databricks", () => {
     expect(pauseStates(paused).map(([, state]) => state)).to.deep.equal(["PAUSED", "PAUSED", "PAUSED"]);
   });
 
-  it("triggers ingest on file arrival in the capture location and points every job at its notebook", () => {
+  it("triggers ingest on file arrival in its namespace's folder of the capture location and points every job at its notebook", () => {
     const capture = resource(dev, T.externalLocation, "unity-catalog-capture-location").inputs.url;
+    const namespace = resource(dev, T.eventHubsNamespace, "ingestion-namespace").inputs.namespaceName;
     const ingest = resource(dev, T.job, "jobs-ingest").inputs;
-    expect(ingest.trigger.fileArrival.url).to.equal(capture);
+    expect(capture).to.equal("abfss://capture@h3mldevst6ce348.dfs.core.windows.net/");
+    expect(ingest.trigger.fileArrival.url).to.equal(`${capture}${namespace}/`);
     const folder = "/h3-ml/dev";
     expect(jobs(dev).map((j) => [j.name, j.inputs.tasks[0].notebookTask.notebookPath])).to.deep.equal([
       ["jobs-delete", `${folder}/delete_user_data`],
@@ -274,6 +277,35 @@ describe("program under mocks: Databricks", () => {
     expect(resource(prod, T.catalog, "unity-catalog-catalog").inputs.forceDestroy).to.equal(false);
   });
 
+  it("exports, on dev only, the one versioned object a shared personal stack must match", () => {
+    expect(dev.outputs.personalStack).to.deep.equal({
+      value: {
+        version: 1,
+        jobPolicyId: "compute-personal-job-policy-id",
+        sparkVersion: DEFAULT_SPARK_VERSION,
+        nodeTypeId: "Standard_D4ds_v5",
+        maxWorkers: 1,
+        fixedTags: { project: "h3-ml", managedBy: "pulumi", environment: "personal" },
+        captureContainerUrl: "abfss://capture@h3mldevst6ce348.dfs.core.windows.net/",
+      },
+      secret: false,
+    });
+    const policy = resource(dev, T.clusterPolicy, "compute-personal-job-policy").inputs;
+    expect(policy.name).to.equal("h3ml-dev personal jobs");
+    expect(JSON.parse(policy.definition)).to.deep.include({
+      spark_version: { type: "fixed", value: DEFAULT_SPARK_VERSION },
+      node_type_id: { type: "fixed", value: "Standard_D4ds_v5" },
+      num_workers: { type: "range", minValue: 0, maxValue: 1 },
+    });
+    for (const other of [prod, alice]) {
+      expect(other.outputs).to.not.have.property("personalStack");
+      expect(ofType(other, T.clusterPolicy).map((p) => p.name)).to.deep.equal([
+        "compute-interactive-policy",
+        "compute-job-policy",
+      ]);
+    }
+  });
+
   it("exports the workspace URL, the catalog and each job's id and URL", () => {
     expect(dev.outputs).to.deep.include({
       databricksWorkspaceUrl: { value: `https://${MOCK_WORKSPACE_HOST}`, secret: false },
@@ -323,7 +355,7 @@ describe("program under mocks: account groups in the workspace", () => {
     expect(naming).to.deep.equal([
       ["compute-analytics-permissions", ["h3-analysts"]],
       ["compute-interactive-policy-permissions", ["h3-analysts"]],
-      ["compute-job-policy-permissions", ["h3-developers"]],
+      ["compute-personal-job-policy-permissions", ["h3-developers"]],
       ["notebooks-folder-permissions", ["h3-analysts"]],
     ]);
     for (const [name, groups] of naming) {

@@ -25,6 +25,7 @@ function build(overrides: Partial<UnityCatalogArgs> = {}) {
       storageAccountName: "h3mldevst",
       lakeContainerName: "lake",
       captureContainerName: "capture",
+      captureFolder: "h3ml-dev-evhns",
       catalogName: "h3ml_dev",
       workspaceId: "1234567890123456",
       fileEvents: true,
@@ -80,6 +81,9 @@ describe("UnityCatalog", () => {
       isolationMode: "ISOLATION_MODE_ISOLATED",
     });
     expect(lake).to.not.have.property("readOnly");
+    // The location spans the container; the stack's jobs read their namespace's folder of it.
+    const captureRoot = await new Promise((done) => (ev.result as UnityCatalog).captureRoot.apply(done));
+    expect(captureRoot).to.equal("abfss://capture@h3mldevst.dfs.core.windows.net/h3ml-dev-evhns/");
     // Stated, not left to Unity Catalog's default, which turns file events on (terraform-provider-databricks#5762).
     expect(lake.enableFileEvents).to.equal(false);
     expect(lake).to.not.have.property("fileEventQueue");

@@ -9,7 +9,7 @@ import { CONFIG_KEYS, ConfigError, parseStackConfig, type RawStackConfig } from 
 import { DEFAULT_SPARK_VERSION } from "../config/databricks";
 import { TYPES } from "../policy/core";
 import { LTS_RUNTIME_KEYS } from "../policy/vocabulary/runtimes";
-import { EvaluationError, evaluateProgram } from "./harness/mockProgram";
+import { EvaluationError, evaluateProgram, MOCK_DEV_OUTPUTS } from "./harness/mockProgram";
 import { checkRegistrations } from "./harness/policyCheck";
 
 const PROJECT = "h3-ml";
@@ -382,28 +382,44 @@ describe("config fuzzing", () => {
 
   it(`plans ${VALID_PLANS} generated valid configs under mocks, each passing the policy pack`, async () => {
     const samples = fc.sample(validArb, { numRuns: VALID_PLANS, seed: SEED });
+    // A shared personal stack's jobs take dev's runtime and fit dev's worker cap (the personal stack contract).
+    const devContract = MOCK_DEV_OUTPUTS.personalStack as { sparkVersion: string; maxWorkers: number };
+    let refusedWorkers = 0;
     for (const { stack, raw } of samples) {
-      const evaluation = await evaluateProgram(stack, { config: overridesFor(raw) });
       const hubs = (raw.eventHubs as { hubs?: string[] } | undefined)?.hubs ?? ["events"];
       const shared =
         stack.startsWith("dev-") && (raw.personal as { mode?: string } | undefined)?.mode !== "full";
-      // The plan is the generated config's, not a default one; a shared personal stack has its one hub.
-      expect(evaluation.registrations.filter((r) => r.type === TYPES.eventHub)).to.have.length(
-        shared ? 1 : hubs.length,
-      );
       const dbx = (raw.databricks ?? {}) as {
         sparkVersion?: string;
         maxWorkers: number;
         jobWorkers?: number;
       };
+      const run = evaluateProgram(stack, { config: overridesFor(raw) });
+      if (shared && (dbx.jobWorkers ?? 0) > devContract.maxWorkers) {
+        const refusal = await run.then(
+          () => undefined,
+          (e: unknown) => e,
+        );
+        expect(String(refusal)).to.include(`databricks.jobWorkers must be at most ${devContract.maxWorkers}`);
+        refusedWorkers++;
+        continue;
+      }
+      const evaluation = await run;
+      // The plan is the generated config's, not a default one; a shared personal stack has its one hub.
+      expect(evaluation.registrations.filter((r) => r.type === TYPES.eventHub)).to.have.length(
+        shared ? 1 : hubs.length,
+      );
       const jobs = evaluation.registrations.filter((r) => r.type === TYPES.job);
       expect(jobs.map((j) => j.inputs.jobClusters[0].newCluster.sparkVersion)).to.deep.equal(
-        jobs.map(() => dbx.sparkVersion ?? DEFAULT_SPARK_VERSION),
+        jobs.map(() => (shared ? devContract.sparkVersion : (dbx.sparkVersion ?? DEFAULT_SPARK_VERSION))),
       );
       const violations = checkRegistrations(stack, evaluation.registrations).map((v) => v.message);
       expect(violations, `${stack}: ${JSON.stringify(raw)}`).to.deep.equal([]);
     }
-    console.log(`      config fuzzing: ${samples.length} valid configs planned, 0 policy violations`);
+    console.log(
+      `      config fuzzing: ${samples.length - refusedWorkers} valid configs planned, 0 policy violations; ` +
+        `${refusedWorkers} shared personal stacks asking for more workers than dev's policy allows refused`,
+    );
     // About a second per plan: the suite-wide minute is too tight on a slow runner.
   }).timeout(180_000);
 });

@@ -4,6 +4,7 @@ import { expect } from "chai";
 import { RESOURCE_TYPES as T } from "../policy/vocabulary/resourceTypes";
 import { personalNames } from "../program/personal";
 import { PROJECT_ROOT } from "../scripts/lib/stackConfig";
+import { checkClusterPolicies } from "./harness/databricksService";
 import {
   type Evaluation,
   EvaluationError,
@@ -18,7 +19,8 @@ import { evaluated, expectedNotebookAssets, FULL_COPY, ofType, resource } from "
 
 const DEV = MOCK_DEV_OUTPUTS as Record<string, string>;
 const HOME = "/Users/deployer@example.com";
-const CAPTURE_ROOT = `abfss://capture@${DEV.storageAccountName}.dfs.core.windows.net/${DEV.eventHubsNamespaceName}/dev-ada/`;
+const CONTRACT = MOCK_DEV_OUTPUTS.personalStack as Record<string, string>;
+const CAPTURE_ROOT = `abfss://capture@${DEV.storageAccountName}.dfs.core.windows.net/dev-ada/${DEV.eventHubsNamespaceName}/`;
 
 /**
  * Kinds that cost money while nobody uses them: a namespace bills throughput units and Capture hourly, a
@@ -144,7 +146,7 @@ describe("shared personal stack (personal.mode: shared)", () => {
         storageAccountResourceId: DEV.storageAccountId,
         blobContainer: "capture",
         archiveNameFormat:
-          "{Namespace}/{EventHub}/{PartitionId}/{Year}/{Month}/{Day}/{Hour}/{Minute}/{Second}",
+          "{EventHub}/{Namespace}/{PartitionId}/{Year}/{Month}/{Day}/{Hour}/{Minute}/{Second}",
         identity: { type: "SystemAssigned" },
       },
     });
@@ -194,10 +196,61 @@ describe("shared personal stack (personal.mode: shared)", () => {
         stack: "dev-ada",
       });
       expect(job.inputs, job.name).to.not.have.property("runAs");
-      expect(job.inputs.jobClusters[0].newCluster.policyId, job.name).to.equal(DEV.jobClusterPolicyId);
+      expect(job.inputs.jobClusters[0].newCluster, job.name).to.deep.include({
+        policyId: CONTRACT.jobPolicyId,
+        sparkVersion: CONTRACT.sparkVersion,
+        nodeTypeId: CONTRACT.nodeTypeId,
+        driverNodeTypeId: CONTRACT.nodeTypeId,
+      });
       expect(job.inputs.emailNotifications.onFailures, job.name).to.deep.equal(["deployer@example.com"]);
     }
     expect(resource(ada, T.job, "jobs-ingest").inputs.trigger.fileArrival.url).to.equal(CAPTURE_ROOT);
+  });
+
+  // A job cluster that contradicts a value its policy fixes is refused when the job is created
+  // (terraform-provider-databricks#458); dev's own job policy fixes environment and stack to dev's.
+  it("runs its jobs under dev's personal job policy, which accepts them where dev's own job policy refuses them", () => {
+    expect(checkClusterPolicies(ada.registrations, { foreignPolicies: MOCK_DEV_POLICIES })).to.deep.equal([]);
+    const devJobPolicy = JSON.parse(MOCK_DEV_POLICIES[CONTRACT.jobPolicyId as string] as string);
+    const ownJobPolicy = {
+      ...devJobPolicy,
+      "custom_tags.environment": { type: "fixed", value: "dev" },
+      "custom_tags.stack": { type: "fixed", value: "dev" },
+    };
+    const refused = checkClusterPolicies(ada.registrations, {
+      foreignPolicies: { [CONTRACT.jobPolicyId as string]: JSON.stringify(ownJobPolicy) },
+    });
+    expect(refused.map((f) => `${f.resource}: ${f.message}`)).to.deep.equal(
+      ["jobs-normalize", "jobs-delete", "jobs-ingest"].flatMap((job) => [
+        `${job}: job cluster "job_cluster" under policy ${CONTRACT.jobPolicyId}: Validation failed for custom_tags.environment, the value must be dev (is "personal")`,
+        `${job}: job cluster "job_cluster" under policy ${CONTRACT.jobPolicyId}: Validation failed for custom_tags.stack, the value must be dev (is "dev-ada")`,
+      ]),
+    );
+  });
+
+  it("refuses a dev stack that exports no personal stack contract, or one of another version, saying what to do", async () => {
+    const { personalStack, ...older } = MOCK_DEV_OUTPUTS;
+    for (const outputs of [
+      older,
+      { ...older, personalStack: { ...(personalStack as object), version: 2 } },
+    ]) {
+      const failure = await evaluateProgram("dev-ada", { stackOutputs: { [MOCK_DEV_STACK]: outputs } }).catch(
+        (e: unknown) => e,
+      );
+      expect(failure).to.be.instanceOf(EvaluationError);
+      expect((failure as EvaluationError).message).to.match(
+        /dev stack organization\/h3-ml\/dev exports (no personalStack output|personalStack version 2), and this stack reads version 1\. Fix: deploy dev from the revision you are on/,
+      );
+    }
+  });
+
+  it("refuses more workers than dev's personal job policy allows", async () => {
+    const failure = await evaluateProgram("dev-ada", {
+      config: { databricks: { maxWorkers: 4, jobWorkers: 2 } },
+    }).catch((e: unknown) => e);
+    expect((failure as EvaluationError).message).to.include(
+      "databricks.jobWorkers must be at most 1 (dev's personal job policy), got 2. Fix: pulumi config set --path databricks.jobWorkers 1",
+    );
   });
 
   it("hands the jobs its catalog, schema prefix, checkpoints, capture folder and secret scope", () => {
@@ -327,7 +380,7 @@ describe("the dev stack a shared personal stack reads", () => {
     expect(checkRegistrations("dev", withDevelopers.registrations).map((v) => v.message)).to.deep.equal([]);
   });
 
-  it("grants the developers' account group its own schemas, the capture files and the job policy", () => {
+  it("grants the developers' account group its own schemas, the capture files and the personal job policy", () => {
     expect(resource(withDevelopers, T.grants, "unity-catalog-catalog-grants").inputs.grants).to.deep.include({
       principal: "h3-developers",
       privileges: ["USE_CATALOG", "CREATE_SCHEMA"],
@@ -335,9 +388,13 @@ describe("the dev stack a shared personal stack reads", () => {
     expect(resource(withDevelopers, T.grants, "unity-catalog-capture-grants").inputs.grants).to.deep.equal([
       { principal: "h3-developers", privileges: ["READ_FILES"] },
     ]);
-    expect(resource(withDevelopers, T.permissions, "compute-job-policy-permissions").inputs).to.deep.include({
-      accessControls: [{ groupName: "h3-developers", permissionLevel: "CAN_USE" }],
-    });
+    expect(
+      resource(withDevelopers, T.permissions, "compute-personal-job-policy-permissions").inputs,
+    ).to.deep.include({ accessControls: [{ groupName: "h3-developers", permissionLevel: "CAN_USE" }] });
+    // Dev's own job policy is not theirs: a personal job's tags could not pass it.
+    expect(ofType(withDevelopers, T.permissions).map((p) => p.name)).to.not.include(
+      "compute-job-policy-permissions",
+    );
   });
 
   it("grants nothing to developers unless configured", () => {

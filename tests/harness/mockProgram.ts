@@ -124,7 +124,11 @@ export class ServiceRefusal extends EvaluationError {
 }
 
 /** The service rules every program evaluation is held to. */
-export const ENFORCED_SERVICE_RULES: readonly ServiceRuleName[] = ["group-assignment", "location-overlap"];
+export const ENFORCED_SERVICE_RULES: readonly ServiceRuleName[] = [
+  "cluster-policy",
+  "group-assignment",
+  "location-overlap",
+];
 
 /** The default `personal.devStack`: how a self-managed backend names the dev stack. */
 export const MOCK_DEV_STACK = "organization/h3-ml/dev";
@@ -142,7 +146,15 @@ export const MOCK_DEV_OUTPUTS: Readonly<Record<string, unknown>> = {
   databricksWorkspaceUrl: `https://${MOCK_WORKSPACE_HOST}`,
   databricksWorkspaceResourceId: `/subscriptions/${MOCK_SUBSCRIPTION_ID}/resourceGroups/h3ml-dev-rg/providers/Microsoft.Databricks/workspaces/h3ml-dev-dbw`,
   catalogName: "h3ml_dev",
-  jobClusterPolicyId: "compute-job-policy-id",
+  personalStack: {
+    version: 1,
+    jobPolicyId: "compute-personal-job-policy-id",
+    sparkVersion: "17.3.x-scala2.13",
+    nodeTypeId: "Standard_D4ds_v5",
+    maxWorkers: 1,
+    fixedTags: { project: "h3-ml", managedBy: "pulumi", environment: "personal" },
+    captureContainerUrl: "abfss://capture@h3mldevst6ce348.dfs.core.windows.net/",
+  },
 };
 
 /**
@@ -151,13 +163,14 @@ export const MOCK_DEV_OUTPUTS: Readonly<Record<string, unknown>> = {
  * are checked against.
  */
 export const MOCK_DEV_POLICIES: Readonly<Record<string, string>> = {
-  "compute-job-policy-id": JSON.stringify({
+  "compute-personal-job-policy-id": JSON.stringify({
     "autoscale.max_workers": { type: "range", maxValue: 1 },
     cluster_type: { type: "fixed", value: "job" },
-    "custom_tags.environment": { type: "fixed", value: "dev" },
+    "custom_tags.environment": { type: "fixed", value: "personal" },
     "custom_tags.managedBy": { type: "fixed", value: "pulumi" },
+    "custom_tags.owner": { type: "unlimited" },
     "custom_tags.project": { type: "fixed", value: "h3-ml" },
-    "custom_tags.stack": { type: "fixed", value: "dev" },
+    "custom_tags.stack": { type: "regex", pattern: "dev-.+" },
     data_security_mode: { type: "fixed", value: "SINGLE_USER" },
     driver_node_type_id: { type: "fixed", value: "Standard_D4ds_v5" },
     node_type_id: { type: "fixed", value: "Standard_D4ds_v5" },
