@@ -38,7 +38,9 @@ export function clusterPolicyDefinition(kind: ClusterKind, rules: ClusterPolicyR
 }
 
 const fixedTags = (tags: Readonly<Record<string, string>>) =>
-  Object.fromEntries(Object.entries(tags).map(([key, value]) => [`custom_tags.${key}`, { type: "fixed", value }]));
+  Object.fromEntries(
+    Object.entries(tags).map(([key, value]) => [`custom_tags.${key}`, { type: "fixed", value }]),
+  );
 
 /** What every policy of the stack pins: the kind of cluster, runtime, VM size, worker cap, Unity Catalog access mode. */
 function sizeAndRuntime(

@@ -26,8 +26,8 @@ export interface JobOutputs {
 
 /**
  * The three pipeline jobs: ingest (capture Avro to bronze, on file arrival or a cron), normalize
- * (bronze to silver, on a cron) and delete (a user's rows everywhere: run now with `user_ids`, and a
- * daily sweep of deletion requests). Each runs on its own job cluster under the job policy, one run at
+ * (bronze to silver, on a cron) and delete (the rows of every user whose deletion was requested, on a daily
+ * schedule, or one request now by its `request_id`). Each runs on its own job cluster under the job policy, one run at
  * a time, with retries, a timeout, failure notifications and tags; schedules are paused or live as
  * the environment says.
  */
@@ -70,17 +70,15 @@ export class DatabricksJobs extends pulumi.ComponentResource {
       delete: {
         taskKey: "delete_user_data",
         description:
-          "Deletes users' rows from every registered table and purges the files. Run now with user_ids " +
-          "(comma-separated); the schedule sweeps pending deletion requests.",
+          "Deletes the rows of every user whose deletion was requested (user.deletion_requested events) from " +
+          "every registered table and purges the files. The schedule sweeps open requests; run now with " +
+          "request_id=<event id> to complete one request.",
         notebookPath: args.notebookPaths.delete,
         // `databricks.deleteCron`, by default JOB_SCHEDULES.delete: every day at 03:00.
         run: { kind: "schedule", cron: args.deleteCron },
-        // Empty for the scheduled sweep; run-now sets them (and a request id for the audit trail).
-        extraParameters: {
-          user_ids: "",
-          request_id: "",
-          ...(args.secretScope === undefined ? {} : { secret_scope: args.secretScope }),
-        },
+        // Empty for the scheduled sweep. No user id is ever a job parameter: a request names its event, whose
+        // bronze row holds the user; the audit salt lives in a table only the delete job reads (docs/security.md).
+        extraParameters: { request_id: "" },
       },
     };
 

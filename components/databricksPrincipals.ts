@@ -76,7 +76,7 @@ export interface DatabricksPrincipalsArgs {
  * The identities the program relies on inside the workspace: service principals and account groups. Azure Databricks admits on its own only
  * identities with Contributor or Owner on the workspace resource (as admins: https://kb.databricks.com/security/users-with-reader-role-in-azure-appearing-in-databricks-workspace-admin-group);
  * the jobs' run-as identity and the Reader-only preview identities have neither, so they are added here, by
- * application id; whatever names them (job `runAs`, the secret ACL, grants, folder and policy permissions) takes
+ * application id; whatever names them (job `runAs`, grants, folder and policy permissions) takes
  * the id from these resources, so it waits until the principal is in the workspace. Account groups are assigned to
  * the workspace (`groups`), and every workspace permission naming one waits for its assignment (`assignmentsOf`).
  */

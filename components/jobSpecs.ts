@@ -32,11 +32,6 @@ export interface JobSettingsArgs {
    * @default undefined: the notebooks' default, no prefix
    */
   schemaPrefix?: pulumi.Input<string>;
-  /**
-   * Secret scope the delete job reads the audit salt from (`secret_scope`).
-   * @default undefined: the notebook's default, `h3-ml`
-   */
-  secretScope?: pulumi.Input<string>;
   /** How the ingest job starts. */
   ingestTrigger: JobRun;
   normalizeCron: string;

@@ -7,7 +7,6 @@
 import * as databricks from "@pulumi/databricks";
 import * as pulumi from "@pulumi/pulumi";
 import { DatabricksJobs } from "../components/databricksJobs";
-import { DatabricksSecrets } from "../components/databricksSecrets";
 import { CAPTURE_CONTAINER } from "../components/dataLake";
 import { PersonalHub } from "../components/personalHub";
 import { PersonalSchemas } from "../components/personalSchemas";
@@ -28,7 +27,6 @@ export function personalNames(stack: string) {
     jobPrefix: `[dev ${person}]`,
     hubName: token,
     schemaPrefix: `${token.replace(/-/g, "_")}_`,
-    secretScope: `h3-ml-${token}`,
   };
 }
 
@@ -77,8 +75,6 @@ export function sharedPersonal(config: StackConfig, personal: PersonalConfig): S
     workspaceFolder: stackWorkspaceFolder(config.stack, invokedField(person, "home")),
   });
 
-  const secrets = new DatabricksSecrets("secrets", { provider, scopeName: names.secretScope });
-
   const jobs = new DatabricksJobs(
     "jobs",
     {
@@ -93,12 +89,11 @@ export function sharedPersonal(config: StackConfig, personal: PersonalConfig): S
       captureRoot: hub.captureRoot,
       checkpoints: schemas.checkpointsPath,
       schemaPrefix: names.schemaPrefix,
-      secretScope: names.secretScope,
       // Runs start by hand (databricks jobs run-now); a paused trigger costs nothing.
       paused: true,
       tags,
     },
-    { dependsOn: [notebooks, schemas, secrets] },
+    { dependsOn: [notebooks, schemas] },
   );
 
   return {

@@ -4,7 +4,7 @@
  * and what it fixes, and where their hubs' Capture files land. A personal stack refuses a version it was not
  * written for, with the command that fixes it, rather than deploying jobs dev's workspace would refuse.
  */
-import * as pulumi from "@pulumi/pulumi";
+import type * as pulumi from "@pulumi/pulumi";
 import type { StackConfig } from "../config/config";
 
 /** Raised with every change to a field's meaning, or a field's removal. */

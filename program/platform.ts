@@ -1,6 +1,6 @@
 /**
  * The whole platform of one environment (dev, prod, or a personal stack's full copy): the lake, Event Hubs with
- * Capture, the Databricks workspace with Unity Catalog, compute, code, secrets and the jobs.
+ * Capture, the Databricks workspace with Unity Catalog, compute, code and the jobs.
  */
 import * as azure from "@pulumi/azure-native";
 import * as databricks from "@pulumi/databricks";
@@ -9,7 +9,6 @@ import { DatabricksCompute } from "../components/databricksCompute";
 import { DatabricksJobs } from "../components/databricksJobs";
 import { DatabricksNetwork } from "../components/databricksNetwork";
 import { DatabricksPrincipals } from "../components/databricksPrincipals";
-import { DatabricksSecrets } from "../components/databricksSecrets";
 import { DatabricksStorageAccess } from "../components/databricksStorageAccess";
 import { type DatabricksVnetInjection, DatabricksWorkspace } from "../components/databricksWorkspace";
 import { DataLake } from "../components/dataLake";
@@ -22,7 +21,11 @@ import { type Names, resourceNames } from "../config/naming";
 import { invokedField } from "./invokeResults";
 import { configuredJobArgs } from "./jobArgs";
 import type { StackOutputs } from "./outputs";
-import { PERSONAL_STACK_CONTRACT_VERSION, type PersonalStackContract, personalFixedTags } from "./personalContract";
+import {
+  PERSONAL_STACK_CONTRACT_VERSION,
+  type PersonalStackContract,
+  personalFixedTags,
+} from "./personalContract";
 
 export function platform(config: StackConfig): StackOutputs {
   const names = resourceNames(config);
@@ -182,17 +185,17 @@ export function platform(config: StackConfig): StackOutputs {
     groups: principals.groups,
   });
 
-  const secrets = new DatabricksSecrets("secrets", {
-    provider: workspace.provider,
-    runAsServicePrincipal: runAsId,
-  });
-
   const jobs = new DatabricksJobs(
     "jobs",
     {
       provider: workspace.provider,
       namePrefix: `${config.namePrefix}-${config.stack}`,
-      ...configuredJobArgs(config, notebooks, catalog.captureRoot, person && invokedField(person, "userName")),
+      ...configuredJobArgs(
+        config,
+        notebooks,
+        catalog.captureRoot,
+        person && invokedField(person, "userName"),
+      ),
       jobPolicyId: compute.jobPolicyId,
       catalogName: catalog.catalogName,
       captureRoot: catalog.captureRoot,
@@ -201,7 +204,7 @@ export function platform(config: StackConfig): StackOutputs {
       runAsServicePrincipal: runAsId,
       tags,
     },
-    { dependsOn: [notebooks, catalog, secrets] },
+    { dependsOn: [notebooks, catalog] },
   );
 
   return {
@@ -220,7 +223,7 @@ export function platform(config: StackConfig): StackOutputs {
     catalogName: catalog.catalogName,
     personalStack:
       compute.personalJobPolicyId &&
-      pulumi.output({
+      (pulumi.output({
         version: PERSONAL_STACK_CONTRACT_VERSION,
         jobPolicyId: compute.personalJobPolicyId,
         sparkVersion: dbx.sparkVersion,
@@ -228,7 +231,8 @@ export function platform(config: StackConfig): StackOutputs {
         maxWorkers: dbx.maxWorkers,
         fixedTags: personalFixedTags(config),
         captureContainerUrl: catalog.captureUrl,
-      } satisfies pulumi.Inputs & Record<keyof PersonalStackContract, unknown>) as pulumi.Output<PersonalStackContract>,
+      } satisfies pulumi.Inputs &
+        Record<keyof PersonalStackContract, unknown>) as pulumi.Output<PersonalStackContract>),
     databricksNotebookFolder: notebooks.folder,
     ingestJobId: jobs.jobs.ingest.id,
     ingestJobUrl: jobs.jobs.ingest.url,

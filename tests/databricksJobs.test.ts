@@ -103,7 +103,7 @@ describe("DatabricksJobs", () => {
     expect(job(ev, "ingest")).to.not.have.property("trigger");
   });
 
-  it("schedules normalize and the daily delete sweep, and gives delete user_ids and request_id parameters for run-now", async () => {
+  it("schedules normalize and the daily delete sweep, and gives delete a request_id parameter for run-now, never a user id", async () => {
     const ev = await build({ timezone: "Europe/Berlin" });
     expect(job(ev, "normalize").schedule).to.deep.equal({
       quartzCronExpression: "0 30 * * * ?",
@@ -123,7 +123,6 @@ describe("DatabricksJobs", () => {
       { name: "checkpoints", default: "/Volumes/h3ml_dev/ops/checkpoints" },
       { name: "deletion_sla_days", default: "30" },
       { name: "request_id", default: "" },
-      { name: "user_ids", default: "" },
     ]);
     expect(job(ev, "normalize").parameters.map((p: { name: string }) => p.name)).to.deep.equal([
       "catalog",

@@ -65,10 +65,6 @@ describe("program under mocks: Databricks", () => {
         "h3:databricks:WorkspaceAssets notebooks",
         `${T.directory} notebooks-folder`,
         ...assets,
-        "h3:databricks:DatabricksSecrets secrets",
-        `${T.secretScope} secrets-scope`,
-        `${T.randomPassword} secrets-audit-salt`,
-        `${T.secret} secrets-audit-salt`,
         "h3:databricks:DatabricksJobs jobs",
         `${T.job} jobs-ingest`,
         `${T.job} jobs-normalize`,
@@ -216,7 +212,6 @@ describe("program under mocks: Databricks", () => {
       [T.job, "jobs-ingest"],
       [T.job, "jobs-normalize"],
       [T.job, "jobs-delete"],
-      [T.secretAcl, "secrets-run-as-read"],
       [T.grants, "unity-catalog-catalog-grants"],
       [T.grants, "unity-catalog-capture-grants"],
       [T.permissions, "notebooks-folder-permissions"],
@@ -246,11 +241,6 @@ describe("program under mocks: Databricks", () => {
       force: true,
       ...PREVIEW_ENTITLEMENTS,
     });
-    expect(resource(ev, T.secretAcl, "secrets-run-as-read").inputs).to.deep.equal({
-      scope: "h3-ml",
-      principal: SP,
-      permission: "READ",
-    });
     const catalogGrants = resource(ev, T.grants, "unity-catalog-catalog-grants").inputs.grants;
     expect(catalogGrants).to.deep.include({ principal: PREVIEW, privileges: ["BROWSE"] });
     expect(catalogGrants.map((g: { principal: string }) => g.principal)).to.deep.equal([
@@ -275,6 +265,33 @@ describe("program under mocks: Databricks", () => {
       forceDestroy: true,
     });
     expect(resource(prod, T.catalog, "unity-catalog-catalog").inputs.forceDestroy).to.equal(false);
+  });
+
+  // The audit salt lives in a Delta table the delete job creates and only its principal reads; a salt in Pulumi state
+  // could be decrypted by whoever previews prod, and with the audit's hashes it recovers short user ids.
+  it("keeps the audit salt out of Pulumi state and every user id out of job parameters", () => {
+    for (const ev of [dev, prod, alice]) {
+      const kinds = new Set(ev.registrations.map((r) => r.type));
+      for (const type of [T.randomPassword, T.secret, T.secretScope, T.secretAcl]) {
+        expect([...kinds], `${ev.stack} registers ${type}`).to.not.include(type);
+      }
+      for (const job of jobs(ev)) {
+        const names = job.inputs.parameters.map((p: { name: string }) => p.name);
+        expect(names, `${ev.stack} ${job.name}`).to.not.include.members(["secret_scope"]);
+        expect(names, `${ev.stack} ${job.name}`).to.not.include.members(["user_ids"]);
+      }
+    }
+    expect(
+      resource(dev, T.job, "jobs-delete").inputs.parameters.map((p: { name: string; default: string }) => [
+        p.name,
+        p.default,
+      ]),
+    ).to.deep.equal([
+      ["catalog", "h3ml_dev"],
+      ["checkpoints", "/Volumes/h3ml_dev/ops/checkpoints"],
+      ["deletion_sla_days", "30"],
+      ["request_id", ""],
+    ]);
   });
 
   it("exports, on dev only, the one versioned object a shared personal stack must match", () => {

@@ -47,17 +47,16 @@ describe("shared personal stack (personal.mode: shared)", () => {
     adaPreview = await evaluated("dev-ada", { preview: true });
   });
 
-  it("names its schemas, hub, jobs and secret scope after the person", () => {
+  it("names its schemas, hub and jobs after the person", () => {
     expect(personalNames("dev-ada")).to.deep.equal({
       person: "ada",
       jobPrefix: "[dev ada]",
       hubName: "dev-ada",
       schemaPrefix: "dev_ada_",
-      secretScope: "h3-ml-dev-ada",
     });
   });
 
-  it("creates exactly its own schemas, hub, code, secret and jobs", () => {
+  it("creates exactly its own schemas, hub, code and jobs", () => {
     const custom = ada.registrations.filter((r) => r.custom).map((r) => `${r.type} ${r.name}`);
     expect(custom.sort()).to.deep.equal(
       [
@@ -70,9 +69,6 @@ describe("shared personal stack (personal.mode: shared)", () => {
         `${T.volume} schemas-checkpoints`,
         `${T.directory} notebooks-folder`,
         ...expectedNotebookAssets(),
-        `${T.secretScope} secrets-scope`,
-        `${T.randomPassword} secrets-audit-salt`,
-        `${T.secret} secrets-audit-salt`,
         `${T.job} jobs-ingest`,
         `${T.job} jobs-normalize`,
         `${T.job} jobs-delete`,
@@ -253,7 +249,7 @@ describe("shared personal stack (personal.mode: shared)", () => {
     );
   });
 
-  it("hands the jobs its catalog, schema prefix, checkpoints, capture folder and secret scope", () => {
+  it("hands the jobs its catalog, schema prefix, checkpoints and capture folder", () => {
     const parameters = Object.fromEntries(
       resource(ada, T.job, "jobs-ingest").inputs.parameters.map((p: { name: string; default: string }) => [
         p.name,
@@ -270,8 +266,13 @@ describe("shared personal stack (personal.mode: shared)", () => {
     const deleteParameters = resource(ada, T.job, "jobs-delete").inputs.parameters.map(
       (p: { name: string; default: string }) => `${p.name}=${p.default}`,
     );
-    expect(deleteParameters).to.include.members(["schema_prefix=dev_ada_", "secret_scope=h3-ml-dev-ada"]);
-    expect(resource(ada, T.secretScope, "secrets-scope").inputs).to.deep.equal({ name: "h3-ml-dev-ada" });
+    expect(deleteParameters).to.deep.equal([
+      "catalog=h3ml_dev",
+      "checkpoints=/Volumes/h3ml_dev/dev_ada_ops/checkpoints",
+      "deletion_sla_days=30",
+      "request_id=",
+      "schema_prefix=dev_ada_",
+    ]);
   });
 
   it("passes the policy pack", () => {
