@@ -47,11 +47,6 @@ export interface JobSettingsArgs {
   maxRetries: number;
   /** Wait before a retry. */
   minRetryIntervalMillis: number;
-  /**
-   * Service principal (application id) the runs execute as.
-   * @default undefined: the job owner (the deploying identity)
-   */
-  runAsServicePrincipal?: pulumi.Input<string>;
   /** Tags on jobs and their clusters. */
   tags: Readonly<Record<string, string>>;
 }
@@ -64,6 +59,11 @@ export interface JobSpecArgs {
   run: JobRun;
   /** Job parameters beyond the shared ones, with their defaults. */
   extraParameters?: Readonly<Record<string, pulumi.Input<string>>>;
+  /**
+   * Service principal (application id) the runs execute as.
+   * @default undefined: the job owner (the deploying identity)
+   */
+  runAs?: pulumi.Input<string>;
 }
 
 const JOB_CLUSTER_KEY = "job_cluster";
@@ -167,9 +167,7 @@ export function jobSettings(
     ...(webhookDestinationId === undefined
       ? {}
       : { webhookNotifications: { onFailures: [{ id: webhookDestinationId }] } }),
-    ...(args.runAsServicePrincipal === undefined
-      ? {}
-      : { runAs: { servicePrincipalName: args.runAsServicePrincipal } }),
+    ...(spec.runAs === undefined ? {} : { runAs: { servicePrincipalName: spec.runAs } }),
     tags,
   };
 }

@@ -6,7 +6,7 @@ import * as azure from "@pulumi/azure-native";
 import * as databricks from "@pulumi/databricks";
 import * as pulumi from "@pulumi/pulumi";
 import { DatabricksCompute } from "../components/databricksCompute";
-import { DatabricksJobs } from "../components/databricksJobs";
+import { DatabricksJobs, JOB_KINDS } from "../components/databricksJobs";
 import { DatabricksNetwork } from "../components/databricksNetwork";
 import { DatabricksPrincipals } from "../components/databricksPrincipals";
 import { DatabricksStorageAccess } from "../components/databricksStorageAccess";
@@ -201,7 +201,10 @@ export function platform(config: StackConfig): StackOutputs {
       captureRoot: catalog.captureRoot,
       checkpoints: catalog.checkpointsPath,
       paused: dbx.pauseSchedules,
-      runAsServicePrincipal: runAsId,
+      runAs:
+        runAsId === undefined
+          ? undefined
+          : Object.fromEntries(JOB_KINDS.map((kind) => [kind, { servicePrincipal: runAsId, after: [] }])),
       tags,
     },
     { dependsOn: [notebooks, catalog] },
