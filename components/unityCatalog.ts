@@ -1,6 +1,7 @@
 import * as databricks from "@pulumi/databricks";
 import * as pulumi from "@pulumi/pulumi";
 import { captureFolderUrl } from "./capture";
+import type { JobKind } from "./databricksJobs";
 
 /** The medallion schemas every environment's catalog holds. */
 export const SCHEMAS = {
@@ -47,11 +48,18 @@ export interface UnityCatalogArgs {
    */
   analystsGroup?: string;
   /**
-   * Principal the jobs run as (service principal application id): reads capture, writes the catalog's
-   * tables and checkpoint volume.
-   * @default undefined: no job grants (jobs run as their owner)
+   * The service principal (application id) each job runs as; each gets what its job reads and writes
+   * (`JOB_GRANTS`), one principal serving several jobs the union.
+   * @default {}: no job grants (jobs run as their owner)
    */
-  jobsPrincipal?: pulumi.Input<string>;
+  jobPrincipals?: Partial<Record<JobKind, pulumi.Input<string>>>;
+  /**
+   * Account group that owns the catalog, its schemas and the checkpoint volume, instead of the deployer that creates
+   * them. Owners hold every privilege on what they own, the ops schema's audit and salt included, and manage its
+   * grants: the deployer keeps managing them only as a member of this group.
+   * @default undefined: the deployer owns them
+   */
+  ownerGroup?: string;
   /** Preview identities (application ids): they see the catalog's metadata, never its data. */
   previewPrincipals: readonly pulumi.Input<string>[];
   /**
@@ -184,6 +192,7 @@ export class UnityCatalog extends pulumi.ComponentResource {
         storageRoot: pulumi.interpolate`${this.lakeUrl}catalogs/${args.catalogName}`,
         isolationMode: "ISOLATED",
         forceDestroy: args.forceDestroy,
+        ...(args.ownerGroup === undefined ? {} : { owner: args.ownerGroup }),
         comment: "H3 ML tables for this environment.",
       },
       { ...child, dependsOn: [lakeLocation], protect: args.protect },
@@ -193,7 +202,13 @@ export class UnityCatalog extends pulumi.ComponentResource {
         schema,
         new databricks.Schema(
           `${name}-${schema}`,
-          { catalogName: catalog.name, name: schema, comment, forceDestroy: args.forceDestroy },
+          {
+            catalogName: catalog.name,
+            name: schema,
+            comment,
+            forceDestroy: args.forceDestroy,
+            ...(args.ownerGroup === undefined ? {} : { owner: args.ownerGroup }),
+          },
           child,
         ),
       ]),
@@ -208,20 +223,25 @@ export class UnityCatalog extends pulumi.ComponentResource {
         name: "checkpoints",
         volumeType: "MANAGED",
         comment: "Streaming checkpoints of the ingest and normalize jobs.",
+        ...(args.ownerGroup === undefined ? {} : { owner: args.ownerGroup }),
       },
       // Dropping a managed volume deletes its files: without its checkpoint, ingest would start over.
       { ...child, protect: args.protect },
     );
     this.checkpointsPath = pulumi.interpolate`/Volumes/${checkpoints.catalogName}/${checkpoints.schemaName}/${checkpoints.name}`;
 
+    const targets: Record<Securable, Omit<databricks.GrantsArgs, "grants">> = {
+      catalog: { catalog: catalog.name },
+      bronze: { schema: this.schemas.bronze.id },
+      silver: { schema: this.schemas.silver.id },
+      ops: { schema: this.schemas.ops.id },
+      checkpoints: {
+        volume: pulumi.interpolate`${checkpoints.catalogName}.${checkpoints.schemaName}.${checkpoints.name}`,
+      },
+      capture: { externalLocation: this.captureLocation.name },
+    };
     for (const { suffix, securable, grants } of ucGrants(args)) {
-      const target =
-        securable === "catalog"
-          ? { catalog: catalog.name }
-          : securable === "silver"
-            ? { schema: this.schemas.silver.id }
-            : { externalLocation: this.captureLocation.name };
-      new databricks.Grants(`${name}-${suffix}-grants`, { ...target, grants }, child);
+      new databricks.Grants(`${name}-${suffix}-grants`, { ...targets[securable], grants }, child);
     }
 
     this.catalogName = catalog.name;
@@ -229,55 +249,79 @@ export class UnityCatalog extends pulumi.ComponentResource {
   }
 }
 
-type Securable = "catalog" | "silver" | "capture";
+/** What the program grants on: the catalog, its schemas, the checkpoint volume and the capture location. */
+export type Securable = "catalog" | "bronze" | "silver" | "ops" | "checkpoints" | "capture";
+
+/**
+ * What each job's principal may do, securable by securable: ingest writes bronze from the capture files, normalize
+ * reads bronze and writes silver, delete removes rows from both and keeps the deletion requests, the audit and its
+ * salt in ops, which no other job may read. USE_SCHEMA on ops lets ingest and normalize reach the checkpoint volume
+ * in it, and no table there (https://learn.microsoft.com/azure/databricks/data-governance/unity-catalog/manage-privileges/privileges).
+ */
+export const JOB_GRANTS: Readonly<Record<JobKind, Partial<Record<Securable, readonly string[]>>>> = {
+  ingest: {
+    catalog: ["USE_CATALOG"],
+    bronze: ["USE_SCHEMA", "CREATE_TABLE", "SELECT", "MODIFY"],
+    ops: ["USE_SCHEMA"],
+    checkpoints: ["READ_VOLUME", "WRITE_VOLUME"],
+    capture: ["READ_FILES"],
+  },
+  normalize: {
+    catalog: ["USE_CATALOG"],
+    bronze: ["USE_SCHEMA", "SELECT"],
+    silver: ["USE_SCHEMA", "CREATE_TABLE", "SELECT", "MODIFY"],
+    ops: ["USE_SCHEMA"],
+    checkpoints: ["READ_VOLUME", "WRITE_VOLUME"],
+  },
+  delete: {
+    catalog: ["USE_CATALOG"],
+    bronze: ["USE_SCHEMA", "SELECT", "MODIFY"],
+    silver: ["USE_SCHEMA", "SELECT", "MODIFY"],
+    ops: ["USE_SCHEMA", "CREATE_TABLE", "SELECT", "MODIFY"],
+    checkpoints: ["READ_VOLUME", "WRITE_VOLUME"],
+  },
+};
+
+type Grant = { principal: pulumi.Input<string>; privileges: string[] };
 
 /**
  * Grants per securable, from config. `databricks.Grants` is authoritative, so a securable with no
- * configured principal gets no resource rather than an empty list that would revoke manual grants.
+ * configured principal gets no resource rather than an empty list that would revoke manual grants; a principal
+ * named twice on one securable (one service principal for several jobs) is listed once with every privilege.
  */
 export function ucGrants(
-  args: Pick<UnityCatalogArgs, "analystsGroup" | "jobsPrincipal" | "previewPrincipals" | "developersGroup">,
+  args: Pick<UnityCatalogArgs, "analystsGroup" | "jobPrincipals" | "previewPrincipals" | "developersGroup">,
 ) {
-  const bySecurable: Record<Securable, { principal: pulumi.Input<string>; privileges: string[] }[]> = {
+  const bySecurable: Record<Securable, Grant[]> = {
     catalog: [],
+    bronze: [],
     silver: [],
+    ops: [],
+    checkpoints: [],
     capture: [],
   };
+  const grant = (securable: Securable, principal: pulumi.Input<string>, privileges: readonly string[]) => {
+    const same = bySecurable[securable].find((g) => g.principal === principal);
+    if (same === undefined) bySecurable[securable].push({ principal, privileges: [...privileges] });
+    else same.privileges.push(...privileges.filter((p) => !same.privileges.includes(p)));
+  };
   if (args.analystsGroup !== undefined) {
-    bySecurable.catalog.push({ principal: args.analystsGroup, privileges: ["USE_CATALOG"] });
-    bySecurable.silver.push({ principal: args.analystsGroup, privileges: ["USE_SCHEMA", "SELECT"] });
+    grant("catalog", args.analystsGroup, ["USE_CATALOG"]);
+    grant("silver", args.analystsGroup, ["USE_SCHEMA", "SELECT"]);
   }
-  if (args.jobsPrincipal !== undefined) {
-    bySecurable.catalog.push({
-      principal: args.jobsPrincipal,
-      privileges: [
-        "USE_CATALOG",
-        "USE_SCHEMA",
-        "CREATE_TABLE",
-        "SELECT",
-        "MODIFY",
-        "READ_VOLUME",
-        "WRITE_VOLUME",
-      ],
-    });
-    // Auto Loader reads capture by path; everything else the jobs touch is a table or the volume.
-    bySecurable.capture.push({ principal: args.jobsPrincipal, privileges: ["READ_FILES"] });
+  for (const [kind, principal] of Object.entries(args.jobPrincipals ?? {}) as [JobKind, pulumi.Input<string>][]) {
+    for (const [securable, privileges] of Object.entries(JOB_GRANTS[kind]) as [Securable, string[]][]) {
+      grant(securable, principal, privileges);
+    }
   }
   if (args.developersGroup !== undefined) {
     // A schema's creator owns it and everything in it, so these two are all a personal stack's jobs need.
-    bySecurable.catalog.push({
-      principal: args.developersGroup,
-      privileges: ["USE_CATALOG", "CREATE_SCHEMA"],
-    });
-    bySecurable.capture.push({ principal: args.developersGroup, privileges: ["READ_FILES"] });
+    grant("catalog", args.developersGroup, ["USE_CATALOG", "CREATE_SCHEMA"]);
+    grant("capture", args.developersGroup, ["READ_FILES"]);
   }
   // BROWSE shows metadata without USE_CATALOG or SELECT: a preview reads what exists, never a row.
-  for (const principal of args.previewPrincipals) {
-    bySecurable.catalog.push({ principal, privileges: ["BROWSE"] });
-  }
-  return (
-    Object.entries(bySecurable) as [Securable, { principal: pulumi.Input<string>; privileges: string[] }[]][]
-  )
+  for (const principal of args.previewPrincipals) grant("catalog", principal, ["BROWSE"]);
+  return (Object.entries(bySecurable) as [Securable, Grant[]][])
     .filter(([, grants]) => grants.length > 0)
     .map(([securable, grants]) => ({ suffix: securable, securable, grants }));
 }

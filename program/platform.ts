@@ -147,7 +147,8 @@ export function platform(config: StackConfig): StackOutputs {
     workspaceId: workspace.workspaceId,
     fileEvents: dbx.fileEvents,
     analystsGroup: dbx.analystsGroup,
-    jobsPrincipal: runAsId,
+    jobPrincipals:
+      runAsId === undefined ? undefined : Object.fromEntries(JOB_KINDS.map((kind) => [kind, runAsId])),
     previewPrincipals: previewIds,
     developersGroup: config.developers?.accountGroup,
     forceDestroy: config.environment === "personal",
