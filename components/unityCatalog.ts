@@ -309,7 +309,10 @@ export function ucGrants(
     grant("catalog", args.analystsGroup, ["USE_CATALOG"]);
     grant("silver", args.analystsGroup, ["USE_SCHEMA", "SELECT"]);
   }
-  for (const [kind, principal] of Object.entries(args.jobPrincipals ?? {}) as [JobKind, pulumi.Input<string>][]) {
+  for (const [kind, principal] of Object.entries(args.jobPrincipals ?? {}) as [
+    JobKind,
+    pulumi.Input<string>,
+  ][]) {
     for (const [securable, privileges] of Object.entries(JOB_GRANTS[kind]) as [Securable, string[]][]) {
       grant(securable, principal, privileges);
     }

@@ -48,6 +48,10 @@ export interface Registration {
   /** URN of the parent, undefined for top-level resources. */
   readonly parent: string | undefined;
   readonly protect: boolean;
+  /** The id of an existing resource the engine adopts instead of creating one (the `import` option). */
+  readonly importId?: string;
+  /** Left in the cloud when the stack deletes it (the `retainOnDelete` option). */
+  readonly retainOnDelete?: boolean;
   /** URNs of explicit and implied dependencies. */
   readonly dependencies: readonly string[];
   readonly provider: string | undefined;
@@ -228,6 +232,15 @@ export const DEFAULT_STATES: Readonly<Record<string, StateMock>> = {
     id: `${rg(i)}/providers/Microsoft.Network/virtualNetworks/${i.virtualNetworkName}/subnets/${i.subnetName}`,
     name: i.subnetName,
   }),
+  [RESOURCE_TYPES.publicIpAddress]: (i) => ({
+    id: `${rg(i)}/providers/Microsoft.Network/publicIPAddresses/${i.publicIpAddressName}`,
+    // A documentation address (RFC 5737): what Azure allocates is known only after the deployment.
+    ipAddress: "203.0.113.10",
+  }),
+  [RESOURCE_TYPES.privateEndpoint]: (i) => ({
+    id: `${rg(i)}/providers/Microsoft.Network/privateEndpoints/${i.privateEndpointName}`,
+    name: i.privateEndpointName,
+  }),
   [RESOURCE_TYPES.schema]: (i) => ({ id: `${i.catalogName}.${i.name}` }),
   [RESOURCE_TYPES.job]: (_i, name) => ({ url: `https://${MOCK_WORKSPACE_HOST}/#job/${name}-id` }),
 };
@@ -296,6 +309,8 @@ function recordRegistrations(into: Registration[]): void {
           secretInputs,
           parent: req.getParent() || undefined,
           protect: req.getProtect() ?? false,
+          ...(req.getImportid() ? { importId: req.getImportid() } : {}),
+          ...(req.getRetainondelete() ? { retainOnDelete: true } : {}),
           dependencies: req.getDependenciesList(),
           provider: req.getProvider() || undefined,
           custom: req.getCustom(),
