@@ -42,10 +42,11 @@ export interface DatabricksComputeArgs {
    */
   analystsGroup?: string;
   /**
-   * Service principal (application id) the jobs run as; it may use the job policy its job clusters are drawn from.
-   * @default undefined: the jobs run as their owner
+   * Service principals (application ids) the jobs run as; they may use the job policy their job clusters are drawn
+   * from.
+   * @default []: the jobs run as their owner
    */
-  jobsPrincipal?: pulumi.Input<string>;
+  jobPrincipals?: readonly pulumi.Input<string>[];
   /**
    * A third policy, for the jobs of the shared personal stacks that run in this workspace (dev's): `fixedTags` are
    * the tags every personal job's cluster carries with these values.
@@ -120,10 +121,13 @@ export class DatabricksCompute extends pulumi.ComponentResource {
     );
 
     // Who else may draw job clusters from the job policy: authoritative, so one resource lists them all.
-    if (args.jobsPrincipal !== undefined) {
-      permissions("job-policy-permissions", { clusterPolicyId: jobPolicy.id }, [
-        { servicePrincipalName: args.jobsPrincipal, permissionLevel: "CAN_USE" },
-      ]);
+    const jobPrincipals = args.jobPrincipals ?? [];
+    if (jobPrincipals.length > 0) {
+      permissions(
+        "job-policy-permissions",
+        { clusterPolicyId: jobPolicy.id },
+        jobPrincipals.map((servicePrincipalName) => ({ servicePrincipalName, permissionLevel: "CAN_USE" })),
+      );
     }
 
     if (args.personalJobs !== undefined) {

@@ -126,19 +126,17 @@ export class WorkspaceAssets extends pulumi.ComponentResource {
 }
 
 /**
- * Who reads or runs a shared stack's code besides workspace admins: the jobs' identity runs it, analysts and
+ * Who reads or runs a shared stack's code besides workspace admins: the jobs' identities run it, analysts and
  * the preview identities read it. Nobody else gets edit rights, because whoever can edit a job's notebook runs
  * code as the job.
  */
 export function sharedFolderAccess(
-  runAsServicePrincipal: pulumi.Input<string> | undefined,
+  runAsServicePrincipals: readonly pulumi.Input<string>[],
   analystsGroup: string | undefined,
   previewApplicationIds: readonly pulumi.Input<string>[],
 ): databricks.types.input.PermissionsAccessControl[] {
   return [
-    ...(runAsServicePrincipal === undefined
-      ? []
-      : [{ servicePrincipalName: runAsServicePrincipal, permissionLevel: "CAN_RUN" }]),
+    ...runAsServicePrincipals.map((servicePrincipalName) => ({ servicePrincipalName, permissionLevel: "CAN_RUN" })),
     ...(analystsGroup === undefined ? [] : [{ groupName: analystsGroup, permissionLevel: "CAN_READ" }]),
     ...previewApplicationIds.map((id) => ({ servicePrincipalName: id, permissionLevel: "CAN_READ" })),
   ];

@@ -66,13 +66,16 @@ export function platform(config: StackConfig): StackOutputs {
 
   const principals = new DatabricksPrincipals("principals", {
     provider: workspace.provider,
-    runAsApplicationId: dbx.runAsServicePrincipal,
+    jobPrincipals:
+      dbx.runAsServicePrincipal === undefined
+        ? undefined
+        : Object.fromEntries(JOB_KINDS.map((kind) => [kind, dbx.runAsServicePrincipal as string])),
     previewApplicationIds: dbx.previewApplicationIds,
     accountGroups: [dbx.analystsGroup, config.developers?.accountGroup].filter((g) => g !== undefined),
   });
   // Everything that names a principal takes its id from the ServicePrincipal resource, so it waits until the
   // principal is in the workspace.
-  const runAsId = principals.runAs?.applicationId;
+  const runAsIds = principals.runAsPrincipals;
   const previewIds = principals.previewers.map((p) => p.applicationId);
 
   const lake = new DataLake(
@@ -147,8 +150,7 @@ export function platform(config: StackConfig): StackOutputs {
     workspaceId: workspace.workspaceId,
     fileEvents: dbx.fileEvents,
     analystsGroup: dbx.analystsGroup,
-    jobPrincipals:
-      runAsId === undefined ? undefined : Object.fromEntries(JOB_KINDS.map((kind) => [kind, runAsId])),
+    jobPrincipals: principals.jobPrincipals,
     previewPrincipals: previewIds,
     developersGroup: config.developers?.accountGroup,
     forceDestroy: config.environment === "personal",
@@ -167,7 +169,7 @@ export function platform(config: StackConfig): StackOutputs {
       nodeTypeId: dbx.analyticsCluster.nodeType,
     },
     analystsGroup: dbx.analystsGroup,
-    jobsPrincipal: runAsId,
+    jobPrincipals: runAsIds,
     // Dev's workspace is where shared personal stacks run their jobs.
     personalJobs: config.environment === "dev" ? { fixedTags: personalFixedTags(config) } : undefined,
     developersGroup: config.developers?.accountGroup,
@@ -182,7 +184,7 @@ export function platform(config: StackConfig): StackOutputs {
   const notebooks = new WorkspaceAssets("notebooks", {
     provider: workspace.provider,
     workspaceFolder: stackWorkspaceFolder(config.stack, person && invokedField(person, "home")),
-    accessControls: person === undefined ? sharedFolderAccess(runAsId, dbx.analystsGroup, previewIds) : [],
+    accessControls: person === undefined ? sharedFolderAccess(runAsIds, dbx.analystsGroup, previewIds) : [],
     groups: principals.groups,
   });
 
@@ -202,10 +204,7 @@ export function platform(config: StackConfig): StackOutputs {
       captureRoot: catalog.captureRoot,
       checkpoints: catalog.checkpointsPath,
       paused: dbx.pauseSchedules,
-      runAs:
-        runAsId === undefined
-          ? undefined
-          : Object.fromEntries(JOB_KINDS.map((kind) => [kind, { servicePrincipal: runAsId, after: [] }])),
+      runAs: principals.runAs,
       tags,
     },
     { dependsOn: [notebooks, catalog] },

@@ -195,7 +195,7 @@ describe("program under mocks: Databricks", () => {
       },
     });
     // Issue 13, item 5: the run-as principal joins the workspace before anything names it.
-    const runAs = resource(ev, T.servicePrincipal, "principals-run-as");
+    const runAs = resource(ev, T.servicePrincipal, `principals-run-as-${SP}`);
     expect(runAs.inputs).to.deep.equal({
       applicationId: SP,
       active: true,
