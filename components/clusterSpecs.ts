@@ -6,6 +6,7 @@
  */
 import type * as databricks from "@pulumi/databricks";
 import type * as pulumi from "@pulumi/pulumi";
+import { AUTOTERMINATION_MINUTES } from "../policy/vocabulary/limits";
 
 export type ClusterKind = "job" | "all-purpose";
 
@@ -18,12 +19,7 @@ export interface ClusterPolicyRules {
   maxWorkers: number;
   /** Tags every cluster under the policy carries (they reach the VMs and the bill). */
   customTags: Readonly<Record<string, string>>;
-  /** Longest idle time before an all-purpose cluster stops. */
-  maxAutoterminationMinutes: number;
 }
-
-/** Idle minutes an all-purpose cluster may be set to at least; less restarts it mid-analysis. */
-export const MIN_AUTOTERMINATION_MINUTES = 10;
 
 /** Keys sorted, so the text is stable. */
 function policyText(definition: Record<string, unknown>): string {
@@ -45,8 +41,7 @@ const fixedTags = (tags: Readonly<Record<string, string>>) =>
 /** What every policy of the stack pins: the kind of cluster, runtime, VM size, worker cap, Unity Catalog access mode. */
 function sizeAndRuntime(
   kind: ClusterKind,
-  rules: Pick<ClusterPolicyRules, "sparkVersion" | "nodeTypeId" | "maxWorkers"> &
-    Partial<Pick<ClusterPolicyRules, "maxAutoterminationMinutes">>,
+  rules: Pick<ClusterPolicyRules, "sparkVersion" | "nodeTypeId" | "maxWorkers">,
 ): Record<string, unknown> {
   const definition: Record<string, unknown> = {
     cluster_type: { type: "fixed", value: kind },
@@ -62,15 +57,12 @@ function sizeAndRuntime(
         : { type: "allowlist", values: ["USER_ISOLATION", "SINGLE_USER"], defaultValue: "USER_ISOLATION" },
   };
   if (kind === "all-purpose") {
-    if (rules.maxAutoterminationMinutes === undefined) {
-      throw new Error("an all-purpose policy needs maxAutoterminationMinutes: its clusters can idle");
-    }
     // Job clusters stop with their run; only interactive clusters can idle.
     definition.autotermination_minutes = {
       type: "range",
-      minValue: MIN_AUTOTERMINATION_MINUTES,
-      maxValue: rules.maxAutoterminationMinutes,
-      defaultValue: rules.maxAutoterminationMinutes,
+      minValue: AUTOTERMINATION_MINUTES.min,
+      maxValue: AUTOTERMINATION_MINUTES.max,
+      defaultValue: AUTOTERMINATION_MINUTES.max,
     };
   }
   return definition;

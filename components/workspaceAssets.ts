@@ -136,7 +136,10 @@ export function sharedFolderAccess(
   previewApplicationIds: readonly pulumi.Input<string>[],
 ): databricks.types.input.PermissionsAccessControl[] {
   return [
-    ...runAsServicePrincipals.map((servicePrincipalName) => ({ servicePrincipalName, permissionLevel: "CAN_RUN" })),
+    ...runAsServicePrincipals.map((servicePrincipalName) => ({
+      servicePrincipalName,
+      permissionLevel: "CAN_RUN",
+    })),
     ...(analystsGroup === undefined ? [] : [{ groupName: analystsGroup, permissionLevel: "CAN_READ" }]),
     ...previewApplicationIds.map((id) => ({ servicePrincipalName: id, permissionLevel: "CAN_READ" })),
   ];

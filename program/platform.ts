@@ -1,6 +1,9 @@
 /**
  * The whole platform of one environment (dev, prod, or a personal stack's full copy): the lake, Event Hubs with
  * Capture, the Databricks workspace with Unity Catalog, compute, code and the jobs.
+ *
+ * `platform` reads as the order things are built in. The stack config enters once, in `StackBase`, which every
+ * step reads; each step returns only what later steps and the outputs use.
  */
 import * as azure from "@pulumi/azure-native";
 import * as databricks from "@pulumi/databricks";
@@ -20,7 +23,7 @@ import { type StackConfig, standardTags } from "../config/config";
 import { type Names, resourceNames } from "../config/naming";
 import { invokedField } from "./invokeResults";
 import { configuredJobArgs } from "./jobArgs";
-import type { StackOutputs } from "./outputs";
+import { jobOutputs, type StackOutputs } from "./outputs";
 import {
   PERSONAL_STACK_CONTRACT_VERSION,
   type PersonalStackContract,
@@ -28,11 +31,56 @@ import {
 } from "./personalContract";
 
 export function platform(config: StackConfig): StackOutputs {
+  const base = stackBase(config);
+  const workspace = networkAndWorkspace(base);
+  const data = lakeAndIngestion(base, workspace);
+  const catalog = unityCatalog(base, workspace, data);
+  const jobs = computeAndJobs(base, workspace, catalog);
+  const dbx = base.config.databricks;
+  return {
+    resourceGroupName: pulumi.output(base.resourceGroupName),
+    eventHubsNamespace: data.ingestion.fullyQualifiedNamespace,
+    eventHubsNamespaceName: data.ingestion.namespaceName,
+    eventHubNames: data.ingestion.hubNames,
+    eventHubsConsumerGroup: data.ingestion.consumerGroupName,
+    storageAccountName: data.lake.accountName,
+    storageAccountId: data.lake.accountId,
+    dataLakeDfsEndpoint: data.lake.dfsEndpoint,
+    captureContainerUrl: data.lake.captureContainerUrl,
+    eventHubsSasSenderConnectionStrings: data.ingestion.sasSenderConnectionStrings,
+    databricksWorkspaceUrl: workspace.workspace.workspaceUrl,
+    databricksWorkspaceResourceId: workspace.workspace.workspaceResourceId,
+    catalogName: catalog.catalogName,
+    personalStack:
+      jobs.personalJobPolicyId &&
+      (pulumi.output({
+        version: PERSONAL_STACK_CONTRACT_VERSION,
+        jobPolicyId: jobs.personalJobPolicyId,
+        sparkVersion: dbx.sparkVersion,
+        nodeTypeId: dbx.nodeType,
+        maxWorkers: dbx.maxWorkers,
+        fixedTags: personalFixedTags(base.config),
+        captureContainerUrl: catalog.captureUrl,
+      } satisfies Record<keyof PersonalStackContract, unknown>) as pulumi.Output<PersonalStackContract>),
+    databricksNotebookFolder: jobs.notebookFolder,
+    ...jobOutputs(jobs.jobs),
+  };
+}
+
+/** What every step reads: the config, the names and tags derived from it, the resource group, the caller. */
+interface StackBase {
+  readonly config: StackConfig;
+  readonly names: Names;
+  readonly tags: Record<string, string>;
+  /** Resources that hold data are protected from `destroy` and replacement in prod, disposable elsewhere. */
+  readonly protect: boolean;
+  readonly resourceGroupName: pulumi.Input<string>;
+  readonly client: pulumi.Output<azure.authorization.GetClientConfigResult>;
+}
+
+function stackBase(config: StackConfig): StackBase {
   const names = resourceNames(config);
   const tags = standardTags(config);
-  // Resources that hold data are protected from `destroy` and replacement in prod, disposable elsewhere.
-  const protect = config.environment === "prod";
-
   const resourceGroupName =
     config.resourceGroupName ??
     new azure.resources.ResourceGroup("rg", {
@@ -40,12 +88,31 @@ export function platform(config: StackConfig): StackOutputs {
       location: config.location,
       tags,
     }).name;
+  return {
+    config,
+    names,
+    tags,
+    protect: config.environment === "prod",
+    resourceGroupName,
+    client: azure.authorization.getClientConfigOutput(),
+  };
+}
 
-  const client = azure.authorization.getClientConfigOutput();
-  const dbx = config.databricks;
+/** The workspace, the network its classic compute runs in, and the principals the workspace knows. */
+interface Workspace {
+  readonly workspace: DatabricksWorkspace;
+  readonly injection: WorkspaceInjection | undefined;
+  /**
+   * The jobs' run-as principals, the preview identities and the account groups, each as it is in the workspace:
+   * whatever names one waits for it.
+   */
+  readonly principals: DatabricksPrincipals;
+  readonly previewIds: pulumi.Output<string>[];
+}
 
-  const injection = workspaceInjection(config, names, resourceGroupName, client.subscriptionId, tags);
-
+function networkAndWorkspace(base: StackBase): Workspace {
+  const { config, names, tags, protect, resourceGroupName, client } = base;
+  const injection = workspaceInjection(base);
   // Before the lake: its firewall admits Unity Catalog through a resource-instance rule naming the connector.
   const workspace = new DatabricksWorkspace(
     "databricks",
@@ -57,37 +124,50 @@ export function platform(config: StackConfig): StackOutputs {
       managedResourceGroupName: names.databricksManagedResourceGroup,
       accessConnectorName: names.accessConnector,
       vnet: injection?.vnet,
-      providerAuthType: dbx.providerAuthType,
+      providerAuthType: config.databricks.providerAuthType,
       tags,
       protect,
     },
     { dependsOn: injection?.after ?? [] },
   );
-
+  const dbx = config.databricks;
+  const runAs = dbx.runAsServicePrincipal;
   const principals = new DatabricksPrincipals("principals", {
     provider: workspace.provider,
     jobPrincipals:
-      dbx.runAsServicePrincipal === undefined
-        ? undefined
-        : Object.fromEntries(JOB_KINDS.map((kind) => [kind, dbx.runAsServicePrincipal as string])),
+      runAs === undefined ? undefined : Object.fromEntries(JOB_KINDS.map((kind) => [kind, runAs])),
     previewApplicationIds: dbx.previewApplicationIds,
     accountGroups: [dbx.analystsGroup, config.developers?.accountGroup].filter((g) => g !== undefined),
   });
   // Everything that names a principal takes its id from the ServicePrincipal resource, so it waits until the
   // principal is in the workspace.
-  const runAsIds = principals.runAsPrincipals;
-  const previewIds = principals.previewers.map((p) => p.applicationId);
+  return {
+    workspace,
+    injection,
+    principals,
+    previewIds: principals.previewers.map((p) => p.applicationId),
+  };
+}
 
+/** The data lake and the Event Hubs that Capture into it, with the developers' grants on both. */
+interface LakeAndIngestion {
+  readonly lake: DataLake;
+  readonly ingestion: EventIngestion;
+}
+
+function lakeAndIngestion(base: StackBase, { workspace, injection }: Workspace): LakeAndIngestion {
+  const { config, names, tags, protect, resourceGroupName, client } = base;
+  const { storage, eventHubs } = config;
   const lake = new DataLake(
     "lake",
     {
       resourceGroupName,
       location: config.location,
       accountName: names.storageAccount,
-      sku: config.storage.sku,
-      rawRetentionDays: config.storage.rawRetentionDays,
-      networkDefaultAction: config.storage.networkDefaultAction,
-      allowedIpRanges: [...config.storage.allowedIpRanges],
+      sku: storage.sku,
+      rawRetentionDays: storage.rawRetentionDays,
+      networkDefaultAction: storage.networkDefaultAction,
+      allowedIpRanges: [...storage.allowedIpRanges],
       resourceAccessRules: [{ resourceId: workspace.accessConnectorId, tenantId: client.tenantId }],
       // The job clusters' subnets: without them a Deny firewall answers every job's read with 403.
       virtualNetworkSubnetIds: injection?.subnetIds ?? [],
@@ -96,28 +176,26 @@ export function platform(config: StackConfig): StackOutputs {
     },
     { dependsOn: injection?.after ?? [] },
   );
-
   const ingestion = new EventIngestion("ingestion", {
     resourceGroupName,
     location: config.location,
     namespaceName: names.eventHubsNamespace,
-    sku: config.eventHubs.sku,
-    capacity: config.eventHubs.capacity,
-    hubs: config.eventHubs.hubs,
-    partitionCount: config.eventHubs.partitionCount,
-    messageRetentionDays: config.eventHubs.messageRetentionDays,
-    captureIntervalSeconds: config.eventHubs.captureIntervalSeconds,
-    captureSizeLimitBytes: config.eventHubs.captureSizeLimitBytes,
+    sku: eventHubs.sku,
+    capacity: eventHubs.capacity,
+    hubs: eventHubs.hubs,
+    partitionCount: eventHubs.partitionCount,
+    messageRetentionDays: eventHubs.messageRetentionDays,
+    captureIntervalSeconds: eventHubs.captureIntervalSeconds,
+    captureSizeLimitBytes: eventHubs.captureSizeLimitBytes,
     captureStorageAccountId: lake.accountId,
     captureContainerName: lake.captureContainerName,
     captureContainerId: lake.captureContainerId,
-    captureDeployers: captureDeployers(config.eventHubs.deployerPrincipalIds, client.objectId),
-    senderPrincipalIds: config.eventHubs.senderPrincipalIds,
-    allowSasSender: config.eventHubs.allowSasSender,
+    captureDeployers: captureDeployers(eventHubs.deployerPrincipalIds, client.objectId),
+    senderPrincipalIds: eventHubs.senderPrincipalIds,
+    allowSasSender: eventHubs.allowSasSender,
     tags,
     protect,
   });
-
   if (config.developers !== undefined) {
     new DeveloperAccess("developers", {
       entraGroupObjectId: config.developers.entraGroupObjectId,
@@ -125,19 +203,28 @@ export function platform(config: StackConfig): StackOutputs {
       captureStorageAccountId: lake.accountId,
     });
   }
+  return { lake, ingestion };
+}
 
+/** Unity Catalog over the lake: the connector's access to the storage, the locations, catalog and grants. */
+function unityCatalog(
+  base: StackBase,
+  workspace: Workspace,
+  { lake, ingestion }: LakeAndIngestion,
+): UnityCatalog {
+  const { config, names, protect, resourceGroupName, client } = base;
+  const dbx = config.databricks;
   const storageAccess = new DatabricksStorageAccess("connector-access", {
-    principalId: workspace.accessConnectorPrincipalId,
+    principalId: workspace.workspace.accessConnectorPrincipalId,
     storageAccountId: lake.accountId,
     resourceGroupId: pulumi.interpolate`/subscriptions/${client.subscriptionId}/resourceGroups/${resourceGroupName}`,
     lakeContainerName: lake.lakeContainerName,
     captureContainerName: lake.captureContainerName,
     fileEvents: dbx.fileEvents,
   });
-
-  const catalog = new UnityCatalog("unity-catalog", {
-    provider: workspace.provider,
-    accessConnectorId: workspace.accessConnectorId,
+  return new UnityCatalog("unity-catalog", {
+    provider: workspace.workspace.provider,
+    accessConnectorId: workspace.workspace.accessConnectorId,
     storageAccess: storageAccess.roleAssignments,
     subscriptionId: client.subscriptionId,
     storageResourceGroupName: resourceGroupName,
@@ -147,19 +234,35 @@ export function platform(config: StackConfig): StackOutputs {
     captureFolder: ingestion.namespaceName,
     catalogName: names.catalog,
     metastoreId: dbx.metastoreId,
-    workspaceId: workspace.workspaceId,
+    workspaceId: workspace.workspace.workspaceId,
     fileEvents: dbx.fileEvents,
     analystsGroup: dbx.analystsGroup,
-    jobPrincipals: principals.jobPrincipals,
-    previewPrincipals: previewIds,
+    jobPrincipals: workspace.principals.jobPrincipals,
+    previewPrincipals: workspace.previewIds,
     developersGroup: config.developers?.accountGroup,
     forceDestroy: config.environment === "personal",
     protect,
   });
+}
 
+/** The cluster policies (and analytics cluster), the code in the workspace and the three jobs. */
+interface ComputeAndJobs {
+  /** Dev's policy for shared personal stacks' jobs. */
+  readonly personalJobPolicyId: pulumi.Output<string> | undefined;
+  readonly notebookFolder: pulumi.Output<string>;
+  readonly jobs: DatabricksJobs["jobs"];
+}
+
+function computeAndJobs(base: StackBase, workspace: Workspace, catalog: UnityCatalog): ComputeAndJobs {
+  const { config, tags } = base;
+  const { provider } = workspace.workspace;
+  const { principals, previewIds } = workspace;
+  const runAsIds = principals.runAsPrincipals;
+  const dbx = config.databricks;
+  const namePrefix = `${config.namePrefix}-${config.stack}`;
   const compute = new DatabricksCompute("compute", {
-    provider: workspace.provider,
-    namePrefix: `${config.namePrefix}-${config.stack}`,
+    provider,
+    namePrefix,
     sparkVersion: dbx.sparkVersion,
     nodeTypeId: dbx.nodeType,
     maxWorkers: dbx.maxWorkers,
@@ -178,21 +281,18 @@ export function platform(config: StackConfig): StackOutputs {
 
   // Only a personal stack reads who runs it (its folder, its mailbox); a shared stack deploys the same whoever does.
   const person =
-    config.environment === "personal"
-      ? databricks.getCurrentUserOutput({}, { provider: workspace.provider })
-      : undefined;
+    config.environment === "personal" ? databricks.getCurrentUserOutput({}, { provider }) : undefined;
   const notebooks = new WorkspaceAssets("notebooks", {
-    provider: workspace.provider,
+    provider,
     workspaceFolder: stackWorkspaceFolder(config.stack, person && invokedField(person, "home")),
     accessControls: person === undefined ? sharedFolderAccess(runAsIds, dbx.analystsGroup, previewIds) : [],
     groups: principals.groups,
   });
-
   const jobs = new DatabricksJobs(
     "jobs",
     {
-      provider: workspace.provider,
-      namePrefix: `${config.namePrefix}-${config.stack}`,
+      provider,
+      namePrefix,
       ...configuredJobArgs(
         config,
         notebooks,
@@ -209,40 +309,10 @@ export function platform(config: StackConfig): StackOutputs {
     },
     { dependsOn: [notebooks, catalog] },
   );
-
   return {
-    resourceGroupName: pulumi.output(resourceGroupName),
-    eventHubsNamespace: ingestion.fullyQualifiedNamespace,
-    eventHubsNamespaceName: ingestion.namespaceName,
-    eventHubNames: ingestion.hubNames,
-    eventHubsConsumerGroup: ingestion.consumerGroupName,
-    storageAccountName: lake.accountName,
-    storageAccountId: lake.accountId,
-    dataLakeDfsEndpoint: lake.dfsEndpoint,
-    captureContainerUrl: lake.captureContainerUrl,
-    eventHubsSasSenderConnectionStrings: ingestion.sasSenderConnectionStrings,
-    databricksWorkspaceUrl: workspace.workspaceUrl,
-    databricksWorkspaceResourceId: workspace.workspaceResourceId,
-    catalogName: catalog.catalogName,
-    personalStack:
-      compute.personalJobPolicyId &&
-      (pulumi.output({
-        version: PERSONAL_STACK_CONTRACT_VERSION,
-        jobPolicyId: compute.personalJobPolicyId,
-        sparkVersion: dbx.sparkVersion,
-        nodeTypeId: dbx.nodeType,
-        maxWorkers: dbx.maxWorkers,
-        fixedTags: personalFixedTags(config),
-        captureContainerUrl: catalog.captureUrl,
-      } satisfies pulumi.Inputs &
-        Record<keyof PersonalStackContract, unknown>) as pulumi.Output<PersonalStackContract>),
-    databricksNotebookFolder: notebooks.folder,
-    ingestJobId: jobs.jobs.ingest.id,
-    ingestJobUrl: jobs.jobs.ingest.url,
-    normalizeJobId: jobs.jobs.normalize.id,
-    normalizeJobUrl: jobs.jobs.normalize.url,
-    deleteJobId: jobs.jobs.delete.id,
-    deleteJobUrl: jobs.jobs.delete.url,
+    personalJobPolicyId: compute.personalJobPolicyId,
+    notebookFolder: notebooks.folder,
+    jobs: jobs.jobs,
   };
 }
 
@@ -251,7 +321,7 @@ export function platform(config: StackConfig): StackOutputs {
  * list there), so the grant does not change with who runs `pulumi up`; on a personal stack that names none, the
  * person who runs it.
  */
-export function captureDeployers(
+function captureDeployers(
   deployerPrincipalIds: readonly string[],
   callerObjectId: pulumi.Input<string>,
 ): Record<string, CaptureDeployer> {
@@ -276,13 +346,13 @@ interface WorkspaceInjection {
  * firewall denies by default, one the program builds (`databricks.network`); else none (the managed VNet, which no
  * storage network rule can admit, so only with the firewall's `Allow` override).
  */
-function workspaceInjection(
-  config: StackConfig,
-  names: Names,
-  resourceGroupName: pulumi.Input<string>,
-  subscriptionId: pulumi.Input<string>,
-  tags: Record<string, string>,
-): WorkspaceInjection | undefined {
+function workspaceInjection({
+  config,
+  names,
+  resourceGroupName,
+  client,
+  tags,
+}: StackBase): WorkspaceInjection | undefined {
   const existing = config.databricks.vnet;
   if (existing !== undefined) {
     return {
@@ -297,7 +367,7 @@ function workspaceInjection(
   const network = new DatabricksNetwork("network", {
     resourceGroupName,
     location: config.location,
-    subscriptionId,
+    subscriptionId: client.subscriptionId,
     names,
     ...config.databricks.network,
     tags,

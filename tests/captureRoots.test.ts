@@ -7,7 +7,7 @@
 import { expect } from "chai";
 import { RESOURCE_TYPES as T } from "../policy/vocabulary/resourceTypes";
 import type { Evaluation } from "./harness/mockProgram";
-import { evaluated, FULL_COPY, resource } from "./support";
+import { evaluated, FULL_COPY, resource, SHARED_MODE } from "./support";
 
 /** The folders a stack's ingest job reads and watches, each with a trailing slash. */
 function captureRoots(ev: Evaluation): string[] {
@@ -17,7 +17,7 @@ function captureRoots(ev: Evaluation): string[] {
 }
 
 /** Pairs of stacks where one reads a folder inside (or equal to) a folder the other reads. */
-export function nestedRoots(roots: Readonly<Record<string, readonly string[]>>): string[] {
+function nestedRoots(roots: Readonly<Record<string, readonly string[]>>): string[] {
   const found: string[] = [];
   for (const [stack, own] of Object.entries(roots)) {
     for (const [other, theirs] of Object.entries(roots)) {
@@ -36,8 +36,8 @@ describe("capture roots", () => {
   const STACKS = {
     dev: {},
     prod: {},
-    "dev-ada": {},
-    "dev-bob": {},
+    "dev-ada": SHARED_MODE,
+    "dev-bob": SHARED_MODE,
     "dev-carol": FULL_COPY,
   } as const;
   let roots: Record<string, string[]>;

@@ -15,7 +15,7 @@ import {
   MOCK_SUBSCRIPTION_ID,
 } from "./harness/mockProgram";
 import { checkRegistrations } from "./harness/policyCheck";
-import { evaluated, expectedNotebookAssets, FULL_COPY, ofType, resource } from "./support";
+import { evaluated, expectedNotebookAssets, FULL_COPY, ofType, resource, SHARED_MODE } from "./support";
 
 const DEV = MOCK_DEV_OUTPUTS as Record<string, string>;
 const HOME = "/Users/deployer@example.com";
@@ -43,8 +43,8 @@ describe("shared personal stack (personal.mode: shared)", () => {
   let ada: Evaluation;
   let adaPreview: Evaluation;
   before(async () => {
-    ada = await evaluated("dev-ada");
-    adaPreview = await evaluated("dev-ada", { preview: true });
+    ada = await evaluated("dev-ada", { config: SHARED_MODE });
+    adaPreview = await evaluated("dev-ada", { config: SHARED_MODE, preview: true });
   });
 
   it("names its schemas, hub and jobs after the person", () => {
@@ -230,9 +230,10 @@ describe("shared personal stack (personal.mode: shared)", () => {
       older,
       { ...older, personalStack: { ...(personalStack as object), version: 2 } },
     ]) {
-      const failure = await evaluateProgram("dev-ada", { stackOutputs: { [MOCK_DEV_STACK]: outputs } }).catch(
-        (e: unknown) => e,
-      );
+      const failure = await evaluateProgram("dev-ada", {
+        config: SHARED_MODE,
+        stackOutputs: { [MOCK_DEV_STACK]: outputs },
+      }).catch((e: unknown) => e);
       expect(failure).to.be.instanceOf(EvaluationError);
       expect((failure as EvaluationError).message).to.match(
         /dev stack organization\/h3-ml\/dev exports (no personalStack output|personalStack version 2), and this stack reads version 1\. Fix: deploy dev from the revision you are on/,
@@ -242,7 +243,7 @@ describe("shared personal stack (personal.mode: shared)", () => {
 
   it("refuses more workers than dev's personal job policy allows", async () => {
     const failure = await evaluateProgram("dev-ada", {
-      config: { databricks: { maxWorkers: 4, jobWorkers: 2 } },
+      config: { ...SHARED_MODE, databricks: { maxWorkers: 4, jobWorkers: 2 } },
     }).catch((e: unknown) => e);
     expect((failure as EvaluationError).message).to.include(
       "databricks.jobWorkers must be at most 1 (dev's personal job policy), got 2. Fix: pulumi config set --path databricks.jobWorkers 1",
@@ -310,14 +311,16 @@ describe("shared personal stack (personal.mode: shared)", () => {
 
   it("reads a dev stack named in personal.devStack", async () => {
     const other = await evaluateProgram("dev-ada", {
-      config: { personal: { devStack: "h3/h3-ml/dev" } },
+      config: { personal: { mode: "shared", devStack: "h3/h3-ml/dev" } },
       stackOutputs: { "h3/h3-ml/dev": { ...MOCK_DEV_OUTPUTS, catalogName: "h3ml_team" } },
     });
     expect(resource(other, T.schema, "schemas-bronze").inputs.catalogName).to.equal("h3ml_team");
   });
 
   it("fails, naming the stack, when the dev stack it reads has no outputs", async () => {
-    const failure = await evaluateProgram("dev-ada", { stackOutputs: {} }).catch((e: unknown) => e);
+    const failure = await evaluateProgram("dev-ada", { config: SHARED_MODE, stackOutputs: {} }).catch(
+      (e: unknown) => e,
+    );
     expect(failure).to.be.instanceOf(EvaluationError);
     expect((failure as EvaluationError).message).to.include(`no outputs for stack ${MOCK_DEV_STACK}`);
   });
