@@ -9,11 +9,12 @@ import * as azure from "@pulumi/azure-native";
 import * as databricks from "@pulumi/databricks";
 import * as pulumi from "@pulumi/pulumi";
 import { DatabricksCompute } from "../components/databricksCompute";
-import { DatabricksJobs, JOB_KINDS } from "../components/databricksJobs";
+import { DatabricksJobs, type JobAccess } from "../components/databricksJobs";
 import { DatabricksNetwork } from "../components/databricksNetwork";
 import { DatabricksPrincipals } from "../components/databricksPrincipals";
 import { DatabricksStorageAccess } from "../components/databricksStorageAccess";
 import { type DatabricksVnetInjection, DatabricksWorkspace } from "../components/databricksWorkspace";
+import { DatabricksWorkspaceSecurity } from "../components/databricksWorkspaceSecurity";
 import { DataLake } from "../components/dataLake";
 import { DeveloperAccess } from "../components/developerAccess";
 import { type CaptureDeployer, EventIngestion } from "../components/eventIngestion";
@@ -124,6 +125,7 @@ function networkAndWorkspace(base: StackBase): Workspace {
       managedResourceGroupName: names.databricksManagedResourceGroup,
       accessConnectorName: names.accessConnector,
       vnet: injection?.vnet,
+      privateFrontEnd: config.databricks.privateFrontEnd,
       providerAuthType: config.databricks.providerAuthType,
       tags,
       protect,
@@ -131,13 +133,34 @@ function networkAndWorkspace(base: StackBase): Workspace {
     { dependsOn: injection?.after ?? [] },
   );
   const dbx = config.databricks;
-  const runAs = dbx.runAsServicePrincipal;
+  if (dbx.ipAccessList.length > 0 || dbx.restrictWorkspaceAdmins) {
+    new DatabricksWorkspaceSecurity("workspace-security", {
+      provider: workspace.provider,
+      namePrefix: `${config.namePrefix}-${config.stack}`,
+      // The clusters' egress too: secure cluster connectivity reaches the control plane through it.
+      allowedIpRanges:
+        dbx.ipAccessList.length === 0
+          ? undefined
+          : [
+              ...dbx.ipAccessList,
+              ...(injection?.egressIpAddress === undefined ? [] : [injection.egressIpAddress]),
+            ],
+      restrictWorkspaceAdmins: dbx.restrictWorkspaceAdmins,
+    });
+  }
+  const deployer = dbx.deployerApplicationId;
   const principals = new DatabricksPrincipals("principals", {
     provider: workspace.provider,
-    jobPrincipals:
-      runAs === undefined ? undefined : Object.fromEntries(JOB_KINDS.map((kind) => [kind, runAs])),
+    jobPrincipals: dbx.runAs,
+    // The config requires both with runAs.
+    runAsGrant:
+      dbx.runAs === undefined || dbx.accountId === undefined || deployer === undefined
+        ? undefined
+        : { accountId: dbx.accountId, deployers: [`servicePrincipals/${deployer}`] },
     previewApplicationIds: dbx.previewApplicationIds,
-    accountGroups: [dbx.analystsGroup, config.developers?.accountGroup].filter((g) => g !== undefined),
+    accountGroups: [dbx.analystsGroup, config.developers?.accountGroup, dbx.oncallGroup].filter(
+      (g) => g !== undefined,
+    ),
   });
   // Everything that names a principal takes its id from the ServicePrincipal resource, so it waits until the
   // principal is in the workspace.
@@ -240,6 +263,7 @@ function unityCatalog(
     jobPrincipals: workspace.principals.jobPrincipals,
     previewPrincipals: workspace.previewIds,
     developersGroup: config.developers?.accountGroup,
+    ownerGroup: dbx.adminGroup,
     forceDestroy: config.environment === "personal",
     protect,
   });
@@ -305,6 +329,7 @@ function computeAndJobs(base: StackBase, workspace: Workspace, catalog: UnityCat
       checkpoints: catalog.checkpointsPath,
       paused: dbx.pauseSchedules,
       runAs: principals.runAs,
+      access: jobAccess(dbx, principals),
       tags,
     },
     { dependsOn: [notebooks, catalog] },
@@ -314,6 +339,24 @@ function computeAndJobs(base: StackBase, workspace: Workspace, catalog: UnityCat
     notebookFolder: notebooks.folder,
     jobs: jobs.jobs,
   };
+}
+
+/**
+ * Who may see, run and own the jobs: the deployer owns them (on dev it runs them for the smoke test as their owner),
+ * on-call sees every run, the backend's principals may start the delete job and no other. Nothing configured leaves
+ * each job to its creator.
+ */
+function jobAccess(dbx: StackConfig["databricks"], principals: DatabricksPrincipals): JobAccess | undefined {
+  const access: JobAccess = {
+    owner: dbx.deployerApplicationId,
+    viewerGroups: dbx.oncallGroup === undefined ? [] : [dbx.oncallGroup],
+    runners: [],
+    deleteRunners: dbx.deleteJobRunners,
+    groups: principals.groups,
+  };
+  const empty =
+    access.owner === undefined && access.viewerGroups.length === 0 && access.deleteRunners.length === 0;
+  return empty ? undefined : access;
 }
 
 /**
@@ -339,6 +382,8 @@ interface WorkspaceInjection {
   readonly subnetIds: pulumi.Input<string>[];
   /** Resources the workspace and the lake wait for (the program-built subnets). */
   readonly after: pulumi.Resource[];
+  /** The public address the clusters' traffic leaves through, when the program builds the network. */
+  readonly egressIpAddress?: pulumi.Output<string>;
 }
 
 /**
@@ -380,5 +425,6 @@ function workspaceInjection({
     },
     subnetIds: network.subnetIds,
     after: network.subnets,
+    egressIpAddress: network.egressIpAddress,
   };
 }

@@ -69,6 +69,10 @@ describe("program under mocks: Databricks", () => {
         `${T.job} jobs-ingest`,
         `${T.job} jobs-normalize`,
         `${T.job} jobs-delete`,
+        // dev names its deployer, which owns (and so runs, for the smoke test) every job.
+        `${T.permissions} jobs-ingest-permissions`,
+        `${T.permissions} jobs-normalize-permissions`,
+        `${T.permissions} jobs-delete-permissions`,
       ].sort(),
     );
   });
@@ -183,12 +187,15 @@ describe("program under mocks: Databricks", () => {
     );
   });
 
-  it("runs the jobs as the configured service principal, from the stack's fixed folder, with its grants", async () => {
+  it("runs the jobs as the configured service principals, from the stack's fixed folder, with their grants", async () => {
+    const DELETER = SP.replace("aaaa", "dddd");
     const ev = await evaluateProgram("dev", {
       config: {
         databricks: {
           notificationEmails: ["oncall@example.com"],
-          runAsServicePrincipal: SP,
+          runAs: { ingest: SP, normalize: SP, delete: DELETER },
+          accountId: "00000000-0000-4000-8000-0000000000ac",
+          deployerApplicationId: "00000000-0000-4000-8000-0000000000d1",
           analystsGroup: "h3-analysts",
           previewApplicationIds: [PREVIEW],
         },
@@ -211,7 +218,6 @@ describe("program under mocks: Databricks", () => {
     for (const [type, name] of [
       [T.job, "jobs-ingest"],
       [T.job, "jobs-normalize"],
-      [T.job, "jobs-delete"],
       [T.grants, "unity-catalog-catalog-grants"],
       [T.grants, "unity-catalog-capture-grants"],
       [T.permissions, "notebooks-folder-permissions"],
@@ -219,17 +225,27 @@ describe("program under mocks: Databricks", () => {
     ] as const) {
       expect(resource(ev, type, name).dependencies, name).to.include(runAs.urn);
     }
+    const deleter = resource(ev, T.servicePrincipal, `principals-run-as-${DELETER}`).urn;
+    expect(resource(ev, T.job, "jobs-delete").dependencies).to.include(deleter);
+    expect(resource(ev, T.job, "jobs-delete").dependencies).to.not.include(runAs.urn);
     expect(resource(ev, T.permissions, "compute-job-policy-permissions").inputs).to.deep.equal({
       clusterPolicyId: "compute-job-policy-id",
-      accessControls: [{ servicePrincipalName: SP, permissionLevel: "CAN_USE" }],
+      accessControls: [
+        { servicePrincipalName: SP, permissionLevel: "CAN_USE" },
+        { servicePrincipalName: DELETER, permissionLevel: "CAN_USE" },
+      ],
     });
-    for (const job of jobs(ev))
-      expect(job.inputs.runAs, job.name).to.deep.equal({ servicePrincipalName: SP });
+    expect(jobs(ev).map((job) => [job.name, job.inputs.runAs])).to.deep.equal([
+      ["jobs-delete", { servicePrincipalName: DELETER }],
+      ["jobs-ingest", { servicePrincipalName: SP }],
+      ["jobs-normalize", { servicePrincipalName: SP }],
+    ]);
     expect(resource(ev, T.directory, "notebooks-folder").inputs.path).to.equal("/h3-ml/dev");
     expect(resource(ev, T.permissions, "notebooks-folder-permissions").inputs).to.deep.equal({
       directoryPath: "/h3-ml/dev",
       accessControls: [
         { servicePrincipalName: SP, permissionLevel: "CAN_RUN" },
+        { servicePrincipalName: DELETER, permissionLevel: "CAN_RUN" },
         { groupName: "h3-analysts", permissionLevel: "CAN_READ" },
         { servicePrincipalName: PREVIEW, permissionLevel: "CAN_READ" },
       ],
@@ -246,6 +262,7 @@ describe("program under mocks: Databricks", () => {
     expect(catalogGrants.map((g: { principal: string }) => g.principal)).to.deep.equal([
       "h3-analysts",
       SP,
+      DELETER,
       PREVIEW,
     ]);
   });
@@ -384,7 +401,10 @@ describe("program under mocks: account groups in the workspace", () => {
 
   it("assigns no group the config does not name", async () => {
     expect(ofType(await evaluated("dev"), T.permissionAssignment)).to.deep.equal([]);
-    expect(ofType(await evaluated("prod"), T.permissionAssignment)).to.deep.equal([]);
+    // Prod names its on-call group, which sees the jobs' runs; its admin group owns Unity Catalog objects only.
+    expect(
+      ofType(await evaluated("prod"), T.permissionAssignment).map((a) => a.inputs.groupName),
+    ).to.deep.equal(["h3-ml-oncall"]);
   });
 });
 

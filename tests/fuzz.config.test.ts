@@ -85,8 +85,41 @@ const nodeTypeArb = fc.constantFrom(
 );
 const emailArb = fc.stringMatching(/^[a-z][a-z0-9.+-]{0,10}@[a-z][a-z0-9-]{0,10}\.(com|org|io|de)$/);
 
+/**
+ * Who the jobs run as, who owns them and who reaches the workspace: prod must set all of it (its own principal per
+ * job, none of them the deployer), other stacks all or nothing of the run-as part.
+ */
+const accessArb = (stack: string) => {
+  const access = fc
+    .record(
+      {
+        ids: fc.uniqueArray(fc.uuid(), { minLength: 5, maxLength: 5 }),
+        adminGroup: fc.constantFrom("h3-ml-admins", "Platform Admins"),
+        oncallGroup: fc.constantFrom("h3-ml-oncall", "On Call"),
+        deleteJobRunners: fc.uniqueArray(fc.uuid(), { maxLength: 2 }),
+        ipAccessList: fc.uniqueArray(ipRangeArb, { minLength: 1, maxLength: 3 }),
+        restrictWorkspaceAdmins: stack === "prod" ? fc.constant(true) : fc.boolean(),
+      },
+      { requiredKeys: ["ids", "adminGroup", "ipAccessList", "restrictWorkspaceAdmins"] },
+    )
+    .map(({ ids, ...rest }) => {
+      const [ingest, normalize, remove, accountId, deployerApplicationId] = ids as [
+        string,
+        string,
+        string,
+        string,
+        string,
+      ];
+      return { runAs: { ingest, normalize, delete: remove }, accountId, deployerApplicationId, ...rest };
+    });
+  return stack === "prod" ? access : fc.option(access, { nil: undefined }).map((a) => a ?? {});
+};
+
 /** A databricks section the validator accepts on `stack`; worker counts stay under the generated cap. */
 const databricksArb = (stack: string) =>
+  fc.tuple(databricksBaseArb(stack), accessArb(stack)).map(([base, access]) => ({ ...base, ...access }));
+
+const databricksBaseArb = (stack: string) =>
   fc.integer({ min: 1, max: 100 }).chain((maxWorkers) =>
     fc.record(
       {
@@ -109,7 +142,6 @@ const databricksArb = (stack: string) =>
         jobTimeoutMinutes: fc.integer({ min: 5, max: 1440 }),
         jobMaxRetries: fc.integer({ min: 0, max: 10 }),
         jobRetryIntervalMinutes: fc.integer({ min: 1, max: 60 }),
-        runAsServicePrincipal: fc.uuid(),
         previewApplicationIds: fc.uniqueArray(fc.uuid(), { maxLength: 2 }),
         analystsGroup: fc.constantFrom("h3-analysts", "Data Science"),
         metastoreId: fc.uuid(),
@@ -267,7 +299,15 @@ const CORRUPTIONS: readonly fc.Arbitrary<Corruption>[] = [
   bad("databricks.jobTimeoutMinutes", 4, 1441, 0, "2h"),
   bad("databricks.jobMaxRetries", -1, 11, "twice"),
   bad("databricks.jobRetryIntervalMinutes", 0, 61, 0.5),
-  bad("databricks.runAsServicePrincipal", "sp-jobs", "00000000-0000-0000-0000", 42),
+  bad("databricks.runAs", "sp-jobs", { ingest: "sp" }, 42),
+  bad("databricks.accountId", "account", 7),
+  bad("databricks.deployerApplicationId", "ci", "00000000-0000-0000-0000", 3),
+  bad("databricks.adminGroup", " admins", 2),
+  bad("databricks.oncallGroup", "a`b", 2),
+  bad("databricks.deleteJobRunners", ["backend"], "00000000-0000-0000-0000-000000000000"),
+  bad("databricks.ipAccessList", ["10.0.0.0/33"], "203.0.113.0/24", ["any"]),
+  bad("databricks.privateFrontEnd", "pe", { subnetId: "subnet" }),
+  bad("databricks.restrictWorkspaceAdmins", "yes", 1),
   bad("databricks.previewApplicationIds", ["ci-preview"], "00000000-0000-0000-0000-000000000000", [7]),
   bad("databricks.analystsGroup", " analysts", "a`b", 3),
   bad("databricks.metastoreId", "metastore", 7),

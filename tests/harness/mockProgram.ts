@@ -132,8 +132,21 @@ export class ServiceRefusal extends EvaluationError {
 export const ENFORCED_SERVICE_RULES: readonly ServiceRuleName[] = [
   "cluster-policy",
   "group-assignment",
+  "run-as-role",
   "location-overlap",
 ];
+
+/**
+ * Who runs `pulumi up` on `stack`, as ACL principals: the pipeline deploys a shared stack as the service principal
+ * its config names (`databricks.deployerApplicationId`); undefined when it names none (a personal stack's person).
+ */
+export function deployersOf(stack: string, overrides?: ConfigOverrides): string[] | undefined {
+  const databricks = loadStackConfig(stack, overrides).values["h3-ml:databricks"] as
+    | { deployerApplicationId?: unknown }
+    | undefined;
+  const id = databricks?.deployerApplicationId;
+  return typeof id === "string" ? [`servicePrincipals/${id}`] : undefined;
+}
 
 /** The default `personal.devStack`: how a self-managed backend names the dev stack. */
 export const MOCK_DEV_STACK = "organization/h3-ml/dev";
@@ -495,6 +508,7 @@ export async function evaluateProgram(
   );
   const findings = checkDatabricksService(evaluation.registrations, {
     foreignPolicies: options.foreignPolicies ?? MOCK_DEV_POLICIES,
+    deployers: deployersOf(stack, options.config),
   }).filter((f) => ENFORCED_SERVICE_RULES.includes(f.rule));
   if (findings.length > 0) throw new ServiceRefusal(findings, evaluation.registrations);
   return evaluation;
