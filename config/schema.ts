@@ -650,7 +650,7 @@ export const DEVELOPERS_FIELDS = {
     example: "h3-developers",
     default: required(DEVELOPERS_NEED_BOTH),
     description:
-      "Granted USE CATALOG and CREATE SCHEMA on the catalog, READ FILES on the capture location and CAN_USE on the job cluster policy.",
+      "Assigned to the workspace; granted USE CATALOG and CREATE SCHEMA on the catalog, READ FILES on the capture location and CAN_USE on the personal job cluster policy.",
   },
 } as const satisfies Record<string, FieldDeclaration>;
 
