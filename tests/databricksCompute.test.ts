@@ -10,7 +10,7 @@ import { AUTOTERMINATION_MINUTES } from "../policy/vocabulary/limits";
 import { RESOURCE_TYPES as T } from "../policy/vocabulary/resourceTypes";
 import { databricksResources, providerRef, testProvider } from "./databricksFixtures";
 import { checkGroupAssignments } from "./harness/databricksService";
-import { evaluate } from "./harness/mockProgram";
+import { evaluate, MOCK_DEV_POLICIES } from "./harness/mockProgram";
 import { checkRegistrations } from "./harness/policyCheck";
 import { ofType, resource } from "./support";
 
@@ -59,31 +59,23 @@ describe("cluster policy definitions", () => {
     });
   });
 
+  // MOCK_DEV_POLICIES states dev's personal job policy literally, as the workspace a shared personal stack's jobs
+  // are checked against holds it (a test keeps it equal to what dev registers).
   it("lets shared personal stacks' job clusters name their stack and person, pinning the rest as for dev's jobs", () => {
-    expect(
-      JSON.parse(
-        personalJobPolicyDefinition({
-          sparkVersion: "17.3.x-scala2.13",
-          nodeTypeId: "Standard_D4ds_v5",
-          maxWorkers: 4,
-          fixedTags: { project: "h3-ml", managedBy: "pulumi", environment: "personal" },
-        }),
-      ),
-    ).to.deep.equal({
-      "autoscale.max_workers": { type: "range", maxValue: 4 },
-      cluster_type: { type: "fixed", value: "job" },
-      "custom_tags.environment": { type: "fixed", value: "personal" },
-      "custom_tags.managedBy": { type: "fixed", value: "pulumi" },
-      "custom_tags.owner": { type: "unlimited" },
-      "custom_tags.project": { type: "fixed", value: "h3-ml" },
-      // Anchored at both ends by the service: the whole stack name.
-      "custom_tags.stack": { type: "regex", pattern: "dev-.+" },
-      data_security_mode: { type: "fixed", value: "SINGLE_USER" },
-      driver_node_type_id: { type: "fixed", value: "Standard_D4ds_v5" },
-      node_type_id: { type: "fixed", value: "Standard_D4ds_v5" },
-      num_workers: { type: "range", minValue: 0, maxValue: 4 },
-      spark_version: { type: "fixed", value: "17.3.x-scala2.13" },
-    });
+    const definition = JSON.parse(
+      personalJobPolicyDefinition({
+        sparkVersion: "17.3.x-scala2.13",
+        nodeTypeId: "Standard_D4ds_v5",
+        maxWorkers: 1,
+        fixedTags: { project: "h3-ml", managedBy: "pulumi", environment: "personal" },
+      }),
+    );
+    expect(definition).to.deep.equal(
+      JSON.parse(MOCK_DEV_POLICIES["compute-personal-job-policy-id"] as string),
+    );
+    // Anchored at both ends by the service: the whole stack name.
+    expect(definition["custom_tags.stack"]).to.deep.equal({ type: "regex", pattern: "dev-.+" });
+    expect(definition["custom_tags.owner"]).to.deep.equal({ type: "unlimited" });
   });
 
   it("forces autotermination within the shared idle range and a Unity Catalog access mode on interactive clusters", () => {
