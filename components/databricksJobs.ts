@@ -44,8 +44,9 @@ export interface JobRunAs {
 /**
  * The jobs' permissions (https://learn.microsoft.com/azure/databricks/security/auth/access-control#jobs): CAN_VIEW
  * sees runs and their output, CAN_MANAGE_RUN also starts, repairs and cancels them (with parameter overrides, which
- * the jobs check against notebooks/h3_ml/job_parameters.json), IS_OWNER is the one identity runs fall back to. A job
- * cannot have a group as its owner; workspace admins hold CAN_MANAGE whatever the list says.
+ * the jobs check against notebooks/h3_ml/job_parameters.json), IS_OWNER is the one identity runs fall back to. "A job
+ * cannot have a group as an owner" (the provider's documentation of `databricks_permissions`, "Job usage"), so an
+ * admin group cannot own them; workspace admins hold CAN_MANAGE whatever the list says.
  */
 export interface JobAccess {
   /**
