@@ -216,8 +216,9 @@ describe("shared personal stack (personal.mode: shared)", () => {
     const refused = checkClusterPolicies(ada.registrations, {
       foreignPolicies: { [CONTRACT.jobPolicyId as string]: JSON.stringify(ownJobPolicy) },
     });
-    expect(refused.map((f) => `${f.resource}: ${f.message}`)).to.deep.equal(
-      ["jobs-normalize", "jobs-delete", "jobs-ingest"].flatMap((job) => [
+    // In no particular order: the registrations' order follows when each job's inputs resolve.
+    expect(refused.map((f) => `${f.resource}: ${f.message}`).sort()).to.deep.equal(
+      ["jobs-delete", "jobs-ingest", "jobs-normalize"].flatMap((job) => [
         `${job}: job cluster "job_cluster" under policy ${CONTRACT.jobPolicyId}: Validation failed for custom_tags.environment, the value must be dev (is "personal")`,
         `${job}: job cluster "job_cluster" under policy ${CONTRACT.jobPolicyId}: Validation failed for custom_tags.stack, the value must be dev (is "dev-ada")`,
       ]),
