@@ -278,7 +278,7 @@ describe("databricks config", () => {
       );
     });
 
-    // Issue 27, item 1: prod runs each job as a principal of its own, owned by the deployer, over a catalog an admin
+    // Prod runs each job as a principal of its own, owned by the deployer, over a catalog an admin
     // group owns, behind an IP access list.
     it("refuses prod without its access model, naming each key and the command", () => {
       // Straight to the parser: `parse` fills the access model in.

@@ -132,7 +132,7 @@ describe("policy pack stack rules over the program", () => {
     });
   });
 
-  // Issue 27, items 2 and 9: prod's jobs state who owns, runs and sees them, and none runs as its owner.
+  // Prod's jobs state who owns, runs and sees them, and none runs as its owner.
   describe("prod-job-permissions", () => {
     const check = (registrations: readonly Registration[], stack = "prod") =>
       evaluateStack([prodJobPermissions], factsOf(registrations), contextFor(stack)).map((v) => v.message);

@@ -121,7 +121,6 @@ describe("prod's access model, as the prod plan states it", () => {
     prod = await evaluated("prod");
   });
 
-  // Issue 27, item 1.
   it("runs each job as its own service principal, none of them the deployer, named only once the deployer may", () => {
     for (const job of JOBS) {
       const registered = resource(prod, T.job, `jobs-${job}`);
@@ -212,7 +211,6 @@ describe("prod's access model, as the prod plan states it", () => {
     });
   });
 
-  // Issue 27, item 2.
   it("has the deployer own every job, on-call see every run, and the backend start the delete job only", () => {
     const permissions = Object.fromEntries(
       JOBS.map((job) => [
@@ -237,7 +235,6 @@ describe("prod's access model, as the prod plan states it", () => {
     expect(PROD.deleteJobRunners).to.have.length.greaterThan(0);
   });
 
-  // Issue 27, item 4.
   it("keeps the audit salt out of Pulumi state: no generated salt, secret, scope or secret job parameter", () => {
     const types = new Set(prod.registrations.map((r) => r.type));
     for (const type of [T.randomPassword, T.secret, T.secretScope, T.secretAcl])
@@ -258,7 +255,6 @@ describe("prod's access model, as the prod plan states it", () => {
     expect(reads).to.deep.equal(["unity-catalog-ops-grants `databricks.runAs.delete`"]);
   });
 
-  // Issue 27, item 7.
   it("answers only the networks of its IP access list and its clusters' NAT address", () => {
     const list = resource(prod, T.ipAccessList, "workspace-security-allowed");
     // The NAT gateway's public address as the mocked provider allocates it.
