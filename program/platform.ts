@@ -132,24 +132,44 @@ function networkAndWorkspace(base: StackBase): Workspace {
     },
     { dependsOn: injection?.after ?? [] },
   );
+  workspaceSecurity(base, workspace, injection);
+  const principals = workspacePrincipals(config, workspace);
+  // Everything that names a principal takes its id from the ServicePrincipal resource, so it waits until the
+  // principal is in the workspace.
+  return {
+    workspace,
+    injection,
+    principals,
+    previewIds: principals.previewers.map((p) => p.applicationId),
+  };
+}
+
+/** The workspace's IP access list (with the clusters' own egress) and the adopted RestrictWorkspaceAdmins setting. */
+function workspaceSecurity(
+  { config }: StackBase,
+  workspace: DatabricksWorkspace,
+  injection: WorkspaceInjection | undefined,
+): void {
   const dbx = config.databricks;
-  if (dbx.ipAccessList.length > 0 || dbx.restrictWorkspaceAdmins) {
-    new DatabricksWorkspaceSecurity("workspace-security", {
-      provider: workspace.provider,
-      namePrefix: `${config.namePrefix}-${config.stack}`,
-      // The clusters' egress too: secure cluster connectivity reaches the control plane through it.
-      allowedIpRanges:
-        dbx.ipAccessList.length === 0
-          ? undefined
-          : [
-              ...dbx.ipAccessList,
-              ...(injection?.egressIpAddress === undefined ? [] : [injection.egressIpAddress]),
-            ],
-      restrictWorkspaceAdmins: dbx.restrictWorkspaceAdmins,
-    });
-  }
+  if (dbx.ipAccessList.length === 0 && !dbx.restrictWorkspaceAdmins) return;
+  const egress = injection?.egressIpAddress;
+  new DatabricksWorkspaceSecurity("workspace-security", {
+    provider: workspace.provider,
+    namePrefix: `${config.namePrefix}-${config.stack}`,
+    // The clusters' egress too: secure cluster connectivity reaches the control plane through it.
+    allowedIpRanges:
+      dbx.ipAccessList.length === 0
+        ? undefined
+        : [...dbx.ipAccessList, ...(egress === undefined ? [] : [egress])],
+    restrictWorkspaceAdmins: dbx.restrictWorkspaceAdmins,
+  });
+}
+
+/** The jobs' run-as principals with the deployer's role on them, the preview identities and the account groups. */
+function workspacePrincipals(config: StackConfig, workspace: DatabricksWorkspace): DatabricksPrincipals {
+  const dbx = config.databricks;
   const deployer = dbx.deployerApplicationId;
-  const principals = new DatabricksPrincipals("principals", {
+  return new DatabricksPrincipals("principals", {
     provider: workspace.provider,
     jobPrincipals: dbx.runAs,
     // The config requires both with runAs.
@@ -162,14 +182,6 @@ function networkAndWorkspace(base: StackBase): Workspace {
       (g) => g !== undefined,
     ),
   });
-  // Everything that names a principal takes its id from the ServicePrincipal resource, so it waits until the
-  // principal is in the workspace.
-  return {
-    workspace,
-    injection,
-    principals,
-    previewIds: principals.previewers.map((p) => p.applicationId),
-  };
 }
 
 /** The data lake and the Event Hubs that Capture into it, with the developers' grants on both. */
