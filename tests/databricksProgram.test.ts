@@ -311,6 +311,18 @@ describe("program under mocks: Databricks", () => {
     ]);
   });
 
+  // The smoke test runs on dev as the CI deployer: owning the jobs is what lets it start them and read their runs.
+  it("has dev's CI deployer own, and so run and read, every dev job", () => {
+    for (const job of ["ingest", "normalize", "delete"]) {
+      expect(resource(dev, T.permissions, `jobs-${job}-permissions`).inputs, job).to.deep.equal({
+        jobId: `jobs-${job}-id`,
+        accessControls: [
+          { servicePrincipalName: "00000000-0000-0000-0000-0000000000d1", permissionLevel: "IS_OWNER" },
+        ],
+      });
+    }
+  });
+
   it("exports, on dev only, the one versioned object a shared personal stack must match", () => {
     expect(dev.outputs.personalStack).to.deep.equal({
       value: {
