@@ -15,6 +15,8 @@ import { jobJobClusters } from "./jobJobClusters";
 import { jobMaxConcurrentRuns } from "./jobMaxConcurrentRuns";
 import { jobTimeout } from "./jobTimeout";
 import { personalUnprotected } from "./personalUnprotected";
+import { prodJobPermissions } from "./prodJobPermissions";
+import { prodJobRunAs } from "./prodJobRunAs";
 import { prodStatefulProtected } from "./prodStatefulProtected";
 import { requiredTags } from "./requiredTags";
 import { roleAssignmentLeastPrivilege } from "./roleAssignmentLeastPrivilege";
@@ -54,6 +56,7 @@ export const RULES: readonly Rule[] = [
   jobMaxConcurrentRuns,
   jobTimeout,
   jobFailureNotifications,
+  prodJobRunAs,
   roleAssignmentScope,
   roleAssignmentLeastPrivilege,
   roleAssignmentPrincipalType,
@@ -66,4 +69,5 @@ export const RULES: readonly Rule[] = [
 export const STACK_RULES: readonly StackRule[] = [
   storageFirewallAdmitsWorkspace,
   eventHubCaptureCallerAccess,
+  prodJobPermissions,
 ];

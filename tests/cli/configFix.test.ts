@@ -8,6 +8,7 @@ import * as path from "node:path";
 import { expect } from "chai";
 import { parse, stringify } from "yaml";
 import { evaluateProgram } from "../harness/mockProgram";
+import { PROD_ACCESS } from "../support";
 import { type RealPulumiProject, realPulumiProject } from "./realPulumi";
 
 const STACK = "dev-fixtest";
@@ -78,7 +79,7 @@ const CASES: { name: string; config: Record<string, unknown>; says: string }[] =
       environment: "prod",
       storage: { networkDefaultAction: "Allow" },
       eventHubs: { deployerPrincipalIds: ["00000000-0000-4000-8000-00000000000a"] },
-      databricks: { notificationEmails: ["oncall@example.com"] },
+      databricks: { notificationEmails: ["oncall@example.com"], ...PROD_ACCESS },
     },
     says: '"Deny" in prod',
   },
