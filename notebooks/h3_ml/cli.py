@@ -61,7 +61,7 @@ def _job_options(p: argparse.ArgumentParser, job: str) -> None:
         kind = _existing_dir(option, _HINTS[param.name]) if param.name in _HINTS else str
         default = f" (default {param.widget_default})" if param.widget_default else ""
         p.add_argument(
-            option, dest=param.name, type=kind, default="", required=param.required, help=param.meaning + default
+            option, dest=param.name, type=kind, default="", required=job in param.required, help=param.meaning + default
         )
 
 

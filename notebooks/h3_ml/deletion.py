@@ -186,14 +186,15 @@ def _watch(
     if alarms:
         progress(f"delete: done, with {len(alarms)} alarms")
         raise DeletionAlarm(
-            "the daily delete run did its work and found the deletion promise at risk:\n- " + "\n- ".join(alarms)
+            "the daily delete run did its work and found the deletion promise at risk:\n- " + "\n- ".join(alarms),
+            summary,
         )
 
 
 def _checked_user_tables(
     spark: SparkSession, lake: Lake, summary: DeletionSummary, progress: Callable[[str], None]
 ) -> list[TableRef]:
-    """The existing user tables, each ensured (refusing a different bucket count), after refusing unknown tables."""
+    """The existing user tables, each checked (refusing another bucket count), after refusing unknown tables."""
     unknown = lake.unknown_tables(spark)
     if unknown:
         raise TableRefused(
@@ -202,7 +203,8 @@ def _checked_user_tables(
             "Fix: if an event type was removed from the registry, keep it registered until its table is dropped "
             "(delete its rows first); drop a table that holds no user data, or register it with its user column"
         )
-    tables = side_by_side(lambda t: t.ensure(spark, lake), lake.existing(spark, user_tables()), at_most=TABLES_AT_ONCE)
+    # Checked, not ensured: ingest and normalize own the user tables and alone change their metadata.
+    tables = side_by_side(lambda t: t.check(spark), lake.existing(spark, user_tables()), at_most=TABLES_AT_ONCE)
     if not tables:
         return tables
     # A writer that left a row's bucket null hid it from the MERGE, which looks in the user's bucket only. Counted

@@ -266,17 +266,40 @@ class TableRef:
         A deletion's MERGE looks for a user in `user_bucket(userId)` only: a row in another bucket would be
         silently missed.
         """
-        recorded, current = properties.get(BUCKETS), str(registered.USER_BUCKETS)
-        if recorded is None:
+        if properties.get(BUCKETS) is None:
             if self.read(spark).filter(without_bucket(self, every_row=True)).limit(1).count():
                 repair_buckets(spark, self, every_row=True)
-        elif recorded != current:
+        else:
+            self._refuse_another_count(properties)
+
+    def _refuse_another_count(self, properties: dict[str, str]) -> None:
+        recorded, current = properties.get(BUCKETS), str(registered.USER_BUCKETS)
+        if recorded is None:
+            raise TableRefused(
+                f"{self.label} has no recorded user bucket count (table property {BUCKETS}) yet, so its rows' "
+                f"buckets are unchecked. Fix: run the {self.spec.writer} job, which writes the table and records "
+                "the count when it starts, then this one"
+            )
+        if recorded != current:
             raise TableRefused(
                 f"{self.label} holds rows bucketed into {recorded} user buckets (table property {BUCKETS}) and "
                 f"this code buckets users into {current}: a deletion would look for users in the wrong bucket "
                 f"partitions and miss their rows. Fix: keep USER_BUCKETS = {recorded} in notebooks/h3_ml/tables.py, "
                 "or rewrite every user table into the new count before deploying code that uses it"
             )
+
+    def check(self, spark: SparkSession) -> TableRef:
+        """What a job does with a table it does not write, instead of `ensure`: refuses one its writer has not
+        brought to the bucket layout and count the code expects, and changes nothing. Only the writer's
+        principal owns the table, and only an owner changes a table's metadata."""
+        if self.spec.user_column and BUCKET not in self.delta(spark).toDF().columns:
+            raise TableRefused(
+                f"{self.label} is not in the bucket layout yet. Fix: run the {self.spec.writer} job, which writes "
+                "the table and brings it there when it starts, then this one"
+            )
+        if self.spec.user_column:
+            self._refuse_another_count(self.properties(spark))
+        return self
 
     def _partition_by_bucket(self, spark: SparkSession) -> None:
         """A table written before the bucket layout: every row rewritten once with its bucket, partitioned by it.

@@ -32,7 +32,8 @@ class Parameter:
     type: str  # integer | string | boolean
     meaning: str
     default: object = None
-    required: bool = False
+    # The jobs that fail on an empty value.
+    required: tuple[str, ...] = ()
     minimum: int | None = None
     maximum: int | None = None
     pattern: str | None = None
@@ -46,43 +47,47 @@ class Parameter:
             return str(self.default).lower()
         return str(self.default)
 
-    def parse(self, text: str) -> object:
-        """The value of `text` as this parameter's type; empty gives the default (None if it has none)."""
+    def parse(self, text: str, job: str) -> object:
+        """The value of `text` as this parameter's type for `job`; empty gives the default (None if it has none)."""
         value = text.strip()
         if not value:
-            if self.required:
-                raise ParameterError(f"job parameter {self.name} is empty: {self._fix()}")
+            if job in self.required:
+                raise ParameterError(f"job parameter {self.name} is empty: {self._fix(job)}")
             return self.default
         if self.type == "integer":
             if not re.fullmatch(r"-?\d+", value):
-                raise ParameterError(f"job parameter {self.name} is {value!r}, not a whole number: {self._fix()}")
+                raise ParameterError(f"job parameter {self.name} is {value!r}, not a whole number: {self._fix(job)}")
             number = int(value)
             if (self.minimum is not None and number < self.minimum) or (
                 self.maximum is not None and number > self.maximum
             ):
-                raise ParameterError(f"job parameter {self.name} is {number}, outside {self._range()}: {self._fix()}")
+                raise ParameterError(
+                    f"job parameter {self.name} is {number}, outside {self._range()}: {self._fix(job)}"
+                )
             return number
         if self.type == "boolean":
             if value.lower() in _TRUE:
                 return True
             if value.lower() in _FALSE:
                 return False
-            raise ParameterError(f"job parameter {self.name} is {value!r}, not true or false: {self._fix()}")
+            raise ParameterError(f"job parameter {self.name} is {value!r}, not true or false: {self._fix(job)}")
         if self.pattern and not re.fullmatch(self.pattern, value):
-            raise ParameterError(f"job parameter {self.name} is {value!r}: {self._fix()}")
+            raise ParameterError(f"job parameter {self.name} is {value!r}: {self._fix(job)}")
         return value
 
     def _range(self) -> str:
         return f"{self.minimum}..{self.maximum}"
 
-    def _fix(self) -> str:
+    def _fix(self, job: str) -> str:
         if self.type == "integer":
             what = f"a whole number from {self._range()}"
         elif self.type == "boolean":
             what = "true or false"
         else:
             what = self.meaning
-        default = "" if self.required else f", or leave it empty for the default ({self.widget_default or 'empty'})"
+        default = (
+            "" if job in self.required else f", or leave it empty for the default ({self.widget_default or 'empty'})"
+        )
         return f"Fix: set it on the job run to {what}{default}"
 
 
@@ -101,7 +106,7 @@ def contract() -> dict[str, Parameter]:
             type=d["type"],
             meaning=d["meaning"],
             default=d.get("default"),
-            required=d.get("required", False),
+            required=tuple(d["jobs"]) if d.get("required") is True else tuple(d.get("required") or ()),
             minimum=d.get("min"),
             maximum=d.get("max"),
             pattern=d.get("pattern"),
@@ -124,7 +129,7 @@ def parse(job: str, raw: dict[str, str], *, local: bool = False) -> dict[str, ob
     for p in of_job(job):
         if local and p.name in LAKE_LOCATION:
             continue
-        values[p.name] = p.parse(raw.get(p.name, ""))
+        values[p.name] = p.parse(raw.get(p.name, ""), job)
     return values
 
 
@@ -153,7 +158,10 @@ def markdown() -> str:
         marks = " | ".join("yes" if job in p.jobs else "" for job in JOBS)
         kinds = {"integer": f"whole number, at least {p.minimum}, at most {p.maximum}", "boolean": "true or false"}
         kind = kinds.get(p.type, "text")
-        default = "required" if p.required else f"default {p.widget_default}" if p.widget_default else "empty"
+        if p.required:
+            default = "required" if p.required == p.jobs else f"required by {', '.join(p.required)}"
+        else:
+            default = f"default {p.widget_default}" if p.widget_default else "empty"
         lines.append(f"| `{p.name}` | {marks} | {kind} | {default} | {p.meaning} |")
     return "\n".join(lines)
 

@@ -41,6 +41,9 @@ class TableSpec:
     # retention), so they must never identify a person: no user id, no body, no health values.
     stats_columns: tuple[str, ...]
     no_user_data_reason: str | None = None
+    # The job that writes the table, and whose principal owns it: the only one that alters its metadata
+    # (`TableRef.ensure`); the other jobs only check it (`TableRef.check`).
+    writer: str = "delete"
     # Rows may name no user (a body that did not parse): they are deleted after `unattributed_days`, counted from
     # the earlier of `enqueuedTime` and this column, and the table's retention is shortened by as much
     # (`Lake.retention_days`).
@@ -90,6 +93,7 @@ EVENTS = TableSpec(
     user_column="userId",
     stats_columns=(*LINEAGE_STATS, "ingestedAt"),
     arrival_column="ingestedAt",
+    writer="ingest",
 )
 
 QUARANTINE = TableSpec(
@@ -112,51 +116,44 @@ QUARANTINE = TableSpec(
     user_column="userId",
     stats_columns=(*LINEAGE_STATS, "reason"),
     arrival_column="quarantinedAt",
+    writer="normalize",
 )
 
-DELETION_AUDIT = TableSpec(
-    "ops",
+
+def _ops_table(name: str, columns: list[tuple[str, T.DataType]], stats: tuple[str, ...], reason: str) -> TableSpec:
+    """A table of the `ops` schema: the delete job's own, holding no user data."""
+    fields = T.StructType([T.StructField(column, kind) for column, kind in columns])
+    return TableSpec("ops", name, fields, user_column=None, stats_columns=stats, no_user_data_reason=reason)
+
+
+DELETION_AUDIT = _ops_table(
     "deletion_audit",
-    T.StructType(
-        [
-            T.StructField("requestId", T.StringType()),
-            T.StructField("userHash", T.StringType()),
-            T.StructField("source", T.StringType()),
-            T.StructField("requestedAt", T.TimestampType()),
-            T.StructField("completedAt", T.TimestampType()),
-            T.StructField("rowsRemoved", T.MapType(T.StringType(), T.LongType())),
-            # The `AUDIT_SALT` version `userHash` was made with.
-            T.StructField("saltVersion", T.IntegerType()),
-        ]
-    ),
-    user_column=None,
-    stats_columns=("requestedAt", "completedAt"),
-    no_user_data_reason="holds a salted hash of the user id, never the id, so the proof of deletion survives",
+    [
+        ("requestId", T.StringType()),
+        ("userHash", T.StringType()),
+        ("source", T.StringType()),
+        ("requestedAt", T.TimestampType()),
+        ("completedAt", T.TimestampType()),
+        ("rowsRemoved", T.MapType(T.StringType(), T.LongType())),
+        ("saltVersion", T.IntegerType()),  # the `AUDIT_SALT` version `userHash` was made with
+    ],
+    ("requestedAt", "completedAt"),
+    "holds a salted hash of the user id, never the id, so the proof of deletion survives",
 )
 
-AUDIT_SALT = TableSpec(
-    "ops",
+AUDIT_SALT = _ops_table(
     "audit_salt",
-    T.StructType(
-        [
-            T.StructField("saltVersion", T.IntegerType()),
-            T.StructField("salt", T.StringType()),
-            T.StructField("createdAt", T.TimestampType()),
-        ]
-    ),
-    user_column=None,
+    [("saltVersion", T.IntegerType()), ("salt", T.StringType()), ("createdAt", T.TimestampType())],
     # Never `salt`: statistics sit in `_delta_log`, which more principals may read than the table.
-    stats_columns=("saltVersion", "createdAt"),
-    no_user_data_reason="the salt of the audit's user hashes, created by the delete job; only its principal reads it",
+    ("saltVersion", "createdAt"),
+    "the salt of the audit's user hashes, created by the delete job; only its principal reads it",
 )
 
-CAPTURE_FILES = TableSpec(
-    "ops",
+CAPTURE_FILES = _ops_table(
     "capture_files",
-    T.StructType([T.StructField("captureFile", T.StringType()), T.StructField("seenAt", T.TimestampType())]),
-    user_column=None,
-    stats_columns=("seenAt",),
-    no_user_data_reason="paths of Capture files seen in bronze (namespace, hub, partition, time), for the watchdog",
+    [("captureFile", T.StringType()), ("seenAt", T.TimestampType())],
+    ("seenAt",),
+    "paths of Capture files seen in bronze (namespace, hub, partition, time), for the watchdog",
 )
 
 SILVER_ENVELOPE = [
@@ -183,6 +180,7 @@ def silver_spec(event_type: str) -> TableSpec:
         T.StructType([*SILVER_ENVELOPE, *payload, *LINEAGE, BUCKET_FIELD]),
         user_column="userId",
         stats_columns=("eventId", "occurredAt", *LINEAGE_STATS),
+        writer="normalize",
     )
 
 

@@ -26,6 +26,10 @@ _SHOWN = 10  # files or requests named in one message; the rest are counted
 class DeletionAlarm(RuntimeError):
     """The run did its work, and found the promise at risk: raised at its end so the run fails."""
 
+    def __init__(self, message: str, summary=None) -> None:
+        super().__init__(message)
+        self.summary = summary  # what the run did
+
 
 def _listed(items: list[str]) -> str:
     more = f", and {len(items) - _SHOWN} more" if len(items) > _SHOWN else ""
@@ -139,4 +143,9 @@ def check(
     ]
     if capture_root:
         found.append(missing_capture_files(spark, lake, capture_root, seen_capture_files(), capture_lag_hours, now))
+    else:
+        found.append(
+            "the job parameter capture_root is empty, so no Capture file missing from bronze can be noticed. "
+            "Fix: set capture_root on the delete job to the folder Capture writes to, as on the ingest job"
+        )
     return [message for message in found if message]

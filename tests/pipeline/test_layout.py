@@ -10,7 +10,7 @@ from delta.exceptions import ConcurrentDeleteReadException
 from pyspark.sql import functions as F
 
 from h3_ml.ingest import run_ingest
-from h3_ml.lake import Lake
+from h3_ml.lake import Lake, TableRefused
 from h3_ml.layout import clustered_by_bucket, compact
 from h3_ml.normalize import run_normalize
 from h3_ml.tables import BUCKET, EVENTS, USER_BUCKETS, silver_spec, user_bucket, user_tables
@@ -144,6 +144,9 @@ def test_ensure_gives_a_table_from_before_the_buckets_its_column_and_layout_with
     )
     old = bronze_frame(spark, [body(event_id=f"e-{u}", user_id=u, occurred_at=T0) for u in USERS[:6]])
     table.append(old.select(*(f.name for f in BEFORE_BUCKETS)).coalesce(1))
+    # Ingest owns bronze: normalize only checks it, and refuses it before ingest has brought it to the layout.
+    with pytest.raises(TableRefused, match=r"bronze.events is not in the bucket layout yet. Fix: run the ingest job"):
+        run_normalize(spark, lake, **QUIET)
     ingest_every_user_in_four_files(spark, lake, capture_root)  # ensure, then four files of new rows
     bronze = table.read(spark)
     assert bronze.count() == 6 + 4 * len(USERS)

@@ -41,6 +41,8 @@ def test_the_daily_run_fails_naming_a_request_that_waited_and_a_capture_file_not
     )
     assert (ingested in message, empty in message, young in message) == (False, False, False)
     assert (BOB in message, CAROL in message) == (False, False)
-    # The run did its work first: the request is completed.
-    again = delete_run(spark, lake, at=NOW + timedelta(hours=1))
-    assert again.requests == 0
+    assert alarm.value.summary.requests == 1  # the run did its work first: the request is completed
+
+    # A delete job without capture_root still does its work, then fails naming the parameter.
+    with pytest.raises(DeletionAlarm, match=r"capture_root is empty, .* Fix: set capture_root on the delete job"):
+        delete_run(spark, lake, at=NOW + timedelta(hours=1), capture_root="")
