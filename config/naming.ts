@@ -117,10 +117,18 @@ function fitName(head: string, suffix: string, max: number): string {
   return `${head.slice(0, max - suffix.length).replace(/-+$/, "")}${suffix}`;
 }
 
+/**
+ * The suffix of every name Azure requires to be unique beyond the stack: globally (storage account, namespace)
+ * or in the tenant (custom role definitions).
+ */
+export function globalUnique(input: NamingInput): string {
+  return shortHash(input.project, input.stack);
+}
+
 export function resourceNames(input: NamingInput): Names {
   const token = stackToken(input.stack);
   const base = `${input.namePrefix}-${token}`;
-  const unique = shortHash(input.project, input.stack);
+  const unique = globalUnique(input);
   return {
     resourceGroup: check(NAME_RULES.resourceGroup, `${base}-rg`),
     storageAccount: check(

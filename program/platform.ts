@@ -15,10 +15,12 @@ import { type DatabricksVnetInjection, DatabricksWorkspace } from "../components
 import { DataLake } from "../components/dataLake";
 import { DeveloperAccess } from "../components/developerAccess";
 import { type CaptureDeployer, EventIngestion } from "../components/eventIngestion";
+import type { CustomRoleName } from "../components/roles";
+import { StackRoles } from "../components/stackRoles";
 import { UnityCatalog } from "../components/unityCatalog";
 import { sharedFolderAccess, stackWorkspaceFolder, WorkspaceAssets } from "../components/workspaceAssets";
 import { type StackConfig, standardTags } from "../config/config";
-import { type Names, resourceNames } from "../config/naming";
+import { globalUnique, type Names, resourceNames, stackToken } from "../config/naming";
 import { invokedField } from "./invokeResults";
 import { configuredJobArgs } from "./jobArgs";
 import type { StackOutputs } from "./outputs";
@@ -39,6 +41,16 @@ export function platform(config: StackConfig): StackOutputs {
 
   const client = azure.authorization.getClientConfigOutput();
   const dbx = config.databricks;
+  const resourceGroupId = pulumi.interpolate`/subscriptions/${client.subscriptionId}/resourceGroups/${resourceGroupName}`;
+  const customRoles: CustomRoleName[] = ["captureDestinationCheck"];
+  if (config.developers !== undefined) customRoles.push("personalHubAuthor");
+  const roles = new StackRoles("roles", {
+    subscriptionId: client.subscriptionId,
+    resourceGroupId,
+    displayPrefix: `${config.namePrefix}-${stackToken(config.stack)}`,
+    unique: globalUnique(config),
+    roles: customRoles,
+  });
 
   const injection = workspaceInjection(config, names, resourceGroupName, client.subscriptionId, tags);
 
@@ -104,6 +116,9 @@ export function platform(config: StackConfig): StackOutputs {
     captureContainerName: lake.captureContainerName,
     captureContainerId: lake.captureContainerId,
     captureDeployers: captureDeployers(config.eventHubs.deployerPrincipalIds, client.objectId),
+    captureCheckRole: roles.role("captureDestinationCheck"),
+    // The smoke test runs on dev as the CI deployer after each deploy.
+    deployersSend: config.environment === "dev",
     senderPrincipalIds: config.eventHubs.senderPrincipalIds,
     allowSasSender: config.eventHubs.allowSasSender,
     tags,
@@ -115,13 +130,15 @@ export function platform(config: StackConfig): StackOutputs {
       entraGroupObjectId: config.developers.entraGroupObjectId,
       namespaceId: ingestion.namespaceId,
       captureStorageAccountId: lake.accountId,
+      hubAuthorRole: roles.role("personalHubAuthor"),
+      captureCheckRole: roles.role("captureDestinationCheck"),
     });
   }
 
   const storageAccess = new DatabricksStorageAccess("connector-access", {
     principalId: workspace.accessConnectorPrincipalId,
     storageAccountId: lake.accountId,
-    resourceGroupId: pulumi.interpolate`/subscriptions/${client.subscriptionId}/resourceGroups/${resourceGroupName}`,
+    resourceGroupId,
     lakeContainerName: lake.lakeContainerName,
     captureContainerName: lake.captureContainerName,
     fileEvents: dbx.fileEvents,

@@ -1,8 +1,8 @@
 import { expect } from "chai";
 import { SAS_SENDER_REASON } from "../components/eventIngestion";
-import { BUILT_IN_ROLES } from "../components/roles";
+import { BUILT_IN_ROLES, CUSTOM_ROLES, customRoleGuid } from "../components/roles";
 import { ConfigError } from "../config/config";
-import { resourceNames } from "../config/naming";
+import { globalUnique, resourceNames } from "../config/naming";
 import { loadStackConfig } from "../scripts/lib/stackConfig";
 import { DATABRICKS_OUTPUTS, DATABRICKS_SIDE } from "./databricksFixtures";
 import {
@@ -20,6 +20,9 @@ const roleId = (guid: string) =>
 const SENDER = "11111111-2222-3333-4444-555555555555";
 /** The deployer Pulumi.dev.yaml names. */
 const DEV_DEPLOYER = "00000000-0000-0000-0000-000000000001";
+/** The id of a stack's custom role definition, as role assignments name it. */
+const customRoleId = (stack: string, role: keyof typeof CUSTOM_ROLES) =>
+  roleId(customRoleGuid(globalUnique({ project: "h3-ml", stack, namePrefix: "h3ml" }), role));
 
 describe("program under mocks", () => {
   describe("dev stack", () => {
@@ -49,7 +52,10 @@ describe("program under mocks", () => {
           `${TYPES.eventHubsNamespace} ingestion-namespace`,
           `${TYPES.roleAssignment} ingestion-capture-writer`,
           `${TYPES.roleAssignment} ingestion-capture-deployer-${DEV_DEPLOYER}`,
+          `${TYPES.roleAssignment} ingestion-events-deployer-sender-${DEV_DEPLOYER}`,
           `${TYPES.eventHub} ingestion-events`,
+          "h3:access:StackRoles roles",
+          `${TYPES.roleDefinition} roles-capture-destination-check`,
           `${TYPES.consumerGroup} ingestion-events-jobs`,
           "h3:network:DatabricksNetwork network",
           `${TYPES.publicIpAddress} network-nat-ip`,
@@ -231,18 +237,57 @@ describe("program under mocks", () => {
       expect(resource(dev, TYPES.eventHub, "ingestion-events").dependencies).to.include(grant.urn);
     });
 
-    // Issue 13, item 1: Event Hubs checks the caller of the create request, not only the namespace identity:
-    // "Linked access check failed for capture storage destination ... doesn't have the required data plane write
-    // permissions" (Azure/azure-sdk-for-js#30204, Azure/azure-synapse-analytics-end2end#11).
-    it("grants the configured deployer write on the capture account before any hub is created", () => {
+    // Event Hubs checks the caller of the create request, not only the namespace identity, on the destination
+    // account: "Linked access check failed for capture storage destination <account id> ... Please enable
+    // .../containers/write, .../containers/blobs/write permission(s) on above resource"
+    // (Azure/azure-sdk-for-js#30204, Azure/azure-synapse-analytics-end2end#11).
+    it("defines the capture check role: exactly the two permissions the check names, assignable in the resource group only", () => {
+      const guid = customRoleGuid(
+        globalUnique({ project: "h3-ml", stack: "dev", namePrefix: "h3ml" }),
+        "captureDestinationCheck",
+      );
+      expect(resource(dev, TYPES.roleDefinition, "roles-capture-destination-check").inputs).to.deep.equal({
+        scope: `/subscriptions/${MOCK_SUBSCRIPTION_ID}`,
+        roleDefinitionId: guid,
+        roleName: `h3ml-dev capture destination check (${guid.slice(0, 8)})`,
+        description: CUSTOM_ROLES.captureDestinationCheck.description,
+        roleType: "CustomRole",
+        permissions: [
+          {
+            actions: ["Microsoft.Storage/storageAccounts/blobServices/containers/write"],
+            dataActions: ["Microsoft.Storage/storageAccounts/blobServices/containers/blobs/write"],
+            notActions: [],
+            notDataActions: [],
+          },
+        ],
+        assignableScopes: [rgId],
+      });
+    });
+
+    it("grants the configured deployer the capture check role on the capture account before any hub is created", () => {
       const grant = resource(dev, TYPES.roleAssignment, `ingestion-capture-deployer-${DEV_DEPLOYER}`);
       expect(grant.inputs).to.deep.include({
         principalId: DEV_DEPLOYER,
         principalType: "ServicePrincipal",
-        roleDefinitionId: roleId(BUILT_IN_ROLES.storageBlobDataContributor),
+        roleDefinitionId: customRoleId("dev", "captureDestinationCheck"),
         scope: accountId,
       });
+      expect(grant.dependencies).to.include(
+        resource(dev, TYPES.roleDefinition, "roles-capture-destination-check").urn,
+      );
       expect(resource(dev, TYPES.eventHub, "ingestion-events").dependencies).to.include(grant.urn);
+    });
+
+    // The smoke test runs on dev as the CI deployer and sends its events (docs/ci.md).
+    it("grants the deployer Azure Event Hubs Data Sender on each of dev's hubs, for the smoke test", () => {
+      expect(
+        resource(dev, TYPES.roleAssignment, `ingestion-events-deployer-sender-${DEV_DEPLOYER}`).inputs,
+      ).to.deep.include({
+        principalId: DEV_DEPLOYER,
+        principalType: "ServicePrincipal",
+        roleDefinitionId: roleId(BUILT_IN_ROLES.azureEventHubsDataSender),
+        scope: `${rgId}/providers/Microsoft.EventHub/namespaces/${names.eventHubsNamespace}/eventhubs/events`,
+      });
     });
 
     it("adds a consumer group for the jobs", () => {
@@ -331,6 +376,13 @@ describe("program under mocks", () => {
       ).to.equal("Deny");
     });
 
+    it("grants the deployers no data role on its hubs: no smoke test runs on prod", () => {
+      const grants = ofType(prod, TYPES.roleAssignment).filter(
+        (r) => r.inputs.roleDefinitionId === roleId(BUILT_IN_ROLES.azureEventHubsDataSender),
+      );
+      expect(grants.map((g) => g.name)).to.deep.equal([`ingestion-events-sender-${SENDER}`]);
+    });
+
     it("grants each sender Azure Event Hubs Data Sender on its hub", () => {
       const names = resourceNames({ project: "h3-ml", stack: "prod", namePrefix: "h3ml" });
       const grant = resource(prod, TYPES.roleAssignment, `ingestion-events-sender-${SENDER}`);
@@ -358,13 +410,13 @@ describe("program under mocks", () => {
       expect(resource(alice, TYPES.eventHub, "ingestion-events").inputs.partitionCount).to.equal(1);
     });
 
-    it("grants the person who runs it, as a user, write on the capture account before the hubs", async () => {
+    it("grants the person who runs it, as a user, the capture check role before the hubs", async () => {
       const alice = await evaluated("dev-alice", { config: FULL_COPY });
       const grant = resource(alice, TYPES.roleAssignment, "ingestion-capture-deployer-caller");
       expect(grant.inputs).to.deep.include({
         principalId: MOCK_CALLER_OBJECT_ID,
         principalType: "User",
-        roleDefinitionId: roleId(BUILT_IN_ROLES.storageBlobDataContributor),
+        roleDefinitionId: customRoleId("dev-alice", "captureDestinationCheck"),
       });
       expect(resource(alice, TYPES.eventHub, "ingestion-events").dependencies).to.include(grant.urn);
     });

@@ -286,35 +286,86 @@ describe("the dev stack a shared personal stack reads", () => {
     expect(exported).to.deep.equal(MOCK_DEV_OUTPUTS);
   });
 
-  it("grants the developers' Entra group hub creation on the namespace and Capture's check on the lake account", () => {
-    const grants = ofType(withDevelopers, T.roleAssignment).filter((r) => r.name.startsWith("developers-"));
-    const roleId = (guid: string) =>
-      `/subscriptions/${MOCK_SUBSCRIPTION_ID}/providers/Microsoft.Authorization/roleDefinitions/${guid}`;
-    expect(
-      grants.map((g) => [
-        g.name,
-        g.inputs.principalId,
-        g.inputs.principalType,
-        g.inputs.roleDefinitionId,
-        g.inputs.scope,
+  // What a shared personal stack needs from dev on the Azure side, and no more: its own hub and consumer group,
+  // sending to its hub, and Capture's linked access check (no Azure Event Hubs Data Owner, whose
+  // `Microsoft.EventHub/*` reaches the namespace itself; no Storage Blob Data Contributor on the lake account,
+  // which reads dev's tables and audit).
+  it("grants the developers' Entra group exactly these Azure roles, each with its scope", () => {
+    const definitions = new Map(
+      ofType(withDevelopers, T.roleDefinition).map((d) => [
+        `/subscriptions/${MOCK_SUBSCRIPTION_ID}/providers/Microsoft.Authorization/roleDefinitions/${d.inputs.roleDefinitionId}`,
+        d.inputs,
       ]),
+    );
+    const roleOf = (id: string) => {
+      const custom = definitions.get(id);
+      if (custom !== undefined) {
+        return { custom: custom.roleName.replace(/^h3ml-dev | \(.*\)$/g, ""), ...custom.permissions[0] };
+      }
+      return id ===
+        `/subscriptions/${MOCK_SUBSCRIPTION_ID}/providers/Microsoft.Authorization/roleDefinitions/2b629674-e913-4c01-ae53-ef4638d8f975`
+        ? "Azure Event Hubs Data Sender"
+        : id;
+    };
+    const namespaceId = `/subscriptions/${MOCK_SUBSCRIPTION_ID}/resourceGroups/h3ml-dev-rg/providers/Microsoft.EventHub/namespaces/${DEV.eventHubsNamespaceName}`;
+    const grants = ofType(withDevelopers, T.roleAssignment).filter((r) => r.inputs.principalId === GROUP_ID);
+    expect(
+      grants.map((g) => ({
+        name: g.name,
+        principalType: g.inputs.principalType,
+        role: roleOf(g.inputs.roleDefinitionId),
+        scope: g.inputs.scope,
+      })),
     ).to.deep.equal([
-      [
-        "developers-capture-writer",
-        GROUP_ID,
-        "Group",
-        roleId("ba92f5b4-2d11-453d-a403-e96b0029c9fe"),
-        DEV.storageAccountId,
-      ],
-      [
-        "developers-hub-author",
-        GROUP_ID,
-        "Group",
-        roleId("f526a384-b230-433a-b45c-95f59c4a2dec"),
-        `/subscriptions/${MOCK_SUBSCRIPTION_ID}/resourceGroups/h3ml-dev-rg/providers/Microsoft.EventHub/namespaces/${DEV.eventHubsNamespaceName}`,
-      ],
+      {
+        name: "developers-capture-check",
+        principalType: "Group",
+        role: {
+          custom: "capture destination check",
+          actions: ["Microsoft.Storage/storageAccounts/blobServices/containers/write"],
+          dataActions: ["Microsoft.Storage/storageAccounts/blobServices/containers/blobs/write"],
+          notActions: [],
+          notDataActions: [],
+        },
+        scope: DEV.storageAccountId,
+      },
+      {
+        name: "developers-hub-author",
+        principalType: "Group",
+        role: {
+          custom: "personal hub author",
+          actions: [
+            "Microsoft.EventHub/namespaces/eventhubs/read",
+            "Microsoft.EventHub/namespaces/eventhubs/write",
+            "Microsoft.EventHub/namespaces/eventhubs/delete",
+            "Microsoft.EventHub/namespaces/eventhubs/consumergroups/read",
+            "Microsoft.EventHub/namespaces/eventhubs/consumergroups/write",
+            "Microsoft.EventHub/namespaces/eventhubs/consumergroups/delete",
+          ],
+          dataActions: [],
+          notActions: [],
+          notDataActions: [],
+        },
+        scope: namespaceId,
+      },
+      {
+        name: "developers-sender",
+        principalType: "Group",
+        role: "Azure Event Hubs Data Sender",
+        scope: namespaceId,
+      },
     ]);
     expect(checkRegistrations("dev", withDevelopers.registrations).map((v) => v.message)).to.deep.equal([]);
+  });
+
+  it("defines the developers' hub role in dev only when it has developers", () => {
+    expect(ofType(dev, T.roleDefinition).map((d) => d.name)).to.deep.equal([
+      "roles-capture-destination-check",
+    ]);
+    expect(ofType(withDevelopers, T.roleDefinition).map((d) => d.name)).to.deep.equal([
+      "roles-capture-destination-check",
+      "roles-personal-hub-author",
+    ]);
   });
 
   it("grants the developers' account group its own schemas, the capture files and the job policy", () => {

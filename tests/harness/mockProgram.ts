@@ -165,6 +165,10 @@ export const DEFAULT_STATES: Readonly<Record<string, StateMock>> = {
     id: `${rg(i)}/providers/Microsoft.Network/virtualNetworks/${i.virtualNetworkName}/subnets/${i.subnetName}`,
     name: i.subnetName,
   }),
+  [RESOURCE_TYPES.roleDefinition]: (i) => ({
+    id: `${i.scope}/providers/Microsoft.Authorization/roleDefinitions/${i.roleDefinitionId}`,
+    name: i.roleDefinitionId,
+  }),
   [RESOURCE_TYPES.schema]: (i) => ({ id: `${i.catalogName}.${i.name}` }),
   [RESOURCE_TYPES.job]: (_i, name) => ({ url: `https://${MOCK_WORKSPACE_HOST}/#job/${name}-id` }),
 };
