@@ -153,3 +153,18 @@ export function resourceNames(input: NamingInput): Names {
     natPublicIp: check(NAME_RULES.networkResource, `${base}-nat-ip`),
   };
 }
+
+/**
+ * The fully qualified name a shared personal stack's StackReference to its dev stack uses. A bare stack name
+ * (`dev`, the default) is the project's stack of that name in the personal stack's own organization
+ * (`pulumi.getOrganization()`: the stack's owner on Pulumi Cloud, the word `organization` on a self-managed
+ * backend); a fully qualified `<organization>/<project>/<stack>` is used as given. The name is qualified here
+ * because Pulumi Cloud resolves only fully qualified stack references (pkg/backend/httpstate/backend.go,
+ * `GetStackOutputs`), and a shorter one would otherwise depend on who runs the program.
+ */
+export function devStackReference(devStack: string, organization: string, project: string): string {
+  const parts = devStack.split("/");
+  if (parts.length === 1) return `${organization}/${project}/${devStack}`;
+  if (parts.length === 2) return `${parts[0]}/${project}/${parts[1]}`;
+  return devStack;
+}

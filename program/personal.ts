@@ -13,7 +13,7 @@ import { PersonalHub } from "../components/personalHub";
 import { PersonalSchemas } from "../components/personalSchemas";
 import { stackWorkspaceFolder, WorkspaceAssets } from "../components/workspaceAssets";
 import { type PersonalConfig, type StackConfig, standardTags } from "../config/config";
-import { stackToken } from "../config/naming";
+import { devStackReference, stackToken } from "../config/naming";
 import { invokedField } from "./invokeResults";
 import { configuredJobArgs } from "./jobArgs";
 import type { StackOutputs } from "./outputs";
@@ -35,7 +35,9 @@ export function sharedPersonal(config: StackConfig, personal: PersonalConfig): S
   const names = personalNames(config.stack);
   const tags = { ...standardTags(config), owner: config.tags.owner ?? names.person };
   const dbx = config.databricks;
-  const dev = new pulumi.StackReference("dev", { name: personal.devStack });
+  const dev = new pulumi.StackReference("dev", {
+    name: devStackReference(personal.devStack, pulumi.getOrganization(), pulumi.getProject()),
+  });
   const fromDev = (output: string) => dev.requireOutput(output) as pulumi.Output<string>;
 
   const provider = new databricks.Provider("dev-workspace", {

@@ -253,18 +253,29 @@ describe("shared personal stack (personal.mode: shared)", () => {
     expect(adaPreview.outputs.ingestJobId).to.deep.equal({ value: "[computed]", secret: false });
   });
 
-  it("reads a dev stack named in personal.devStack", async () => {
+  it("reads a dev stack named in personal.devStack, in another organization on Pulumi Cloud", async () => {
     const other = await evaluateProgram("dev-ada", {
       config: { personal: { devStack: "h3/h3-ml/dev" } },
+      backend: { kind: "pulumi-cloud", organization: "h3-people" },
       stackOutputs: { "h3/h3-ml/dev": { ...MOCK_DEV_OUTPUTS, catalogName: "h3ml_team" } },
     });
     expect(resource(other, T.schema, "schemas-bronze").inputs.catalogName).to.equal("h3ml_team");
   });
 
+  it("fails as a self-managed backend does when personal.devStack names another organization", async () => {
+    const failure = await evaluateProgram("dev-ada", {
+      config: { personal: { devStack: "h3/h3-ml/dev" } },
+      stackOutputs: { "h3/h3-ml/dev": MOCK_DEV_OUTPUTS },
+    }).catch((e: unknown) => e);
+    expect((failure as EvaluationError).message).to.match(
+      /failed to read resource #h3\/h3-ml\/dev 'dev' \[pulumi:pulumi:StackReference\]: organization name must be 'organization'$/,
+    );
+  });
+
   it("fails, naming the stack, when the dev stack it reads has no outputs", async () => {
     const failure = await evaluateProgram("dev-ada", { stackOutputs: {} }).catch((e: unknown) => e);
     expect(failure).to.be.instanceOf(EvaluationError);
-    expect((failure as EvaluationError).message).to.include(`no outputs for stack ${MOCK_DEV_STACK}`);
+    expect((failure as EvaluationError).message).to.include(`unknown stack "${MOCK_DEV_STACK}"`);
   });
 });
 

@@ -34,7 +34,7 @@ const evaluations = new Map<string, Promise<Evaluation<Record<string, unknown>>>
  */
 export function evaluated(
   stack: string,
-  options: Pick<EvaluateOptions, "config" | "preview" | "stackOutputs"> = {},
+  options: Pick<EvaluateOptions, "config" | "preview" | "stackOutputs" | "backend"> = {},
 ): Promise<Evaluation<Record<string, unknown>>> {
   const key = JSON.stringify([stack, options]);
   let found = evaluations.get(key);

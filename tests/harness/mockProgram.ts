@@ -18,6 +18,7 @@ import {
   PROJECT_ROOT,
   toRuntimeConfig,
 } from "../../scripts/lib/stackConfig";
+import { type MockBackend, organizationOf, resolveStackReference, SELF_MANAGED } from "./backends";
 
 /** Resource inputs and outputs are untyped JSON-like values; tests index into them freely. */
 // biome-ignore lint/suspicious/noExplicitAny: property bags from the engine have no static type
@@ -81,9 +82,15 @@ export interface EvaluateOptions {
   /**
    * Outputs of the stacks the program reads through a StackReference, by fully qualified name. The engine reads
    * them from the backend in a preview too, so they stay known in preview mode.
-   * @default { "organization/h3-ml/dev": MOCK_DEV_OUTPUTS }
+   * @default { [mockDevStack(backend)]: MOCK_DEV_OUTPUTS }
    */
   readonly stackOutputs?: Readonly<Record<string, Readonly<Record<string, unknown>>>>;
+  /**
+   * The backend the stack lives in: the organization the program is given and how a StackReference's name is
+   * resolved, or refused, as that backend does (backends.ts).
+   * @default SELF_MANAGED
+   */
+  readonly backend?: MockBackend;
 }
 
 /** Raised when the program throws; carries what was registered before it did. */
@@ -97,8 +104,13 @@ export class EvaluationError extends Error {
   }
 }
 
-/** The default `personal.devStack`: how a self-managed backend names the dev stack. */
-export const MOCK_DEV_STACK = "organization/h3-ml/dev";
+/** The dev stack of the project in the organization the backend gives a stack: where a personal stack looks. */
+export function mockDevStack(backend: MockBackend = SELF_MANAGED): string {
+  return `${organizationOf(backend)}/h3-ml/dev`;
+}
+
+/** The dev stack on a self-managed backend, the harness's default. */
+export const MOCK_DEV_STACK = mockDevStack(SELF_MANAGED);
 
 /**
  * What the dev stack exports, as the program evaluated under mocks for `dev` gives it (a test keeps the two
@@ -295,15 +307,18 @@ export async function evaluate<T>(
   options: EvaluateOptions = {},
 ): Promise<Evaluation<T>> {
   const config = loadStackConfig(stack, options.config);
-  const stackOutputs = options.stackOutputs ?? { [MOCK_DEV_STACK]: MOCK_DEV_OUTPUTS };
+  const backend = options.backend ?? SELF_MANAGED;
+  const stackOutputs = options.stackOutputs ?? { [mockDevStack(backend)]: MOCK_DEV_OUTPUTS };
   const states: Record<string, StateMock> = {
     ...DEFAULT_STATES,
     "pulumi:pulumi:StackReference": (inputs) => {
-      const outputs = stackOutputs[inputs.name];
+      const resolved = resolveStackReference(inputs.name, backend, config.project);
+      const outputs = stackOutputs[resolved];
       if (outputs === undefined) {
+        // The engine's words (pkg/backend/backend.go, GetStackOutputs), then what the harness knows.
         throw new Error(
-          `no outputs for stack ${inputs.name} (known: ${Object.keys(stackOutputs).join(", ")}); ` +
-            "pass them with EvaluateOptions.stackOutputs",
+          `unknown stack "${inputs.name}" (read as ${resolved}; the harness knows ` +
+            `${Object.keys(stackOutputs).join(", ") || "no stack"}: pass outputs with EvaluateOptions.stackOutputs)`,
         );
       }
       return { name: inputs.name, outputs, secretOutputNames: [] };
@@ -339,6 +354,7 @@ export async function evaluate<T>(
     config.project,
     stack,
     options.preview ?? false,
+    organizationOf(backend),
   );
   recordRegistrations(registrations);
   pulumi.runtime.setAllConfig(toRuntimeConfig(config.values));
