@@ -57,9 +57,90 @@ export const PERSONAL_KEY = "personal";
 // `<org>/<project>/<stack>`, the only form a StackReference resolves on every backend.
 const QUALIFIED_STACK = /^[A-Za-z0-9_.-]+\/[A-Za-z0-9_.-]+\/[A-Za-z0-9_.-]+$/;
 
-/** How a self-managed backend (file://, azblob://) names the project's dev stack; Pulumi Cloud: `<org>/<project>/dev`. */
+/** How a self-managed backend (file://, azblob://) names the project's dev stack; Pulumi Cloud: `<org>/<project>/<stack>`. */
 export function defaultDevStack(project: string): string {
   return `organization/${project}/dev`;
+}
+
+/** The organization every stack has on a self-managed backend (pulumi/pulumi pkg/backend/diy/state.go). */
+export const SELF_MANAGED_ORGANIZATION = "organization";
+
+export type BackendKind = "self-managed" | "pulumi-cloud";
+
+/**
+ * The kind of backend `pulumi whoami --json` reports: Pulumi Cloud (or a self-hosted Pulumi service) answers
+ * over http(s); a self-managed backend is a bucket or folder URL (file://, azblob://, s3://, gs://).
+ */
+export function backendKind(url: string): BackendKind {
+  return /^https?:\/\//.test(url) ? "pulumi-cloud" : "self-managed";
+}
+
+/**
+ * The name `pulumi stack init` gets for a personal stack: in the organization of the dev stack it reads, so the
+ * program's `pulumi.getOrganization()` (the stack's owner) finds dev there. A dev stack given without an
+ * organization is the one in the organization the stack is created in. On a self-managed backend every stack's
+ * organization is `organization`; naming another is refused there as the backend would refuse it.
+ */
+export function personalStackInitName(
+  person: string,
+  devStack: string | undefined,
+  kind: BackendKind,
+  project: string,
+): string {
+  const stack = personalStackName(person);
+  const parts = (devStack ?? "").split("/");
+  if (devStack === undefined || parts.length === 1) return stack;
+  const [organization, devProject] = parts.length === 3 ? parts : [parts[0], project];
+  if (devProject !== project) {
+    throw new Error(
+      `DEV_STACK ${devStack} is a stack of the project ${devProject}; a personal stack of ${project} reads ` +
+        `${project}'s dev stack. Fix: DEV_STACK=${organization}/${project}/dev`,
+    );
+  }
+  if (kind === "pulumi-cloud") return `${organization}/${stack}`;
+  if (organization !== SELF_MANAGED_ORGANIZATION) {
+    throw new Error(
+      `DEV_STACK ${devStack} names the organization ${organization}, but this backend is self-managed, where ` +
+        `every stack's organization is "${SELF_MANAGED_ORGANIZATION}" (it refuses any other). Fix: leave ` +
+        `DEV_STACK out, or DEV_STACK=${SELF_MANAGED_ORGANIZATION}/${project}/dev`,
+    );
+  }
+  return stack;
+}
+
+/**
+ * On a self-managed backend, refuses a backend that holds prod next to dev: every developer can read dev's state
+ * (a shared personal stack reads dev's outputs), and the backend's access is per container, so prod's state would
+ * be theirs to read and overwrite (docs/deployment.md, "State and secrets").
+ */
+export function checkStateSeparation(kind: BackendKind, backendUrl: string, stacks: readonly string[]): void {
+  if (kind !== "self-managed" || !stacks.includes("prod")) return;
+  throw new Error(
+    `the backend ${backendUrl} holds the prod stack: whoever may read dev's state there to build a personal ` +
+      "stack could read and overwrite prod's. Nothing was created. Fix: move prod to a state container of its " +
+      'own (docs/deployment.md, "State and secrets"), then run this again logged in to dev\'s',
+  );
+}
+
+/**
+ * Refuses a secrets provider that is dev's or prod's (the `secretsprovider` their stack files record): a
+ * developer who can use dev's or prod's key can decrypt that stack's secrets.
+ */
+export function checkSecretsProvider(
+  provider: string | undefined,
+  sharedProviders: Readonly<Record<string, string>>,
+): void {
+  if (provider === undefined || provider === "") return;
+  for (const [stack, shared] of Object.entries(sharedProviders)) {
+    if (shared.replace(/\/+$/, "") === provider.replace(/\/+$/, "")) {
+      throw new Error(
+        `PULUMI_SECRETS_PROVIDER is ${provider}, the secrets provider of ${stack} (Pulumi.${stack}.yaml): a ` +
+          `personal stack keeps its secrets with a key of its own, or whoever can use it decrypts ${stack}'s. ` +
+          "Nothing was created. Fix: PULUMI_SECRETS_PROVIDER=azurekeyvault://<vault>.vault.azure.net/keys/<the " +
+          "personal stacks' key> (docs/personal-stacks.md)",
+      );
+    }
+  }
 }
 
 export interface PersonalStackOptions {
