@@ -12,6 +12,7 @@ export const eventHubsNamespace = stack.eventHubsNamespace;
 export const eventHubsNamespaceName = stack.eventHubsNamespaceName;
 export const eventHubNames = stack.eventHubNames;
 export const eventHubsConsumerGroup = stack.eventHubsConsumerGroup;
+export const eventHubsCaptureIntervalSeconds = stack.eventHubsCaptureIntervalSeconds;
 export const storageAccountName = stack.storageAccountName;
 export const storageAccountId = stack.storageAccountId;
 export const dataLakeDfsEndpoint = stack.dataLakeDfsEndpoint;

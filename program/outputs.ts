@@ -13,6 +13,11 @@ export interface StackOutputs {
   readonly eventHubsNamespaceName: pulumi.Output<string>;
   readonly eventHubNames: pulumi.Output<string[]>;
   readonly eventHubsConsumerGroup: pulumi.Output<string>;
+  /**
+   * Capture's time window in seconds (`eventHubs.captureIntervalSeconds`): an event reaches the lake at most this
+   * long after it was sent, unless the size limit closes the window first; the smoke test waits on it.
+   */
+  readonly eventHubsCaptureIntervalSeconds: pulumi.Output<number>;
   readonly storageAccountName: pulumi.Output<string>;
   /** The data lake account's resource id: Capture's destination. */
   readonly storageAccountId?: pulumi.Output<string>;

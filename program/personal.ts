@@ -100,6 +100,7 @@ export function sharedPersonal(config: StackConfig, personal: PersonalConfig): S
     eventHubsNamespaceName: fromDev("eventHubsNamespaceName"),
     eventHubNames: hub.hubName.apply((name) => [name]),
     eventHubsConsumerGroup: hub.consumerGroupName,
+    eventHubsCaptureIntervalSeconds: pulumi.output(config.eventHubs.captureIntervalSeconds),
     storageAccountName: fromDev("storageAccountName"),
     databricksWorkspaceUrl: fromDev("databricksWorkspaceUrl"),
     catalogName: fromDev("catalogName"),

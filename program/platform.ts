@@ -220,6 +220,7 @@ export function platform(config: StackConfig): StackOutputs {
     eventHubsNamespaceName: ingestion.namespaceName,
     eventHubNames: ingestion.hubNames,
     eventHubsConsumerGroup: ingestion.consumerGroupName,
+    eventHubsCaptureIntervalSeconds: pulumi.output(config.eventHubs.captureIntervalSeconds),
     storageAccountName: lake.accountName,
     storageAccountId: lake.accountId,
     dataLakeDfsEndpoint: lake.dfsEndpoint,

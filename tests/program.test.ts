@@ -319,6 +319,8 @@ describe("program under mocks", () => {
         eventHubsNamespaceName: { value: names.eventHubsNamespace, secret: false },
         eventHubNames: { value: ["events"], secret: false },
         eventHubsConsumerGroup: { value: "h3-ml-jobs", secret: false },
+        // A number, which the smoke test reads to wait for Capture (`pulumi stack output --json`).
+        eventHubsCaptureIntervalSeconds: { value: 300, secret: false },
         storageAccountName: { value: names.storageAccount, secret: false },
         storageAccountId: { value: accountId, secret: false },
         dataLakeDfsEndpoint: {
@@ -356,6 +358,13 @@ describe("program under mocks", () => {
         "lake-lake",
         "unity-catalog-catalog",
       ]);
+    });
+
+    it("exports the Capture interval it deploys, as a number", () => {
+      expect(prod.outputs.eventHubsCaptureIntervalSeconds).to.deep.equal({ value: 300, secret: false });
+      expect(
+        resource(prod, TYPES.eventHub, "ingestion-events").inputs.captureDescription.intervalInSeconds,
+      ).to.equal(300);
     });
 
     it("uses prod capacity, partitions, retention and zone-redundant storage", () => {

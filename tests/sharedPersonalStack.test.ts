@@ -231,6 +231,7 @@ describe("shared personal stack (personal.mode: shared)", () => {
       eventHubsNamespaceName: { value: DEV.eventHubsNamespaceName, secret: false },
       eventHubNames: { value: ["dev-ada"], secret: false },
       eventHubsConsumerGroup: { value: "h3-ml-jobs", secret: false },
+      eventHubsCaptureIntervalSeconds: { value: 300, secret: false },
       storageAccountName: { value: DEV.storageAccountName, secret: false },
       databricksWorkspaceUrl: { value: DEV.databricksWorkspaceUrl, secret: false },
       catalogName: { value: DEV.catalogName, secret: false },
@@ -243,6 +244,14 @@ describe("shared personal stack (personal.mode: shared)", () => {
         ]),
       ),
     });
+  });
+
+  it("exports its own hub's Capture interval, from its own config", async () => {
+    const slow = await evaluateProgram("dev-ada", {
+      config: { eventHubs: { captureIntervalSeconds: 120 } },
+    });
+    expect(slow.outputs.eventHubsCaptureIntervalSeconds).to.deep.equal({ value: 120, secret: false });
+    expect(resource(slow, T.eventHub, "hub-hub").inputs.captureDescription.intervalInSeconds).to.equal(120);
   });
 
   it("previews before its first deployment: dev's outputs are known, its own ids are not", () => {
