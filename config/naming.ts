@@ -58,6 +58,13 @@ export const NAME_RULES = {
     minLength: 2,
     maxLength: 64,
   },
+  // 4-63 letters, digits and hyphens, a letter or digit first and last (Microsoft.OperationalInsights naming rules).
+  logAnalyticsWorkspace: {
+    kind: "Log Analytics workspace",
+    pattern: /^[a-z0-9][a-z0-9-]*[a-z0-9]$/,
+    minLength: 4,
+    maxLength: 63,
+  },
   networkResource: {
     kind: "network resource",
     pattern: /^[a-z0-9][a-z0-9_.-]*[a-z0-9_]$/,
@@ -79,6 +86,7 @@ export interface Names {
   readonly networkSecurityGroup: string;
   readonly natGateway: string;
   readonly natPublicIp: string;
+  readonly logAnalyticsWorkspace: string;
 }
 
 const CLEAN_STACK = /^[a-z](?:[a-z0-9]|-(?!-))*$/;
@@ -151,6 +159,7 @@ export function resourceNames(input: NamingInput): Names {
     networkSecurityGroup: check(NAME_RULES.networkResource, `${base}-dbw-nsg`),
     natGateway: check(NAME_RULES.networkResource, `${base}-nat`),
     natPublicIp: check(NAME_RULES.networkResource, `${base}-nat-ip`),
+    logAnalyticsWorkspace: check(NAME_RULES.logAnalyticsWorkspace, `${base}-log`),
   };
 }
 

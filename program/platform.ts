@@ -14,6 +14,7 @@ import { DatabricksStorageAccess } from "../components/databricksStorageAccess";
 import { type DatabricksVnetInjection, DatabricksWorkspace } from "../components/databricksWorkspace";
 import { DataLake } from "../components/dataLake";
 import { DeveloperAccess } from "../components/developerAccess";
+import { Diagnostics } from "../components/diagnostics";
 import { type CaptureDeployer, EventIngestion } from "../components/eventIngestion";
 import type { CustomRoleName } from "../components/roles";
 import { StackRoles } from "../components/stackRoles";
@@ -134,6 +135,19 @@ export function platform(config: StackConfig): StackOutputs {
       captureCheckRole: roles.role("captureDestinationCheck"),
     });
   }
+
+  new Diagnostics("diagnostics", {
+    resourceGroupName,
+    location: config.location,
+    workspaceName: names.logAnalyticsWorkspace,
+    existingWorkspaceId: undefined,
+    retentionDays: config.environment === "prod" ? 365 : 30,
+    databricksWorkspaceId: workspace.workspaceResourceId,
+    storageAccountId: lake.accountId,
+    eventHubsNamespaceId: ingestion.namespaceId,
+    tags,
+    protect,
+  });
 
   const storageAccess = new DatabricksStorageAccess("connector-access", {
     principalId: workspace.accessConnectorPrincipalId,

@@ -76,9 +76,10 @@ describe("guardrails over the program", () => {
       `${TYPES.eventHub} ingestion-events`,
       `${TYPES.workspace} databricks-workspace`,
       `${TYPES.catalog} unity-catalog-catalog`,
+      `${TYPES.logAnalyticsWorkspace} diagnostics-workspace`,
     ];
 
-    it("checks the storage account and its containers, the namespace and its hubs, the workspace and the catalog in the pack", () => {
+    it("checks the storage account and its containers, the namespace and its hubs, the workspace, the catalog and the audit logs' workspace in the pack", () => {
       expect([...STATEFUL_TYPES]).to.have.members([
         TYPES.storageAccount,
         TYPES.blobContainer,
@@ -86,6 +87,7 @@ describe("guardrails over the program", () => {
         TYPES.eventHub,
         TYPES.workspace,
         TYPES.catalog,
+        TYPES.logAnalyticsWorkspace,
       ]);
     });
 
@@ -177,10 +179,15 @@ describe("guardrails over the program", () => {
     }
 
     it("fails when local auth is on without the marker, naming the rule", async () => {
-      const namespace = namespaceOf(await sasOn("prod"));
+      const prod = await sasOn("prod");
+      const namespace = namespaceOf(prod);
       const { [MARKER]: _marker, ...tags } = namespace.inputs.tags as Record<string, string>;
       const unmarked = { ...namespace, inputs: { ...namespace.inputs, tags } };
-      expect(checkRegistrations("prod", [unmarked]).map((v) => v.message)).to.deep.equal([
+      // The namespace with its diagnostic setting, which prod's pack wants beside it.
+      const logs = prod.registrations.filter(
+        (r) => r.type === TYPES.diagnosticSetting && r.dependencies.includes(namespace.urn),
+      );
+      expect(checkRegistrations("prod", [unmarked, ...logs]).map((v) => v.message)).to.deep.equal([
         `[eventhubs-local-auth] ingestion-namespace: disableLocalAuth must be true (or a tags.${MARKER} of at ` +
           "least 10 characters saying why SAS is needed), got false. " +
           "Fix: set disableLocalAuth: true and send with an Entra identity (eventHubs.senderPrincipalIds)",

@@ -17,6 +17,7 @@ const RULE_OF: Record<keyof Names, (typeof NAME_RULES)[keyof typeof NAME_RULES]>
   networkSecurityGroup: NAME_RULES.networkResource,
   natGateway: NAME_RULES.networkResource,
   natPublicIp: NAME_RULES.networkResource,
+  logAnalyticsWorkspace: NAME_RULES.logAnalyticsWorkspace,
 };
 
 describe("naming", () => {
@@ -33,6 +34,7 @@ describe("naming", () => {
       networkSecurityGroup: "h3ml-dev-dbw-nsg",
       natGateway: "h3ml-dev-nat",
       natPublicIp: "h3ml-dev-nat-ip",
+      logAnalyticsWorkspace: "h3ml-dev-log",
     });
   });
 

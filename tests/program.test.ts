@@ -56,6 +56,11 @@ describe("program under mocks", () => {
           `${TYPES.eventHub} ingestion-events`,
           "h3:access:StackRoles roles",
           `${TYPES.roleDefinition} roles-capture-destination-check`,
+          "h3:monitor:Diagnostics diagnostics",
+          `${TYPES.logAnalyticsWorkspace} diagnostics-workspace`,
+          `${TYPES.diagnosticSetting} diagnostics-databricks`,
+          `${TYPES.diagnosticSetting} diagnostics-lake-blobs`,
+          `${TYPES.diagnosticSetting} diagnostics-event-hubs`,
           `${TYPES.consumerGroup} ingestion-events-jobs`,
           "h3:network:DatabricksNetwork network",
           `${TYPES.publicIpAddress} network-nat-ip`,
@@ -351,6 +356,7 @@ describe("program under mocks", () => {
       const protectedNames = prod.registrations.filter((r) => r.protect).map((r) => r.name);
       expect(protectedNames.sort()).to.deep.equal([
         "databricks-workspace",
+        "diagnostics-workspace",
         "ingestion-events",
         "ingestion-namespace",
         "lake-account",
@@ -358,6 +364,66 @@ describe("program under mocks", () => {
         "lake-lake",
         "unity-catalog-catalog",
       ]);
+    });
+
+    // Evidence for auditors: the workspace's audit categories, the lake's blob reads, writes and deletes and the
+    // namespace's logs, in a Log Analytics workspace the stack keeps for a year (Azure Policy built-ins
+    // 138ff14d-b687-4faa-a81c-898c91a87fa2 and 83a214f7-d01a-484b-91a9-ed54470c9a6a look for these settings).
+    it("sends the workspace's, the lake's and the namespace's logs to its own Log Analytics workspace", () => {
+      const names = resourceNames({ project: "h3-ml", stack: "prod", namePrefix: "h3ml" });
+      const rgId = `/subscriptions/${MOCK_SUBSCRIPTION_ID}/resourceGroups/${names.resourceGroup}`;
+      const logs = resource(prod, TYPES.logAnalyticsWorkspace, "diagnostics-workspace");
+      expect(logs.inputs).to.deep.equal({
+        resourceGroupName: names.resourceGroup,
+        location: "westeurope",
+        workspaceName: "h3ml-prod-log",
+        sku: { name: "PerGB2018" },
+        retentionInDays: 365,
+        features: { disableLocalAuth: true, enableLogAccessUsingOnlyResourcePermissions: true },
+        tags: {
+          project: "h3-ml",
+          environment: "prod",
+          stack: "prod",
+          managedBy: "pulumi",
+          costCenter: "h3-platform",
+        },
+      });
+      expect(logs.protect).to.equal(true);
+      const workspaceId = `${rgId}/providers/Microsoft.OperationalInsights/workspaces/h3ml-prod-log`;
+      const settings = Object.fromEntries(
+        ofType(prod, TYPES.diagnosticSetting).map((d) => [d.name, d.inputs]),
+      );
+      const common = { name: "h3-ml-audit", workspaceId, logAnalyticsDestinationType: "Dedicated" };
+      expect(settings).to.deep.equal({
+        "diagnostics-databricks": {
+          ...common,
+          resourceUri: `${rgId}/providers/Microsoft.Databricks/workspaces/h3ml-prod-dbw`,
+          logs: ["accounts", "clusters", "jobs", "notebook", "secrets", "unityCatalog", "workspace"].map(
+            (category) => ({ category, enabled: true }),
+          ),
+        },
+        "diagnostics-lake-blobs": {
+          ...common,
+          resourceUri: `${rgId}/providers/Microsoft.Storage/storageAccounts/${names.storageAccount}/blobServices/default`,
+          logs: ["StorageRead", "StorageWrite", "StorageDelete"].map((category) => ({
+            category,
+            enabled: true,
+          })),
+        },
+        "diagnostics-event-hubs": {
+          ...common,
+          resourceUri: `${rgId}/providers/Microsoft.EventHub/namespaces/${names.eventHubsNamespace}`,
+          logs: [{ categoryGroup: "allLogs", enabled: true }],
+        },
+      });
+      // Each setting waits for (and so belongs to) the resource it watches.
+      for (const [setting, target] of [
+        ["diagnostics-databricks", resource(prod, TYPES.workspace, "databricks-workspace")],
+        ["diagnostics-event-hubs", resource(prod, TYPES.eventHubsNamespace, "ingestion-namespace")],
+        ["diagnostics-lake-blobs", resource(prod, TYPES.storageAccount, "lake-account")],
+      ] as const) {
+        expect(resource(prod, TYPES.diagnosticSetting, setting).dependencies, setting).to.include(target.urn);
+      }
     });
 
     it("exports the Capture interval it deploys, as a number", () => {

@@ -177,6 +177,13 @@ export const DEFAULT_STATES: Readonly<Record<string, StateMock>> = {
     id: `${rg(i)}/providers/Microsoft.Network/virtualNetworks/${i.virtualNetworkName}/subnets/${i.subnetName}`,
     name: i.subnetName,
   }),
+  [RESOURCE_TYPES.logAnalyticsWorkspace]: (i) => ({
+    id: `${rg(i)}/providers/Microsoft.OperationalInsights/workspaces/${i.workspaceName}`,
+    name: i.workspaceName,
+  }),
+  [RESOURCE_TYPES.diagnosticSetting]: (i) => ({
+    id: `${i.resourceUri}/providers/Microsoft.Insights/diagnosticSettings/${i.name}`,
+  }),
   [RESOURCE_TYPES.roleDefinition]: (i) => ({
     id: `${i.scope}/providers/Microsoft.Authorization/roleDefinitions/${i.roleDefinitionId}`,
     name: i.roleDefinitionId,
