@@ -8,6 +8,7 @@ const config = readStackConfig();
 const stack = config.personal?.mode === "shared" ? sharedPersonal(config, config.personal) : platform(config);
 
 export const resourceGroupName = stack.resourceGroupName;
+export const azureSubscriptionId = stack.azureSubscriptionId;
 export const eventHubsNamespace = stack.eventHubsNamespace;
 export const eventHubsNamespaceName = stack.eventHubsNamespaceName;
 export const eventHubNames = stack.eventHubNames;

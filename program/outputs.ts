@@ -7,6 +7,11 @@ import type * as pulumi from "@pulumi/pulumi";
 
 export interface StackOutputs {
   readonly resourceGroupName?: pulumi.Output<string>;
+  /**
+   * The subscription the stack's Azure resources are in: a shared personal stack creates its hub there, whatever
+   * subscription the developer's `az account` has selected.
+   */
+  readonly azureSubscriptionId?: pulumi.Output<string>;
   /** Host name senders connect to, e.g. `name.servicebus.windows.net`. */
   readonly eventHubsNamespace: pulumi.Output<string>;
   /** The namespace's resource name; shared personal stacks create their hub in it. */

@@ -4,6 +4,7 @@
  * StackReference. Nothing here is billed while idle: no namespace, workspace, storage account or cluster that
  * stays up; the jobs' clusters exist only while a run started by hand lasts.
  */
+import * as azure from "@pulumi/azure-native";
 import * as databricks from "@pulumi/databricks";
 import * as pulumi from "@pulumi/pulumi";
 import { DatabricksJobs } from "../components/databricksJobs";
@@ -47,18 +48,26 @@ export function sharedPersonal(config: StackConfig, personal: PersonalConfig): S
     ...(dbx.providerAuthType === undefined ? {} : { authType: dbx.providerAuthType }),
   });
 
-  const hub = new PersonalHub("hub", {
-    resourceGroupName: fromDev("resourceGroupName"),
-    namespaceName: fromDev("eventHubsNamespaceName"),
-    hubName: names.hubName,
-    partitionCount: config.eventHubs.partitionCount,
-    messageRetentionDays: config.eventHubs.messageRetentionDays,
-    captureIntervalSeconds: config.eventHubs.captureIntervalSeconds,
-    captureSizeLimitBytes: config.eventHubs.captureSizeLimitBytes,
-    storageAccountId: fromDev("storageAccountId"),
-    storageAccountName: fromDev("storageAccountName"),
-    captureContainerName: CAPTURE_CONTAINER,
+  // Dev's subscription, not the one `az account` has selected: the hub goes into dev's namespace.
+  const azureProvider = new azure.Provider("dev-subscription", {
+    subscriptionId: fromDev("azureSubscriptionId"),
   });
+  const hub = new PersonalHub(
+    "hub",
+    {
+      resourceGroupName: fromDev("resourceGroupName"),
+      namespaceName: fromDev("eventHubsNamespaceName"),
+      hubName: names.hubName,
+      partitionCount: config.eventHubs.partitionCount,
+      messageRetentionDays: config.eventHubs.messageRetentionDays,
+      captureIntervalSeconds: config.eventHubs.captureIntervalSeconds,
+      captureSizeLimitBytes: config.eventHubs.captureSizeLimitBytes,
+      storageAccountId: fromDev("storageAccountId"),
+      storageAccountName: fromDev("storageAccountName"),
+      captureContainerName: CAPTURE_CONTAINER,
+    },
+    { providers: [azureProvider] },
+  );
 
   const schemas = new PersonalSchemas("schemas", {
     provider,

@@ -230,6 +230,7 @@ export function platform(config: StackConfig): StackOutputs {
 
   return {
     resourceGroupName: pulumi.output(resourceGroupName),
+    azureSubscriptionId: client.subscriptionId,
     eventHubsNamespace: ingestion.fullyQualifiedNamespace,
     eventHubsNamespaceName: ingestion.namespaceName,
     eventHubNames: ingestion.hubNames,

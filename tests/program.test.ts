@@ -320,6 +320,7 @@ describe("program under mocks", () => {
     it("exports what the backend needs", () => {
       expect(dev.outputs).to.deep.equal({
         resourceGroupName: { value: "h3ml-dev-rg", secret: false },
+        azureSubscriptionId: { value: MOCK_SUBSCRIPTION_ID, secret: false },
         eventHubsNamespace: { value: `${names.eventHubsNamespace}.servicebus.windows.net`, secret: false },
         eventHubsNamespaceName: { value: names.eventHubsNamespace, secret: false },
         eventHubNames: { value: ["events"], secret: false },

@@ -59,6 +59,7 @@ describe("shared personal stack (personal.mode: shared)", () => {
     expect(custom.sort()).to.deep.equal(
       [
         `${T.databricksProvider} dev-workspace`,
+        "pulumi:providers:azure-native dev-subscription",
         `${T.eventHub} hub-hub`,
         `${T.consumerGroup} hub-jobs`,
         `${T.schema} schemas-bronze`,
@@ -121,6 +122,25 @@ describe("shared personal stack (personal.mode: shared)", () => {
     });
     const databricksSide = ada.registrations.filter((r) => r.custom && r.type.startsWith("databricks:"));
     for (const r of databricksSide) expect(r.provider, r.name).to.match(/::dev-workspace::/);
+  });
+
+  // The subscription comes from dev, not from whatever `az account` has selected on the developer's machine.
+  it("creates its hub and consumer group in dev's subscription, read from dev's outputs", async () => {
+    // `environment` is the provider SDK's default (ARM_ENVIRONMENT, else the public cloud).
+    expect(resource(ada, "pulumi:providers:azure-native", "dev-subscription").inputs).to.deep.equal({
+      environment: "public",
+      subscriptionId: DEV.azureSubscriptionId,
+    });
+    const azureSide = ada.registrations.filter((r) => r.custom && r.type.startsWith("azure-native:"));
+    expect(azureSide.map((r) => r.name).sort()).to.deep.equal(["hub-hub", "hub-jobs"]);
+    for (const r of azureSide) expect(r.provider, r.name).to.match(/::dev-subscription::/);
+    const other = "00000000-0000-4000-8000-0000000000aa";
+    const elsewhere = await evaluateProgram("dev-ada", {
+      stackOutputs: { [MOCK_DEV_STACK]: { ...MOCK_DEV_OUTPUTS, azureSubscriptionId: other } },
+    });
+    expect(
+      resource(elsewhere, "pulumi:providers:azure-native", "dev-subscription").inputs.subscriptionId,
+    ).to.equal(other);
   });
 
   it("adds its hub to dev's namespace, captured into its own folder of dev's capture container", () => {

@@ -118,6 +118,7 @@ export const MOCK_DEV_STACK = mockDevStack(SELF_MANAGED);
  */
 export const MOCK_DEV_OUTPUTS: Readonly<Record<string, unknown>> = {
   resourceGroupName: "h3ml-dev-rg",
+  azureSubscriptionId: MOCK_SUBSCRIPTION_ID,
   eventHubsNamespace: "h3ml-dev-evhns-6ce348.servicebus.windows.net",
   eventHubsNamespaceName: "h3ml-dev-evhns-6ce348",
   storageAccountName: "h3mldevst6ce348",
