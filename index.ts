@@ -4,7 +4,7 @@ import { sharedPersonal } from "./program/personal";
 import { platform } from "./program/platform";
 
 const config = readStackConfig();
-// A personal stack shares dev's platform unless `personal.mode` asks for a full copy.
+// A personal stack shares dev's platform or copies it whole, as its `personal.mode` says (it must say).
 const stack = config.personal?.mode === "shared" ? sharedPersonal(config, config.personal) : platform(config);
 
 export const resourceGroupName = stack.resourceGroupName;

@@ -6,6 +6,7 @@
  */
 import type * as databricks from "@pulumi/databricks";
 import type * as pulumi from "@pulumi/pulumi";
+import { AUTOTERMINATION_MINUTES } from "../policy/vocabulary/limits";
 
 export type ClusterKind = "job" | "all-purpose";
 
@@ -18,12 +19,7 @@ export interface ClusterPolicyRules {
   maxWorkers: number;
   /** Tags every cluster under the policy carries (they reach the VMs and the bill). */
   customTags: Readonly<Record<string, string>>;
-  /** Longest idle time before an all-purpose cluster stops. */
-  maxAutoterminationMinutes: number;
 }
-
-/** Idle minutes an all-purpose cluster may be set to at least; less restarts it mid-analysis. */
-export const MIN_AUTOTERMINATION_MINUTES = 10;
 
 /** The policy definition JSON for clusters of `kind`. Keys are sorted so the text is stable. */
 export function clusterPolicyDefinition(kind: ClusterKind, rules: ClusterPolicyRules): string {
@@ -44,9 +40,9 @@ export function clusterPolicyDefinition(kind: ClusterKind, rules: ClusterPolicyR
     // Job clusters stop with their run; only interactive clusters can idle.
     definition.autotermination_minutes = {
       type: "range",
-      minValue: MIN_AUTOTERMINATION_MINUTES,
-      maxValue: rules.maxAutoterminationMinutes,
-      defaultValue: rules.maxAutoterminationMinutes,
+      minValue: AUTOTERMINATION_MINUTES.min,
+      maxValue: AUTOTERMINATION_MINUTES.max,
+      defaultValue: AUTOTERMINATION_MINUTES.max,
     };
   }
   for (const [key, value] of Object.entries(rules.customTags)) {

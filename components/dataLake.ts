@@ -1,6 +1,5 @@
 import * as azure from "@pulumi/azure-native";
 import * as pulumi from "@pulumi/pulumi";
-import type { NetworkDefaultAction, StorageSku } from "../config/config";
 
 export interface DataLakeArgs {
   resourceGroupName: pulumi.Input<string>;
@@ -8,7 +7,7 @@ export interface DataLakeArgs {
   /** Globally unique storage account name (see naming.ts). */
   accountName: pulumi.Input<string>;
   /** Replication of the account (`storage.sku`). Hierarchical namespace rules out the Premium SKUs. */
-  sku: pulumi.Input<StorageSku>;
+  sku: pulumi.Input<azure.types.enums.storage.SkuName>;
   /**
    * Days after which blobs under `capture/` are deleted, so raw events of a deleted user age out within the
    * deletion SLA. A plain number: it is checked against the SLA before anything is registered.
@@ -18,7 +17,7 @@ export interface DataLakeArgs {
    * Storage firewall default (`storage.networkDefaultAction`). Azure services (Event Hubs Capture) always pass
    * through the trusted-services bypass; "Allow" is an explicit override for dev only.
    */
-  networkDefaultAction: pulumi.Input<NetworkDefaultAction>;
+  networkDefaultAction: pulumi.Input<azure.types.enums.storage.DefaultAction>;
   /** Public IPv4 addresses or CIDR ranges let through the firewall (`storage.allowedIpRanges`). */
   allowedIpRanges: pulumi.Input<string>[];
   /** Resource instances let through the firewall, e.g. the Databricks access connector for Unity Catalog. */

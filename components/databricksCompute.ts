@@ -1,10 +1,6 @@
 import * as databricks from "@pulumi/databricks";
 import * as pulumi from "@pulumi/pulumi";
-import { ANALYTICS_CLUSTER_FIELDS } from "../config/schema";
 import { clusterPolicyDefinition } from "./clusterSpecs";
-
-/** The interactive policy allows the idle time `databricks.analyticsCluster.autoterminationMinutes` allows. */
-const MAX_ANALYTICS_AUTOTERMINATION_MINUTES = ANALYTICS_CLUSTER_FIELDS.autoterminationMinutes.range.max;
 
 /** An interactive cluster for analysts. */
 export interface AnalyticsClusterArgs {
@@ -13,7 +9,7 @@ export interface AnalyticsClusterArgs {
   minWorkers: number;
   /** At most the policy's `maxWorkers`. */
   maxWorkers: number;
-  /** Idle minutes before the cluster stops; 10..30. */
+  /** Idle minutes before the cluster stops, within `AUTOTERMINATION_MINUTES` (the interactive policy's range). */
   autoterminationMinutes: number;
 }
 
@@ -70,7 +66,6 @@ export class DatabricksCompute extends pulumi.ComponentResource {
       nodeTypeId: args.nodeTypeId,
       maxWorkers: args.maxWorkers,
       customTags: args.customTags,
-      maxAutoterminationMinutes: MAX_ANALYTICS_AUTOTERMINATION_MINUTES,
     };
 
     const jobPolicy = new databricks.ClusterPolicy(

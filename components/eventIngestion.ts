@@ -1,6 +1,6 @@
 import * as azure from "@pulumi/azure-native";
 import * as pulumi from "@pulumi/pulumi";
-import type { EventHubsSku } from "../config/config";
+import type { CaptureTier } from "../policy/vocabulary/limits";
 import { LOCAL_AUTH_REASON_TAG } from "../policy/vocabulary/tags";
 import { captureDescription, JOBS_CONSUMER_GROUP } from "./capture";
 import { type CustomRole, grantRole } from "./roles";
@@ -11,7 +11,7 @@ export interface EventIngestionArgs {
   /** Globally unique namespace name (see naming.ts). */
   namespaceName: pulumi.Input<string>;
   /** Capture needs Standard or above, so Basic is not offered. */
-  sku: EventHubsSku;
+  sku: CaptureTier;
   /** Throughput units (Standard) or processing units (Premium). */
   capacity: pulumi.Input<number>;
   /** One event hub per name; the backend sends to these. */

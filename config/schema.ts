@@ -1,132 +1,207 @@
 /**
  * Every stack config field, declared once: its type, what it allows, its default per environment and what it
- * does. The parsers (`config.ts`, `databricks.ts`) read names, ranges and defaults from here; the unknown-key
- * check lists these names; the comments in Pulumi.yaml and `docs/configuration.md` are rendered from here
- * (`npm run config:docs`), and a test fails when either differs from the rendering.
+ * does. `ConfigReader` (`fields.ts`) checks every field from its declaration alone; the parsers (`config.ts`,
+ * `databricks.ts`) add only the rules that tie fields together (a declaration's `note` says so); the TypeScript
+ * types of the parsed config follow from these declarations; the comments in Pulumi.yaml and
+ * `docs/configuration.md` are rendered from them (`npm run config:docs`), and a test fails when either differs.
  *
- * A rule that ties one field to another (Premium capacities, retention capped by the SLA) is checked by the
- * parser; its declaration says so in `allowed`.
+ * Adding a field is one entry here plus its use. A default that derives from other keys reads them through its
+ * context, so declare a field after the keys it reads.
  */
-import { LTS_RUNTIME_LIST } from "../policy/vocabulary/runtimes";
-import type { StackEnvironment } from "../policy/vocabulary/stacks";
+import JOB_PARAMETERS from "../notebooks/h3_ml/job_parameters.json";
+import { AUTOTERMINATION_MINUTES, CAPTURE_TIERS } from "../policy/vocabulary/limits";
+import { isLtsRuntime, isRuntimeKey, LTS_RUNTIME_LIST } from "../policy/vocabulary/runtimes";
+import { ACCOUNT_GROUP, GUID, STACK_ENVIRONMENTS } from "../policy/vocabulary/stacks";
+import { quartzCronProblem } from "./cron";
+import {
+  derived,
+  type FieldDeclaration,
+  type IntegerField,
+  perEnvironment,
+  required,
+  type SectionValue,
+  show,
+  type TextField,
+  unset,
+  value,
+} from "./fields";
 import { JOB_SCHEDULES } from "./jobSchedules";
 
-export type Environment = StackEnvironment;
+const MIB = 1024 * 1024;
+const ZERO_GUID = "00000000-0000-0000-0000-000000000000";
 
-/** How a field's default is decided. */
-export type Default =
-  /** The same value in every environment. */
-  | { readonly kind: "value"; readonly value: unknown }
-  /** A value per environment. */
-  | { readonly kind: "perEnvironment"; readonly values: Readonly<Record<Environment, unknown>> }
-  /** Computed by the parser from other fields, as `text` says. */
-  | { readonly kind: "derived"; readonly text: string }
-  /** Unset means the feature is off, or another source decides, as `text` says. */
-  | { readonly kind: "none"; readonly text: string };
+/**
+ * `deletion_sla_days` in the jobs' parameter contract: its range and default. The jobs refuse a value outside the
+ * range at run time, so the config refuses it before anything is deployed.
+ */
+const SLA = JOB_PARAMETERS.deletion_sla_days;
 
-export type FieldType = "string" | "integer" | "boolean" | "list" | "map" | "object";
+/** What each Event Hubs tier allows, as the config checks it. */
+export const EVENT_HUBS_LIMITS = {
+  /** Throughput units of a Standard namespace. */
+  standardThroughputUnits: 40,
+  /** The sizes a Premium namespace is sold in. */
+  premiumProcessingUnits: [1, 2, 4, 8, 16],
+  /** Days a hub keeps each event (learn.microsoft.com/azure/event-hubs/event-hubs-features#event-retention). */
+  retentionDays: { Standard: 7, Premium: 90 },
+} as const;
 
-export interface FieldDeclaration {
-  readonly type: FieldType;
-  /** The values accepted, as the docs show them. */
-  readonly allowed: string;
-  readonly default: Default;
-  readonly description: string;
-  /** Integer bounds checked by the parser, when they do not depend on another field. */
-  readonly range?: { readonly min: number; readonly max: number };
-  /** The fields of an object-valued field. */
-  readonly fields?: Readonly<Record<string, FieldDeclaration>>;
+/** `1, 2 or 4` */
+export const orList = (items: readonly unknown[]) =>
+  items.length < 2 ? items.join("") : `${items.slice(0, -1).join(", ")} or ${items.at(-1)}`;
+
+// Event hub names: letters, digits, '.', '-', '_'; start and end alphanumeric (Azure rule, 1-256 chars).
+const HUB_NAME = /^[A-Za-z0-9](?:[A-Za-z0-9._-]{0,254}[A-Za-z0-9])?$/;
+// Storage firewall IP rules take public IPv4 addresses or ranges; /31 and /32 are rejected by Azure.
+const IPV4_RANGE =
+  /^(?:(?:25[0-5]|2[0-4]\d|1?\d?\d)\.){3}(?:25[0-5]|2[0-4]\d|1?\d?\d)(?:\/(?:[0-9]|[12]\d|30))?$/;
+// Azure VM sizes: Standard_D4ds_v5, Standard_DS3_v2, Standard_NC4as_T4_v3, Standard_E8_v3.
+const NODE_TYPE = /^Standard_[A-Z]+\d+[a-z]*(_[A-Z]\d+)?(_v\d+)?$/;
+const EMAIL = /^[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}$/;
+const HTTPS_URL = /^https:\/\/[A-Za-z0-9.-]+(:\d+)?(\/\S*)?$/;
+const VNET_ID =
+  /^\/subscriptions\/[^/]+\/resourceGroups\/[^/]+\/providers\/Microsoft\.Network\/virtualNetworks\/[^/]+$/i;
+const SUBNET_NAME = /^[A-Za-z0-9](?:[A-Za-z0-9._-]{0,78}[A-Za-z0-9_])?$/;
+const AUTH_TYPE = /^[a-z][a-z0-9-]{1,40}$/;
+// Organization, project and stack: Pulumi's fully qualified stack name (letters, digits, `-`, `_`, `.`).
+const QUALIFIED_STACK = /^[\w.-]+\/[\w.-]+\/[\w.-]+$/;
+const CIDR = /^((?:25[0-5]|2[0-4]\d|1?\d?\d)(?:\.(?:25[0-5]|2[0-4]\d|1?\d?\d)){3})\/(\d|[12]\d|3[0-2])$/;
+
+/** First and last address of a CIDR as integers, and its prefix length; undefined when not a CIDR. */
+export function cidrRange(cidr: string): { first: number; last: number; bits: number } | undefined {
+  const match = CIDR.exec(cidr);
+  if (!match?.[1] || !match[2]) return undefined;
+  const address = match[1].split(".").reduce((n, octet) => n * 256 + Number(octet), 0);
+  const bits = Number(match[2]);
+  const size = 2 ** (32 - bits);
+  const first = address - (address % size);
+  return { first, last: first + size - 1, bits };
 }
 
-const value = (v: unknown): Default => ({ kind: "value", value: v });
-const perEnvironment = (values: Record<Environment, unknown>): Default => ({
-  kind: "perEnvironment",
-  values,
-});
-const derived = (text: string): Default => ({ kind: "derived", text });
-const none = (text: string): Default => ({ kind: "none", text });
+function timezoneOk(zone: string): boolean {
+  try {
+    new Intl.DateTimeFormat("en", { timeZone: zone });
+    return true;
+  } catch {
+    return false;
+  }
+}
 
-const MIB = 1024 * 1024;
-
-const integer = (
-  min: number,
-  max: number,
-  fallback: Default,
-  description: string,
-  allowed = `${min}..${max}`,
-): FieldDeclaration & { readonly range: { readonly min: number; readonly max: number } } => ({
-  type: "integer",
-  allowed,
-  default: fallback,
-  description,
-  range: { min, max },
+/** An IPv4 CIDR whose prefix length is `minBits..maxBits`. */
+const cidr = (minBits: number, maxBits: number) => ({
+  type: "string" as const,
+  pattern: CIDR,
+  valid: (text: string) => {
+    const bits = cidrRange(text)?.bits ?? -1;
+    return bits >= minBits && bits <= maxBits;
+  },
 });
 
-const cron = (job: keyof typeof JOB_SCHEDULES, description: string): FieldDeclaration => ({
+const VM_SIZE = {
   type: "string",
-  allowed: "a Quartz cron expression (6 or 7 fields, `?` in exactly one day field)",
-  default: value(JOB_SCHEDULES[job].cron),
-  description: `${description} Default: ${JOB_SCHEDULES[job].means}.`,
+  allowed: "an Azure VM size such as Standard_D4ds_v5",
+  pattern: NODE_TYPE,
+  default: value("Standard_D4ds_v5"),
+} as const satisfies Partial<TextField>;
+
+const cron = (job: keyof typeof JOB_SCHEDULES, description: string) =>
+  ({
+    type: "string",
+    allowed: "a Quartz cron expression (6 or 7 fields, `?` in exactly one day field)",
+    valid: (text: string) => quartzCronProblem(text) === undefined,
+    reason: quartzCronProblem,
+    default: value(JOB_SCHEDULES[job].cron),
+    description: `${description} Default: ${JOB_SCHEDULES[job].means}.`,
+  }) as const satisfies TextField;
+
+/** A whole number in `min..max` with the given default. */
+const integer = <const F extends Omit<IntegerField, "type">>(field: F) => ({
+  type: "integer" as const,
+  ...field,
 });
 
 export const EVENT_HUBS_FIELDS = {
   sku: {
     type: "string",
-    allowed: "Standard | Premium (Basic has no Capture)",
+    choices: CAPTURE_TIERS,
+    note: "Basic has no Capture",
     default: value("Standard"),
     description: "Event Hubs tier of the namespace.",
   },
-  capacity: integer(
-    1,
-    40,
-    value(1),
-    "Throughput units (Standard) or processing units (Premium) of the namespace.",
-    "Standard 1..40; Premium 1, 2, 4, 8 or 16",
-  ),
-  partitionCount: integer(
-    1,
-    32,
-    perEnvironment({ prod: 4, dev: 1, personal: 1 }),
-    "Partitions of each hub; fixed once the hub exists on Standard.",
-  ),
-  messageRetentionDays: integer(
-    1,
-    90,
-    perEnvironment({ prod: 7, dev: 1, personal: 1 }),
-    "Days a hub keeps events for its consumers (Capture has copied them to the lake within minutes).",
-    "1..7 on Standard, 1..90 on Premium",
-  ),
+  capacity: integer({
+    min: 1,
+    max: EVENT_HUBS_LIMITS.standardThroughputUnits,
+    note: `throughput units; Premium: ${orList(EVENT_HUBS_LIMITS.premiumProcessingUnits)} processing units`,
+    default: value(1),
+    description: "Throughput units (Standard) or processing units (Premium) of the namespace.",
+  }),
+  partitionCount: integer({
+    min: 1,
+    max: 32,
+    default: perEnvironment({ prod: 4, dev: 1, personal: 1 }),
+    description: "Partitions of each hub; fixed once the hub exists on Standard.",
+  }),
+  messageRetentionDays: integer({
+    min: 1,
+    // Event Hubs removes an event only once the hub's retention has passed since it was accepted, and nothing can
+    // delete it sooner (learn.microsoft.com/azure/event-hubs/event-hubs-features#event-retention): a deleted
+    // user's event sent just before the request stays the full retention, which must end within the SLA.
+    max: [
+      EVENT_HUBS_LIMITS.retentionDays.Premium,
+      {
+        key: "deletionSlaDays",
+        why: "as a hub keeps every event its full retention and nothing deletes it sooner",
+      },
+    ],
+    note: `Standard: at most ${EVENT_HUBS_LIMITS.retentionDays.Standard}`,
+    default: perEnvironment({ prod: 7, dev: 1, personal: 1 }),
+    description:
+      "Days a hub keeps events for its consumers (Capture has copied them to the lake within minutes).",
+  }),
   hubs: {
     type: "list",
-    allowed:
-      "1+ event hub names (1-256 letters, digits, `.`, `-`, `_`; a letter or digit first and last), unique ignoring case",
+    item: {
+      allowed:
+        "an event hub name of 1-256 letters, digits, '.', '-', '_', starting and ending with a letter or digit",
+      pattern: HUB_NAME,
+      example: "events",
+    },
+    atLeastOne: "a stack without a hub ingests nothing",
+    // Azure compares entity names without case: "Events" and "events" are one hub.
+    caseInsensitive: (earlier: string) => `Azure takes it for ${show(earlier)}`,
     default: value(["events"]),
     description: "Event hubs the backend sends to, each captured into the lake.",
   },
-  captureIntervalSeconds: integer(
-    60,
-    900,
-    value(300),
-    "Capture writes a file per partition at least this often while events arrive.",
-  ),
-  captureSizeLimitBytes: integer(
-    10 * MIB,
-    500 * MIB,
-    value(300 * MIB),
-    "Capture writes a file once this many bytes arrived, whichever comes first with the interval.",
-    `${10 * MIB}..${500 * MIB} (10..500 MiB)`,
-  ),
+  captureIntervalSeconds: integer({
+    min: 60,
+    max: 900,
+    default: value(300),
+    description: "Capture writes a file per partition at least this often while events arrive.",
+  }),
+  captureSizeLimitBytes: integer({
+    min: 10 * MIB,
+    max: 500 * MIB,
+    note: "10 MiB..500 MiB",
+    default: value(300 * MIB),
+    description:
+      "Capture writes a file once this many bytes arrived, whichever comes first with the interval.",
+  }),
   senderPrincipalIds: {
     type: "list",
-    allowed: "Entra object ids (GUIDs)",
+    item: { allowed: "an Entra object id (GUID)", pattern: GUID, example: ZERO_GUID },
     default: value([]),
     description: "Backend identities granted Azure Event Hubs Data Sender on each hub.",
   },
   deployerPrincipalIds: {
     type: "list",
-    allowed:
-      "Entra object ids (GUIDs) of the service principals that run pulumi up (dev and prod: at least one)",
-    default: none(
+    item: {
+      allowed: "an Entra object id (GUID) of a service principal that runs pulumi up",
+      pattern: GUID,
+      example: ZERO_GUID,
+    },
+    note: "dev and prod: at least one",
+    default: value(
+      [],
       "personal: the identity that runs pulumi up, as a user; dev and prod: none, the stack is refused",
     ),
     description:
@@ -134,7 +209,7 @@ export const EVENT_HUBS_FIELDS = {
   },
   allowSasSender: {
     type: "boolean",
-    allowed: "true | false (named override)",
+    note: "named override",
     default: value(false),
     description:
       "Turns SAS on: a send-only rule per hub, its connection string a secret output, for senders without an Entra identity.",
@@ -144,123 +219,162 @@ export const EVENT_HUBS_FIELDS = {
 export const STORAGE_FIELDS = {
   sku: {
     type: "string",
-    allowed: "Standard_LRS | Standard_ZRS | Standard_GRS | Standard_RAGRS | Standard_GZRS | Standard_RAGZRS",
+    choices: [
+      "Standard_LRS",
+      "Standard_ZRS",
+      "Standard_GRS",
+      "Standard_RAGRS",
+      "Standard_GZRS",
+      "Standard_RAGZRS",
+    ],
     default: value("Standard_LRS"),
     description: "Replication of the data lake account.",
   },
-  rawRetentionDays: {
-    type: "integer",
-    allowed: "1..deletionSlaDays",
-    default: derived("personal 1, else 7 (at most deletionSlaDays)"),
+  rawRetentionDays: integer({
+    min: 1,
+    max: { key: "deletionSlaDays", why: "so raw events age out in time" },
+    default: derived("personal 1, else 7 (at most deletionSlaDays)", (context) =>
+      context.environment === "personal" ? 1 : Math.min(7, context.value<number>("deletionSlaDays")),
+    ),
     description:
       "Days raw Capture files are kept; lifecycle management runs about daily, so keep it two days under deletionSlaDays.",
-  },
+  }),
   networkDefaultAction: {
     type: "string",
-    allowed: "Deny | Allow (Allow is a named override, refused in prod)",
+    choices: ["Deny", "Allow"],
+    note: "Allow is a named override",
+    inProd: { value: "Deny", why: "prod storage stays behind its firewall" },
     default: value("Deny"),
     description: "Storage firewall default for traffic no rule admits.",
   },
   allowedIpRanges: {
     type: "list",
-    allowed: "public IPv4 addresses or CIDR ranges up to /30",
+    item: {
+      allowed: "a public IPv4 address or CIDR range up to /30",
+      pattern: IPV4_RANGE,
+      example: "203.0.113.0/24",
+    },
     default: value([]),
     description: "Addresses let through the storage firewall.",
   },
 } as const satisfies Record<string, FieldDeclaration>;
 
+const SUBNET = "a subnet name delegated to Microsoft.Databricks/workspaces";
+const VNET_NEEDS_ALL = "VNet injection needs all three fields";
+
 export const VNET_FIELDS = {
   virtualNetworkId: {
     type: "string",
     allowed: "a virtual network resource id",
-    default: none("required with vnet"),
+    pattern: VNET_ID,
+    example: "'/subscriptions/<id>/resourceGroups/<rg>/providers/Microsoft.Network/virtualNetworks/<name>'",
+    default: required(VNET_NEEDS_ALL),
     description: "The existing VNet the workspace's clusters join.",
   },
   publicSubnetName: {
     type: "string",
-    allowed: "a subnet delegated to Microsoft.Databricks/workspaces",
-    default: none("required with vnet"),
+    allowed: SUBNET,
+    pattern: SUBNET_NAME,
+    example: "databricks-host",
+    default: required(VNET_NEEDS_ALL),
     description: "Host (public) subnet of the workspace.",
   },
   privateSubnetName: {
     type: "string",
-    allowed: "a subnet delegated to Microsoft.Databricks/workspaces",
-    default: none("required with vnet"),
+    allowed: SUBNET,
+    pattern: SUBNET_NAME,
+    example: "databricks-container",
+    default: required(VNET_NEEDS_ALL),
     description: "Container (private) subnet of the workspace.",
   },
 } as const satisfies Record<string, FieldDeclaration>;
 
+// https://learn.microsoft.com/azure/databricks/security/network/classic/vnet-inject: the VNet /16../24, each
+// subnet at least /26; subnets lie inside the VNet and apart from each other (checked by the parser).
 export const NETWORK_FIELDS = {
   addressSpace: {
-    type: "string",
+    ...cidr(16, 24),
     allowed: "an IPv4 CIDR from /16 to /24",
     default: value("10.179.0.0/22"),
     description: "Address space of the VNet the program builds for the workspace.",
   },
   hostSubnetPrefix: {
-    type: "string",
-    allowed: "an IPv4 CIDR of at least /26 inside addressSpace, apart from containerSubnetPrefix",
+    ...cidr(16, 26),
+    allowed: "an IPv4 CIDR of at least /26",
+    note: "inside addressSpace, apart from containerSubnetPrefix",
     default: value("10.179.0.0/24"),
     description: "Host (public) subnet of the workspace: one address per cluster node.",
   },
   containerSubnetPrefix: {
-    type: "string",
-    allowed: "an IPv4 CIDR of at least /26 inside addressSpace, apart from hostSubnetPrefix",
+    ...cidr(16, 26),
+    allowed: "an IPv4 CIDR of at least /26",
+    note: "inside addressSpace, apart from hostSubnetPrefix",
     default: value("10.179.1.0/24"),
     description: "Container (private) subnet of the workspace: one address per cluster node.",
   },
 } as const satisfies Record<string, FieldDeclaration>;
 
+const AT_MOST_MAX_WORKERS = { key: "databricks.maxWorkers" } as const;
+
 export const ANALYTICS_CLUSTER_FIELDS = {
-  nodeType: {
-    type: "string",
-    allowed: "an Azure VM size such as Standard_D4ds_v5",
-    default: value("Standard_D4ds_v5"),
-    description: "VM size of the analytics cluster's driver and workers.",
-  },
-  minWorkers: {
-    type: "integer",
-    allowed: "1..databricks.maxWorkers",
+  nodeType: { ...VM_SIZE, description: "VM size of the analytics cluster's driver and workers." },
+  minWorkers: integer({
+    min: 1,
+    max: AT_MOST_MAX_WORKERS,
     default: value(1),
     description: "Workers the cluster keeps while running.",
-  },
-  maxWorkers: {
-    type: "integer",
-    allowed: "minWorkers..databricks.maxWorkers",
-    default: derived("the larger of minWorkers and min(2, databricks.maxWorkers)"),
+  }),
+  maxWorkers: integer({
+    min: { key: "databricks.analyticsCluster.minWorkers" },
+    max: AT_MOST_MAX_WORKERS,
+    default: derived("the larger of minWorkers and min(2, databricks.maxWorkers)", (context) =>
+      Math.max(
+        context.value<number>("databricks.analyticsCluster.minWorkers"),
+        Math.min(2, context.value<number>("databricks.maxWorkers")),
+      ),
+    ),
     description: "Workers the cluster may scale to.",
-  },
-  autoterminationMinutes: integer(10, 30, value(20), "Idle minutes before the cluster stops."),
+  }),
+  autoterminationMinutes: integer({
+    min: AUTOTERMINATION_MINUTES.min,
+    max: AUTOTERMINATION_MINUTES.max,
+    default: value(20),
+    description: "Idle minutes before the cluster stops.",
+  }),
 } as const satisfies Record<string, FieldDeclaration>;
 
 export const DATABRICKS_FIELDS = {
   sparkVersion: {
     type: "string",
-    allowed: `a Long Term Support runtime key (${LTS_RUNTIME_LIST}) or a variant such as 17.3.x-photon-scala2.13`,
+    allowed: `a Long Term Support Databricks runtime key (${LTS_RUNTIME_LIST}, or a variant such as 17.3.x-photon-scala2.13)`,
+    // The pack refuses clusters and policies on any other runtime, so the config does too, before a preview.
+    valid: isLtsRuntime,
+    reason: (text: string) =>
+      isRuntimeKey(text)
+        ? "not an LTS runtime in a Scala build it ships; the policy pack blocks it"
+        : undefined,
     default: value("17.3.x-scala2.13"),
     description: "Databricks runtime of every cluster.",
   },
-  nodeType: {
-    type: "string",
-    allowed: "an Azure VM size such as Standard_D4ds_v5",
-    default: value("Standard_D4ds_v5"),
-    description: "VM size of the job clusters.",
-  },
-  maxWorkers: integer(
-    1,
-    100,
-    perEnvironment({ prod: 8, dev: 1, personal: 1 }),
-    "Worker cap the cluster policies enforce.",
-  ),
-  jobWorkers: {
-    type: "integer",
-    allowed: "0..maxWorkers (0 is single node)",
-    default: derived("prod min(2, maxWorkers), else 0"),
+  nodeType: { ...VM_SIZE, description: "VM size of the job clusters." },
+  maxWorkers: integer({
+    min: 1,
+    max: 100,
+    default: perEnvironment({ prod: 8, dev: 1, personal: 1 }),
+    description: "Worker cap the cluster policies enforce.",
+  }),
+  jobWorkers: integer({
+    min: 0,
+    max: AT_MOST_MAX_WORKERS,
+    note: "0 is single node",
+    default: derived("prod min(2, maxWorkers), else 0", (context) =>
+      context.environment === "prod" ? Math.min(2, context.value<number>("databricks.maxWorkers")) : 0,
+    ),
     description: "Workers per job cluster.",
-  },
+  }),
   ingestTrigger: {
     type: "string",
-    allowed: "fileArrival | schedule",
+    choices: ["fileArrival", "schedule"],
     default: value("fileArrival"),
     description: "How the ingest job starts: when Capture files land, or on ingestCron.",
   },
@@ -270,39 +384,57 @@ export const DATABRICKS_FIELDS = {
   timezone: {
     type: "string",
     allowed: "an IANA time zone such as Europe/Berlin",
+    pattern: /^[A-Za-z0-9_+/-]+$/,
+    valid: timezoneOk,
     default: value("UTC"),
     description: "Time zone of the crons.",
   },
   pauseSchedules: {
     type: "boolean",
-    allowed: "true | false (true is refused in prod)",
+    inProd: { value: false, why: "prod schedules are always live" },
     default: perEnvironment({ prod: false, dev: false, personal: true }),
     description: "Creates schedules and file-arrival triggers paused.",
   },
   notificationEmails: {
     type: "list",
-    allowed: "email addresses (dev and prod: required unless notificationWebhookUrl is set)",
-    default: none("personal: the person who runs the stack; dev and prod: none, the stack is refused"),
+    item: { allowed: "an email address", pattern: EMAIL, example: "oncall@example.com" },
+    note: "dev and prod: required unless notificationWebhookUrl is set",
+    default: value([], "personal: the person who runs the stack; dev and prod: none, the stack is refused"),
     description: "Addresses told about failed runs.",
   },
   notificationWebhookUrl: {
     type: "string",
     allowed: "an https:// URL",
-    default: none("no webhook"),
+    pattern: HTTPS_URL,
+    example: "https://hooks.example.com/h3-ml",
+    default: unset("no webhook"),
     description: "Webhook told about failed runs (stored as a secret notification destination).",
   },
-  jobTimeoutMinutes: integer(5, 1440, value(120), "Run timeout of every job."),
-  jobMaxRetries: integer(0, 10, value(2), "Retries of a failed task."),
-  jobRetryIntervalMinutes: integer(1, 60, value(5), "Wait before a retry."),
+  jobTimeoutMinutes: integer({
+    min: 5,
+    max: 1440,
+    default: value(120),
+    description: "Run timeout of every job.",
+  }),
+  jobMaxRetries: integer({ min: 0, max: 10, default: value(2), description: "Retries of a failed task." }),
+  jobRetryIntervalMinutes: integer({
+    min: 1,
+    max: 60,
+    default: value(5),
+    description: "Wait before a retry.",
+  }),
   runAsServicePrincipal: {
     type: "string",
     allowed: "a service principal application id (GUID)",
-    default: none("the jobs run as their owner"),
+    pattern: GUID,
+    example: ZERO_GUID,
+    default: unset("the jobs run as their owner"),
     description: "Identity the jobs run and write as.",
   },
   previewApplicationIds: {
     type: "list",
-    allowed: "Entra application ids (GUIDs) of the pull-request preview identities",
+    item: { allowed: "an Entra application id (GUID)", pattern: GUID, example: ZERO_GUID },
+    note: "the pull-request preview identities",
     default: value([]),
     description:
       "Reader-only identities that preview this stack, added to the workspace with read access to the stack's code and catalog.",
@@ -310,81 +442,96 @@ export const DATABRICKS_FIELDS = {
   analystsGroup: {
     type: "string",
     allowed: "an account group name",
-    default: none("no analyst grants"),
+    pattern: ACCOUNT_GROUP,
+    example: "h3-analysts",
+    default: unset("no analyst grants"),
     description: "Account group that reads silver and uses the analytics cluster.",
   },
   metastoreId: {
     type: "string",
     allowed: "a Unity Catalog metastore id (GUID)",
-    default: none("the metastore Azure assigned to the region"),
+    pattern: GUID,
+    example: ZERO_GUID,
+    default: unset("the metastore Azure assigned to the region"),
     description: "Metastore to assign the workspace to (needs a metastore admin).",
   },
   fileEvents: {
     type: "boolean",
-    allowed: "true | false",
     default: value(true),
     description: "Managed file events on the capture location, which file-arrival triggers scale with.",
   },
   providerAuthType: {
     type: "string",
     allowed: "a Databricks auth type such as azure-cli",
-    default: none("the provider's own chain"),
+    pattern: AUTH_TYPE,
+    example: "azure-cli",
+    default: unset("the provider's own chain"),
     description: "How the Databricks provider authenticates (pipelines set it).",
   },
   vnet: {
     type: "object",
-    allowed:
-      "{virtualNetworkId, publicSubnetName, privateSubnetName}; both subnets need the Microsoft.Storage service endpoint while the lake's firewall denies",
-    default: none("storage.networkDefaultAction Deny: the VNet of databricks.network; Allow: a managed VNet"),
-    description: "Inject the workspace into an existing VNet.",
     fields: VNET_FIELDS,
+    note: "both subnets need the Microsoft.Storage service endpoint while the lake's firewall denies",
+    default: unset(
+      "storage.networkDefaultAction Deny: the VNet of databricks.network; Allow: a managed VNet",
+    ),
+    description: "Inject the workspace into an existing VNet.",
   },
   network: {
     type: "object",
-    allowed: "{addressSpace, hostSubnetPrefix, containerSubnetPrefix}",
+    fields: NETWORK_FIELDS,
     default: value({}),
     description:
       "The VNet the program builds and injects the workspace into while the lake's firewall denies and no vnet is given.",
-    fields: NETWORK_FIELDS,
   },
   analyticsCluster: {
     type: "object",
-    allowed: "{nodeType, minWorkers, maxWorkers, autoterminationMinutes}",
-    default: none("no cluster"),
-    description: "An interactive cluster for analysts, under the interactive policy.",
     fields: ANALYTICS_CLUSTER_FIELDS,
+    default: unset("no cluster"),
+    description: "An interactive cluster for analysts, under the interactive policy.",
   },
 } as const satisfies Record<string, FieldDeclaration>;
 
 export const PERSONAL_FIELDS = {
   mode: {
     type: "string",
-    allowed: "shared | full",
-    default: value("shared"),
+    choices: ["shared", "full"],
+    // No default: a stack file that lost the key would otherwise turn a full copy into a shared stack, and its next
+    // `up` would delete the copy's namespace, workspace, storage and catalog.
+    default: required(
+      "a personal stack states whether it builds on the dev stack's platform or copies it whole",
+    ),
     description:
       "shared: the stack adds its own schemas, hub, code and paused jobs to the dev stack's platform; full: a whole copy.",
   },
   devStack: {
     type: "string",
     allowed: "a fully qualified stack name <organization>/<project>/<stack>",
+    pattern: QUALIFIED_STACK,
     default: value("organization/h3-ml/dev"),
     description:
       "The dev stack a shared personal stack reads (self-managed backends name it organization/h3-ml/dev).",
   },
 } as const satisfies Record<string, FieldDeclaration>;
 
+const DEVELOPERS_NEED_BOTH = "personal stacks need both grants";
+
 export const DEVELOPERS_FIELDS = {
   entraGroupObjectId: {
     type: "string",
     allowed: "an Entra group object id (GUID)",
-    default: none("required with developers"),
+    pattern: GUID,
+    example: ZERO_GUID,
+    default: required(DEVELOPERS_NEED_BOTH),
     description:
       "Granted Azure Event Hubs Data Owner on the namespace (to create personal hubs) and Storage Blob Data Contributor on the lake account (Capture's check on whoever creates a hub).",
   },
   accountGroup: {
     type: "string",
     allowed: "a Databricks account group name",
-    default: none("required with developers"),
+    pattern: ACCOUNT_GROUP,
+    example: "h3-developers",
+    default: required(DEVELOPERS_NEED_BOTH),
     description:
       "Granted USE CATALOG and CREATE SCHEMA on the catalog, READ FILES on the capture location and CAN_USE on the job cluster policy.",
   },
@@ -395,105 +542,91 @@ export const CONFIG_SCHEMA = {
   location: {
     type: "string",
     allowed: "an Azure region name such as westeurope",
+    pattern: /^[a-z][a-z0-9]{2,30}$/,
     default: value("westeurope"),
     description: "Azure region of every resource.",
   },
   environment: {
     type: "string",
-    allowed: "dev | prod | personal",
-    default: derived('from the stack name: "dev", "prod", "dev-<name>" is personal'),
+    choices: STACK_ENVIRONMENTS,
+    // Read before every other key (`parseEnvironment`): the other defaults depend on it.
+    default: derived(
+      'from the stack name: "dev", "prod", "dev-<name>" is personal',
+      (context) => context.environment,
+    ),
     description: "Which rules apply: prod protects and sizes up, personal pauses and shares dev.",
   },
   namePrefix: {
     type: "string",
-    allowed: "2-8 lowercase letters or digits, a letter first",
+    allowed: "2-8 lowercase letters or digits starting with a letter",
+    pattern: /^[a-z][a-z0-9]{1,7}$/,
+    note: "it goes into storage account names",
     default: value("h3ml"),
     description: "Starts every resource name.",
   },
   tags: {
     type: "map",
-    allowed: "names to text (project, environment, stack and managedBy are always set)",
+    key: { allowed: "1-512 characters, none of < > % & \\ ? /", pattern: /^[^<>%&\\?/]{1,512}$/ },
+    maxValueLength: 256,
+    note: "project, environment, stack and managedBy are always set",
+    example: `'{"costCenter": "h3"}'`,
     default: value({}),
     description: "Extra tags on every resource.",
   },
-  deletionSlaDays: integer(
-    1,
-    30,
-    value(30),
-    "Days within which every copy of a deleted user's data is gone.",
-  ),
+  deletionSlaDays: integer({
+    min: SLA.min,
+    max: SLA.max,
+    note: "the range the jobs accept: at least Delta's 7-day VACUUM minimum plus 2 days of schedule",
+    default: value(SLA.default),
+    description: "Days within which every copy of a deleted user's data is gone.",
+  }),
   resourceGroupName: {
     type: "string",
-    allowed: "an existing resource group name",
-    default: none("one is created"),
+    allowed:
+      "an existing resource group name (1-90 letters, digits, '-', '_', '.', '(', ')'; not ending in '.')",
+    pattern: /^[-\w.()]{0,89}[-\w()]$/,
+    example: "my-existing-rg",
+    default: unset("one is created"),
     description: "Deploy into this resource group instead of creating one.",
   },
   eventHubs: {
     type: "object",
-    allowed: "the fields below",
+    fields: EVENT_HUBS_FIELDS,
     default: value({}),
     description: "Event Hubs namespace, hubs and Capture.",
-    fields: EVENT_HUBS_FIELDS,
   },
   storage: {
     type: "object",
-    allowed: "the fields below",
+    fields: STORAGE_FIELDS,
     default: value({}),
     description: "The data lake account.",
-    fields: STORAGE_FIELDS,
   },
   databricks: {
     type: "object",
-    allowed: "the fields below",
+    fields: DATABRICKS_FIELDS,
     default: value({}),
     description: "Workspace, clusters, jobs, identities and Unity Catalog.",
-    fields: DATABRICKS_FIELDS,
   },
   developers: {
     type: "object",
-    allowed: "the fields below (dev stack only)",
-    default: value({}),
+    fields: DEVELOPERS_FIELDS,
+    onlyIn: ["dev"],
+    note: "personal stacks share dev",
+    default: unset("personal stacks must be full copies"),
     description:
       "Who may build shared personal stacks on this dev stack; unset, personal stacks must be full copies.",
-    fields: DEVELOPERS_FIELDS,
   },
   personal: {
     type: "object",
-    allowed: "the fields below (read on personal stacks only)",
+    fields: PERSONAL_FIELDS,
+    onlyIn: ["personal"],
     default: value({}),
     description: "How a personal stack is built.",
-    fields: PERSONAL_FIELDS,
   },
 } as const satisfies Record<string, FieldDeclaration>;
 
 export type ConfigKey = keyof typeof CONFIG_SCHEMA;
 export const CONFIG_KEYS = Object.keys(CONFIG_SCHEMA) as ConfigKey[];
 
-/** The declared default of a field in `environment`; only for value and per-environment defaults. */
-export function defaultOf<T>(field: FieldDeclaration, environment: Environment): T {
-  switch (field.default.kind) {
-    case "value":
-      return field.default.value as T;
-    case "perEnvironment":
-      return field.default.values[environment] as T;
-    default:
-      throw new Error(`the default of this field is ${field.default.kind}: ${field.default.text}`);
-  }
-}
-
-/** The default as the docs state it. */
-export function describeDefault(fallback: Default): string {
-  const show = (v: unknown) => (typeof v === "string" ? v : JSON.stringify(v));
-  switch (fallback.kind) {
-    case "value":
-      return show(fallback.value);
-    case "perEnvironment": {
-      const { prod, dev, personal } = fallback.values;
-      if (show(dev) === show(personal)) return `prod ${show(prod)}, else ${show(dev)}`;
-      if (show(prod) === show(dev)) return `personal ${show(personal)}, else ${show(dev)}`;
-      return `prod ${show(prod)}, dev ${show(dev)}, personal ${show(personal)}`;
-    }
-    default:
-      return fallback.text;
-  }
-}
+/** The stack config as the schema declares it. */
+export type ConfigValues = SectionValue<typeof CONFIG_SCHEMA>;

@@ -3,12 +3,17 @@
 #   make stack-new NAME=ada          create the personal stack dev-ada (shared mode) and Pulumi.dev-ada.yaml;
 #                                    FULL=1: a full copy; DEV_STACK=<org>/h3-ml/dev: the dev stack it reads
 #   make stack-rm NAME=ada           destroy and remove dev-ada (YES=1 skips the prompts)
-#   make deploy-code STACK=dev-ada   update only the notebooks and package files of a stack (deletions too)
+#   make deploy-code STACK=dev-ada   update only the notebooks and package files of a stack (deletions too);
+#                                    dev and prod only in CI, or with ALLOW_SHARED=1
 #   make settings STACK=dev-ada      Databricks CLI profile + git-ignored .env.<stack> of the stack's outputs
 #   make smoke STACK=dev             events in, jobs run, the synthetic user deleted (tools/smoke; real Azure)
+#   make request-deletion STACK=dev USER_ID=<id> [NOW=1] [CHANNEL=<text>]
+#                                    a user.deletion_requested event for the user (tools/ops); NOW=1 completes it
+#   make verify-code STACK=prod      the workspace's notebooks and package files against notebooks/ here
 #   make lint-workflows              actionlint over .github/workflows
 #   make install-pulumi              the Pulumi CLI of the SDK's release in .cache/bin (tools/pulumi-cli)
-.PHONY: plan stack-new stack-rm deploy-code settings smoke lint-workflows install-actionlint install-pulumi
+.PHONY: plan stack-new stack-rm deploy-code settings smoke request-deletion verify-code lint-workflows \
+  install-actionlint install-pulumi
 
 # Release installed with `go install` from the Go module proxy; bump here and the stamp re-installs it.
 ACTIONLINT_VERSION := 1.7.12
@@ -67,22 +72,48 @@ stack-new: $(NODE_STAMP)
 
 deploy-code: deploy-deps
 	@test -n "$(STACK)" || { echo "STACK is required: make deploy-code STACK=dev-<name>" >&2; exit 2; }
-	npx tsx scripts/deployCode.ts $(STACK) $(if $(YES),--yes)
+	npx tsx scripts/deployCode.ts $(STACK) $(if $(ALLOW_SHARED),--allow-shared-stack) $(if $(YES),--yes)
 
 settings: $(NODE_STAMP)
 	@test -n "$(STACK)" || { echo "STACK is required: make settings STACK=<stack>" >&2; exit 2; }
 	npx tsx scripts/settings.ts $(STACK)
 
-# The smoke test's SDK clients go into the project's venv only here: its tests (tests/smoke) use fakes.
-SMOKE_STAMP := $(VENV)/.h3-smoke-installed
+# The SDK clients of the operator commands and the smoke test go into the project's venv only here: their
+# tests (tests/smoke) use fakes.
+OPS_STAMP := $(VENV)/.h3-ops-installed
+OPS_PATH := PYTHONPATH=notebooks:tools/ops:tools/smoke
 
-$(SMOKE_STAMP): $(PY_STAMP) tools/smoke/requirements.txt
-	$(PY) -m pip install --quiet --disable-pip-version-check -r tools/smoke/requirements.txt
+$(OPS_STAMP): $(PY_STAMP) tools/ops/requirements.txt
+	$(PY) -m pip install --quiet --disable-pip-version-check -r tools/ops/requirements.txt
 	@touch $@
 
-smoke: $(SMOKE_STAMP)
+.PHONY: install-ops
+install-ops: $(OPS_STAMP)
+
+# OUTPUTS=<file>: the stack's outputs saved by `pulumi stack output --json` (CI saves them right after signing in).
+smoke: $(OPS_STAMP)
 	@test -n "$(STACK)" || { echo "STACK is required: make smoke STACK=<stack>" >&2; exit 2; }
-	PYTHONPATH=notebooks:tools/smoke $(PY) -m h3_smoke --stack $(STACK)
+	$(OPS_PATH) $(PY) -m h3_smoke --stack $(STACK) $(if $(OUTPUTS),--outputs "$(OUTPUTS)")
+
+# USER_ID=- reads the id from standard input, out of the shell's history.
+request-deletion: $(OPS_STAMP)
+	@test -n "$(STACK)" && test -n "$(USER_ID)" || \
+	  { echo "STACK and USER_ID are required: make request-deletion STACK=<stack> USER_ID=<id> [NOW=1]" >&2; exit 2; }
+	$(OPS_PATH) $(PY) -m h3_ops request-deletion --stack "$(STACK)" --user "$(USER_ID)" \
+	  $(if $(NOW),--now) $(if $(CHANNEL),--channel "$(CHANNEL)") $(if $(OUTPUTS),--outputs "$(OUTPUTS)")
+
+verify-code: $(OPS_STAMP)
+	@test -n "$(STACK)" || { echo "STACK is required: make verify-code STACK=<stack>" >&2; exit 2; }
+	$(OPS_PATH) $(PY) -m h3_ops verify-code --stack "$(STACK)" $(if $(OUTPUTS),--outputs "$(OUTPUTS)")
+
+# The operator, smoke and CI scripts and their tests, linted with the pipeline's rules as part of lint-python.
+LINTED_TOOLS := tools/ops tools/smoke tools/ci tests/ci
+.PHONY: lint-tools
+lint-tools: $(PY_STAMP)
+	$(VENV)/bin/ruff check $(LINTED_TOOLS)
+	$(VENV)/bin/ruff format --check $(LINTED_TOOLS)
+
+lint-python: lint-tools
 
 # YES=1 skips Pulumi's confirmation prompts.
 stack-rm: $(NODE_STAMP)

@@ -4,6 +4,7 @@
  * and the engine then exports nothing under its name.
  */
 import type * as pulumi from "@pulumi/pulumi";
+import type { DatabricksJobs } from "../components/databricksJobs";
 
 export interface StackOutputs {
   readonly resourceGroupName?: pulumi.Output<string>;
@@ -45,4 +46,21 @@ export interface StackOutputs {
   readonly normalizeJobUrl: pulumi.Output<string>;
   readonly deleteJobId: pulumi.Output<string>;
   readonly deleteJobUrl: pulumi.Output<string>;
+}
+
+/** The jobs' ids and URLs, as every stack exports them. */
+export function jobOutputs(
+  jobs: DatabricksJobs["jobs"],
+): Pick<
+  StackOutputs,
+  "ingestJobId" | "ingestJobUrl" | "normalizeJobId" | "normalizeJobUrl" | "deleteJobId" | "deleteJobUrl"
+> {
+  return {
+    ingestJobId: jobs.ingest.id,
+    ingestJobUrl: jobs.ingest.url,
+    normalizeJobId: jobs.normalize.id,
+    normalizeJobUrl: jobs.normalize.url,
+    deleteJobId: jobs.delete.id,
+    deleteJobUrl: jobs.delete.url,
+  };
 }

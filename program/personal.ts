@@ -17,7 +17,7 @@ import { type PersonalConfig, type StackConfig, standardTags } from "../config/c
 import { devStackReference, stackToken } from "../config/naming";
 import { invokedField } from "./invokeResults";
 import { configuredJobArgs } from "./jobArgs";
-import type { StackOutputs } from "./outputs";
+import { jobOutputs, type StackOutputs } from "./outputs";
 
 /** What a shared personal stack calls itself: `dev-ada` gives the person `ada`, jobs `[dev ada] ...`. */
 export function personalNames(stack: string) {
@@ -115,11 +115,6 @@ export function sharedPersonal(config: StackConfig, personal: PersonalConfig): S
     catalogName: fromDev("catalogName"),
     schemaPrefix: schemas.schemaPrefix,
     databricksNotebookFolder: notebooks.folder,
-    ingestJobId: jobs.jobs.ingest.id,
-    ingestJobUrl: jobs.jobs.ingest.url,
-    normalizeJobId: jobs.jobs.normalize.id,
-    normalizeJobUrl: jobs.jobs.normalize.url,
-    deleteJobId: jobs.jobs.delete.id,
-    deleteJobUrl: jobs.jobs.delete.url,
+    ...jobOutputs(jobs.jobs),
   };
 }

@@ -1,6 +1,9 @@
 /**
  * The whole platform of one environment (dev, prod, or a personal stack's full copy): the lake, Event Hubs with
  * Capture, the Databricks workspace with Unity Catalog, compute, code, secrets and the jobs.
+ *
+ * `platform` reads as the order things are built in. The stack config enters once, in `StackBase`, which every
+ * step reads; each step returns only what later steps and the outputs use.
  */
 import * as azure from "@pulumi/azure-native";
 import * as databricks from "@pulumi/databricks";
@@ -24,14 +27,52 @@ import { type StackConfig, standardTags } from "../config/config";
 import { globalUnique, type Names, resourceNames, stackToken } from "../config/naming";
 import { invokedField } from "./invokeResults";
 import { configuredJobArgs } from "./jobArgs";
-import type { StackOutputs } from "./outputs";
+import { jobOutputs, type StackOutputs } from "./outputs";
 
 export function platform(config: StackConfig): StackOutputs {
+  const base = stackBase(config);
+  const workspace = networkAndWorkspace(base);
+  const data = lakeAndIngestion(base, workspace);
+  auditLogs(base, workspace, data);
+  const catalog = unityCatalog(base, workspace, data);
+  const jobs = computeAndJobs(base, workspace, catalog);
+  return {
+    resourceGroupName: pulumi.output(base.resourceGroupName),
+    azureSubscriptionId: base.client.subscriptionId,
+    eventHubsNamespace: data.ingestion.fullyQualifiedNamespace,
+    eventHubsNamespaceName: data.ingestion.namespaceName,
+    eventHubNames: data.ingestion.hubNames,
+    eventHubsConsumerGroup: data.ingestion.consumerGroupName,
+    eventHubsCaptureIntervalSeconds: pulumi.output(base.config.eventHubs.captureIntervalSeconds),
+    storageAccountName: data.lake.accountName,
+    storageAccountId: data.lake.accountId,
+    dataLakeDfsEndpoint: data.lake.dfsEndpoint,
+    captureContainerUrl: data.lake.captureContainerUrl,
+    eventHubsSasSenderConnectionStrings: data.ingestion.sasSenderConnectionStrings,
+    databricksWorkspaceUrl: workspace.workspace.workspaceUrl,
+    databricksWorkspaceResourceId: workspace.workspace.workspaceResourceId,
+    catalogName: catalog.catalogName,
+    jobClusterPolicyId: jobs.jobPolicyId,
+    databricksNotebookFolder: jobs.notebookFolder,
+    ...jobOutputs(jobs.jobs),
+  };
+}
+
+/** What every step reads: the config, the names and tags derived from it, the resource group, the caller. */
+interface StackBase {
+  readonly config: StackConfig;
+  readonly names: Names;
+  readonly tags: Record<string, string>;
+  /** Resources that hold data are protected from `destroy` and replacement in prod, disposable elsewhere. */
+  readonly protect: boolean;
+  readonly resourceGroupName: pulumi.Input<string>;
+  readonly resourceGroupId: pulumi.Output<string>;
+  readonly client: pulumi.Output<azure.authorization.GetClientConfigResult>;
+}
+
+function stackBase(config: StackConfig): StackBase {
   const names = resourceNames(config);
   const tags = standardTags(config);
-  // Resources that hold data are protected from `destroy` and replacement in prod, disposable elsewhere.
-  const protect = config.environment === "prod";
-
   const resourceGroupName =
     config.resourceGroupName ??
     new azure.resources.ResourceGroup("rg", {
@@ -39,22 +80,30 @@ export function platform(config: StackConfig): StackOutputs {
       location: config.location,
       tags,
     }).name;
-
   const client = azure.authorization.getClientConfigOutput();
-  const dbx = config.databricks;
-  const resourceGroupId = pulumi.interpolate`/subscriptions/${client.subscriptionId}/resourceGroups/${resourceGroupName}`;
-  const customRoles: CustomRoleName[] = ["captureDestinationCheck"];
-  if (config.developers !== undefined) customRoles.push("personalHubAuthor");
-  const roles = new StackRoles("roles", {
-    subscriptionId: client.subscriptionId,
-    resourceGroupId,
-    displayPrefix: `${config.namePrefix}-${stackToken(config.stack)}`,
-    unique: globalUnique(config),
-    roles: customRoles,
-  });
+  return {
+    config,
+    names,
+    tags,
+    protect: config.environment === "prod",
+    resourceGroupName,
+    resourceGroupId: pulumi.interpolate`/subscriptions/${client.subscriptionId}/resourceGroups/${resourceGroupName}`,
+    client,
+  };
+}
 
-  const injection = workspaceInjection(config, names, resourceGroupName, client.subscriptionId, tags);
+/** The workspace, the network its classic compute runs in, and the principals the workspace knows. */
+interface Workspace {
+  readonly workspace: DatabricksWorkspace;
+  readonly injection: WorkspaceInjection | undefined;
+  /** The jobs' service principal and the preview identities, as ids that wait for their ServicePrincipal. */
+  readonly runAsId: pulumi.Output<string> | undefined;
+  readonly previewIds: pulumi.Output<string>[];
+}
 
+function networkAndWorkspace(base: StackBase): Workspace {
+  const { config, names, tags, protect, resourceGroupName, client } = base;
+  const injection = workspaceInjection(base);
   // Before the lake: its firewall admits Unity Catalog through a resource-instance rule naming the connector.
   const workspace = new DatabricksWorkspace(
     "databricks",
@@ -66,33 +115,58 @@ export function platform(config: StackConfig): StackOutputs {
       managedResourceGroupName: names.databricksManagedResourceGroup,
       accessConnectorName: names.accessConnector,
       vnet: injection?.vnet,
-      providerAuthType: dbx.providerAuthType,
+      providerAuthType: config.databricks.providerAuthType,
       tags,
       protect,
     },
     { dependsOn: injection?.after ?? [] },
   );
-
   const principals = new DatabricksPrincipals("principals", {
     provider: workspace.provider,
-    runAsApplicationId: dbx.runAsServicePrincipal,
-    previewApplicationIds: dbx.previewApplicationIds,
+    runAsApplicationId: config.databricks.runAsServicePrincipal,
+    previewApplicationIds: config.databricks.previewApplicationIds,
   });
   // Everything that names a principal takes its id from the ServicePrincipal resource, so it waits until the
   // principal is in the workspace.
-  const runAsId = principals.runAs?.applicationId;
-  const previewIds = principals.previewers.map((p) => p.applicationId);
+  return {
+    workspace,
+    injection,
+    runAsId: principals.runAs?.applicationId,
+    previewIds: principals.previewers.map((p) => p.applicationId),
+  };
+}
 
+/**
+ * The data lake and the Event Hubs that Capture into it, with the developers' grants on both, and the stack's
+ * custom roles those grants and the deployers' need.
+ */
+interface LakeAndIngestion {
+  readonly lake: DataLake;
+  readonly ingestion: EventIngestion;
+}
+
+function lakeAndIngestion(base: StackBase, { workspace, injection }: Workspace): LakeAndIngestion {
+  const { config, names, tags, protect, resourceGroupName, resourceGroupId, client } = base;
+  const { storage, eventHubs } = config;
+  const customRoles: CustomRoleName[] = ["captureDestinationCheck"];
+  if (config.developers !== undefined) customRoles.push("personalHubAuthor");
+  const roles = new StackRoles("roles", {
+    subscriptionId: client.subscriptionId,
+    resourceGroupId,
+    displayPrefix: `${config.namePrefix}-${stackToken(config.stack)}`,
+    unique: globalUnique(config),
+    roles: customRoles,
+  });
   const lake = new DataLake(
     "lake",
     {
       resourceGroupName,
       location: config.location,
       accountName: names.storageAccount,
-      sku: config.storage.sku,
-      rawRetentionDays: config.storage.rawRetentionDays,
-      networkDefaultAction: config.storage.networkDefaultAction,
-      allowedIpRanges: [...config.storage.allowedIpRanges],
+      sku: storage.sku,
+      rawRetentionDays: storage.rawRetentionDays,
+      networkDefaultAction: storage.networkDefaultAction,
+      allowedIpRanges: [...storage.allowedIpRanges],
       resourceAccessRules: [{ resourceId: workspace.accessConnectorId, tenantId: client.tenantId }],
       // The job clusters' subnets: without them a Deny firewall answers every job's read with 403.
       virtualNetworkSubnetIds: injection?.subnetIds ?? [],
@@ -101,31 +175,29 @@ export function platform(config: StackConfig): StackOutputs {
     },
     { dependsOn: injection?.after ?? [] },
   );
-
   const ingestion = new EventIngestion("ingestion", {
     resourceGroupName,
     location: config.location,
     namespaceName: names.eventHubsNamespace,
-    sku: config.eventHubs.sku,
-    capacity: config.eventHubs.capacity,
-    hubs: config.eventHubs.hubs,
-    partitionCount: config.eventHubs.partitionCount,
-    messageRetentionDays: config.eventHubs.messageRetentionDays,
-    captureIntervalSeconds: config.eventHubs.captureIntervalSeconds,
-    captureSizeLimitBytes: config.eventHubs.captureSizeLimitBytes,
+    sku: eventHubs.sku,
+    capacity: eventHubs.capacity,
+    hubs: eventHubs.hubs,
+    partitionCount: eventHubs.partitionCount,
+    messageRetentionDays: eventHubs.messageRetentionDays,
+    captureIntervalSeconds: eventHubs.captureIntervalSeconds,
+    captureSizeLimitBytes: eventHubs.captureSizeLimitBytes,
     captureStorageAccountId: lake.accountId,
     captureContainerName: lake.captureContainerName,
     captureContainerId: lake.captureContainerId,
-    captureDeployers: captureDeployers(config.eventHubs.deployerPrincipalIds, client.objectId),
+    captureDeployers: captureDeployers(eventHubs.deployerPrincipalIds, client.objectId),
     captureCheckRole: roles.role("captureDestinationCheck"),
     // The smoke test runs on dev as the CI deployer after each deploy.
     deployersSend: config.environment === "dev",
-    senderPrincipalIds: config.eventHubs.senderPrincipalIds,
-    allowSasSender: config.eventHubs.allowSasSender,
+    senderPrincipalIds: eventHubs.senderPrincipalIds,
+    allowSasSender: eventHubs.allowSasSender,
     tags,
     protect,
   });
-
   if (config.developers !== undefined) {
     new DeveloperAccess("developers", {
       entraGroupObjectId: config.developers.entraGroupObjectId,
@@ -135,7 +207,12 @@ export function platform(config: StackConfig): StackOutputs {
       captureCheckRole: roles.role("captureDestinationCheck"),
     });
   }
+  return { lake, ingestion };
+}
 
+/** Resource logs for auditors: the workspace's, the lake's blobs' and the namespace's, in Log Analytics. */
+function auditLogs(base: StackBase, { workspace }: Workspace, { lake, ingestion }: LakeAndIngestion): void {
+  const { config, names, tags, protect, resourceGroupName } = base;
   new Diagnostics("diagnostics", {
     resourceGroupName,
     location: config.location,
@@ -148,19 +225,23 @@ export function platform(config: StackConfig): StackOutputs {
     tags,
     protect,
   });
+}
 
+/** Unity Catalog over the lake: the connector's access to the storage, the locations, catalog and grants. */
+function unityCatalog(base: StackBase, workspace: Workspace, { lake }: LakeAndIngestion): UnityCatalog {
+  const { config, names, protect, resourceGroupName, resourceGroupId, client } = base;
+  const dbx = config.databricks;
   const storageAccess = new DatabricksStorageAccess("connector-access", {
-    principalId: workspace.accessConnectorPrincipalId,
+    principalId: workspace.workspace.accessConnectorPrincipalId,
     storageAccountId: lake.accountId,
     resourceGroupId,
     lakeContainerName: lake.lakeContainerName,
     captureContainerName: lake.captureContainerName,
     fileEvents: dbx.fileEvents,
   });
-
-  const catalog = new UnityCatalog("unity-catalog", {
-    provider: workspace.provider,
-    accessConnectorId: workspace.accessConnectorId,
+  return new UnityCatalog("unity-catalog", {
+    provider: workspace.workspace.provider,
+    accessConnectorId: workspace.workspace.accessConnectorId,
     storageAccess: storageAccess.roleAssignments,
     subscriptionId: client.subscriptionId,
     storageResourceGroupName: resourceGroupName,
@@ -169,19 +250,33 @@ export function platform(config: StackConfig): StackOutputs {
     captureContainerName: lake.captureContainerName,
     catalogName: names.catalog,
     metastoreId: dbx.metastoreId,
-    workspaceId: workspace.workspaceId,
+    workspaceId: workspace.workspace.workspaceId,
     fileEvents: dbx.fileEvents,
     analystsGroup: dbx.analystsGroup,
-    jobsPrincipal: runAsId,
-    previewPrincipals: previewIds,
+    jobsPrincipal: workspace.runAsId,
+    previewPrincipals: workspace.previewIds,
     developersGroup: config.developers?.accountGroup,
     forceDestroy: config.environment === "personal",
     protect,
   });
+}
 
+/** The cluster policies (and analytics cluster), the code in the workspace, the secrets and the three jobs. */
+interface ComputeAndJobs {
+  readonly jobPolicyId: pulumi.Output<string>;
+  readonly notebookFolder: pulumi.Output<string>;
+  readonly jobs: DatabricksJobs["jobs"];
+}
+
+function computeAndJobs(base: StackBase, workspace: Workspace, catalog: UnityCatalog): ComputeAndJobs {
+  const { config, tags } = base;
+  const { provider } = workspace.workspace;
+  const { runAsId, previewIds } = workspace;
+  const dbx = config.databricks;
+  const namePrefix = `${config.namePrefix}-${config.stack}`;
   const compute = new DatabricksCompute("compute", {
-    provider: workspace.provider,
-    namePrefix: `${config.namePrefix}-${config.stack}`,
+    provider,
+    namePrefix,
     sparkVersion: dbx.sparkVersion,
     nodeTypeId: dbx.nodeType,
     maxWorkers: dbx.maxWorkers,
@@ -197,25 +292,18 @@ export function platform(config: StackConfig): StackOutputs {
 
   // Only a personal stack reads who runs it (its folder, its mailbox); a shared stack deploys the same whoever does.
   const person =
-    config.environment === "personal"
-      ? databricks.getCurrentUserOutput({}, { provider: workspace.provider })
-      : undefined;
+    config.environment === "personal" ? databricks.getCurrentUserOutput({}, { provider }) : undefined;
   const notebooks = new WorkspaceAssets("notebooks", {
-    provider: workspace.provider,
+    provider,
     workspaceFolder: stackWorkspaceFolder(config.stack, person && invokedField(person, "home")),
     accessControls: person === undefined ? sharedFolderAccess(runAsId, dbx.analystsGroup, previewIds) : [],
   });
-
-  const secrets = new DatabricksSecrets("secrets", {
-    provider: workspace.provider,
-    runAsServicePrincipal: runAsId,
-  });
-
+  const secrets = new DatabricksSecrets("secrets", { provider, runAsServicePrincipal: runAsId });
   const jobs = new DatabricksJobs(
     "jobs",
     {
-      provider: workspace.provider,
-      namePrefix: `${config.namePrefix}-${config.stack}`,
+      provider,
+      namePrefix,
       ...configuredJobArgs(config, notebooks, catalog.captureUrl, person && invokedField(person, "userName")),
       jobPolicyId: compute.jobPolicyId,
       catalogName: catalog.catalogName,
@@ -227,32 +315,7 @@ export function platform(config: StackConfig): StackOutputs {
     },
     { dependsOn: [notebooks, catalog, secrets] },
   );
-
-  return {
-    resourceGroupName: pulumi.output(resourceGroupName),
-    azureSubscriptionId: client.subscriptionId,
-    eventHubsNamespace: ingestion.fullyQualifiedNamespace,
-    eventHubsNamespaceName: ingestion.namespaceName,
-    eventHubNames: ingestion.hubNames,
-    eventHubsConsumerGroup: ingestion.consumerGroupName,
-    eventHubsCaptureIntervalSeconds: pulumi.output(config.eventHubs.captureIntervalSeconds),
-    storageAccountName: lake.accountName,
-    storageAccountId: lake.accountId,
-    dataLakeDfsEndpoint: lake.dfsEndpoint,
-    captureContainerUrl: lake.captureContainerUrl,
-    eventHubsSasSenderConnectionStrings: ingestion.sasSenderConnectionStrings,
-    databricksWorkspaceUrl: workspace.workspaceUrl,
-    databricksWorkspaceResourceId: workspace.workspaceResourceId,
-    catalogName: catalog.catalogName,
-    jobClusterPolicyId: compute.jobPolicyId,
-    databricksNotebookFolder: notebooks.folder,
-    ingestJobId: jobs.jobs.ingest.id,
-    ingestJobUrl: jobs.jobs.ingest.url,
-    normalizeJobId: jobs.jobs.normalize.id,
-    normalizeJobUrl: jobs.jobs.normalize.url,
-    deleteJobId: jobs.jobs.delete.id,
-    deleteJobUrl: jobs.jobs.delete.url,
-  };
+  return { jobPolicyId: compute.jobPolicyId, notebookFolder: notebooks.folder, jobs: jobs.jobs };
 }
 
 /**
@@ -260,7 +323,7 @@ export function platform(config: StackConfig): StackOutputs {
  * list there), so the grant does not change with who runs `pulumi up`; on a personal stack that names none, the
  * person who runs it.
  */
-export function captureDeployers(
+function captureDeployers(
   deployerPrincipalIds: readonly string[],
   callerObjectId: pulumi.Input<string>,
 ): Record<string, CaptureDeployer> {
@@ -285,13 +348,13 @@ interface WorkspaceInjection {
  * firewall denies by default, one the program builds (`databricks.network`); else none (the managed VNet, which no
  * storage network rule can admit, so only with the firewall's `Allow` override).
  */
-function workspaceInjection(
-  config: StackConfig,
-  names: Names,
-  resourceGroupName: pulumi.Input<string>,
-  subscriptionId: pulumi.Input<string>,
-  tags: Record<string, string>,
-): WorkspaceInjection | undefined {
+function workspaceInjection({
+  config,
+  names,
+  resourceGroupName,
+  client,
+  tags,
+}: StackBase): WorkspaceInjection | undefined {
   const existing = config.databricks.vnet;
   if (existing !== undefined) {
     return {
@@ -306,7 +369,7 @@ function workspaceInjection(
   const network = new DatabricksNetwork("network", {
     resourceGroupName,
     location: config.location,
-    subscriptionId,
+    subscriptionId: client.subscriptionId,
     names,
     ...config.databricks.network,
     tags,

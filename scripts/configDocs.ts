@@ -6,16 +6,21 @@
  */
 import { readFileSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
-import { CONFIG_SCHEMA, describeDefault, type FieldDeclaration } from "../config/schema";
+import { allowedText, describeDefault, type FieldDeclaration, type Fields } from "../config/fields";
+import { CONFIG_SCHEMA } from "../config/schema";
 import { runMain } from "./lib/cli";
 import { PROJECT_ROOT } from "./lib/stackConfig";
 
 export const PROJECT_FILE = path.join(PROJECT_ROOT, "Pulumi.yaml");
 export const REFERENCE_FILE = path.join(PROJECT_ROOT, "docs", "configuration.md");
 
-type Fields = Readonly<Record<string, FieldDeclaration>>;
-
 const yamlString = (text: string) => JSON.stringify(text);
+
+/** ` Read on dev stacks only (why).` for a key only some stacks read. */
+function readOnly(field: FieldDeclaration): string {
+  if (field.onlyIn === undefined) return "";
+  return ` Read on ${field.onlyIn.join(" and ")} stacks only${field.note ? ` (${field.note})` : ""}.`;
+}
 
 /** Pulumi.yaml's `config:` block: typed scalars with their defaults, objects as `value: {}` with a comment per field. */
 export function renderProjectConfig(schema: Fields = CONFIG_SCHEMA): string {
@@ -26,9 +31,9 @@ export function renderProjectConfig(schema: Fields = CONFIG_SCHEMA): string {
   for (const [key, field] of Object.entries(schema)) {
     lines.push(`  ${key}:`);
     if (field.type === "object" || field.type === "map") {
-      lines.push(`    # ${field.description}`);
-      for (const [name, inner] of Object.entries(field.fields ?? {})) {
-        lines.push(`    # ${name}: ${inner.allowed}; default ${describeDefault(inner.default)}`);
+      lines.push(`    # ${field.description}${readOnly(field)}`);
+      for (const [name, inner] of Object.entries(field.type === "object" ? field.fields : {})) {
+        lines.push(`    # ${name}: ${allowedText(inner)}; default ${describeDefault(inner.default)}`);
       }
       lines.push("    value: {}");
       continue;
@@ -38,7 +43,7 @@ export function renderProjectConfig(schema: Fields = CONFIG_SCHEMA): string {
     lines.push(`    default: ${typeof fallback === "string" ? yamlString(fallback) : String(fallback)}`);
     const unsetMeans = field.default.kind === "value" ? "" : ` Unset: ${describeDefault(field.default)}.`;
     lines.push(
-      `    description: ${yamlString(`${field.description} Allowed: ${field.allowed}.${unsetMeans}`)}`,
+      `    description: ${yamlString(`${field.description} Allowed: ${allowedText(field)}.${unsetMeans}`)}`,
     );
   }
   return `${lines.join("\n")}\n`;
@@ -57,7 +62,7 @@ function table(prefix: string, fields: Fields): string[] {
   const rows = ["| key | allowed | default | what it does |", "|---|---|---|---|"];
   for (const [name, field] of Object.entries(fields)) {
     rows.push(
-      `| \`${prefix}${name}\` | ${cell(field.allowed)} | ${cell(describeDefault(field.default))} | ${cell(field.description)} |`,
+      `| \`${prefix}${name}\` | ${cell(allowedText(field))} | ${cell(describeDefault(field.default))} | ${cell(field.description)} |`,
     );
   }
   return rows;
@@ -65,7 +70,7 @@ function table(prefix: string, fields: Fields): string[] {
 
 /** `docs/configuration.md`. */
 export function renderConfigReference(schema: Fields = CONFIG_SCHEMA): string {
-  const scalars = Object.fromEntries(Object.entries(schema).filter(([, f]) => f.fields === undefined));
+  const scalars = Object.fromEntries(Object.entries(schema).filter(([, f]) => f.type !== "object"));
   const out = [
     "# Configuration reference",
     "",
@@ -77,7 +82,7 @@ export function renderConfigReference(schema: Fields = CONFIG_SCHEMA): string {
     "before any resource is registered, with the key, the value read and the command that fixes it:",
     "",
     "```",
-    "eventHubs.captureIntervalSeconds must be an integer in 60..900, got 30. Fix: pulumi config set --path 'eventHubs.captureIntervalSeconds' 300",
+    "eventHubs.captureIntervalSeconds must be an integer in 60..900, got 30. Fix: pulumi config set --path eventHubs.captureIntervalSeconds 300",
     "```",
     "",
     "## Top-level keys",
@@ -86,12 +91,12 @@ export function renderConfigReference(schema: Fields = CONFIG_SCHEMA): string {
   ];
   const sections = (prefix: string, fields: Fields) => {
     for (const [name, field] of Object.entries(fields)) {
-      if (field.fields === undefined) continue;
+      if (field.type !== "object") continue;
       out.push(
         "",
         `## \`${prefix}${name}\``,
         "",
-        field.description,
+        `${field.description}${readOnly(field)}`,
         "",
         ...table(`${prefix}${name}.`, field.fields),
       );

@@ -78,9 +78,15 @@ function personalBlock(file: string, project: string): { mode?: unknown; devStac
   return (config[`${project}:${PERSONAL_KEY}`] ?? {}) as { mode?: unknown; devStack?: unknown };
 }
 
-/** The mode a personal stack file declares; a file from before the modes is a full copy. */
-function modeOfFile(file: string, project: string): PersonalMode {
-  return personalBlock(file, project).mode === "shared" ? "shared" : "full";
+/** The mode a personal stack file declares; the program refuses a file without one, and so does this script. */
+function modeOfFile(file: string, project: string, stack: string): PersonalMode {
+  const mode = personalBlock(file, project).mode;
+  if (mode === "shared" || mode === "full") return mode;
+  throw new Error(
+    `${path.basename(file)} sets no ${PERSONAL_KEY}.mode (shared or full), got ${JSON.stringify(mode)}; nothing was ` +
+      `changed. Fix: pulumi config set --path ${PERSONAL_KEY}.mode shared --stack ${stack}, or ` +
+      `pulumi config set --path ${PERSONAL_KEY}.mode full --stack ${stack} if it is a full copy`,
+  );
 }
 
 function devStackOf(file: string, project: string): string {
@@ -105,7 +111,7 @@ export function stackNew(
   const project = loadStackConfig(stack, {}, root).project;
 
   const fileExisted = existsSync(file);
-  const mode = fileExisted ? modeOfFile(file, project) : (stackOptions.mode ?? "shared");
+  const mode = fileExisted ? modeOfFile(file, project, stack) : (stackOptions.mode ?? "shared");
   if (fileExisted) {
     const asked = stackOptions.mode ?? mode;
     if (asked !== mode) {

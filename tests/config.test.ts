@@ -2,7 +2,11 @@ import { expect } from "chai";
 import { ConfigError, parseStackConfig, type RawStackConfig } from "../config/config";
 import { parseDatabricks } from "../config/databricks";
 import { Problems } from "../config/fields";
+import JOB_PARAMETERS from "../notebooks/h3_ml/job_parameters.json";
 import { environmentOfStack } from "../policy/vocabulary/stacks";
+
+/** Why deletionSlaDays has the range it has, as the message says it. */
+const SLA_WHY = "the range the jobs accept: at least Delta's 7-day VACUUM minimum plus 2 days of schedule";
 
 /** What every shared stack (dev, prod) must set; a config under test about something else gets it. */
 const SHARED_STACK_MUSTS = {
@@ -14,13 +18,18 @@ function isSection(value: unknown): value is Record<string, unknown> {
   return value !== null && typeof value === "object" && !Array.isArray(value);
 }
 
-/** `raw` with what a shared stack must set added where it sets nothing itself. */
+/**
+ * `raw` with what its stack must set added where it sets nothing itself: a shared stack's deployers and
+ * recipients, a personal stack's mode (`make stack-new` writes it).
+ */
 function withMusts(raw: RawStackConfig, stack: string): RawStackConfig {
-  // The environment the parser settles on: a valid explicit one, else the stack name's, else personal.
+  // The environment the parser settles on: a valid explicit one, else the stack name's.
   const explicit = ["dev", "prod", "personal"].includes(raw.environment as string)
     ? raw.environment
     : undefined;
-  const environment = explicit ?? environmentOfStack(stack) ?? "personal";
+  const environment = explicit ?? environmentOfStack(stack);
+  if (environment === "personal")
+    return raw.personal === undefined ? { ...raw, personal: { mode: "shared" } } : raw;
   if (environment !== "dev" && environment !== "prod") return raw;
   const hubs = raw.eventHubs ?? {};
   const withDeployers =
@@ -95,14 +104,39 @@ describe("stack config", () => {
       });
     });
 
-    it("builds a personal stack on the dev stack's platform unless told to copy it", () => {
-      expect(parse({}, "h3-ml", "dev-alice").personal).to.deep.equal({
+    it("builds a personal stack as its personal.mode says, reading dev's stack by its default name", () => {
+      expect(parse({ personal: { mode: "shared" } }, "h3-ml", "dev-alice").personal).to.deep.equal({
         mode: "shared",
         devStack: "organization/h3-ml/dev",
       });
       expect(
         parse({ personal: { mode: "full", devStack: "h3/h3-ml/dev" } }, "h3-ml", "dev-alice").personal,
       ).to.deep.equal({ mode: "full", devStack: "h3/h3-ml/dev" });
+    });
+
+    // A stack file that lost the key would otherwise turn a full copy into a shared stack, whose next `up` deletes
+    // the copy's namespace, workspace, storage and catalog.
+    it("refuses a personal stack that does not say its mode, giving both commands", () => {
+      const refusal =
+        "personal.mode must be set to one of shared, full: a personal stack states whether it builds on the dev " +
+        "stack's platform or copies it whole. Fix: pulumi config set --path personal.mode shared, or " +
+        "pulumi config set --path personal.mode full";
+      for (const personal of [{}, { devStack: "organization/h3-ml/dev" }, null]) {
+        expect(problemsOf({ personal }, "dev-alice"), JSON.stringify(personal)).to.deep.equal([refusal]);
+      }
+      expect(problemsOf({ environment: "personal", personal: {} }, "sandbox")).to.deep.equal([refusal]);
+    });
+
+    it("lets a Premium hub keep events as long as the deletion SLA, and no longer", () => {
+      const premium = (deletionSlaDays: number, messageRetentionDays: number) =>
+        parse({ deletionSlaDays, eventHubs: { sku: "Premium", messageRetentionDays } }, "h3-ml", "prod")
+          .eventHubs;
+      expect(premium(30, 30).messageRetentionDays).to.equal(30);
+      expect(premium(12, 12).messageRetentionDays).to.equal(12);
+      expect(() => premium(12, 13)).to.throw(
+        ConfigError,
+        /eventHubs\.messageRetentionDays .*deletionSlaDays/,
+      );
     });
 
     it("gives prod more partitions and a week of retention", () => {
@@ -129,8 +163,9 @@ describe("stack config", () => {
       expect(config.storage.rawRetentionDays).to.equal(7);
     });
 
-    it("caps the default raw retention at a shorter deletion SLA", () => {
-      expect(parse({ deletionSlaDays: 3 }, "h3-ml", "dev").storage.rawRetentionDays).to.equal(3);
+    it("keeps raw events a week by default, within the shortest deletion SLA the jobs accept", () => {
+      const shortest = JOB_PARAMETERS.deletion_sla_days.min;
+      expect(parse({ deletionSlaDays: shortest }, "h3-ml", "dev").storage.rawRetentionDays).to.equal(7);
     });
 
     it("returns a frozen object, sections included", () => {
@@ -174,7 +209,7 @@ describe("stack config", () => {
         raw: { eventHubs: { captureIntervalSeconds: 30 } },
         message:
           "eventHubs.captureIntervalSeconds must be an integer in 60..900, got 30. " +
-          "Fix: pulumi config set --path 'eventHubs.captureIntervalSeconds' 300",
+          "Fix: pulumi config set --path eventHubs.captureIntervalSeconds 300",
       },
       {
         when: "eventHubs.captureIntervalSeconds is above 900",
@@ -185,8 +220,8 @@ describe("stack config", () => {
         when: "eventHubs.sku is Basic",
         raw: { eventHubs: { sku: "Basic" } },
         message:
-          'eventHubs.sku must be one of Standard, Premium, got "Basic": Capture needs Standard or above. ' +
-          "Fix: pulumi config set --path 'eventHubs.sku' Standard",
+          'eventHubs.sku must be one of Standard, Premium (Basic has no Capture), got "Basic". ' +
+          "Fix: pulumi config set --path eventHubs.sku Standard",
       },
       {
         when: "eventHubs.partitionCount is 0",
@@ -206,7 +241,9 @@ describe("stack config", () => {
       {
         when: "eventHubs.capacity is above 40 on Standard",
         raw: { eventHubs: { capacity: 41 } },
-        message: "eventHubs.capacity must be an integer in 1..40 throughput units for Standard, got 41.",
+        message:
+          "eventHubs.capacity must be an integer in 1..40 (throughput units; Premium: 1, 2, 4, 8 or 16 processing units), got 41. " +
+          "Fix: pulumi config set --path eventHubs.capacity 1",
       },
       {
         when: "eventHubs.capacity is not a power of two on Premium",
@@ -217,6 +254,21 @@ describe("stack config", () => {
         when: "eventHubs.messageRetentionDays exceeds Standard's 7 days",
         raw: { eventHubs: { messageRetentionDays: 8 } },
         message: "eventHubs.messageRetentionDays must be an integer in 1..7 for Standard, got 8.",
+      },
+      {
+        when: "a Premium hub keeps events longer than the deletion SLA",
+        raw: { eventHubs: { sku: "Premium", messageRetentionDays: 31 } },
+        message:
+          "eventHubs.messageRetentionDays must be an integer in 1..30 (Standard: at most 7; at most deletionSlaDays, " +
+          "as a hub keeps every event its full retention and nothing deletes it sooner), got 31. " +
+          "Fix: pulumi config set --path eventHubs.messageRetentionDays 1",
+      },
+      {
+        when: "a Premium hub keeps events longer than a shorter deletion SLA",
+        raw: { deletionSlaDays: 10, eventHubs: { sku: "Premium", messageRetentionDays: 11 } },
+        stack: "prod",
+        message:
+          "eventHubs.messageRetentionDays must be an integer in 1..10 (Standard: at most 7; at most deletionSlaDays,",
       },
       {
         when: "eventHubs.captureSizeLimitBytes is under 10 MiB",
@@ -243,7 +295,7 @@ describe("stack config", () => {
         when: "eventHubs.hubs is empty",
         raw: { eventHubs: { hubs: [] } },
         message:
-          "eventHubs.hubs must be a list of at least one event hub name, got []: a stack without a hub ingests nothing. " +
+          "eventHubs.hubs must be a list of at least one item, got []: a stack without a hub ingests nothing. " +
           "Fix: pulumi config set --path 'eventHubs.hubs[0]' events",
       },
       {
@@ -251,7 +303,7 @@ describe("stack config", () => {
         raw: { eventHubs: { hubs: ["events", "audit", "Events"] } },
         message:
           'eventHubs.hubs[2] must be unique in the list, ignoring case, got "Events": Azure takes it for "events". ' +
-          "Fix: pulumi config set --path 'eventHubs.hubs[2]' <another name>",
+          "Fix: pulumi config set --path 'eventHubs.hubs[2]' <another value>",
       },
       ...[".events", "events-", "_events", "ev/ents", "h".repeat(257)].map((name) => ({
         when: `an eventHubs.hubs name breaks Event Hubs' naming rules (${name.length > 20 ? "257 characters" : name})`,
@@ -288,13 +340,18 @@ describe("stack config", () => {
       {
         when: "deletionSlaDays is 0",
         raw: { deletionSlaDays: 0 },
-        message:
-          "deletionSlaDays must be an integer in 1..30, got 0. Fix: pulumi config set deletionSlaDays 30",
+        message: `deletionSlaDays must be an integer in 9..30 (${SLA_WHY}), got 0. Fix: pulumi config set deletionSlaDays 30`,
+      },
+      {
+        // The jobs refuse it at run time (notebooks/h3_ml/job_parameters.json); the config refuses it first.
+        when: "deletionSlaDays is under what the jobs accept",
+        raw: { deletionSlaDays: 8 },
+        message: `deletionSlaDays must be an integer in 9..30 (${SLA_WHY}), got 8. Fix: pulumi config set deletionSlaDays 30`,
       },
       {
         when: "deletionSlaDays is 31",
         raw: { deletionSlaDays: 31 },
-        message: "deletionSlaDays must be an integer in 1..30, got 31.",
+        message: "deletionSlaDays must be an integer in 9..30",
       },
       {
         when: "storage.rawRetentionDays exceeds deletionSlaDays",
@@ -305,7 +362,7 @@ describe("stack config", () => {
       {
         when: "storage.rawRetentionDays is 0",
         raw: { storage: { rawRetentionDays: 0 } },
-        message: "storage.rawRetentionDays must be an integer in 1..30",
+        message: "storage.rawRetentionDays must be an integer in 1..30 (at most deletionSlaDays",
       },
       {
         when: "storage.sku is a Premium SKU",
@@ -316,7 +373,9 @@ describe("stack config", () => {
       {
         when: "storage.networkDefaultAction is neither Allow nor Deny",
         raw: { storage: { networkDefaultAction: "Open" } },
-        message: 'storage.networkDefaultAction must be one of Allow, Deny, got "Open".',
+        message:
+          'storage.networkDefaultAction must be one of Deny, Allow (Allow is a named override), got "Open". ' +
+          "Fix: pulumi config set --path storage.networkDefaultAction Deny",
       },
       {
         when: "prod opens the storage firewall",
@@ -324,7 +383,7 @@ describe("stack config", () => {
         stack: "prod",
         message:
           'storage.networkDefaultAction must be "Deny" in prod, got "Allow": prod storage stays behind its firewall. ' +
-          "Fix: pulumi config set --path 'storage.networkDefaultAction' Deny",
+          "Fix: pulumi config set --path storage.networkDefaultAction Deny",
       },
       {
         when: "storage.allowedIpRanges has a /32",
@@ -337,15 +396,15 @@ describe("stack config", () => {
         raw: { personal: { mode: "copy" } },
         stack: "dev-alice",
         message:
-          "personal.mode must be one of shared, full, got \"copy\". Fix: pulumi config set --path 'personal.mode' shared",
+          'personal.mode must be one of shared, full, got "copy". Fix: pulumi config set --path personal.mode shared',
       },
       {
         when: "personal.devStack is not fully qualified",
-        raw: { personal: { devStack: "dev" } },
+        raw: { personal: { mode: "shared", devStack: "dev" } },
         stack: "dev-alice",
         message:
           'personal.devStack must be a fully qualified stack name <organization>/<project>/<stack>, got "dev". ' +
-          "Fix: pulumi config set --path 'personal.devStack' organization/h3-ml/dev",
+          "Fix: pulumi config set --path personal.devStack organization/h3-ml/dev",
       },
       {
         when: "a shared stack sets personal",
@@ -359,15 +418,15 @@ describe("stack config", () => {
         raw: { developers: { accountGroup: "h3-developers" } },
         stack: "prod",
         message:
-          'developers is read on the dev stack only (personal stacks share dev), got {"accountGroup":"h3-developers"} on a prod stack. ' +
+          'developers is read on dev stacks only (personal stacks share dev), got {"accountGroup":"h3-developers"} on a prod stack. ' +
           "Fix: pulumi config rm developers",
       },
       {
         when: "developers names only the account group",
         raw: { developers: { accountGroup: "h3-developers" } },
         message:
-          "developers.entraGroupObjectId must be an Entra group object id (GUID), got undefined: personal stacks need both grants. " +
-          "Fix: pulumi config set --path 'developers.entraGroupObjectId' 00000000-0000-0000-0000-000000000000",
+          "developers.entraGroupObjectId must be set to an Entra group object id (GUID): personal stacks need both grants. " +
+          "Fix: pulumi config set --path developers.entraGroupObjectId 00000000-0000-0000-0000-000000000000",
       },
       {
         when: "environment is not one of dev, prod, personal",
@@ -407,7 +466,7 @@ describe("stack config", () => {
         when: "a tag value is not text",
         raw: { tags: { owner: 7 } },
         message:
-          "tags.owner must be text of at most 256 characters, got 7. Fix: pulumi config set --path 'tags.owner'",
+          'tags.owner must be text of at most 256 characters, got 7. Fix: pulumi config set --path tags.owner "<value>"',
       },
       {
         when: "tags set the local-auth marker, which only eventHubs.allowSasSender may set",
@@ -415,7 +474,7 @@ describe("stack config", () => {
         message:
           "tags.h3-ml-local-auth-reason is reserved: the program sets it on the Event Hubs namespace when " +
           'eventHubs.allowSasSender is true (set that if a sender needs SAS), got "legacy sender". ' +
-          "Fix: pulumi config rm --path 'tags.h3-ml-local-auth-reason'",
+          "Fix: pulumi config rm --path tags.h3-ml-local-auth-reason",
       },
     ];
 
@@ -434,9 +493,10 @@ describe("stack config", () => {
         eventHubs: { sku: "Basic", captureIntervalSeconds: 30, partitionCount: 64 },
         storage: { networkDefaultAction: "Open" },
       });
+      // In the order the schema declares the keys.
       expect(problems.map((p) => p.split(" ")[0])).to.deep.equal([
-        "deletionSlaDays",
         "namePrefix",
+        "deletionSlaDays",
         "eventHubs.sku",
         "eventHubs.partitionCount",
         "eventHubs.captureIntervalSeconds",

@@ -1,6 +1,7 @@
 import { readFileSync } from "node:fs";
 import { expect } from "chai";
-import { CONFIG_SCHEMA, describeDefault } from "../config/schema";
+import { describeDefault } from "../config/fields";
+import { CONFIG_SCHEMA } from "../config/schema";
 import {
   PROJECT_FILE,
   projectFileWithConfig,

@@ -1,6 +1,7 @@
 import { expect } from "chai";
 import { clusterPolicyDefinition, jobClusterSpec } from "../components/clusterSpecs";
 import { DatabricksCompute, type DatabricksComputeArgs } from "../components/databricksCompute";
+import { AUTOTERMINATION_MINUTES } from "../policy/vocabulary/limits";
 import { RESOURCE_TYPES as T } from "../policy/vocabulary/resourceTypes";
 import { databricksResources, providerRef, testProvider } from "./databricksFixtures";
 import { evaluate } from "./harness/mockProgram";
@@ -13,7 +14,6 @@ const RULES = {
   nodeTypeId: "Standard_D4ds_v5",
   maxWorkers: 4,
   customTags: TAGS,
-  maxAutoterminationMinutes: 30,
 };
 
 function build(overrides: Partial<DatabricksComputeArgs> = {}) {
@@ -47,14 +47,13 @@ describe("cluster policy definitions", () => {
     });
   });
 
-  it("forces autotermination and a Unity Catalog access mode on interactive clusters", () => {
-    const definition = JSON.parse(
-      clusterPolicyDefinition("all-purpose", { ...RULES, maxAutoterminationMinutes: 25 }),
-    );
+  it("forces autotermination within the shared idle range and a Unity Catalog access mode on interactive clusters", () => {
+    const definition = JSON.parse(clusterPolicyDefinition("all-purpose", RULES));
+    const { min, max } = AUTOTERMINATION_MINUTES;
     expect(definition).to.deep.include({
       cluster_type: { type: "fixed", value: "all-purpose" },
       spark_version: { type: "fixed", value: "17.3.x-scala2.13" },
-      autotermination_minutes: { type: "range", minValue: 10, maxValue: 25, defaultValue: 25 },
+      autotermination_minutes: { type: "range", minValue: min, maxValue: max, defaultValue: max },
       data_security_mode: {
         type: "allowlist",
         values: ["USER_ISOLATION", "SINGLE_USER"],

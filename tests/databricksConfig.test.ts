@@ -105,7 +105,7 @@ describe("databricks config", () => {
     it("fails when sparkVersion is not a runtime key", () => {
       expect(problemOf({ sparkVersion: "17.3 LTS" })).to.equal(
         `databricks.sparkVersion must be ${LTS_PHRASE}, got "17.3 LTS". ` +
-          "Fix: pulumi config set --path 'databricks.sparkVersion' 17.3.x-scala2.13",
+          "Fix: pulumi config set --path databricks.sparkVersion 17.3.x-scala2.13",
       );
     });
 
@@ -113,7 +113,7 @@ describe("databricks config", () => {
       expect(problemOf({ sparkVersion: "16.2.x-scala2.12" })).to.equal(
         `databricks.sparkVersion must be ${LTS_PHRASE}, got "16.2.x-scala2.12": ` +
           "not an LTS runtime in a Scala build it ships; the policy pack blocks it. " +
-          "Fix: pulumi config set --path 'databricks.sparkVersion' 17.3.x-scala2.13",
+          "Fix: pulumi config set --path databricks.sparkVersion 17.3.x-scala2.13",
       );
       for (const notLts of ["17.1.x-scala2.13", "17.3.x-scala2.12", "15.4.x-scala2.13", "13.3.x-scala2.12"]) {
         expect(problemOf({ sparkVersion: notLts }), notLts).to.include(`got "${notLts}": not an LTS runtime`);
@@ -147,11 +147,17 @@ describe("databricks config", () => {
       );
     });
 
-    for (const key of ["ingestCron", "normalizeCron", "deleteCron"]) {
+    // Each fix sets the job's own default schedule.
+    for (const [key, fallback] of [
+      ["ingestCron", "0 0/15 * * * ?"],
+      ["normalizeCron", "0 30 * * * ?"],
+      ["deleteCron", "0 0 3 * * ?"],
+    ]) {
       it(`fails when ${key} is not a Quartz cron expression`, () => {
         expect(problemOf({ [key]: "0 3 * * *" })).to.equal(
-          `databricks.${key} must be a Quartz cron expression, got "0 3 * * *": it has 5 fields; Quartz needs 6 or 7 ` +
-            `(sec min hour day-of-month month day-of-week [year]). Fix: pulumi config set --path 'databricks.${key}' '0 0 3 * * ?'`,
+          `databricks.${key} must be a Quartz cron expression (6 or 7 fields, \`?\` in exactly one day field), got ` +
+            `"0 3 * * *": it has 5 fields; Quartz needs 6 or 7 (sec min hour day-of-month month day-of-week [year]). ` +
+            `Fix: pulumi config set --path databricks.${key} '${fallback}'`,
         );
       });
     }
@@ -179,7 +185,7 @@ describe("databricks config", () => {
     it("fails when prod schedules are paused", () => {
       expect(problemOf({ pauseSchedules: true }, "prod")).to.equal(
         "databricks.pauseSchedules must be false in prod, got true: prod schedules are always live. " +
-          "Fix: pulumi config set --path 'databricks.pauseSchedules' false",
+          "Fix: pulumi config set --path databricks.pauseSchedules false",
       );
     });
 
@@ -221,7 +227,7 @@ describe("databricks config", () => {
       );
       expect(problemOf({ network: { containerSubnetPrefix: "10.180.0.0/24" } })).to.equal(
         'databricks.network.containerSubnetPrefix must be inside addressSpace 10.179.0.0/22, got "10.180.0.0/24". ' +
-          "Fix: pulumi config set --path 'databricks.network.containerSubnetPrefix' 10.179.1.0/24",
+          "Fix: pulumi config set --path databricks.network.containerSubnetPrefix 10.179.1.0/24",
       );
       expect(problemOf({ network: { containerSubnetPrefix: "10.179.0.128/26" } })).to.match(
         /^databricks\.network\.containerSubnetPrefix must be apart from hostSubnetPrefix 10\.179\.0\.0\/24/,
@@ -269,8 +275,9 @@ describe("databricks config", () => {
 
     it("fails when VNet injection misses a subnet", () => {
       const vnet = "/subscriptions/s/resourceGroups/net/providers/Microsoft.Network/virtualNetworks/hub";
-      expect(problemOf({ vnet: { virtualNetworkId: vnet, publicSubnetName: "host" } })).to.match(
-        /^databricks\.vnet\.privateSubnetName must be a subnet name delegated to Microsoft\.Databricks\/workspaces, got undefined: VNet injection needs all three fields/,
+      expect(problemOf({ vnet: { virtualNetworkId: vnet, publicSubnetName: "host" } })).to.equal(
+        "databricks.vnet.privateSubnetName must be set to a subnet name delegated to Microsoft.Databricks/workspaces: " +
+          "VNet injection needs all three fields. Fix: pulumi config set --path databricks.vnet.privateSubnetName databricks-container",
       );
       expect(
         problemOf({ vnet: { virtualNetworkId: "hub", publicSubnetName: "a", privateSubnetName: "b" } }),
@@ -281,8 +288,9 @@ describe("databricks config", () => {
       expect(problemOf({ analyticsCluster: { autoterminationMinutes: 60 } })).to.match(
         /^databricks\.analyticsCluster\.autoterminationMinutes must be an integer in 10\.\.30, got 60/,
       );
-      expect(problemOf({ maxWorkers: 2, analyticsCluster: { maxWorkers: 5 } })).to.match(
-        /^databricks\.analyticsCluster\.maxWorkers must be an integer in 1\.\.2 \(databricks\.maxWorkers\), got 5/,
+      expect(problemOf({ maxWorkers: 2, analyticsCluster: { maxWorkers: 5 } })).to.equal(
+        "databricks.analyticsCluster.maxWorkers must be an integer in 1..2 (at least databricks.analyticsCluster.minWorkers; " +
+          "at most databricks.maxWorkers), got 5. Fix: pulumi config set --path databricks.analyticsCluster.maxWorkers 2",
       );
     });
 

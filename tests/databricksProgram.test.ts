@@ -10,7 +10,7 @@ import {
   MOCK_SUBSCRIPTION_ID,
   MOCK_WORKSPACE_HOST,
 } from "./harness/mockProgram";
-import { evaluated, expectedNotebookAssets, FULL_COPY, ofType, resource } from "./support";
+import { evaluated, expectedNotebookAssets, FULL_COPY, ofType, resource, SHARED_MODE } from "./support";
 
 const SP = "9f0c1d2e-0000-4000-8000-00000000aaaa";
 const PREVIEW = "9f0c1d2e-0000-4000-8000-00000000bbbb";
@@ -321,7 +321,9 @@ describe("program under mocks: who runs pulumi up", () => {
   }
 
   it("fails a personal stack run by a service principal without databricks.notificationEmails, naming the key", async () => {
-    const failure = await evaluateProgram("dev-alice", { calls: as(SP) }).catch((err: unknown) => err);
+    const failure = await evaluateProgram("dev-alice", { calls: as(SP), config: SHARED_MODE }).catch(
+      (err: unknown) => err,
+    );
     expect(failure).to.be.instanceOf(EvaluationError);
     expect((failure as EvaluationError).message).to.include(
       `databricks.notificationEmails must name who hears about failed runs when the deployer (${JSON.stringify(SP)}) ` +

@@ -6,17 +6,18 @@
 import { expect } from "chai";
 import { RESOURCE_TYPES as T } from "../policy/vocabulary/resourceTypes";
 import { COMPUTED, type Evaluation } from "./harness/mockProgram";
-import { evaluated, FULL_COPY, ofType, resource } from "./support";
+import { evaluated, FULL_COPY, ofType, resource, SHARED_MODE } from "./support";
 
 describe("first preview of a stack that does not exist yet", () => {
   const previews = new Map<string, Evaluation>();
-  // dev-fresh has no stack file: a personal stack before its first up, sharing dev's workspace (which exists, so
-  // its provider is configured) or, as a full copy, with a workspace of its own that does not exist yet.
+  // dev-fresh: a personal stack before its first up, as `make stack-new` writes it, sharing dev's workspace (which
+  // exists, so its provider is configured) or, as a full copy, with a workspace of its own that does not exist yet.
   const STACKS = ["dev", "prod", "dev-fresh", "dev-fresh full copy"];
   before(async () => {
     for (const stack of STACKS) {
       const [name, full] = stack.split(" ");
-      previews.set(stack, await evaluated(name as string, { preview: true, config: full ? FULL_COPY : {} }));
+      const config = name === "dev-fresh" ? (full ? FULL_COPY : SHARED_MODE) : {};
+      previews.set(stack, await evaluated(name as string, { preview: true, config }));
     }
   });
   const of = (stack: string) => previews.get(stack) as Evaluation;

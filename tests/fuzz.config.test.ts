@@ -7,7 +7,9 @@ import { expect } from "chai";
 import fc from "fast-check";
 import { CONFIG_KEYS, ConfigError, parseStackConfig, type RawStackConfig } from "../config/config";
 import { DEFAULT_SPARK_VERSION } from "../config/databricks";
+import JOB_PARAMETERS from "../notebooks/h3_ml/job_parameters.json";
 import { TYPES } from "../policy/core";
+import { AUTOTERMINATION_MINUTES } from "../policy/vocabulary/limits";
 import { LTS_RUNTIME_KEYS } from "../policy/vocabulary/runtimes";
 import { EvaluationError, evaluateProgram } from "./harness/mockProgram";
 import { checkRegistrations } from "./harness/policyCheck";
@@ -31,14 +33,17 @@ const senderIdsArb = fc.uniqueArray(fc.uuid(), { maxLength: 2 });
 /** Shared stacks name what a personal stack may take from the person who runs it. */
 const shared = (stack: string): boolean => stack === "dev" || stack === "prod";
 
-const eventHubsArb = (stack: string) =>
+const SLA = JOB_PARAMETERS.deletion_sla_days;
+
+const eventHubsArb = (stack: string, sla: number) =>
   fc.constantFrom("Standard", "Premium").chain((sku) =>
     fc.record(
       {
         sku: fc.constant(sku),
         capacity: sku === "Premium" ? fc.constantFrom(1, 2, 4, 8, 16) : fc.integer({ min: 1, max: 40 }),
         partitionCount: fc.integer({ min: 1, max: 32 }),
-        messageRetentionDays: fc.integer({ min: 1, max: sku === "Premium" ? 90 : 7 }),
+        // Standard keeps events 7 days at most, Premium 90; neither longer than the deletion SLA.
+        messageRetentionDays: fc.integer({ min: 1, max: Math.min(sku === "Premium" ? 90 : 7, sla) }),
         hubs: hubsArb,
         captureIntervalSeconds: fc.integer({ min: 60, max: 900 }),
         captureSizeLimitBytes: fc.integer({ min: 10 * MIB, max: 500 * MIB }),
@@ -121,7 +126,7 @@ const databricksArb = (stack: string) =>
               nodeType: nodeTypeArb,
               minWorkers: fc.constant(minWorkers),
               maxWorkers: fc.integer({ min: minWorkers, max: maxWorkers }),
-              autoterminationMinutes: fc.integer({ min: 10, max: 30 }),
+              autoterminationMinutes: fc.integer(AUTOTERMINATION_MINUTES),
             },
             { requiredKeys: ["minWorkers"] },
           ),
@@ -152,7 +157,7 @@ const ipRangesArb = fc.uniqueArray(ipRangeArb, { maxLength: 2 });
 
 /** Configs the validator must accept; optional keys are often left out so defaults get exercised too. */
 const validArb: fc.Arbitrary<Generated> = fc
-  .tuple(stackArb, fc.integer({ min: 1, max: 30 }))
+  .tuple(stackArb, fc.integer({ min: SLA.min, max: SLA.max }))
   .chain(([stack, sla]) =>
     fc
       .record(
@@ -162,7 +167,7 @@ const validArb: fc.Arbitrary<Generated> = fc
           tags: tagsArb,
           deletionSlaDays: fc.constant(sla),
           resourceGroupName: resourceGroupArb,
-          eventHubs: eventHubsArb(stack),
+          eventHubs: eventHubsArb(stack, sla),
           storage: fc.record(
             {
               sku: storageSkuArb,
@@ -175,11 +180,13 @@ const validArb: fc.Arbitrary<Generated> = fc
           databricks: databricksArb(stack),
           // A personal stack shares dev's platform or copies it whole.
           ...(stack.startsWith("dev-")
-            ? { personal: fc.record({ mode: fc.constantFrom("shared", "full") }, { requiredKeys: [] }) }
+            ? { personal: fc.record({ mode: fc.constantFrom("shared", "full") }) }
             : {}),
         },
         {
-          requiredKeys: shared(stack) ? ["deletionSlaDays", "databricks", "eventHubs"] : ["deletionSlaDays"],
+          requiredKeys: shared(stack)
+            ? ["deletionSlaDays", "databricks", "eventHubs"]
+            : ["deletionSlaDays", "personal"],
         },
       )
       .map((raw) => ({ stack, raw: raw as RawStackConfig })),
@@ -207,7 +214,7 @@ const CORRUPTIONS: readonly fc.Arbitrary<Corruption>[] = [
     { owner: "x".repeat(600) },
     { "h3-ml-local-auth-reason": "legacy sender" },
   ),
-  bad("deletionSlaDays", 0, 31, 365, -7, 1.5, "thirty", ""),
+  bad("deletionSlaDays", 0, SLA.min - 1, SLA.max + 1, 365, -7, 1.5, "thirty", ""),
   bad("resourceGroupName", "rg.", "a/b", "x".repeat(91), 12),
   bad("eventHubs.deployerPrincipalIds", ["ci"], "00000000-0000-0000-0000-000000000000", [3]),
   bad("eventHubs", 42, "Standard", [], true),

@@ -22,7 +22,7 @@ import { PROJECT_ROOT } from "../scripts/lib/stackConfig";
 import { type Evaluation, evaluate, evaluateProgram } from "./harness/mockProgram";
 import { checkedCount, checkRegistrations } from "./harness/policyCheck";
 import { findSecrets, SECRET_KEY_NAME } from "./harness/secrets";
-import { evaluated, FULL_COPY, resource, sectionWith } from "./support";
+import { evaluated, FULL_COPY, resource, SHARED_MODE, sectionWith } from "./support";
 
 const violationsOf = (evaluation: Evaluation): string[] =>
   checkRegistrations(evaluation.stack, evaluation.registrations).map((v) => v.message);
@@ -110,30 +110,34 @@ describe("guardrails over the program", () => {
   describe("a deliberately insecure change", () => {
     /** The lake as index.ts builds it, with `change` applied to its storage account's inputs. */
     const insecureLake = (stack: string, change: Record<string, unknown>) =>
-      evaluate(stack, () => {
-        const config = readStackConfig();
-        const publicBlobs: pulumi.ResourceTransformation = (args) =>
-          args.type === TYPES.storageAccount
-            ? { props: { ...args.props, ...change }, opts: args.opts }
-            : undefined;
-        return new DataLake(
-          "lake",
-          {
-            resourceGroupName: "h3ml-rg",
-            location: config.location,
-            accountName: resourceNames(config).storageAccount,
-            sku: config.storage.sku,
-            rawRetentionDays: config.storage.rawRetentionDays,
-            networkDefaultAction: config.storage.networkDefaultAction,
-            allowedIpRanges: [...config.storage.allowedIpRanges],
-            resourceAccessRules: [],
-            virtualNetworkSubnetIds: [],
-            tags: standardTags(config),
-            protect: config.environment === "prod",
-          },
-          { transformations: [publicBlobs] },
-        );
-      });
+      evaluate(
+        stack,
+        () => {
+          const config = readStackConfig();
+          const publicBlobs: pulumi.ResourceTransformation = (args) =>
+            args.type === TYPES.storageAccount
+              ? { props: { ...args.props, ...change }, opts: args.opts }
+              : undefined;
+          return new DataLake(
+            "lake",
+            {
+              resourceGroupName: "h3ml-rg",
+              location: config.location,
+              accountName: resourceNames(config).storageAccount,
+              sku: config.storage.sku,
+              rawRetentionDays: config.storage.rawRetentionDays,
+              networkDefaultAction: config.storage.networkDefaultAction,
+              allowedIpRanges: [...config.storage.allowedIpRanges],
+              resourceAccessRules: [],
+              virtualNetworkSubnetIds: [],
+              tags: standardTags(config),
+              protect: config.environment === "prod",
+            },
+            { transformations: [publicBlobs] },
+          );
+        },
+        { config: stack.startsWith("dev-") ? SHARED_MODE : {} },
+      );
 
     it("fails when the lake's storage account allows public blob access, naming the rule", async () => {
       const lake = await insecureLake("prod", { allowBlobPublicAccess: true });
@@ -229,7 +233,13 @@ describe("secret hygiene", () => {
   });
 
   it("has no secret-shaped value in a plain stack output, input or plan, on any stack", async () => {
-    const evaluations = [...(await Promise.all(STACKS.map((s) => evaluateProgram(s)))), await withSas("dev")];
+    const evaluations = [
+      ...(await Promise.all(
+        STACKS.map((s) => evaluateProgram(s, { config: s === "dev-alice" ? SHARED_MODE : {} })),
+      )),
+      await evaluateProgram("dev-alice", { config: FULL_COPY }),
+      await withSas("dev"),
+    ];
     for (const evaluation of evaluations) {
       for (const [key, output] of Object.entries(evaluation.outputs)) {
         if (!output.secret)

@@ -9,7 +9,7 @@ import { storageFirewallAdmitsWorkspace } from "../policy/rules/storageFirewallA
 import { RESOURCE_TYPES as T } from "../policy/vocabulary/resourceTypes";
 import { type Evaluation, evaluateProgram, type Registration } from "./harness/mockProgram";
 import { checkRegistrations, factsOf } from "./harness/policyCheck";
-import { evaluated, FULL_COPY, resource } from "./support";
+import { evaluated, FULL_COPY, resource, SHARED_MODE } from "./support";
 
 const replaced = (ev: Evaluation, changed: Registration): Registration[] =>
   ev.registrations.map((r) => (r.urn === changed.urn ? changed : r));
@@ -145,7 +145,7 @@ describe("policy pack stack rules over the program", () => {
     });
 
     it("leaves a hub capturing into another stack's account to that stack's grant (a shared personal stack)", async () => {
-      const ada = await evaluated("dev-ada");
+      const ada = await evaluated("dev-ada", { config: SHARED_MODE });
       expect(resource(ada, T.eventHub, "hub-hub").dependencies).to.deep.equal([
         "urn:pulumi:dev-ada::h3-ml::pulumi:pulumi:StackReference::dev",
       ]);

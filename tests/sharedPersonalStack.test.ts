@@ -13,7 +13,7 @@ import {
   MOCK_SUBSCRIPTION_ID,
 } from "./harness/mockProgram";
 import { checkRegistrations } from "./harness/policyCheck";
-import { evaluated, expectedNotebookAssets, FULL_COPY, ofType, resource } from "./support";
+import { evaluated, expectedNotebookAssets, FULL_COPY, ofType, resource, SHARED_MODE } from "./support";
 
 const DEV = MOCK_DEV_OUTPUTS as Record<string, string>;
 const HOME = "/Users/deployer@example.com";
@@ -40,8 +40,8 @@ describe("shared personal stack (personal.mode: shared)", () => {
   let ada: Evaluation;
   let adaPreview: Evaluation;
   before(async () => {
-    ada = await evaluated("dev-ada");
-    adaPreview = await evaluated("dev-ada", { preview: true });
+    ada = await evaluated("dev-ada", { config: SHARED_MODE });
+    adaPreview = await evaluated("dev-ada", { config: SHARED_MODE, preview: true });
   });
 
   it("names its schemas, hub, jobs and secret scope after the person", () => {
@@ -136,6 +136,7 @@ describe("shared personal stack (personal.mode: shared)", () => {
     for (const r of azureSide) expect(r.provider, r.name).to.match(/::dev-subscription::/);
     const other = "00000000-0000-4000-8000-0000000000aa";
     const elsewhere = await evaluateProgram("dev-ada", {
+      config: SHARED_MODE,
       stackOutputs: { [MOCK_DEV_STACK]: { ...MOCK_DEV_OUTPUTS, azureSubscriptionId: other } },
     });
     expect(
@@ -268,7 +269,7 @@ describe("shared personal stack (personal.mode: shared)", () => {
 
   it("exports its own hub's Capture interval, from its own config", async () => {
     const slow = await evaluateProgram("dev-ada", {
-      config: { eventHubs: { captureIntervalSeconds: 120 } },
+      config: { ...SHARED_MODE, eventHubs: { captureIntervalSeconds: 120 } },
     });
     expect(slow.outputs.eventHubsCaptureIntervalSeconds).to.deep.equal({ value: 120, secret: false });
     expect(resource(slow, T.eventHub, "hub-hub").inputs.captureDescription.intervalInSeconds).to.equal(120);
@@ -284,7 +285,7 @@ describe("shared personal stack (personal.mode: shared)", () => {
 
   it("reads a dev stack named in personal.devStack, in another organization on Pulumi Cloud", async () => {
     const other = await evaluateProgram("dev-ada", {
-      config: { personal: { devStack: "h3/h3-ml/dev" } },
+      config: { personal: { mode: "shared", devStack: "h3/h3-ml/dev" } },
       backend: { kind: "pulumi-cloud", organization: "h3-people" },
       stackOutputs: { "h3/h3-ml/dev": { ...MOCK_DEV_OUTPUTS, catalogName: "h3ml_team" } },
     });
@@ -293,7 +294,7 @@ describe("shared personal stack (personal.mode: shared)", () => {
 
   it("fails as a self-managed backend does when personal.devStack names another organization", async () => {
     const failure = await evaluateProgram("dev-ada", {
-      config: { personal: { devStack: "h3/h3-ml/dev" } },
+      config: { personal: { mode: "shared", devStack: "h3/h3-ml/dev" } },
       stackOutputs: { "h3/h3-ml/dev": MOCK_DEV_OUTPUTS },
     }).catch((e: unknown) => e);
     expect((failure as EvaluationError).message).to.match(
@@ -302,7 +303,9 @@ describe("shared personal stack (personal.mode: shared)", () => {
   });
 
   it("fails, naming the stack, when the dev stack it reads has no outputs", async () => {
-    const failure = await evaluateProgram("dev-ada", { stackOutputs: {} }).catch((e: unknown) => e);
+    const failure = await evaluateProgram("dev-ada", { config: SHARED_MODE, stackOutputs: {} }).catch(
+      (e: unknown) => e,
+    );
     expect(failure).to.be.instanceOf(EvaluationError);
     expect((failure as EvaluationError).message).to.include(`unknown stack "${MOCK_DEV_STACK}"`);
   });

@@ -1,4 +1,5 @@
 import { expect } from "chai";
+import { deployCode, planningConfig, SharedStackRefused } from "../scripts/deployCode";
 import {
   CodeDeployRefused,
   codeDeployArgs,
@@ -6,9 +7,10 @@ import {
   refuseReplacedPaths,
   type StateResource,
 } from "../scripts/lib/codeTargets";
+import type { PulumiRunner } from "../scripts/lib/pulumiCli";
 import { DIRECTORY, deployedState, FILE, JOB, NOTEBOOK, renamed, urnOf } from "./codeDeployState";
 import { evaluateProgram } from "./harness/mockProgram";
-import { expectedNotebookAssets, sectionWith } from "./support";
+import { expectedNotebookAssets, SHARED_MODE, sectionWith } from "./support";
 
 describe("code-only deploy targets", () => {
   for (const stack of ["dev", "prod"]) {
@@ -151,5 +153,97 @@ describe("code-only deploy targets", () => {
       "urn:b",
       "--yes",
     ]);
+  });
+});
+
+describe("make deploy-code on shared stacks and other backends", () => {
+  /** The CLI as deployCode calls it, answering from `config` and `qualified`; records every call. */
+  function fakeCli(qualified: string, config: Record<string, unknown> = {}, state: StateResource[] = []) {
+    const calls: string[][] = [];
+    const run: PulumiRunner = (args) => {
+      calls.push([...args]);
+      const answer = (stdout: string) => ({ found: true, status: 0, stdout, stderr: "" });
+      if (args[0] === "config") return answer(JSON.stringify(config));
+      if (args[1] === "--show-name") return answer(`${qualified}\n`);
+      if (args[1] === "export") return answer(JSON.stringify({ deployment: { resources: state } }));
+      if (args[0] === "preview") return answer(JSON.stringify({ steps: [] }));
+      return answer("");
+    };
+    return { calls, run };
+  }
+
+  for (const stack of ["dev", "prod"]) {
+    it(`refuses ${stack} outside CI before it plans anything, naming the fix`, async () => {
+      const cli = fakeCli(`organization/h3-ml/${stack}`);
+      const refused = await deployCode(stack, ["--yes"], { pulumi: cli.run, env: {}, log: () => {} }).then(
+        () => undefined,
+        (err: Error) => err,
+      );
+      expect(refused).to.be.instanceOf(SharedStackRefused);
+      expect(refused?.message).to.equal(
+        `make deploy-code refuses ${stack} outside CI: it is a shared stack (${stack}), whose code changes through ` +
+          "CI, behind the pull request's review and, for prod, the prod gate (docs/ci.md).\n" +
+          "Fix: merge the change to main and let CI deploy it; in an emergency, " +
+          `make deploy-code STACK=${stack} ALLOW_SHARED=1 (--allow-shared-stack) says you mean it.`,
+      );
+      expect(cli.calls.map((c) => c[0])).to.deep.equal(["config", "stack"]);
+    });
+  }
+
+  it("refuses a stack whose environment says dev whatever its name", async () => {
+    const cli = fakeCli("organization/h3-ml/team-x", {
+      "h3-ml:environment": { value: "dev", secret: false },
+    });
+    await deployCode("team-x", [], { pulumi: cli.run, env: {}, log: () => {} }).then(
+      () => expect.fail("a dev stack must be refused"),
+      (err: Error) => expect(err).to.be.instanceOf(SharedStackRefused),
+    );
+  });
+
+  it("deploys dev in CI, or outside it with --allow-shared-stack", async () => {
+    const { registrations } = await evaluateProgram("dev");
+    const state = deployedState("dev", registrations);
+    for (const options of [
+      { env: { CI: "true" } },
+      { env: { TF_BUILD: "True" } },
+      { env: {}, allowSharedStack: true },
+    ]) {
+      const cli = fakeCli("organization/h3-ml/dev", {}, state);
+      expect(await deployCode("dev", ["--yes"], { pulumi: cli.run, log: () => {}, ...options })).to.equal(0);
+      expect(cli.calls.at(-1)).to.deep.equal(
+        codeDeployArgs("dev", codeDeployPlan("dev", registrations, state).targets, ["--yes"]),
+      );
+    }
+  });
+
+  it("reads the dev stack of a Pulumi Cloud personal stack from its organization", () => {
+    const sharedMode = { "h3-ml:personal": { mode: "shared" } };
+    expect(planningConfig(sharedMode, "dev-ada", { organization: "acme", project: "h3-ml" })).to.deep.equal({
+      config: { "h3-ml:personal": { mode: "shared", devStack: "acme/h3-ml/dev" } },
+      devStack: "acme/h3-ml/dev",
+    });
+    const configured = { "h3-ml:personal": { mode: "shared", devStack: "acme/h3-ml/dev-eu" } };
+    expect(
+      planningConfig(configured, "dev-ada", { organization: "acme", project: "h3-ml" }).devStack,
+    ).to.equal("acme/h3-ml/dev-eu");
+    // A full copy and the shared stacks read no dev stack.
+    expect(
+      planningConfig({ "h3-ml:personal": { mode: "full" } }, "dev-ada", {
+        organization: "acme",
+        project: "h3-ml",
+      }),
+    ).to.deep.equal({
+      config: { "h3-ml:personal": { mode: "full" } },
+    });
+    expect(planningConfig({}, "prod", { organization: "acme", project: "h3-ml" })).to.deep.equal({
+      config: {},
+    });
+  });
+
+  it("evaluates a Pulumi Cloud personal stack under its organization's dev stack", async () => {
+    const { registrations } = await evaluateProgram("dev-ada", { config: SHARED_MODE });
+    const mode = { "h3-ml:personal": { objectValue: { mode: "shared" }, secret: false } };
+    const cli = fakeCli("acme/h3-ml/dev-ada", mode, deployedState("dev-ada", registrations));
+    expect(await deployCode("acme/dev-ada", [], { pulumi: cli.run, env: {}, log: () => {} })).to.equal(0);
   });
 });

@@ -48,6 +48,9 @@ export function evaluated(
 /** Config that makes a personal stack a full copy of the platform instead of sharing dev's. */
 export const FULL_COPY = { personal: { mode: "full" } } as const;
 
+/** Config of a personal stack that builds on the dev stack's platform (what `make stack-new` writes). */
+export const SHARED_MODE = { personal: { mode: "shared" } } as const;
+
 /** Resource type tokens, plus the component types the tests look for. */
 export const TYPES = {
   ...RESOURCE_TYPES,

@@ -1,25 +1,25 @@
 import { at, expected, type Rule, TYPES } from "../core";
+import { AUTOTERMINATION_MINUTES } from "../vocabulary/limits";
 import { isLtsRuntime, LTS_RUNTIME_LIST } from "../vocabulary/runtimes";
 
-/** The longest a cluster may sit idle before Databricks stops paying for it. */
-export const MAX_AUTOTERMINATION_MINUTES = 120;
+const { min, max } = AUTOTERMINATION_MINUTES;
+
+/** True for an idle time the pack admits. */
+export function autoterminationInRange(minutes: unknown): boolean {
+  return typeof minutes === "number" && minutes >= min && minutes <= max;
+}
 
 // An all-purpose cluster is the one thing in the workspace that bills while nobody uses it.
 export const clusterAutotermination: Rule = {
   name: "cluster-autotermination",
-  description: `All-purpose clusters run an LTS runtime and stop after at most ${MAX_AUTOTERMINATION_MINUTES} idle minutes.`,
+  description: `All-purpose clusters run an LTS runtime and stop after ${min}..${max} idle minutes.`,
   appliesTo: [TYPES.cluster],
   check: ({ props }) => {
     const problems: string[] = [];
     const minutes = at(props, "autoterminationMinutes");
-    if (!(typeof minutes === "number" && minutes >= 1 && minutes <= MAX_AUTOTERMINATION_MINUTES)) {
+    if (!autoterminationInRange(minutes)) {
       problems.push(
-        expected(
-          "autoterminationMinutes",
-          `1..${MAX_AUTOTERMINATION_MINUTES}`,
-          minutes,
-          "set autoterminationMinutes: 30",
-        ),
+        expected("autoterminationMinutes", `${min}..${max}`, minutes, `set autoterminationMinutes: ${max}`),
       );
     }
     const version = at(props, "sparkVersion");

@@ -1,14 +1,13 @@
 import { expected, type Rule, TYPES } from "../core";
-import { MAX_AUTOTERMINATION_MINUTES } from "./clusterAutotermination";
+import { AUTOTERMINATION_MINUTES } from "../vocabulary/limits";
+import { autoterminationInRange as inRange } from "./clusterAutotermination";
 import { parseDefinition } from "./clusterPolicyDefinition";
 
-function inRange(value: unknown): boolean {
-  return typeof value === "number" && value >= 1 && value <= MAX_AUTOTERMINATION_MINUTES;
-}
+const { min, max } = AUTOTERMINATION_MINUTES;
 
 export const clusterPolicyAutotermination: Rule = {
   name: "cluster-policy-autotermination",
-  description: `Cluster policies that admit all-purpose clusters force autotermination within ${MAX_AUTOTERMINATION_MINUTES} minutes (never 0, which means never).`,
+  description: `Cluster policies that admit all-purpose clusters force autotermination after ${min}..${max} idle minutes (never 0, which means never).`,
   appliesTo: [TYPES.clusterPolicy],
   check: ({ props }) => {
     const attributes = parseDefinition(props.definition);
@@ -26,9 +25,9 @@ export const clusterPolicyAutotermination: Rule = {
       : [
           expected(
             "definition.autotermination_minutes",
-            `fixed at, or a range within, 1..${MAX_AUTOTERMINATION_MINUTES}`,
+            `fixed at, or a range within, ${min}..${max}`,
             attribute,
-            'set "autotermination_minutes": { "type": "fixed", "value": 30, "hidden": true }',
+            `set "autotermination_minutes": { "type": "fixed", "value": ${max}, "hidden": true }`,
           ),
         ];
   },

@@ -1,22 +1,20 @@
 import { at, expected, type Rule, TYPES } from "../core";
-
-// Basic has no Capture and no consumer groups beyond $Default: the lake would never receive an event.
-const CAPTURE_CAPABLE = ["Standard", "Premium"];
+import { CAPTURE_TIERS } from "../vocabulary/limits";
 
 export const eventHubsSku: Rule = {
   name: "eventhubs-sku",
-  description: "Event Hubs namespaces are Standard or Premium, the tiers that support Capture.",
+  description: `Event Hubs namespaces are ${CAPTURE_TIERS.join(" or ")}, the tiers that support Capture.`,
   appliesTo: [TYPES.eventHubsNamespace],
   check: ({ props }) => {
     const value = at(props, "sku.name");
-    return typeof value === "string" && CAPTURE_CAPABLE.includes(value)
+    return typeof value === "string" && (CAPTURE_TIERS as readonly string[]).includes(value)
       ? []
       : [
           expected(
             "sku.name",
-            '"Standard" or "Premium"',
+            CAPTURE_TIERS.map((tier) => `"${tier}"`).join(" or "),
             value,
-            "set eventHubs.sku to Standard in the stack config",
+            `set eventHubs.sku to ${CAPTURE_TIERS[0]} in the stack config`,
           ),
         ];
   },

@@ -1,11 +1,8 @@
 import { at, expected, type Rule, show, TYPES } from "../core";
+import { DELETION_SLA_MAX_DAYS } from "../vocabulary/limits";
 
-/**
- * The longest deletion SLA the product may promise. Each stack's own `deletionSlaDays` (at most this) already
- * bounds `storage.rawRetentionDays` in the program; the pack holds the contract ceiling independently, so no
- * config change can keep raw events past it.
- */
-export const DELETION_SLA_CEILING_DAYS = 30;
+// Each stack's own `deletionSlaDays` (at most the ceiling) already bounds `storage.rawRetentionDays` in the
+// program; the pack holds the ceiling independently, so no config change can keep raw events past it.
 
 const CAPTURE_PREFIXES = ["capture", "capture/"];
 
@@ -38,7 +35,7 @@ function deleteAfterDays(rule: LifecycleRule): number | undefined {
 
 export const storageCaptureLifecycle: Rule = {
   name: "storage-capture-lifecycle",
-  description: `Raw Capture blobs are deleted by a lifecycle rule within ${DELETION_SLA_CEILING_DAYS} days.`,
+  description: `Raw Capture blobs are deleted by a lifecycle rule within ${DELETION_SLA_MAX_DAYS} days.`,
   appliesTo: [TYPES.managementPolicy],
   check: ({ props }) => {
     const rules = at(props, "policy.rules");
@@ -56,11 +53,11 @@ export const storageCaptureLifecycle: Rule = {
     const problems: string[] = [];
     for (const rule of capture) {
       const days = deleteAfterDays(rule);
-      if (days === undefined || days < 0 || days > DELETION_SLA_CEILING_DAYS) {
+      if (days === undefined || days < 0 || days > DELETION_SLA_MAX_DAYS) {
         problems.push(
           expected(
             `policy.rules[${show(rule.name)}].definition.actions.baseBlob.delete.daysAfterModificationGreaterThan`,
-            `0..${DELETION_SLA_CEILING_DAYS} (the deletion SLA ceiling)`,
+            `0..${DELETION_SLA_MAX_DAYS} (the deletion SLA ceiling)`,
             days,
             "lower storage.rawRetentionDays in the stack config",
           ),

@@ -12,7 +12,9 @@ export const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{1
 /** A Databricks account group name as the account console shows it. */
 export const ACCOUNT_GROUP = /^[^\s`][^`]{0,254}$/;
 
-export type StackEnvironment = "dev" | "prod" | "personal";
+/** The environments a stack can be: the shared dev and prod stacks, and one person's. */
+export const STACK_ENVIRONMENTS = ["dev", "prod", "personal"] as const;
+export type StackEnvironment = (typeof STACK_ENVIRONMENTS)[number];
 
 /** The environment a stack name stands for; undefined for a name outside the convention. */
 export function environmentOfStack(stack: string): StackEnvironment | undefined {

@@ -1,5 +1,5 @@
 /**
- * Personal stacks: `dev-<name>`, one per person, in one of two modes (`PERSONAL_MODES`): shared, inside the
+ * Personal stacks: `dev-<name>`, one per person, in one of two modes (`personal.mode`): shared, inside the
  * dev stack's workspace, or a full copy with safe defaults for one developer (schedules paused, smallest
  * sizes, one day of retention, nothing protected). Pure: the CLI lives in scripts/stack.ts.
  *
@@ -8,7 +8,13 @@
  * never share a stack or resource name. The same person on two machines gets the same stack, on purpose.
  */
 
-import { CONFIG_KEYS, parseStackConfig, type RawStackConfig, type StackConfig } from "../../config/config";
+import {
+  CONFIG_KEYS,
+  type PersonalConfig,
+  parseStackConfig,
+  type RawStackConfig,
+  type StackConfig,
+} from "../../config/config";
 import { resourceNames } from "../../config/naming";
 import { loadStackConfig, PROJECT_ROOT } from "./stackConfig";
 
@@ -45,11 +51,11 @@ export function personalStackName(person: string): string {
 }
 
 /**
- * `shared` (the default): the stack reads the dev stack's outputs through a StackReference and creates only its
- * own schemas, hub, notebooks and paused jobs inside dev's workspace. `full`: a whole copy of the platform.
+ * `shared` (what `stack-new` writes unless asked for a copy): the stack reads the dev stack's outputs through a
+ * StackReference and creates only its own schemas, hub, notebooks and paused jobs inside dev's workspace.
+ * `full`: a whole copy of the platform.
  */
-export const PERSONAL_MODES = ["shared", "full"] as const;
-export type PersonalMode = (typeof PERSONAL_MODES)[number];
+export type PersonalMode = PersonalConfig["mode"];
 
 /** The config key (`<project>:personal`) holding the mode and the dev stack a shared stack reads. */
 export const PERSONAL_KEY = "personal";

@@ -39,27 +39,36 @@ async function problemOf(config: Record<string, unknown>): Promise<string> {
   );
 }
 
+/** A personal stack's file as `make stack-new` writes it: it states its mode. */
+const personal = (config: Record<string, unknown>) => ({ personal: { mode: "shared" }, ...config });
+
 /** Bad values, by key, with what the error must say; each gives exactly one problem. */
 const CASES: { name: string; config: Record<string, unknown>; says: string }[] = [
   {
+    // A file that lost the key must not silently become a shared stack: refused, with the command that sets it.
+    name: "a personal stack file without personal.mode",
+    config: { tags: { owner: "fixtest" } },
+    says: "personal.mode must be set to one of shared, full",
+  },
+  {
     name: "capture interval below 60",
-    config: { eventHubs: { captureIntervalSeconds: 30 } },
+    config: personal({ eventHubs: { captureIntervalSeconds: 30 } }),
     says: "eventHubs.captureIntervalSeconds",
   },
   {
     name: "Basic Event Hubs",
-    config: { eventHubs: { sku: "Basic" } },
-    says: "Capture needs Standard or above",
+    config: personal({ eventHubs: { sku: "Basic" } }),
+    says: "Basic has no Capture",
   },
-  { name: "no event hub", config: { eventHubs: { hubs: [] } }, says: "eventHubs.hubs" },
+  { name: "no event hub", config: personal({ eventHubs: { hubs: [] } }), says: "eventHubs.hubs" },
   {
     name: "an unknown eventHubs field",
-    config: { eventHubs: { partitions: 2 } },
+    config: personal({ eventHubs: { partitions: 2 } }),
     says: "eventHubs.partitions is not a known setting",
   },
   {
     name: "a sender that is no object id",
-    config: { eventHubs: { senderPrincipalIds: ["ci-bot"] } },
+    config: personal({ eventHubs: { senderPrincipalIds: ["ci-bot"] } }),
     says: "senderPrincipalIds",
   },
   {
@@ -75,24 +84,29 @@ const CASES: { name: string; config: Record<string, unknown>; says: string }[] =
   },
   {
     name: "raw retention beyond the SLA",
-    config: { storage: { rawRetentionDays: 45 } },
+    config: personal({ storage: { rawRetentionDays: 45 } }),
     says: "storage.rawRetentionDays",
   },
-  { name: "a region with spaces", config: { location: "West Europe" }, says: "location must be" },
-  { name: "an upper-case name prefix", config: { namePrefix: "H3" }, says: "namePrefix must be" },
+  {
+    name: "a hub keeping events past the deletion SLA",
+    config: personal({ eventHubs: { sku: "Premium", messageRetentionDays: 45 } }),
+    says: "at most deletionSlaDays",
+  },
+  { name: "a region with spaces", config: personal({ location: "West Europe" }), says: "location must be" },
+  { name: "an upper-case name prefix", config: personal({ namePrefix: "H3" }), says: "namePrefix must be" },
   {
     name: "a job timeout of zero",
-    config: { databricks: { jobTimeoutMinutes: 0 } },
+    config: personal({ databricks: { jobTimeoutMinutes: 0 } }),
     says: "databricks.jobTimeoutMinutes",
   },
   {
     name: "a runtime that is not LTS",
-    config: { databricks: { sparkVersion: "13.1.x-scala2.12" } },
+    config: personal({ databricks: { sparkVersion: "13.1.x-scala2.12" } }),
     says: "databricks.sparkVersion",
   },
   {
     name: "the reserved local-auth tag",
-    config: { tags: { "h3-ml-local-auth-reason": "x" } },
+    config: personal({ tags: { "h3-ml-local-auth-reason": "x" } }),
     says: "is reserved",
   },
 ];

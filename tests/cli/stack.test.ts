@@ -314,6 +314,22 @@ describe("make stack-new (real Pulumi CLI, file backend)", () => {
     expect(readFileSync(stackFile(project), "utf8")).to.equal(before);
   });
 
+  it("refuses an existing file that states no personal.mode, as the program does, and changes nothing", () => {
+    const project = realPulumiProject();
+    const options = { root: project.root, pulumi: project.pulumi, log: () => {} };
+    stackNew("ada", {}, options);
+    const file = stackFile(project);
+    writeFileSync(file, readFileSync(file, "utf8").replace(/^ {4}mode: shared\n/m, ""));
+    const before = readFileSync(file, "utf8");
+    expect(configOf(project)["h3-ml:personal"]).to.deep.equal({ devStack: "organization/h3-ml/dev" });
+    expect(() => stackNew("ada", {}, options)).to.throw(
+      "Pulumi.dev-ada.yaml sets no personal.mode (shared or full), got undefined; nothing was changed. " +
+        "Fix: pulumi config set --path personal.mode shared --stack dev-ada, or " +
+        "pulumi config set --path personal.mode full --stack dev-ada if it is a full copy",
+    );
+    expect(readFileSync(file, "utf8")).to.equal(before);
+  });
+
   it("refuses a stack that exists in the backend without a file here, and removes the file it wrote", () => {
     const project = realPulumiProject();
     expect(project.pulumi(["stack", "init", "dev-ada"]).status).to.equal(0);

@@ -22,6 +22,14 @@ export const SELF_MANAGED: MockBackend = { kind: "self-managed" };
 /** The organization self-managed backends give every stack. */
 export const SELF_MANAGED_ORGANIZATION = "organization";
 
+/**
+ * The backend a stack's fully qualified name (`pulumi stack --show-name --fully-qualify-stack-names`) points to:
+ * self-managed backends qualify every stack with `organization`, Pulumi Cloud with its owner.
+ */
+export function backendOfOrganization(organization: string): MockBackend {
+  return organization === SELF_MANAGED_ORGANIZATION ? SELF_MANAGED : { kind: "pulumi-cloud", organization };
+}
+
 /** What `pulumi.getOrganization()` returns in a program deployed to `backend`. */
 export function organizationOf(backend: MockBackend): string {
   return backend.kind === "self-managed" ? SELF_MANAGED_ORGANIZATION : backend.organization;

@@ -5,7 +5,8 @@
  *
  * Config is loaded like the CLI does (Pulumi.yaml defaults + Pulumi.<stack>.yaml, see stackConfig.ts) and
  * injected with `runtime.setAllConfig`. The program module is dropped from the require cache before each
- * run, so several stacks can be evaluated in one process.
+ * run, so several stacks can be evaluated in one process; evaluations started together run one after another,
+ * since the mocks and the config they set are process-wide.
  */
 import * as path from "node:path";
 import { isDeepStrictEqual } from "node:util";
@@ -309,10 +310,23 @@ export async function resolveOutput(value: unknown): Promise<ResolvedOutput> {
  * Runs `build` under mocks with the stack's config and returns every registration once all have settled.
  * Use it for one component; `evaluateProgram` runs the whole program.
  */
-export async function evaluate<T>(
+/** The evaluation running now: the mocks and the config are process-wide, so evaluations take turns. */
+let running: Promise<unknown> = Promise.resolve();
+
+export function evaluate<T>(
   stack: string,
   build: () => T,
   options: EvaluateOptions = {},
+): Promise<Evaluation<T>> {
+  const turn = running.then(() => evaluateAlone(stack, build, options));
+  running = turn.catch(() => {});
+  return turn;
+}
+
+async function evaluateAlone<T>(
+  stack: string,
+  build: () => T,
+  options: EvaluateOptions,
 ): Promise<Evaluation<T>> {
   const config = loadStackConfig(stack, options.config);
   const backend = options.backend ?? SELF_MANAGED;

@@ -1,60 +1,46 @@
-"""The smoke test's steps, over two small client interfaces so the tests can run them against fakes.
+"""The smoke test's steps, over the operator package's client interfaces (h3_ops.clients) so the tests run
+them against fakes.
 
-1. read the stack's outputs           4. run the ingest job           6. delete the synthetic user
-2. send the synthetic user's events   5. run the normalize job           (its rows_removed prove bronze
-3. wait for Capture                                                         and silver held them)
-                                                                        7. delete again: nothing left
+1. read the stack's outputs             5. request the synthetic user's deletion as an operator does
+2. send the synthetic user's events        (h3_ops: the request event, ingest, the delete job with
+3. ingest: the run the file-arrival        request_id); its audit row must show every event removed
+   trigger starts (by hand, and a       6. request it again: only the new request's own event is left
+   failure at the end, if none starts)
+4. normalize
 
-Each step prints its time; a failure names the step and what to check. After events were sent, a failure
-still runs the delete job for the synthetic user, so the test leaves no person's data behind.
+Each step prints its time; a failure names the step and what to check. Once events may have reached the hub,
+a failure still requests the synthetic user's deletion and tries to complete it, so the test leaves no
+person's data behind.
 """
 
 from __future__ import annotations
 
-import json
 import re
 import time
-import uuid
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Protocol
 
+from h3_ops.clients import Jobs, Sender, SendFailed
+from h3_ops.deletion import Request, complete_request, send_request
+from h3_ops.errors import OpsError
+from h3_ops.runs import Runner, wait_for_ingest
+from h3_ops.stack import hub, require
+
+from h3_ml.registry import DELETION_REQUESTED, table_name
 from h3_smoke.events import synthetic_events, synthetic_user
 
 REQUIRED_OUTPUTS = (
     "databricksWorkspaceUrl",
     "eventHubsNamespace",
     "eventHubNames",
+    "eventHubsCaptureIntervalSeconds",
     "ingestJobId",
     "normalizeJobId",
     "deleteJobId",
 )
-# Azure's upper bound for a Capture window; the stack's own interval is used when its config sets one.
-MAX_CAPTURE_INTERVAL_SECONDS = 900
-# Capture writes a window's file shortly after the window closes.
-CAPTURE_MARGIN_SECONDS = 60
-
-
-class Sender(Protocol):
-    def send(self, namespace: str, hub: str, bodies: Sequence[bytes], partition_key: str) -> None: ...
-
-
-@dataclass(frozen=True)
-class RunState:
-    """A job run as the Jobs API reports it (`runs/get`)."""
-
-    life_cycle: str
-    result: str | None
-    message: str
-    url: str
-    task_run_ids: tuple[int, ...] = ()
-
-
-class Jobs(Protocol):
-    def run_now(self, job_id: int, parameters: dict[str, str]) -> int: ...
-    def get_run(self, run_id: int) -> RunState: ...
-    def output(self, task_run_id: int) -> str | None: ...
+# The silver table normalize writes deletion requests to, when it runs before the delete job does.
+REQUEST_TABLE = f"silver.{table_name(DELETION_REQUESTED)}"
 
 
 class SmokeFailure(Exception):
@@ -67,7 +53,6 @@ class SmokeFailure(Exception):
 class Smoke:
     stack: str
     outputs: dict
-    capture_interval_seconds: int | None
     # Builds the clients from the outputs once they are checked (the workspace host is one of them).
     connect: Callable[[dict], tuple[Sender, Jobs]]
     events: int = 300
@@ -75,195 +60,222 @@ class Smoke:
     poll_seconds: float = 15
     log: Callable[[str], None] = print
     sleep: Callable[[float], None] = time.sleep
-    clock: Callable[[], float] = time.monotonic
+    # Epoch seconds, compared with the jobs API's start times.
+    now: Callable[[], float] = time.time
     user_id: str = field(default_factory=synthetic_user)
     sender: Sender | None = None
-    jobs: Jobs | None = None
+    runner: Runner | None = None
     _started: float = 0.0
+    # Events may have reached the hub: a failure from here on cleans up.
+    _maybe_sent: bool = False
+    _sent_at: float = 0.0
+    _per_table: Counter = field(default_factory=Counter)
+    _requests: list[Request] = field(default_factory=list)
+    _completed: set[str] = field(default_factory=set)
+    # Set when the ingest trigger started no run: the test goes on by hand and fails at the end.
+    _trigger_missed: str | None = None
+    _last_row: dict = field(default_factory=dict)
 
     # --- running and reporting ---------------------------------------------------------------------------
 
     def _step(self, name: str, work: Callable[[], str]) -> None:
-        begun = self.clock()
+        begun = self.now()
         self.log(f"[{begun - self._started:7.1f}s] {name} ...")
-        detail = work()
-        self.log(f"[{self.clock() - self._started:7.1f}s] {name}: {detail} ({self.clock() - begun:.1f}s)")
+        try:
+            detail = work()
+        except OpsError as err:
+            raise SmokeFailure(name, err.message, err.check) from err
+        self.log(f"[{self.now() - self._started:7.1f}s] {name}: {detail} ({self.now() - begun:.1f}s)")
 
     def run(self) -> dict:
-        """Runs every step; returns the second delete's summary (all zeros). Raises SmokeFailure."""
-        self._started = self.clock()
-        sent: Counter = Counter()
-        state: dict = {}
+        """Runs every step; returns the second request's audit row. Raises SmokeFailure."""
+        self._started = self.now()
         self._step("stack outputs", self._check_outputs)
         try:
-            self._step("send events", lambda: self._send(sent))
-            self._step("wait for Capture", self._wait_for_capture)
-            self._step("ingest", lambda: self._run_job("ingest", "ingestJobId", {}, self._ingest_detail))
-            self._step("normalize", lambda: self._run_job("normalize", "normalizeJobId", {}, _summary_text))
-            self._step("delete the synthetic user", lambda: self._delete_and_check(sent, state))
-            self._step("nothing left", lambda: self._nothing_left(state))
+            self._step("send events", self._send)
+            self._step("ingest", self._ingest)
+            self._step("normalize", self._normalize)
+            self._step("request deletion", self._delete_and_check)
+            self._step("nothing left", self._nothing_left)
         except SmokeFailure:
-            if sent and "deleted" not in state:
+            if self._maybe_sent and not self._completed:
                 self._cleanup()
             raise
+        if self._trigger_missed:
+            raise SmokeFailure(
+                "ingest trigger",
+                self._trigger_missed,
+                "that the ingest job's trigger is not paused and that the workspace receives the storage "
+                "account's file events: without them the trigger lists the capture location, and stops "
+                "watching one that holds more than 10,000 files (Azure Databricks, 'Trigger jobs when new files "
+                "arrive', Limitations: https://learn.microsoft.com/azure/databricks/jobs/file-arrival-triggers); "
+                "file events need the capture location's file events enabled and let through the storage firewall",
+            )
         self.log(
-            f"smoke test of {self.stack} passed in {self.clock() - self._started:.0f}s. Left behind by design: "
-            "the deletion audit rows (a salted hash of the synthetic user, no data) and, until the raw "
-            "retention lifecycle deletes them, the Capture files holding its events."
+            f"smoke test of {self.stack} passed in {self.now() - self._started:.0f}s. Left behind by design: the "
+            "deletion audit rows (a salted hash of the synthetic user, no data) and, until the raw retention "
+            "lifecycle deletes them, the Capture files holding its events."
         )
-        return state["second"]
+        return self._last_row
 
     # --- steps -------------------------------------------------------------------------------------------
 
     def _check_outputs(self) -> str:
-        missing = [k for k in REQUIRED_OUTPUTS if self.outputs.get(k) in (None, "", [], "[secret]")]
-        if missing:
-            raise SmokeFailure(
-                "stack outputs",
-                f"stack {self.stack} has no {', '.join(missing)}",
-                f"that the stack is deployed with this program: pulumi up --stack {self.stack}",
-            )
+        require(self.outputs, REQUIRED_OUTPUTS, self.stack)
         try:
-            self.sender, self.jobs = self.connect(self.outputs)
+            self.sender, jobs = self.connect(self.outputs)
         except Exception as err:  # any client error is reported with what to check
             raise SmokeFailure(
                 "stack outputs",
                 f"could not set up the Event Hubs and Databricks clients: {type(err).__name__}: {err}",
-                "`az login` (or the pipeline's Azure sign-in) and `az account show`",
+                "the sign-in: `az login` locally; in CI the federated credential of the pipeline's identity",
             ) from err
-        return f"workspace {self.outputs['databricksWorkspaceUrl']}, hub {self._hub()}"
+        self.runner = Runner(
+            jobs,
+            self.stack,
+            log=self.log,
+            sleep=self.sleep,
+            now=self.now,
+            poll_seconds=self.poll_seconds,
+            run_timeout_seconds=self.run_timeout_seconds,
+        )
+        namespace, hub_name = hub(self.outputs)
+        return f"workspace {self.outputs['databricksWorkspaceUrl']}, hub {namespace}/{hub_name}"
 
-    def _sender(self) -> Sender:
+    def _interval(self) -> int:
+        return int(self.outputs["eventHubsCaptureIntervalSeconds"])
+
+    def _send(self) -> str:
+        namespace, hub_name = hub(self.outputs)
+        bodies, self._per_table = synthetic_events(self.user_id, self.events)
         assert self.sender is not None, "connect() runs in the first step"
-        return self.sender
-
-    def _jobs(self) -> Jobs:
-        assert self.jobs is not None, "connect() runs in the first step"
-        return self.jobs
-
-    def _hub(self) -> str:
-        return f"{self.outputs['eventHubsNamespace']}/{self.outputs['eventHubNames'][0]}"
-
-    def _send(self, sent: Counter) -> str:
-        bodies, per_table = synthetic_events(self.user_id, self.events)
         try:
-            self._sender().send(
-                self.outputs["eventHubsNamespace"], self.outputs["eventHubNames"][0], bodies, self.user_id
-            )
-        except Exception as err:  # any client error is reported with what to check
+            self._maybe_sent = True
+            self.sender.send(namespace, hub_name, bodies, self.user_id)
+        except SendFailed as err:
+            self._maybe_sent = err.maybe_sent
             raise SmokeFailure(
                 "send events",
-                f"{type(err).__name__}: {err}",
-                f"that your identity has 'Azure Event Hubs Data Sender' on {self.outputs['eventHubsNamespace']} "
-                "(eventHubs.senderPrincipalIds) and that `az login` is current",
+                f"{type(err.cause).__name__}: {err.cause} ({err.confirmed} of {len(bodies)} events confirmed sent)",
+                f"that the identity running the test has 'Azure Event Hubs Data Sender' on the hub {hub_name} of "
+                f"{namespace} (dev grants it to the CI deployer; a person needs eventHubs.senderPrincipalIds) and "
+                "is signed in",
             ) from err
-        sent.update(per_table)
-        return f"{len(bodies)} events of user {self.user_id} to {self._hub()}"
+        self._sent_at = self.now()
+        return f"{len(bodies)} events of user {self.user_id} to {namespace}/{hub_name}"
 
-    def _wait_for_capture(self) -> str:
-        interval = self.capture_interval_seconds or MAX_CAPTURE_INTERVAL_SECONDS
-        wait = interval + CAPTURE_MARGIN_SECONDS
-        self.sleep(wait)
-        source = "the stack's" if self.capture_interval_seconds else "Azure's largest"
-        return f"waited {wait}s ({source} Capture interval {interval}s + {CAPTURE_MARGIN_SECONDS}s)"
+    def _runner(self) -> Runner:
+        assert self.runner is not None, "connect() runs in the first step"
+        return self.runner
 
-    def _run_job(self, name: str, output: str, parameters: dict[str, str], describe: Callable[[dict], str]) -> str:
-        summary = self._job(name, output, parameters)
-        return describe(summary)
+    def _ingest(self) -> str:
+        ingested = wait_for_ingest(self._runner(), int(self.outputs["ingestJobId"]), self._sent_at, self._interval())
+        if ingested.trigger_missed:
+            self._trigger_missed = ingested.note
+        how = "started by the file-arrival trigger" if ingested.triggered else ingested.note
+        return f"run {ingested.state.run_id} {how}: {_summary_text(ingested.summary, INGEST_FIELDS)}"
 
-    def _job(self, name: str, output: str, parameters: dict[str, str]) -> dict:
-        job_id = int(self.outputs[output])
-        try:
-            run_id = self._jobs().run_now(job_id, parameters)
-        except Exception as err:
+    def _normalize(self) -> str:
+        state, summary = self._runner().run(int(self.outputs["normalizeJobId"]), {}, "normalize")
+        return f"run {state.run_id}: {_summary_text(summary)}"
+
+    def _request(self, channel: str) -> Request:
+        assert self.sender is not None, "connect() runs in the first step"
+        request = send_request(self.sender, self.outputs, self.stack, self.user_id, channel, now=self.now)
+        self._requests.append(request)
+        return request
+
+    def _complete(self, request: Request, *, expect_trigger: bool) -> dict:
+        done = complete_request(self._runner(), self.outputs, request, expect_trigger=expect_trigger)
+        self._completed.add(request.request_id)
+        if done.ingested.trigger_missed and not self._trigger_missed:
+            self._trigger_missed = done.ingested.note
+        self._last_row = done.row
+        return done.row
+
+    def _delete_and_check(self) -> str:
+        request = self._request("smoke")
+        row = self._complete(request, expect_trigger=self._trigger_missed is None)
+        # The request event's own bronze row holds the user id, so it goes with the user's data.
+        expected = {"bronze.events": sum(self._per_table.values()) + 1}
+        expected |= {f"silver.{t}": n for t, n in sorted(self._per_table.items())}
+        self._check_row("request deletion", row, expected)
+        return (
+            f"request {request.request_id} completed: removed {expected['bronze.events']} rows from bronze and "
+            f"{sum(self._per_table.values())} from {len(self._per_table)} silver tables"
+        )
+
+    def _nothing_left(self) -> str:
+        request = self._request("smoke-again")
+        row = self._complete(request, expect_trigger=self._trigger_missed is None)
+        expected = {"bronze.events": 1} | {f"silver.{t}": 0 for t in sorted(self._per_table)}
+        self._check_row("nothing left", row, expected)
+        return f"request {request.request_id} removed only its own event"
+
+    def _check_row(self, step: str, row: dict, expected: dict[str, int]) -> None:
+        """The request's rowsRemoved against `expected`, table by table (keys may carry a schema prefix).
+
+        A table not in `expected` must show 0, except the requests' own silver table, which holds one row
+        per request event normalize took in before the delete job ran.
+        """
+        removed: dict = row.get("rowsRemoved") or {}
+        found = {table: _removed(removed, table) for table in expected}
+        wrong = {t: (found[t], n) for t, n in expected.items() if found[t] != n}
+        extra = {
+            key: n
+            for key, n in removed.items()
+            if n
+            and not any(_matches(key, t) for t in expected)
+            and not (_matches(key, REQUEST_TABLE) and n <= len(self._requests))
+        }
+        if wrong or extra:
+            parts = [f"{t} {f}/{n}" for t, (f, n) in sorted(wrong.items())]
+            parts += [f"{k} {n}/0" for k, n in sorted(extra.items())]
             raise SmokeFailure(
-                name,
-                f"could not start job {job_id}: {type(err).__name__}: {err}",
-                "that your identity may run the stack's jobs (CAN_MANAGE_RUN) and `az login` is current",
-            ) from err
-        deadline = self.clock() + self.run_timeout_seconds
-        state = self._jobs().get_run(run_id)
-        while state.life_cycle not in ("TERMINATED", "SKIPPED", "INTERNAL_ERROR"):
-            if self.clock() >= deadline:
-                raise SmokeFailure(
-                    name,
-                    f"run {run_id} of job {job_id} still {state.life_cycle} after {self.run_timeout_seconds:.0f}s",
-                    f"the run at {state.url}",
-                )
-            self.sleep(self.poll_seconds)
-            state = self._jobs().get_run(run_id)
-        if state.result != "SUCCESS":
-            raise SmokeFailure(
-                name,
-                f"run {run_id} of job {job_id} ended {state.life_cycle}/{state.result}: {state.message}",
-                f"the run's output and logs at {state.url}",
+                step,
+                f"request {row.get('requestId')}'s audit row does not match what was sent (removed/expected): "
+                + ", ".join(parts),
+                "bronze short: the Capture files in the capture container and the ingest run (Capture interval, "
+                "trigger, checkpoint); silver short: the quarantine table and the normalize run; more than "
+                "expected: which job wrote the synthetic user's rows after an earlier deletion",
             )
-        texts = [self._jobs().output(task) for task in state.task_run_ids]
-        try:
-            return json.loads(next(t for t in texts if t))
-        except (StopIteration, ValueError) as err:
-            raise SmokeFailure(
-                name,
-                f"run {run_id} returned no summary JSON (notebook exit value {texts!r})",
-                "that the deployed notebooks end with dbutils.notebook.exit(<summary JSON>): make deploy-code "
-                f"STACK={self.stack}",
-            ) from err
 
-    def _ingest_detail(self, summary: dict) -> str:
-        return _summary_text(summary, ("batches", "messages_read", "bronze_rows"))
-
-    def _delete(self, step: str) -> dict:
-        return self._job(step, "deleteJobId", {"user_ids": self.user_id, "request_id": f"smoke-{uuid.uuid4()}"})
-
-    def _delete_and_check(self, sent: Counter, state: dict) -> str:
-        summary = self._delete("delete the synthetic user")
-        state["deleted"] = True
-        removed: dict = summary.get("rows_removed", {})
-        expected = {"bronze": sum(sent.values()), **{f"silver.{t}": n for t, n in sent.items()}}
-        found = {"bronze": _removed(removed, r"bronze\.events")}
-        found |= {f"silver.{t}": _removed(removed, rf"silver\.{re.escape(t)}") for t in sent}
-        short = {k: (found[k], n) for k, n in expected.items() if found[k] != n}
-        if short:
-            raise SmokeFailure(
-                "delete the synthetic user",
-                "rows of the synthetic user found (found, sent): "
-                + ", ".join(f"{k} {f}/{n}" for k, (f, n) in sorted(short.items())),
-                "bronze short: Capture files in the capture container and the ingest run (Capture interval, "
-                "trigger, checkpoint); silver short: the quarantine table and the normalize run",
-            )
-        return f"removed {expected['bronze']} rows from bronze and {sum(sent.values())} from {len(sent)} silver tables"
-
-    def _nothing_left(self, state: dict) -> str:
-        summary = self._delete("nothing left")
-        left = {t: n for t, n in summary.get("rows_removed", {}).items() if n}
-        if left:
-            raise SmokeFailure(
-                "nothing left",
-                f"a second deletion still removed rows: {left}",
-                "which job wrote the synthetic user's rows after the first deletion (a concurrent ingest or "
-                "normalize run) and that the delete job covers every table",
-            )
-        state["second"] = summary
-        return f"a second deletion removed 0 rows from {len(summary.get('rows_removed', {}))} tables"
+    # --- cleanup -----------------------------------------------------------------------------------------
 
     def _cleanup(self) -> None:
-        self.log(f"cleaning up: deleting the synthetic user {self.user_id}")
+        pending = [r for r in self._requests if r.request_id not in self._completed]
         try:
-            summary = self._delete("cleanup")
-            self.log(f"cleanup removed {sum(summary.get('rows_removed', {}).values())} rows")
-        except SmokeFailure as err:
+            request = pending[-1] if pending else self._request("smoke-cleanup")
+        except OpsError as err:
             self.log(
-                f"cleanup failed too: {err}\nRun the delete job with user_ids={self.user_id} by hand "
-                f"(databricks jobs run-now {self.outputs.get('deleteJobId')} --json "
-                f'\'{{"job_parameters": {{"user_ids": "{self.user_id}"}}}}\')'
+                f"cleanup could not request the deletion of the synthetic user {self.user_id}: {err.message}\n"
+                f"Request it by hand: make request-deletion STACK={self.stack} USER_ID={self.user_id} NOW=1"
             )
+            return
+        self.log(f"cleaning up: deletion request {request.request_id} for the synthetic user {self.user_id}")
+        try:
+            row = self._complete(request, expect_trigger=False)
+        except OpsError as err:
+            self.log(
+                f"cleanup could not complete request {request.request_id}: {err.message}\n"
+                "The request is in the hub: the daily delete run completes it once ingest has taken it in."
+            )
+            return
+        self.log(f"cleanup removed {sum((row.get('rowsRemoved') or {}).values())} rows")
 
 
-def _removed(rows_removed: dict, pattern: str) -> int:
-    """Rows removed from the table whose key matches; a personal stack's keys carry its schema prefix."""
-    return sum(n for key, n in rows_removed.items() if re.search(rf"(^|[_.]){pattern}$", key))
+INGEST_FIELDS = ("batches", "messages_read", "bronze_rows")
 
 
-def _summary_text(summary: dict, keys: Sequence[str] | None = None) -> str:
+def _matches(key: str, table: str) -> bool:
+    """A rowsRemoved key names `table` (`silver.x`), bare or with a shared personal stack's schema prefix."""
+    return re.search(rf"(^|[_.]){re.escape(table)}$", key) is not None
+
+
+def _removed(rows_removed: dict, table: str) -> int:
+    return sum(n for key, n in rows_removed.items() if _matches(key, table))
+
+
+def _summary_text(summary: dict, keys: tuple[str, ...] | None = None) -> str:
     shown = {k: summary[k] for k in (keys or summary) if k in summary}
     return ", ".join(f"{k} {v}" for k, v in shown.items()) or "done"
