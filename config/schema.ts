@@ -63,8 +63,9 @@ const VNET_ID =
   /^\/subscriptions\/[^/]+\/resourceGroups\/[^/]+\/providers\/Microsoft\.Network\/virtualNetworks\/[^/]+$/i;
 const SUBNET_NAME = /^[A-Za-z0-9](?:[A-Za-z0-9._-]{0,78}[A-Za-z0-9_])?$/;
 const AUTH_TYPE = /^[a-z][a-z0-9-]{1,40}$/;
-// Organization, project and stack: Pulumi's fully qualified stack name (letters, digits, `-`, `_`, `.`).
-const QUALIFIED_STACK = /^[\w.-]+\/[\w.-]+\/[\w.-]+$/;
+// A stack of this project (`dev`), or Pulumi's fully qualified <organization>/<project>/<stack>: letters, digits,
+// `-`, `_`, `.` in each part.
+const DEV_STACK_NAME = /^(?:[\w.-]+\/[\w.-]+\/)?[\w.-]+$/;
 const CIDR = /^((?:25[0-5]|2[0-4]\d|1?\d?\d)(?:\.(?:25[0-5]|2[0-4]\d|1?\d?\d)){3})\/(\d|[12]\d|3[0-2])$/;
 
 /** First and last address of a CIDR as integers, and its prefix length; undefined when not a CIDR. */
@@ -506,11 +507,11 @@ export const PERSONAL_FIELDS = {
   },
   devStack: {
     type: "string",
-    allowed: "a fully qualified stack name <organization>/<project>/<stack>",
-    pattern: QUALIFIED_STACK,
-    default: value("organization/h3-ml/dev"),
+    allowed: "a stack name of this project (dev), or a fully qualified <organization>/<project>/<stack>",
+    pattern: DEV_STACK_NAME,
+    default: value("dev"),
     description:
-      "The dev stack a shared personal stack reads (self-managed backends name it organization/h3-ml/dev).",
+      "The dev stack a shared personal stack reads: a bare name is that stack of this project in the personal stack's own organization (pulumi.getOrganization(): the stack's owner on Pulumi Cloud, `organization` on a self-managed backend); a fully qualified name is read as given.",
   },
 } as const satisfies Record<string, FieldDeclaration>;
 
@@ -524,7 +525,7 @@ export const DEVELOPERS_FIELDS = {
     example: ZERO_GUID,
     default: required(DEVELOPERS_NEED_BOTH),
     description:
-      "Granted Azure Event Hubs Data Owner on the namespace (to create personal hubs) and Storage Blob Data Contributor on the lake account (Capture's check on whoever creates a hub).",
+      "Granted, on dev, a custom role to create personal hubs and their consumer groups in the namespace, Azure Event Hubs Data Sender on it, and the capture check role (container and blob write, no read) on the lake account.",
   },
   accountGroup: {
     type: "string",

@@ -19,6 +19,7 @@
 import { existsSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
 import { parse } from "yaml";
+import { devStackReference } from "../config/naming";
 import { runMain } from "./lib/cli";
 import {
   type BackendKind,
@@ -26,7 +27,7 @@ import {
   checkDevStack,
   checkSecretsProvider,
   checkStateSeparation,
-  defaultDevStack,
+  DEFAULT_DEV_STACK,
   normalizePerson,
   PERSONAL_KEY,
   type PersonalMode,
@@ -34,6 +35,7 @@ import {
   personalStackInitName,
   personalStackName,
   renderPersonalStackFile,
+  SELF_MANAGED_ORGANIZATION,
   validatePersonalStack,
 } from "./lib/personalStack";
 import { INSTALL_HINT, type PulumiRunner, pulumiJson, runPulumi, shellLine } from "./lib/pulumiCli";
@@ -91,7 +93,7 @@ function modeOfFile(file: string, project: string, stack: string): PersonalMode 
 
 function devStackOf(file: string, project: string): string {
   const devStack = personalBlock(file, project).devStack;
-  return typeof devStack === "string" ? devStack : defaultDevStack(project);
+  return typeof devStack === "string" ? devStack : DEFAULT_DEV_STACK;
 }
 
 /** Creates `dev-<name>`, or says what is already there; returns the process exit code. */
@@ -133,14 +135,21 @@ export function stackNew(
       ? undefined
       : fileExisted
         ? devStackOf(file, project)
-        : (stackOptions.devStack ?? defaultDevStack(project));
+        : (stackOptions.devStack ?? DEFAULT_DEV_STACK);
 
   // What the backend must look like, checked before anything is written.
   const stacks = listStacks(pulumi);
   const secretsProvider = env.PULUMI_SECRETS_PROVIDER;
   let initName: string | undefined;
+  let devRead: string | undefined;
   if (stacks !== undefined) {
     const backend = loggedInBackend(pulumi);
+    // The name the CLI reads dev by: fully qualified where the organization is known (every stack's, on a
+    // self-managed backend); on Pulumi Cloud a bare name resolves in the organization the stack is created in.
+    devRead =
+      devStack === undefined || backend.kind === "pulumi-cloud"
+        ? devStack
+        : devStackReference(devStack, SELF_MANAGED_ORGANIZATION, project);
     checkStateSeparation(backend.kind, backend.url, stacks);
     checkSecretsProvider(secretsProvider, sharedSecretsProviders(root));
     initName = personalStackInitName(person, devStack, backend.kind, project);
@@ -173,7 +182,7 @@ export function stackNew(
           "this again; otherwise pick another name (a stack belongs to one person).",
       );
     }
-    log(`stack ${stack} exists: nothing to do. ${devAccess(pulumi, devStack)}${next}`);
+    log(`stack ${stack} exists: nothing to do. ${devAccess(pulumi, devRead)}${next}`);
     return 0;
   }
   const init = [
@@ -191,7 +200,7 @@ export function stackNew(
         " Check `pulumi whoami` (logged in to the team's backend?) and run this again.",
     );
   }
-  log(`created stack ${initName}. ${devAccess(pulumi, devStack)}${next}`);
+  log(`created stack ${initName}. ${devAccess(pulumi, devRead)}${next}`);
   return 0;
 }
 

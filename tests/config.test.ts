@@ -104,11 +104,16 @@ describe("stack config", () => {
       });
     });
 
+    // A bare `dev`: the program qualifies it with the stack's own organization (config/naming.ts), the one name
+    // that resolves on Pulumi Cloud and on a self-managed backend alike (pulumi/pulumi#2522).
     it("builds a personal stack as its personal.mode says, reading dev's stack by its default name", () => {
       expect(parse({ personal: { mode: "shared" } }, "h3-ml", "dev-alice").personal).to.deep.equal({
         mode: "shared",
-        devStack: "organization/h3-ml/dev",
+        devStack: "dev",
       });
+      expect(
+        parse({ personal: { mode: "shared", devStack: "dev-eu" } }, "h3-ml", "dev-alice").personal?.devStack,
+      ).to.equal("dev-eu");
       expect(
         parse({ personal: { mode: "full", devStack: "h3/h3-ml/dev" } }, "h3-ml", "dev-alice").personal,
       ).to.deep.equal({ mode: "full", devStack: "h3/h3-ml/dev" });
@@ -399,12 +404,12 @@ describe("stack config", () => {
           'personal.mode must be one of shared, full, got "copy". Fix: pulumi config set --path personal.mode shared',
       },
       {
-        when: "personal.devStack is not fully qualified",
-        raw: { personal: { mode: "shared", devStack: "dev" } },
+        when: "personal.devStack is neither a stack name nor fully qualified",
+        raw: { personal: { mode: "shared", devStack: "acme/dev" } },
         stack: "dev-alice",
         message:
-          'personal.devStack must be a fully qualified stack name <organization>/<project>/<stack>, got "dev". ' +
-          "Fix: pulumi config set --path personal.devStack organization/h3-ml/dev",
+          "personal.devStack must be a stack name of this project (dev), or a fully qualified " +
+          '<organization>/<project>/<stack>, got "acme/dev". Fix: pulumi config set --path personal.devStack dev',
       },
       {
         when: "a shared stack sets personal",

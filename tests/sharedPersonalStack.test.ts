@@ -283,6 +283,19 @@ describe("shared personal stack (personal.mode: shared)", () => {
     expect(adaPreview.outputs.ingestJobId).to.deep.equal({ value: "[computed]", secret: false });
   });
 
+  // The default `dev` is the project's dev stack in the personal stack's own organization: on Pulumi Cloud the
+  // stack's owner, which a literal `organization/h3-ml/dev` would miss (pulumi/pulumi#2522).
+  it("reads dev in its own organization on Pulumi Cloud, by the default name", async () => {
+    const cloud = await evaluateProgram("dev-ada", {
+      config: SHARED_MODE,
+      backend: { kind: "pulumi-cloud", organization: "acme" },
+      stackOutputs: { "acme/h3-ml/dev": { ...MOCK_DEV_OUTPUTS, catalogName: "h3ml_acme" } },
+    });
+    expect(resource(cloud, T.schema, "schemas-bronze").inputs.catalogName).to.equal("h3ml_acme");
+    // The harness answers only under the name the backend resolves: acme's dev, not `organization/h3-ml/dev`.
+    expect(MOCK_DEV_STACK).to.equal("organization/h3-ml/dev");
+  });
+
   it("reads a dev stack named in personal.devStack, in another organization on Pulumi Cloud", async () => {
     const other = await evaluateProgram("dev-ada", {
       config: { personal: { mode: "shared", devStack: "h3/h3-ml/dev" } },

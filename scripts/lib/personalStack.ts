@@ -60,13 +60,14 @@ export type PersonalMode = PersonalConfig["mode"];
 /** The config key (`<project>:personal`) holding the mode and the dev stack a shared stack reads. */
 export const PERSONAL_KEY = "personal";
 
-// `<org>/<project>/<stack>`, the only form a StackReference resolves on every backend.
-const QUALIFIED_STACK = /^[A-Za-z0-9_.-]+\/[A-Za-z0-9_.-]+\/[A-Za-z0-9_.-]+$/;
+// A stack of this project (`dev`), or `<org>/<project>/<stack>`.
+const DEV_STACK_NAME = /^(?:[A-Za-z0-9_.-]+\/[A-Za-z0-9_.-]+\/)?[A-Za-z0-9_.-]+$/;
 
-/** How a self-managed backend (file://, azblob://) names the project's dev stack; Pulumi Cloud: `<org>/<project>/<stack>`. */
-export function defaultDevStack(project: string): string {
-  return `organization/${project}/dev`;
-}
+/**
+ * The dev stack a shared stack reads when DEV_STACK is not given: the project's `dev` in the personal stack's own
+ * organization (the program qualifies it with `pulumi.getOrganization()`, config/naming.ts `devStackReference`).
+ */
+export const DEFAULT_DEV_STACK = "dev";
 
 /** The organization every stack has on a self-managed backend (pulumi/pulumi pkg/backend/diy/state.go). */
 export const SELF_MANAGED_ORGANIZATION = "organization";
@@ -152,17 +153,17 @@ export function checkSecretsProvider(
 export interface PersonalStackOptions {
   /** @default "shared" */
   readonly mode?: PersonalMode;
-  /** Fully qualified name of the dev stack a shared stack reads. @default defaultDevStack(project) */
+  /** The dev stack a shared stack reads: `dev`, or `<org>/<project>/<stack>`. @default DEFAULT_DEV_STACK */
   readonly devStack?: string;
 }
 
 /** Checks a `DEV_STACK` given on the command line; returns it. */
 export function checkDevStack(devStack: string): string {
-  if (!QUALIFIED_STACK.test(devStack)) {
+  if (!DEV_STACK_NAME.test(devStack)) {
     throw new Error(
-      `DEV_STACK must be the fully qualified name <org>/<project>/<stack> of the dev stack, got ${JSON.stringify(devStack)}. ` +
-        "Fix: DEV_STACK=organization/h3-ml/dev on a self-managed backend (file://, azblob://), " +
-        "DEV_STACK=<your org>/h3-ml/dev on Pulumi Cloud",
+      `DEV_STACK must be a stack name of this project (dev) or the fully qualified <org>/<project>/<stack> of the ` +
+        `dev stack, got ${JSON.stringify(devStack)}. Fix: leave DEV_STACK out (the project's dev stack in your ` +
+        "stack's organization), or DEV_STACK=<org>/h3-ml/dev where dev lives in another organization (Pulumi Cloud)",
     );
   }
   return devStack;
@@ -179,13 +180,12 @@ export function checkDevStack(devStack: string): string {
  */
 export function personalStackConfig(
   person: string,
-  project: string,
   options: PersonalStackOptions = {},
 ): Record<string, unknown> {
   const owner = normalizePerson(person);
   const base = { environment: "personal", tags: { owner } };
   if ((options.mode ?? "shared") === "shared") {
-    const devStack = checkDevStack(options.devStack ?? defaultDevStack(project));
+    const devStack = checkDevStack(options.devStack ?? DEFAULT_DEV_STACK);
     return { ...base, [PERSONAL_KEY]: { mode: "shared", devStack } };
   }
   return {
@@ -230,7 +230,7 @@ export function renderPersonalStackFile(
     `# tear it all down with \`make stack-rm NAME=${name}\`.`,
     "config:",
   ];
-  for (const [key, value] of Object.entries(personalStackConfig(person, project, options))) {
+  for (const [key, value] of Object.entries(personalStackConfig(person, options))) {
     if (value && typeof value === "object") {
       lines.push(`  ${project}:${key}:`);
       for (const [field, v] of Object.entries(value)) lines.push(`    ${field}: ${yamlScalar(v)}`);
@@ -261,7 +261,7 @@ export function validatePersonalStack(
   root = PROJECT_ROOT,
 ): StackConfig {
   const stack = personalStackName(person);
-  const generated = personalStackConfig(person, loadStackConfig(stack, {}, root).project, options);
+  const generated = personalStackConfig(person, options);
   const read: readonly string[] = [...CONFIG_KEYS, PERSONAL_KEY];
   const unknown = Object.keys(generated).filter((k) => !read.includes(k));
   if (unknown.length > 0) {

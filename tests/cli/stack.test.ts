@@ -117,7 +117,8 @@ describe("make stack-new (real Pulumi CLI, file backend)", () => {
     expect(configOf(project)).to.deep.equal({
       "h3-ml:environment": "personal",
       "h3-ml:tags": { owner: "ada" },
-      "h3-ml:personal": { mode: "shared", devStack: "organization/h3-ml/dev" },
+      // The project's dev stack in this stack's organization, as the program qualifies it.
+      "h3-ml:personal": { mode: "shared", devStack: "dev" },
     });
     expect(stacksOf(project)).to.deep.equal(["dev-ada"]);
     expect(log).to.contain("wrote Pulumi.dev-ada.yaml (environment personal, shared mode");
@@ -126,7 +127,7 @@ describe("make stack-new (real Pulumi CLI, file backend)", () => {
     const read = project.pulumi(["config", "--json", "--stack", "dev-ada"], { capture: true });
     expect(JSON.parse(read.stdout)["h3-ml:personal"].objectValue).to.deep.equal({
       mode: "shared",
-      devStack: "organization/h3-ml/dev",
+      devStack: "dev",
     });
   });
 
@@ -286,17 +287,22 @@ describe("make stack-new (real Pulumi CLI, file backend)", () => {
     );
   });
 
-  it("leaves prod next to dev to Pulumi Cloud, whose access is per stack", () => {
+  it("leaves prod next to dev to Pulumi Cloud, whose access is per stack, and reads dev where it creates the stack", () => {
     const pulumi = cloudPulumi(["dev", "prod"]);
-    expect(
-      stackNew("ada", { mode: "full" }, { root: projectCopy(), pulumi: pulumi.run, log: () => {} }),
-    ).to.equal(0);
-    expect(pulumi.calls).to.deep.include(["stack", "init", "dev-ada"]);
+    expect(stackNew("ada", {}, { root: projectCopy(), pulumi: pulumi.run, log: () => {} })).to.equal(0);
+    // Without DEV_STACK, the stack lands in the CLI's default organization and reads that organization's dev,
+    // as the program does with pulumi.getOrganization().
+    expect(pulumi.calls.slice(3)).to.deep.equal([
+      ["stack", "init", "dev-ada"],
+      ["stack", "output", "--json", "--stack", "dev"],
+    ]);
   });
 
-  it("refuses a DEV_STACK that is not fully qualified, naming the value and the fix", () => {
-    expect(() => checkDevStack("dev")).to.throw(
-      /DEV_STACK must be the fully qualified name <org>\/<project>\/<stack> of the dev stack, got "dev"\. Fix: DEV_STACK=organization\/h3-ml\/dev/,
+  it("takes a DEV_STACK that is a stack name or fully qualified, and refuses anything else with the fix", () => {
+    expect(checkDevStack("dev")).to.equal("dev");
+    expect(checkDevStack("acme/h3-ml/dev")).to.equal("acme/h3-ml/dev");
+    expect(() => checkDevStack("acme/dev")).to.throw(
+      'DEV_STACK must be a stack name of this project (dev) or the fully qualified <org>/<project>/<stack> of the dev stack, got "acme/dev". Fix: leave DEV_STACK out',
     );
   });
 
@@ -321,7 +327,7 @@ describe("make stack-new (real Pulumi CLI, file backend)", () => {
     const file = stackFile(project);
     writeFileSync(file, readFileSync(file, "utf8").replace(/^ {4}mode: shared\n/m, ""));
     const before = readFileSync(file, "utf8");
-    expect(configOf(project)["h3-ml:personal"]).to.deep.equal({ devStack: "organization/h3-ml/dev" });
+    expect(configOf(project)["h3-ml:personal"]).to.deep.equal({ devStack: "dev" });
     expect(() => stackNew("ada", {}, options)).to.throw(
       "Pulumi.dev-ada.yaml sets no personal.mode (shared or full), got undefined; nothing was changed. " +
         "Fix: pulumi config set --path personal.mode shared --stack dev-ada, or " +
@@ -395,11 +401,7 @@ describe("make stack-new (real Pulumi CLI, file backend)", () => {
   });
 
   it("writes only the environment, the owner tag and the personal block in shared mode", () => {
-    expect(Object.keys(personalStackConfig("ada", "h3-ml"))).to.deep.equal([
-      "environment",
-      "tags",
-      "personal",
-    ]);
+    expect(Object.keys(personalStackConfig("ada"))).to.deep.equal(["environment", "tags", "personal"]);
   });
 });
 
