@@ -48,6 +48,12 @@ export interface EventIngestionArgs {
    * (`SAS_SENDER_REASON`) and adds a send-only rule per hub, whose connection string is exported as a secret.
    */
   allowSasSender: boolean;
+  /**
+   * The namespace firewall (`eventHubs.networkDefaultAction`, `eventHubs.allowedIpRanges`): Deny admits only the
+   * listed senders' addresses; Allow is the named override.
+   */
+  networkDefaultAction: "Allow" | "Deny";
+  allowedIpRanges: readonly string[];
   tags: pulumi.Input<Record<string, pulumi.Input<string>>>;
   /** Protect the namespace from deletion and replacement (prod). */
   protect: boolean;
@@ -105,6 +111,28 @@ export class EventIngestion extends pulumi.ComponentResource {
       },
       { parent: this, protect: args.protect },
     );
+    // Who may send: the senders' addresses while the firewall denies. No trusted-service bypass: nothing of
+    // Azure's sends into this namespace; Capture is the namespace writing to storage, which the storage
+    // firewall's trusted-services bypass admits (learn.microsoft.com/azure/storage/common/storage-network-security-trusted-azure-services).
+    // Azure reads Deny without a rule as open, so config refuses that
+    // (learn.microsoft.com/azure/event-hubs/event-hubs-ip-filtering).
+    new azure.eventhub.NamespaceNetworkRuleSet(
+      `${name}-network`,
+      {
+        resourceGroupName: args.resourceGroupName,
+        namespaceName: namespace.name,
+        defaultAction: args.networkDefaultAction,
+        publicNetworkAccess: azure.eventhub.PublicNetworkAccessFlag.Enabled,
+        ipRules: args.allowedIpRanges.map((range) => ({
+          ipMask: range,
+          action: azure.eventhub.NetworkRuleIPAction.Allow,
+        })),
+        virtualNetworkRules: [],
+        trustedServiceAccessEnabled: false,
+      },
+      { parent: this },
+    );
+
     const principalId = namespace.identity.apply((identity) => {
       if (!identity?.principalId) throw new Error(`${name}: the namespace has no system-assigned identity`);
       return identity.principalId;

@@ -94,6 +94,37 @@ function eventHubsRules(config: ConfigValues, reader: ConfigReader): void {
   }
 }
 
+/**
+ * A namespace firewall that denies must name who it admits: Azure reads a Deny rule set without IP or virtual
+ * network rules as no restriction at all ("If there are no IP and virtual network rules, the namespace can be
+ * accessed over the public internet", https://learn.microsoft.com/azure/event-hubs/event-hubs-ip-filtering).
+ * Only stacks that create a namespace are asked (a shared personal stack uses dev's).
+ */
+function eventHubsNetworkRules(config: ConfigValues, reader: ConfigReader): void {
+  const createsNamespace = config.environment !== "personal" || config.personal?.mode === "full";
+  const { networkDefaultAction, allowedIpRanges } = config.eventHubs;
+  if (!createsNamespace || networkDefaultAction !== "Deny" || allowedIpRanges.length > 0) return;
+  // A section or list that is not one already has its problem; the senders are not asked for on top.
+  const section = reader.given("eventHubs");
+  const ranges = reader.given("eventHubs.allowedIpRanges");
+  if ((section !== undefined && !isObjectValue(section)) || (ranges !== undefined && !Array.isArray(ranges)))
+    return;
+  reader.fail(
+    "eventHubs.allowedIpRanges",
+    reader.given("eventHubs.allowedIpRanges"),
+    config.environment === "prod"
+      ? "at least one sender address while eventHubs.networkDefaultAction is Deny"
+      : "at least one sender address while eventHubs.networkDefaultAction is Deny (or that key Allow, the named override)",
+    "<the senders' egress address or range>",
+    "Azure reads a Deny without rules as open to every address",
+    "eventHubs.allowedIpRanges[0]",
+  );
+}
+
+function isObjectValue(value: unknown): boolean {
+  return value !== null && typeof value === "object" && !Array.isArray(value);
+}
+
 // The local-auth marker stands for eventHubs.allowSasSender; as a user tag it would let SAS through the pack
 // without the override.
 function tagRules(config: ConfigValues, reader: ConfigReader): void {
@@ -124,6 +155,7 @@ export function parseStackConfig(
   const reader = new ConfigReader(problems, environment, { environment });
   const values = reader.section(schema, raw);
   eventHubsRules(values, reader);
+  eventHubsNetworkRules(values, reader);
   databricksRules(values.databricks, reader);
   tagRules(values, reader);
   if (problems.list.length > 0) throw new ConfigError(stack, problems.list);

@@ -55,6 +55,9 @@ const HUB_NAME = /^[A-Za-z0-9](?:[A-Za-z0-9._-]{0,254}[A-Za-z0-9])?$/;
 // Storage firewall IP rules take public IPv4 addresses or ranges; /31 and /32 are rejected by Azure.
 const IPV4_RANGE =
   /^(?:(?:25[0-5]|2[0-4]\d|1?\d?\d)\.){3}(?:25[0-5]|2[0-4]\d|1?\d?\d)(?:\/(?:[0-9]|[12]\d|30))?$/;
+// Event Hubs IP rules: an IPv4 address or CIDR range (https://learn.microsoft.com/azure/event-hubs/event-hubs-ip-filtering).
+const IPV4_CIDR =
+  /^(?:(?:25[0-5]|2[0-4]\d|1?\d?\d)\.){3}(?:25[0-5]|2[0-4]\d|1?\d?\d)(?:\/(?:[0-9]|[12]\d|3[0-2]))?$/;
 // Azure VM sizes: Standard_D4ds_v5, Standard_DS3_v2, Standard_NC4as_T4_v3, Standard_E8_v3.
 const NODE_TYPE = /^Standard_[A-Z]+\d+[a-z]*(_[A-Z]\d+)?(_v\d+)?$/;
 const EMAIL = /^[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}$/;
@@ -206,7 +209,26 @@ export const EVENT_HUBS_FIELDS = {
       "personal: the identity that runs pulumi up, as a user; dev and prod: none, the stack is refused",
     ),
     description:
-      "Identities that create the event hubs: Event Hubs checks that the caller may write to Capture's storage account, so each gets Storage Blob Data Contributor on it.",
+      "Identities that create the event hubs: Event Hubs checks that the caller may write to Capture's storage account, so each gets the capture check role (container and blob write) on it; on dev, also Azure Event Hubs Data Sender on each hub for the smoke test.",
+  },
+  networkDefaultAction: {
+    type: "string",
+    choices: ["Deny", "Allow"],
+    note: "Allow is a named override; Deny needs allowedIpRanges",
+    inProd: { value: "Deny", why: "prod's namespace takes events from its senders' addresses only" },
+    default: value("Deny"),
+    description:
+      "Namespace firewall default for senders no rule admits; Capture is Event Hubs writing to storage, not traffic into the namespace.",
+  },
+  allowedIpRanges: {
+    type: "list",
+    item: {
+      allowed: "a public IPv4 address or CIDR range",
+      pattern: IPV4_CIDR,
+      example: "203.0.113.0/24",
+    },
+    default: value([]),
+    description: "Senders' public addresses let through the namespace firewall.",
   },
   allowSasSender: {
     type: "boolean",
@@ -538,6 +560,28 @@ export const DEVELOPERS_FIELDS = {
   },
 } as const satisfies Record<string, FieldDeclaration>;
 
+export const DIAGNOSTICS_FIELDS = {
+  retentionDays: integer({
+    min: 30,
+    max: 730,
+    note: "Log Analytics keeps 30 days at no retention charge; longer is billed per GB and month",
+    default: perEnvironment({ prod: 365, dev: 30, personal: 30 }),
+    description:
+      "Days the stack's Log Analytics workspace keeps the resource logs: the audit trail of the workspace, the lake and the namespace.",
+  }),
+  logAnalyticsWorkspaceId: {
+    type: "string",
+    allowed: "the resource id of a Log Analytics workspace",
+    pattern:
+      /^\/subscriptions\/[^/]+\/resourceGroups\/[^/]+\/providers\/Microsoft\.OperationalInsights\/workspaces\/[^/]+$/i,
+    example:
+      "/subscriptions/<subscription>/resourceGroups/<group>/providers/Microsoft.OperationalInsights/workspaces/<name>",
+    default: unset("the stack creates its own"),
+    description:
+      "Send the resource logs to this existing workspace (a team's central one) instead of creating one; its retention applies.",
+  },
+} as const satisfies Record<string, FieldDeclaration>;
+
 /** Every top-level key the program reads (`h3-ml:<key>`), in the order Pulumi.yaml lists them. */
 export const CONFIG_SCHEMA = {
   location: {
@@ -607,6 +651,12 @@ export const CONFIG_SCHEMA = {
     fields: DATABRICKS_FIELDS,
     default: value({}),
     description: "Workspace, clusters, jobs, identities and Unity Catalog.",
+  },
+  diagnostics: {
+    type: "object",
+    fields: DIAGNOSTICS_FIELDS,
+    default: value({}),
+    description: "Where the resource logs go and how long they are kept.",
   },
   developers: {
     type: "object",

@@ -10,7 +10,11 @@ const SLA_WHY = "the range the jobs accept: at least Delta's 7-day VACUUM minimu
 
 /** What every shared stack (dev, prod) must set; a config under test about something else gets it. */
 const SHARED_STACK_MUSTS = {
-  eventHubs: { deployerPrincipalIds: ["00000000-0000-4000-8000-0000000000c1"] },
+  eventHubs: {
+    deployerPrincipalIds: ["00000000-0000-4000-8000-0000000000c1"],
+    // A namespace firewall that denies names its senders.
+    allowedIpRanges: ["203.0.113.0/24"],
+  },
   databricks: { notificationEmails: ["oncall@example.com"] },
 } as const;
 
@@ -59,13 +63,43 @@ describe("stack config", () => {
   // Issue 13, item 1: a shared stack names the identities that create its hubs; nothing is read from the caller.
   it("refuses a shared stack that names no deployer, giving the command", () => {
     for (const stack of ["dev", "prod"]) {
-      expect(problemsOf({ eventHubs: { deployerPrincipalIds: [] } }, stack)).to.deep.equal([
+      const raw = { eventHubs: { deployerPrincipalIds: [], allowedIpRanges: ["203.0.113.0/24"] } };
+      expect(problemsOf(raw, stack)).to.deep.equal([
         `eventHubs.deployerPrincipalIds must be at least one object id on the shared ${stack} stack, got []: creating an ` +
           "event hub with Capture checks that the caller may write to the capture storage account. " +
           "Fix: pulumi config set --path 'eventHubs.deployerPrincipalIds[0]' <object id of the CI service principal>",
       ]);
     }
     expect(parse({}, "h3-ml", "dev-alice").eventHubs.deployerPrincipalIds).to.deep.equal([]);
+  });
+
+  // Azure reads a Deny namespace rule set without IP or virtual network rules as open to every address
+  // (https://learn.microsoft.com/azure/event-hubs/event-hubs-ip-filtering, "Important points").
+  it("refuses a namespace firewall that denies and names no sender, on every stack that creates a namespace", () => {
+    const denyingAll = {
+      eventHubs: { deployerPrincipalIds: SHARED_STACK_MUSTS.eventHubs.deployerPrincipalIds },
+    };
+    expect(problemsOf(denyingAll, "prod")).to.deep.equal([
+      "eventHubs.allowedIpRanges must be at least one sender address while eventHubs.networkDefaultAction is " +
+        "Deny, got undefined: Azure reads a Deny without rules as open to every address. Fix: pulumi config set " +
+        "--path 'eventHubs.allowedIpRanges[0]' <the senders' egress address or range>",
+    ]);
+    expect(problemsOf(denyingAll, "dev")).to.deep.equal([
+      "eventHubs.allowedIpRanges must be at least one sender address while eventHubs.networkDefaultAction is " +
+        "Deny (or that key Allow, the named override), got undefined: Azure reads a Deny without rules as open " +
+        "to every address. Fix: pulumi config set --path 'eventHubs.allowedIpRanges[0]' <the senders' egress " +
+        "address or range>",
+    ]);
+    expect(problemsOf({ personal: { mode: "full" } }, "dev-alice")).to.have.length(1);
+    // A shared personal stack creates no namespace: it adds a hub to dev's.
+    expect(() => parse({ personal: { mode: "shared" } }, "h3-ml", "dev-alice")).to.not.throw();
+    // The named override opens it, outside prod only.
+    const open = { eventHubs: { ...denyingAll.eventHubs, networkDefaultAction: "Allow" } };
+    expect(() => parse(withMusts(open, "dev"), "h3-ml", "dev")).to.not.throw();
+    expect(problemsOf(open, "prod")).to.deep.equal([
+      'eventHubs.networkDefaultAction must be "Deny" in prod, got "Allow": prod\'s namespace takes events from its ' +
+        "senders' addresses only. Fix: pulumi config set --path eventHubs.networkDefaultAction Deny",
+    ]);
   });
 
   describe("defaults", () => {
@@ -91,6 +125,9 @@ describe("stack config", () => {
           senderPrincipalIds: [],
           allowSasSender: false,
           deployerPrincipalIds: SHARED_STACK_MUSTS.eventHubs.deployerPrincipalIds,
+          // The namespace firewall denies all but its senders' addresses unless a stack opens it by name.
+          networkDefaultAction: "Deny",
+          allowedIpRanges: SHARED_STACK_MUSTS.eventHubs.allowedIpRanges,
         },
         storage: {
           sku: "Standard_LRS",
@@ -99,6 +136,7 @@ describe("stack config", () => {
           allowedIpRanges: [],
         },
         databricks: parseDatabricks(SHARED_STACK_MUSTS.databricks, "dev", new Problems()),
+        diagnostics: { retentionDays: 30, logAnalyticsWorkspaceId: undefined },
         developers: undefined,
         personal: undefined,
       });
@@ -115,7 +153,14 @@ describe("stack config", () => {
         parse({ personal: { mode: "shared", devStack: "dev-eu" } }, "h3-ml", "dev-alice").personal?.devStack,
       ).to.equal("dev-eu");
       expect(
-        parse({ personal: { mode: "full", devStack: "h3/h3-ml/dev" } }, "h3-ml", "dev-alice").personal,
+        parse(
+          {
+            personal: { mode: "full", devStack: "h3/h3-ml/dev" },
+            eventHubs: { networkDefaultAction: "Allow" },
+          },
+          "h3-ml",
+          "dev-alice",
+        ).personal,
       ).to.deep.equal({ mode: "full", devStack: "h3/h3-ml/dev" });
     });
 

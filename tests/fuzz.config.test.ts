@@ -51,8 +51,15 @@ const eventHubsArb = (stack: string, sla: number) =>
         // With the override on, the namespace carries the marker the pack accepts local auth with.
         allowSasSender: fc.boolean(),
         deployerPrincipalIds: fc.uniqueArray(fc.uuid(), { minLength: shared(stack) ? 1 : 0, maxLength: 2 }),
+        // A denying namespace firewall names its senders (Azure reads a Deny without rules as open).
+        networkDefaultAction: stack === "prod" ? fc.constant("Deny") : fc.constantFrom("Allow", "Deny"),
+        allowedIpRanges: fc.uniqueArray(ipRangeArb, { minLength: 1, maxLength: 2 }),
       },
-      { requiredKeys: shared(stack) ? ["sku", "deployerPrincipalIds"] : ["sku"] },
+      {
+        requiredKeys: shared(stack)
+          ? ["sku", "deployerPrincipalIds", "allowedIpRanges"]
+          : ["sku", "allowedIpRanges"],
+      },
     ),
   );
 
@@ -186,7 +193,7 @@ const validArb: fc.Arbitrary<Generated> = fc
         {
           requiredKeys: shared(stack)
             ? ["deletionSlaDays", "databricks", "eventHubs"]
-            : ["deletionSlaDays", "personal"],
+            : ["deletionSlaDays", "personal", "eventHubs"],
         },
       )
       .map((raw) => ({ stack, raw: raw as RawStackConfig })),

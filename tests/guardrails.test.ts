@@ -166,7 +166,10 @@ describe("guardrails over the program", () => {
       evaluateProgram(stack, {
         config: {
           ...(stack === "dev-alice" ? FULL_COPY : {}),
-          ...sectionWith(stack, "eventHubs", { allowSasSender: true }),
+          ...sectionWith(stack, "eventHubs", {
+            ...(stack === "dev-alice" ? FULL_COPY.eventHubs : {}),
+            allowSasSender: true,
+          }),
         },
       });
     const namespaceOf = (evaluation: Evaluation) =>
@@ -187,9 +190,11 @@ describe("guardrails over the program", () => {
       const namespace = namespaceOf(prod);
       const { [MARKER]: _marker, ...tags } = namespace.inputs.tags as Record<string, string>;
       const unmarked = { ...namespace, inputs: { ...namespace.inputs, tags } };
-      // The namespace with its diagnostic setting, which prod's pack wants beside it.
+      // The namespace with its diagnostic setting and its firewall, which prod's pack wants beside it.
       const logs = prod.registrations.filter(
-        (r) => r.type === TYPES.diagnosticSetting && r.dependencies.includes(namespace.urn),
+        (r) =>
+          (r.type === TYPES.diagnosticSetting || r.type === TYPES.namespaceNetworkRuleSet) &&
+          r.dependencies.includes(namespace.urn),
       );
       expect(checkRegistrations("prod", [unmarked, ...logs]).map((v) => v.message)).to.deep.equal([
         `[eventhubs-local-auth] ingestion-namespace: disableLocalAuth must be true (or a tags.${MARKER} of at ` +

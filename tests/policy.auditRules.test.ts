@@ -5,8 +5,9 @@
 import { expect } from "chai";
 import { contextFor, evaluateStack } from "../policy/core";
 import { prodDiagnosticSettings } from "../policy/rules/prodDiagnosticSettings";
+import { prodEventHubsFirewall } from "../policy/rules/prodEventHubsFirewall";
 import { RESOURCE_TYPES as T } from "../policy/vocabulary/resourceTypes";
-import type { Evaluation, Registration } from "./harness/mockProgram";
+import { type Evaluation, evaluateProgram, type Registration } from "./harness/mockProgram";
 import { checkRegistrations, factsOf } from "./harness/policyCheck";
 import { evaluated, FULL_COPY, resource } from "./support";
 
@@ -84,5 +85,53 @@ describe("role-assignment-data-role over the program", () => {
     expect(checkRegistrations("prod", [bare]).map((v) => v.rule)).to.deep.equal([
       "role-assignment-data-role",
     ]);
+  });
+});
+
+describe("prod-eventhubs-firewall over the program", () => {
+  const firewall = (stack: string, registrations: readonly Registration[]) =>
+    evaluateStack([prodEventHubsFirewall], factsOf(registrations), contextFor(stack)).map((v) => v.message);
+
+  it("passes prod, whose namespace admits its senders' addresses only", async () => {
+    expect(firewall("prod", (await evaluated("prod")).registrations)).to.deep.equal([]);
+  });
+
+  it("fails when prod's rule set allows by default, or denies with no rule (which Azure reads as open)", async () => {
+    const prod = await evaluated("prod");
+    const network = resource(prod, T.namespaceNetworkRuleSet, "ingestion-network");
+    for (const inputs of [
+      { ...network.inputs, defaultAction: "Allow" },
+      { ...network.inputs, ipRules: [] },
+    ] as Record<string, unknown>[]) {
+      const changed = prod.registrations.map((r) => (r.urn === network.urn ? { ...network, inputs } : r));
+      expect(firewall("prod", changed)).to.deep.equal([
+        "[prod-eventhubs-firewall] ingestion-namespace: network rule set must be defaultAction Deny with at least " +
+          `one IP or virtual network rule, got [{"name":"ingestion-network","defaultAction":"${String(inputs.defaultAction)}"}]. ` +
+          "Fix: set eventHubs.networkDefaultAction Deny and eventHubs.allowedIpRanges to the senders' addresses",
+      ]);
+    }
+    const without = prod.registrations.filter((r) => r.urn !== network.urn);
+    expect(firewall("prod", without)).to.have.length(1);
+  });
+
+  it("leaves dev's named override to dev", async () => {
+    expect(firewall("dev", (await evaluated("dev")).registrations)).to.deep.equal([]);
+  });
+});
+
+describe("diagnostics config", () => {
+  it("keeps the logs diagnostics.retentionDays, and sends them to a workspace named in config instead of its own", async () => {
+    const central =
+      "/subscriptions/00000000-0000-4000-8000-0000000000ff/resourceGroups/logs/providers/Microsoft.OperationalInsights/workspaces/central";
+    const kept = await evaluateProgram("dev", { config: { diagnostics: { retentionDays: 90 } } });
+    expect(resource(kept, T.logAnalyticsWorkspace, "diagnostics-workspace").inputs.retentionInDays).to.equal(
+      90,
+    );
+    const elsewhere = await evaluateProgram("dev", {
+      config: { diagnostics: { logAnalyticsWorkspaceId: central } },
+    });
+    expect(elsewhere.registrations.filter((r) => r.type === T.logAnalyticsWorkspace)).to.deep.equal([]);
+    const settings = elsewhere.registrations.filter((r) => r.type === T.diagnosticSetting);
+    expect(settings.map((r) => r.inputs.workspaceId)).to.deep.equal([central, central, central]);
   });
 });

@@ -50,6 +50,7 @@ describe("program under mocks", () => {
           `${TYPES.managementPolicy} lake-lifecycle`,
           `${TYPES.eventIngestion} ingestion`,
           `${TYPES.eventHubsNamespace} ingestion-namespace`,
+          `${TYPES.namespaceNetworkRuleSet} ingestion-network`,
           `${TYPES.roleAssignment} ingestion-capture-writer`,
           `${TYPES.roleAssignment} ingestion-capture-deployer-${DEV_DEPLOYER}`,
           `${TYPES.roleAssignment} ingestion-events-deployer-sender-${DEV_DEPLOYER}`,
@@ -200,6 +201,14 @@ describe("program under mocks", () => {
       // Without the override there is no local-auth marker for the pack to accept.
       expect(namespace.inputs.tags).to.not.have.property("h3-ml-local-auth-reason");
       expect(namespace.protect).to.equal(false);
+    });
+
+    it("leaves dev's namespace open by its named override: the smoke test sends from CI's hosted runners", () => {
+      expect(resource(dev, TYPES.namespaceNetworkRuleSet, "ingestion-network").inputs).to.deep.include({
+        defaultAction: "Allow",
+        ipRules: [],
+        trustedServiceAccessEnabled: false,
+      });
     });
 
     it("turns on Avro Capture into the capture container with the namespace identity", () => {
@@ -425,6 +434,25 @@ describe("program under mocks", () => {
       ] as const) {
         expect(resource(prod, TYPES.diagnosticSetting, setting).dependencies, setting).to.include(target.urn);
       }
+    });
+
+    // The namespace took every address; Azure reads a Deny rule set without rules as open
+    // (learn.microsoft.com/azure/event-hubs/event-hubs-ip-filtering), so prod names its senders' addresses.
+    it("admits only its senders' addresses to the namespace, with no trusted-service bypass", () => {
+      const names = resourceNames({ project: "h3-ml", stack: "prod", namePrefix: "h3ml" });
+      const network = resource(prod, TYPES.namespaceNetworkRuleSet, "ingestion-network");
+      expect(network.inputs).to.deep.equal({
+        resourceGroupName: names.resourceGroup,
+        namespaceName: names.eventHubsNamespace,
+        defaultAction: "Deny",
+        publicNetworkAccess: "Enabled",
+        ipRules: [{ ipMask: "203.0.113.0/24", action: "Allow" }],
+        virtualNetworkRules: [],
+        trustedServiceAccessEnabled: false,
+      });
+      expect(network.dependencies).to.include(
+        resource(prod, TYPES.eventHubsNamespace, "ingestion-namespace").urn,
+      );
     });
 
     it("exports the Capture interval it deploys, as a number", () => {

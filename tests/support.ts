@@ -45,8 +45,14 @@ export function evaluated(
   return found;
 }
 
-/** Config that makes a personal stack a full copy of the platform instead of sharing dev's. */
-export const FULL_COPY = { personal: { mode: "full" } } as const;
+/**
+ * Config that makes a personal stack a full copy of the platform instead of sharing dev's, with its namespace open
+ * to its developer's sends as `make stack-new FULL=1` writes it (the named override).
+ */
+export const FULL_COPY = {
+  personal: { mode: "full" },
+  eventHubs: { networkDefaultAction: "Allow" },
+} as const;
 
 /** Config of a personal stack that builds on the dev stack's platform (what `make stack-new` writes). */
 export const SHARED_MODE = { personal: { mode: "shared" } } as const;

@@ -16,6 +16,7 @@ import { jobMaxConcurrentRuns } from "./jobMaxConcurrentRuns";
 import { jobTimeout } from "./jobTimeout";
 import { personalUnprotected } from "./personalUnprotected";
 import { prodDiagnosticSettings } from "./prodDiagnosticSettings";
+import { prodEventHubsFirewall } from "./prodEventHubsFirewall";
 import { prodStatefulProtected } from "./prodStatefulProtected";
 import { requiredTags } from "./requiredTags";
 import { roleAssignmentDataRole } from "./roleAssignmentDataRole";
@@ -72,4 +73,5 @@ export const STACK_RULES: readonly StackRule[] = [
   storageFirewallAdmitsWorkspace,
   eventHubCaptureCallerAccess,
   prodDiagnosticSettings,
+  prodEventHubsFirewall,
 ];

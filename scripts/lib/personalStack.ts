@@ -191,7 +191,14 @@ export function personalStackConfig(
   return {
     ...base,
     // Standard is the smallest tier with Capture; one unit, one partition, one day of retention.
-    eventHubs: { sku: "Standard", capacity: 1, partitionCount: 1, messageRetentionDays: 1 },
+    // Named override: its developer sends from a laptop whose address changes; nothing else is ever sent there.
+    eventHubs: {
+      sku: "Standard",
+      capacity: 1,
+      partitionCount: 1,
+      messageRetentionDays: 1,
+      networkDefaultAction: "Allow",
+    },
     storage: { sku: "Standard_LRS", rawRetentionDays: 1 },
     // Single-node job clusters of the program's smallest node type; runs start by hand (databricks jobs run-now).
     databricks: { pauseSchedules: true, nodeType: "Standard_D4ds_v5", maxWorkers: 1, jobWorkers: 0 },
