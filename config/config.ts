@@ -109,15 +109,25 @@ function eventHubsNetworkRules(config: ConfigValues, reader: ConfigReader): void
   const ranges = reader.given("eventHubs.allowedIpRanges");
   if ((section !== undefined && !isObjectValue(section)) || (ranges !== undefined && !Array.isArray(ranges)))
     return;
+  if (config.environment === "prod") {
+    reader.fail(
+      "eventHubs.allowedIpRanges",
+      reader.given("eventHubs.allowedIpRanges"),
+      "at least one sender address while eventHubs.networkDefaultAction is Deny",
+      "<the senders' egress address or range>",
+      "Azure reads a Deny without rules as open to every address",
+      "eventHubs.allowedIpRanges[0]",
+    );
+    return;
+  }
+  // Outside prod, the named override is what a stack whose senders have no fixed address (CI's hosted runners,
+  // a laptop) sets; listing the senders in eventHubs.allowedIpRanges keeps the firewall closed instead.
   reader.fail(
-    "eventHubs.allowedIpRanges",
-    reader.given("eventHubs.allowedIpRanges"),
-    config.environment === "prod"
-      ? "at least one sender address while eventHubs.networkDefaultAction is Deny"
-      : "at least one sender address while eventHubs.networkDefaultAction is Deny (or that key Allow, the named override)",
-    "<the senders' egress address or range>",
-    "Azure reads a Deny without rules as open to every address",
-    "eventHubs.allowedIpRanges[0]",
+    "eventHubs.networkDefaultAction",
+    reader.given("eventHubs.networkDefaultAction"),
+    "Allow (the named override) when eventHubs.allowedIpRanges names no sender",
+    "Allow",
+    "Azure reads a Deny without rules as open to every address; or list the senders' addresses in eventHubs.allowedIpRanges",
   );
 }
 

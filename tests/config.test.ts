@@ -85,10 +85,9 @@ describe("stack config", () => {
         "--path 'eventHubs.allowedIpRanges[0]' <the senders' egress address or range>",
     ]);
     expect(problemsOf(denyingAll, "dev")).to.deep.equal([
-      "eventHubs.allowedIpRanges must be at least one sender address while eventHubs.networkDefaultAction is " +
-        "Deny (or that key Allow, the named override), got undefined: Azure reads a Deny without rules as open " +
-        "to every address. Fix: pulumi config set --path 'eventHubs.allowedIpRanges[0]' <the senders' egress " +
-        "address or range>",
+      "eventHubs.networkDefaultAction must be Allow (the named override) when eventHubs.allowedIpRanges names no " +
+        "sender, got undefined: Azure reads a Deny without rules as open to every address; or list the senders' " +
+        "addresses in eventHubs.allowedIpRanges. Fix: pulumi config set --path eventHubs.networkDefaultAction Allow",
     ]);
     expect(problemsOf({ personal: { mode: "full" } }, "dev-alice")).to.have.length(1);
     // A shared personal stack creates no namespace: it adds a hub to dev's.

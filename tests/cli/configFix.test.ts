@@ -77,10 +77,18 @@ const CASES: { name: string; config: Record<string, unknown>; says: string }[] =
     config: {
       environment: "prod",
       storage: { networkDefaultAction: "Allow" },
-      eventHubs: { deployerPrincipalIds: ["00000000-0000-4000-8000-00000000000a"] },
+      eventHubs: {
+        deployerPrincipalIds: ["00000000-0000-4000-8000-00000000000a"],
+        allowedIpRanges: ["203.0.113.0/24"],
+      },
       databricks: { notificationEmails: ["oncall@example.com"] },
     },
     says: '"Deny" in prod',
+  },
+  {
+    name: "a namespace firewall denying with no sender named",
+    config: personal({ personal: { mode: "full" } }),
+    says: "eventHubs.networkDefaultAction must be Allow (the named override)",
   },
   {
     name: "raw retention beyond the SLA",

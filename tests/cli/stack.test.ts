@@ -189,7 +189,13 @@ describe("make stack-new (real Pulumi CLI, file backend)", () => {
     expect(configOf(project)).to.deep.equal({
       "h3-ml:environment": "personal",
       "h3-ml:tags": { owner: "ada" },
-      "h3-ml:eventHubs": { sku: "Standard", capacity: 1, partitionCount: 1, messageRetentionDays: 1 },
+      "h3-ml:eventHubs": {
+        sku: "Standard",
+        capacity: 1,
+        partitionCount: 1,
+        messageRetentionDays: 1,
+        networkDefaultAction: "Allow",
+      },
       "h3-ml:storage": { sku: "Standard_LRS", rawRetentionDays: 1 },
       "h3-ml:databricks": {
         pauseSchedules: true,
