@@ -4,8 +4,11 @@
  * A stack name that is already a clean token (lowercase letter first, then lowercase letters, digits and
  * single hyphens, at most 20 characters) is used as is: `h3ml-dev-alice-rg`. Anything else (capitals, dots,
  * underscores, a digit first, too long) is slugged and gets a hash of the original, so two stacks that slug
- * alike still get distinct names. Names Azure requires to be globally unique also end in a hash of
- * project + stack: stable across previews, independent of the subscription, different per stack.
+ * alike still get distinct names. Names Azure requires to be unique beyond the stack (storage account and
+ * namespace globally, custom role definitions in the tenant) also end in a hash of project + stack + an input
+ * unique to the team: the stack's Pulumi organization (unique on Pulumi Cloud) and `nameSeed` (required on a
+ * self-managed backend, where every stack's organization is `organization`). Each is a fact of the stack, not of
+ * whoever runs it: stable across previews and callers, independent of the subscription, different per team.
  */
 import { createHash } from "node:crypto";
 
@@ -13,6 +16,29 @@ export interface NamingInput {
   readonly project: string;
   readonly stack: string;
   readonly namePrefix: string;
+  /** `pulumi.getOrganization()`: the stack's owner on Pulumi Cloud, `organization` on a self-managed backend. */
+  readonly organization?: string;
+  /** The `nameSeed` config key: a word unique to the team. */
+  readonly nameSeed?: string;
+}
+
+/** The organization a self-managed backend gives every stack, which tells no team from another. */
+const SELF_MANAGED_ORGANIZATION = "organization";
+
+/**
+ * Refuses a stack whose globally unique names would not be unique to its team: on a self-managed backend the
+ * organization is the same for everyone, so `nameSeed` must say whose stack it is.
+ */
+export function checkTeamInput(input: NamingInput): void {
+  if (input.organization === SELF_MANAGED_ORGANIZATION && !input.nameSeed) {
+    throw new Error(
+      `nameSeed is not set and stack ${input.stack} is on a self-managed backend (its organization is ` +
+        `"${SELF_MANAGED_ORGANIZATION}" for every team), so another team deploying ${input.project} would derive ` +
+        "the same storage account and Event Hubs namespace names, which Azure requires to be globally unique. " +
+        "Fix: pulumi config set nameSeed <a word unique to your team, e.g. your company's domain with hyphens> " +
+        "(the same on every stack of the team: dev's and prod's files set it, make stack-new copies dev's)",
+    );
+  }
 }
 
 /** Length and character rules of one Azure name kind; `check` enforces them on every generated name. */
@@ -130,7 +156,7 @@ function fitName(head: string, suffix: string, max: number): string {
  * or in the tenant (custom role definitions).
  */
 export function globalUnique(input: NamingInput): string {
-  return shortHash(input.project, input.stack);
+  return shortHash(input.project, input.stack, input.organization ?? "", input.nameSeed ?? "");
 }
 
 export function resourceNames(input: NamingInput): Names {

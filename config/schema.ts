@@ -601,6 +601,18 @@ export const CONFIG_SCHEMA = {
     ),
     description: "Which rules apply: prod protects and sizes up, personal pauses and shares dev.",
   },
+  nameSeed: {
+    type: "string",
+    allowed: "3-40 lowercase letters, digits and hyphens",
+    pattern: /^[a-z0-9][a-z0-9-]{1,38}[a-z0-9]$/,
+    note: "set once for the project; changing it renames the storage account and namespace",
+    example: "h3-health",
+    default: unset(
+      "the stack's Pulumi organization alone (unique on Pulumi Cloud); required on a self-managed backend",
+    ),
+    description:
+      "A word unique to the team, hashed with the project, the stack and its organization into the names Azure requires to be globally unique.",
+  },
   namePrefix: {
     type: "string",
     allowed: "2-8 lowercase letters or digits starting with a letter",

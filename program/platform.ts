@@ -24,7 +24,14 @@ import { StackRoles } from "../components/stackRoles";
 import { UnityCatalog } from "../components/unityCatalog";
 import { sharedFolderAccess, stackWorkspaceFolder, WorkspaceAssets } from "../components/workspaceAssets";
 import { type StackConfig, standardTags } from "../config/config";
-import { globalUnique, type Names, resourceNames, stackToken } from "../config/naming";
+import {
+  checkTeamInput,
+  globalUnique,
+  type Names,
+  type NamingInput,
+  resourceNames,
+  stackToken,
+} from "../config/naming";
 import { invokedField } from "./invokeResults";
 import { configuredJobArgs } from "./jobArgs";
 import { jobOutputs, type StackOutputs } from "./outputs";
@@ -61,6 +68,8 @@ export function platform(config: StackConfig): StackOutputs {
 /** What every step reads: the config, the names and tags derived from it, the resource group, the caller. */
 interface StackBase {
   readonly config: StackConfig;
+  /** What the names derive from: the config and the stack's organization. */
+  readonly naming: NamingInput;
   readonly names: Names;
   readonly tags: Record<string, string>;
   /** Resources that hold data are protected from `destroy` and replacement in prod, disposable elsewhere. */
@@ -71,7 +80,9 @@ interface StackBase {
 }
 
 function stackBase(config: StackConfig): StackBase {
-  const names = resourceNames(config);
+  const naming: NamingInput = { ...config, organization: pulumi.getOrganization() };
+  checkTeamInput(naming);
+  const names = resourceNames(naming);
   const tags = standardTags(config);
   const resourceGroupName =
     config.resourceGroupName ??
@@ -83,6 +94,7 @@ function stackBase(config: StackConfig): StackBase {
   const client = azure.authorization.getClientConfigOutput();
   return {
     config,
+    naming,
     names,
     tags,
     protect: config.environment === "prod",
@@ -146,7 +158,7 @@ interface LakeAndIngestion {
 }
 
 function lakeAndIngestion(base: StackBase, { workspace, injection }: Workspace): LakeAndIngestion {
-  const { config, names, tags, protect, resourceGroupName, resourceGroupId, client } = base;
+  const { config, naming, names, tags, protect, resourceGroupName, resourceGroupId, client } = base;
   const { storage, eventHubs } = config;
   const customRoles: CustomRoleName[] = ["captureDestinationCheck"];
   if (config.developers !== undefined) customRoles.push("personalHubAuthor");
@@ -154,7 +166,7 @@ function lakeAndIngestion(base: StackBase, { workspace, injection }: Workspace):
     subscriptionId: client.subscriptionId,
     resourceGroupId,
     displayPrefix: `${config.namePrefix}-${stackToken(config.stack)}`,
-    unique: globalUnique(config),
+    unique: globalUnique(naming),
     roles: customRoles,
   });
   const lake = new DataLake(

@@ -75,6 +75,15 @@ function sharedSecretsProviders(root: string): Record<string, string> {
   return found;
 }
 
+/** `nameSeed` as Pulumi.dev.yaml sets it: the team's word in globally unique names. */
+function teamSeed(root: string, project: string): string | undefined {
+  const file = path.join(root, "Pulumi.dev.yaml");
+  const seed = existsSync(file)
+    ? parse(readFileSync(file, "utf8"))?.config?.[`${project}:nameSeed`]
+    : undefined;
+  return typeof seed === "string" ? seed : undefined;
+}
+
 function personalBlock(file: string, project: string): { mode?: unknown; devStack?: unknown } {
   const config = (parse(readFileSync(file, "utf8"))?.config ?? {}) as Record<string, unknown>;
   return (config[`${project}:${PERSONAL_KEY}`] ?? {}) as { mode?: unknown; devStack?: unknown };
@@ -158,8 +167,11 @@ export function stackNew(
   if (fileExisted) {
     log(`${fileName} exists (${mode} mode): kept as it is`);
   } else {
-    const config = validatePersonalStack(person, stackOptions, root);
-    writeFileSync(file, renderPersonalStackFile(person, project, stackOptions));
+    // A full copy names its resources with the team's seed, as dev's stack file sets it.
+    const seed = mode === "full" ? teamSeed(root, project) : undefined;
+    const options = seed === undefined ? stackOptions : { ...stackOptions, nameSeed: seed };
+    const config = validatePersonalStack(person, options, root);
+    writeFileSync(file, renderPersonalStackFile(person, project, options));
     const what =
       mode === "shared"
         ? `shared mode: its own schemas, hub, notebooks and paused jobs inside the workspace of ${devStack}`

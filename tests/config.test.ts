@@ -109,6 +109,7 @@ describe("stack config", () => {
         stack: "dev",
         location: "westeurope",
         environment: "dev",
+        nameSeed: undefined,
         namePrefix: "h3ml",
         tags: {},
         deletionSlaDays: 30,

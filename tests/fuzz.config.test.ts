@@ -170,6 +170,8 @@ const validArb: fc.Arbitrary<Generated> = fc
       .record(
         {
           location: locationArb,
+          // The team's word: the harness's backend is self-managed, where the program requires it.
+          nameSeed: fc.constantFrom("h3-health", "team-b", "acme-data"),
           namePrefix: namePrefixArb,
           tags: tagsArb,
           deletionSlaDays: fc.constant(sla),
@@ -192,8 +194,8 @@ const validArb: fc.Arbitrary<Generated> = fc
         },
         {
           requiredKeys: shared(stack)
-            ? ["deletionSlaDays", "databricks", "eventHubs"]
-            : ["deletionSlaDays", "personal", "eventHubs"],
+            ? ["deletionSlaDays", "databricks", "eventHubs", "nameSeed"]
+            : ["deletionSlaDays", "personal", "eventHubs", "nameSeed"],
         },
       )
       .map((raw) => ({ stack, raw: raw as RawStackConfig })),

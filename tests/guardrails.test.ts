@@ -123,7 +123,7 @@ describe("guardrails over the program", () => {
             {
               resourceGroupName: "h3ml-rg",
               location: config.location,
-              accountName: resourceNames(config).storageAccount,
+              accountName: resourceNames({ ...config, organization: "organization" }).storageAccount,
               sku: config.storage.sku,
               rawRetentionDays: config.storage.rawRetentionDays,
               networkDefaultAction: config.storage.networkDefaultAction,

@@ -13,7 +13,7 @@ import {
   MOCK_SUBSCRIPTION_ID,
   MOCK_TENANT_ID,
 } from "./harness/mockProgram";
-import { evaluated, FULL_COPY, ofType, resource, sectionWith, TYPES } from "./support";
+import { evaluated, FULL_COPY, namesOf, namingOf, ofType, resource, sectionWith, TYPES } from "./support";
 
 const roleId = (guid: string) =>
   `/subscriptions/${MOCK_SUBSCRIPTION_ID}/providers/Microsoft.Authorization/roleDefinitions/${guid}`;
@@ -22,12 +22,12 @@ const SENDER = "11111111-2222-3333-4444-555555555555";
 const DEV_DEPLOYER = "00000000-0000-0000-0000-000000000001";
 /** The id of a stack's custom role definition, as role assignments name it. */
 const customRoleId = (stack: string, role: keyof typeof CUSTOM_ROLES) =>
-  roleId(customRoleGuid(globalUnique({ project: "h3-ml", stack, namePrefix: "h3ml" }), role));
+  roleId(customRoleGuid(globalUnique(namingOf(stack)), role));
 
 describe("program under mocks", () => {
   describe("dev stack", () => {
     let dev: Evaluation;
-    const names = resourceNames({ project: "h3-ml", stack: "dev", namePrefix: "h3ml" });
+    const names = namesOf("dev");
     const rgId = `/subscriptions/${MOCK_SUBSCRIPTION_ID}/resourceGroups/${names.resourceGroup}`;
     const accountId = `${rgId}/providers/Microsoft.Storage/storageAccounts/${names.storageAccount}`;
     const captureId = `${accountId}/blobServices/default/containers/capture`;
@@ -256,10 +256,7 @@ describe("program under mocks", () => {
     // .../containers/write, .../containers/blobs/write permission(s) on above resource"
     // (Azure/azure-sdk-for-js#30204, Azure/azure-synapse-analytics-end2end#11).
     it("defines the capture check role: exactly the two permissions the check names, assignable in the resource group only", () => {
-      const guid = customRoleGuid(
-        globalUnique({ project: "h3-ml", stack: "dev", namePrefix: "h3ml" }),
-        "captureDestinationCheck",
-      );
+      const guid = customRoleGuid(globalUnique(namingOf("dev")), "captureDestinationCheck");
       expect(resource(dev, TYPES.roleDefinition, "roles-capture-destination-check").inputs).to.deep.equal({
         scope: `/subscriptions/${MOCK_SUBSCRIPTION_ID}`,
         roleDefinitionId: guid,
@@ -380,7 +377,7 @@ describe("program under mocks", () => {
     // namespace's logs, in a Log Analytics workspace the stack keeps for a year (Azure Policy built-ins
     // 138ff14d-b687-4faa-a81c-898c91a87fa2 and 83a214f7-d01a-484b-91a9-ed54470c9a6a look for these settings).
     it("sends the workspace's, the lake's and the namespace's logs to its own Log Analytics workspace", () => {
-      const names = resourceNames({ project: "h3-ml", stack: "prod", namePrefix: "h3ml" });
+      const names = namesOf("prod");
       const rgId = `/subscriptions/${MOCK_SUBSCRIPTION_ID}/resourceGroups/${names.resourceGroup}`;
       const logs = resource(prod, TYPES.logAnalyticsWorkspace, "diagnostics-workspace");
       expect(logs.inputs).to.deep.equal({
@@ -439,7 +436,7 @@ describe("program under mocks", () => {
     // The namespace took every address; Azure reads a Deny rule set without rules as open
     // (learn.microsoft.com/azure/event-hubs/event-hubs-ip-filtering), so prod names its senders' addresses.
     it("admits only its senders' addresses to the namespace, with no trusted-service bypass", () => {
-      const names = resourceNames({ project: "h3-ml", stack: "prod", namePrefix: "h3ml" });
+      const names = namesOf("prod");
       const network = resource(prod, TYPES.namespaceNetworkRuleSet, "ingestion-network");
       expect(network.inputs).to.deep.equal({
         resourceGroupName: names.resourceGroup,
@@ -488,7 +485,7 @@ describe("program under mocks", () => {
     });
 
     it("grants each sender Azure Event Hubs Data Sender on its hub", () => {
-      const names = resourceNames({ project: "h3-ml", stack: "prod", namePrefix: "h3ml" });
+      const names = namesOf("prod");
       const grant = resource(prod, TYPES.roleAssignment, `ingestion-events-sender-${SENDER}`);
       expect(grant.inputs).to.deep.include({
         principalId: SENDER,
@@ -586,6 +583,36 @@ describe("program under mocks", () => {
       expect(output.secret).to.equal(true);
       expect(Object.keys(strings).sort()).to.deep.equal(["audit", "events"]);
       expect(strings.audit).to.contain("SharedAccessKeyName=send;");
+    });
+  });
+
+  describe("globally unique names", () => {
+    it("refuses a self-managed stack without nameSeed, registering nothing", async () => {
+      const failure = await evaluateProgram("dev", { config: { nameSeed: undefined } }).catch(
+        (e: unknown) => e,
+      );
+      expect(failure).to.be.instanceOf(EvaluationError);
+      expect((failure as EvaluationError).message).to.match(
+        /^nameSeed is not set and stack dev is on a self-managed/,
+      );
+      expect((failure as EvaluationError).registrations).to.deep.equal([]);
+    });
+
+    it("names a Pulumi Cloud stack after its organization, with or without nameSeed", async () => {
+      const cloud = await evaluateProgram("dev", {
+        config: { nameSeed: undefined },
+        backend: { kind: "pulumi-cloud", organization: "acme" },
+      });
+      const expected = resourceNames({
+        project: "h3-ml",
+        stack: "dev",
+        namePrefix: "h3ml",
+        organization: "acme",
+      });
+      expect(resource(cloud, TYPES.storageAccount, "lake-account").inputs.accountName).to.equal(
+        expected.storageAccount,
+      );
+      expect(expected.storageAccount).to.not.equal(namesOf("dev").storageAccount);
     });
   });
 

@@ -155,6 +155,8 @@ export interface PersonalStackOptions {
   readonly mode?: PersonalMode;
   /** The dev stack a shared stack reads: `dev`, or `<org>/<project>/<stack>`. @default DEFAULT_DEV_STACK */
   readonly devStack?: string;
+  /** A full copy's `nameSeed`: the team's, from dev's stack file. */
+  readonly nameSeed?: string;
 }
 
 /** Checks a `DEV_STACK` given on the command line; returns it. */
@@ -190,6 +192,8 @@ export function personalStackConfig(
   }
   return {
     ...base,
+    // The team's word in globally unique names, as dev's stack file sets it.
+    ...(options.nameSeed === undefined ? {} : { nameSeed: options.nameSeed }),
     // Standard is the smallest tier with Capture; one unit, one partition, one day of retention.
     // Named override: its developer sends from a laptop whose address changes; nothing else is ever sent there.
     eventHubs: {

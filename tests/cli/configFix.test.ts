@@ -76,6 +76,7 @@ const CASES: { name: string; config: Record<string, unknown>; says: string }[] =
     // With what a shared stack must name anyway, so the firewall is the one problem.
     config: {
       environment: "prod",
+      nameSeed: "h3-health",
       storage: { networkDefaultAction: "Allow" },
       eventHubs: {
         deployerPrincipalIds: ["00000000-0000-4000-8000-00000000000a"],
@@ -87,7 +88,7 @@ const CASES: { name: string; config: Record<string, unknown>; says: string }[] =
   },
   {
     name: "a namespace firewall denying with no sender named",
-    config: personal({ personal: { mode: "full" } }),
+    config: personal({ personal: { mode: "full" }, nameSeed: "h3-health" }),
     says: "eventHubs.networkDefaultAction must be Allow (the named override)",
   },
   {

@@ -391,7 +391,10 @@ describe("make stack-new (real Pulumi CLI, file backend)", () => {
 
   it("writes a full copy whose plan has every job paused, single node, no analytics cluster and nothing protected", async () => {
     const project = realPulumiProject();
+    // The team's seed comes from dev's stack file, as in the checkout.
+    copyFileSync(path.join(PROJECT_ROOT, "Pulumi.dev.yaml"), path.join(project.root, "Pulumi.dev.yaml"));
     stackNew("ada", { mode: "full" }, { root: project.root, pulumi: project.pulumi, log: () => {} });
+    expect(configOf(project)["h3-ml:nameSeed"]).to.equal("h3-health");
     const plan = await evaluateProgram("dev-ada", { config: configOf(project) });
     const jobs = plan.registrations.filter((r) => r.type === "databricks:index/job:Job");
     expect(jobs.map((j) => j.name).sort()).to.deep.equal(["jobs-delete", "jobs-ingest", "jobs-normalize"]);
