@@ -131,6 +131,23 @@ function eventHubsNetworkRules(config: ConfigValues, reader: ConfigReader): void
   );
 }
 
+/**
+ * A shared stack deploys into a resource group that exists before its first `up`: its deployer's rights are on
+ * that group only (docs/deployment.md, "Deployer rights"), so it cannot create one.
+ */
+function resourceGroupRules(config: ConfigValues, reader: ConfigReader): void {
+  // A value that is no group name already has its problem.
+  if (config.environment === "personal" || reader.given("resourceGroupName") !== undefined) return;
+  reader.fail(
+    "resourceGroupName",
+    reader.given("resourceGroupName"),
+    `the existing resource group of the shared ${config.environment} stack`,
+    `h3ml-${config.environment}-rg`,
+    "its deployer's rights are on that group only, so it cannot create one; npm run deployer-rights -- " +
+      `${config.environment} prints the commands that create it`,
+  );
+}
+
 function isObjectValue(value: unknown): boolean {
   return value !== null && typeof value === "object" && !Array.isArray(value);
 }
@@ -166,6 +183,7 @@ export function parseStackConfig(
   const values = reader.section(schema, raw);
   eventHubsRules(values, reader);
   eventHubsNetworkRules(values, reader);
+  resourceGroupRules(values, reader);
   databricksRules(values.databricks, reader);
   tagRules(values, reader);
   if (problems.list.length > 0) throw new ConfigError(stack, problems.list);

@@ -35,11 +35,14 @@ function withMusts(raw: RawStackConfig, stack: string): RawStackConfig {
   if (environment === "personal")
     return raw.personal === undefined ? { ...raw, personal: { mode: "shared" } } : raw;
   if (environment !== "dev" && environment !== "prod") return raw;
-  const hubs = raw.eventHubs ?? {};
+  // The group the owner created for the stack, named unless the test is about it.
+  const withGroup =
+    "resourceGroupName" in raw ? raw : { ...raw, resourceGroupName: `h3ml-${environment}-rg` };
+  const hubs = withGroup.eventHubs ?? {};
   const withDeployers =
     !isSection(hubs) || "deployerPrincipalIds" in hubs
-      ? raw
-      : { ...raw, eventHubs: { ...SHARED_STACK_MUSTS.eventHubs, ...hubs } };
+      ? withGroup
+      : { ...withGroup, eventHubs: { ...SHARED_STACK_MUSTS.eventHubs, ...hubs } };
   const dbx = raw.databricks ?? {};
   if (!isSection(dbx) || "notificationEmails" in dbx || "notificationWebhookUrl" in dbx) return withDeployers;
   return { ...withDeployers, databricks: { ...SHARED_STACK_MUSTS.databricks, ...dbx } };
@@ -75,6 +78,17 @@ describe("stack config", () => {
 
   // Azure reads a Deny namespace rule set without IP or virtual network rules as open to every address
   // (https://learn.microsoft.com/azure/event-hubs/event-hubs-ip-filtering, "Important points").
+  // The deployer's rights are on the stack's resource group only (docs/deployment.md, "Deployer rights").
+  it("refuses a shared stack that names no existing resource group, and lets a personal stack create its own", () => {
+    const withoutGroup = { resourceGroupName: undefined };
+    expect(problemsOf(withoutGroup, "prod")).to.deep.equal([
+      "resourceGroupName must be the existing resource group of the shared prod stack, got undefined: its " +
+        "deployer's rights are on that group only, so it cannot create one; npm run deployer-rights -- prod " +
+        "prints the commands that create it. Fix: pulumi config set resourceGroupName h3ml-prod-rg",
+    ]);
+    expect(parse({}, "h3-ml", "dev-alice").resourceGroupName).to.equal(undefined);
+  });
+
   it("refuses a namespace firewall that denies and names no sender, on every stack that creates a namespace", () => {
     const denyingAll = {
       eventHubs: { deployerPrincipalIds: SHARED_STACK_MUSTS.eventHubs.deployerPrincipalIds },
@@ -113,7 +127,7 @@ describe("stack config", () => {
         namePrefix: "h3ml",
         tags: {},
         deletionSlaDays: 30,
-        resourceGroupName: undefined,
+        resourceGroupName: "h3ml-dev-rg",
         eventHubs: {
           sku: "Standard",
           capacity: 1,

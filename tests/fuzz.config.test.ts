@@ -194,7 +194,7 @@ const validArb: fc.Arbitrary<Generated> = fc
         },
         {
           requiredKeys: shared(stack)
-            ? ["deletionSlaDays", "databricks", "eventHubs", "nameSeed"]
+            ? ["deletionSlaDays", "databricks", "eventHubs", "nameSeed", "resourceGroupName"]
             : ["deletionSlaDays", "personal", "eventHubs", "nameSeed"],
         },
       )

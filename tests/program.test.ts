@@ -42,7 +42,6 @@ describe("program under mocks", () => {
       const azureSide = dev.registrations.filter((r) => !DATABRICKS_SIDE.test(r.name));
       expect(azureSide.map((r) => `${r.type} ${r.name}`).sort()).to.deep.equal(
         [
-          `${TYPES.resourceGroup} rg`,
           `${TYPES.dataLake} lake`,
           `${TYPES.storageAccount} lake-account`,
           `${TYPES.blobContainer} lake-capture`,
@@ -116,12 +115,13 @@ describe("program under mocks", () => {
       }
     });
 
-    it("creates the resource group from the naming rules", () => {
-      expect(resource(dev, TYPES.resourceGroup, "rg").inputs).to.deep.include({
-        resourceGroupName: "h3ml-dev-rg",
-        location: "westeurope",
-        tags: { project: "h3-ml", environment: "dev", stack: "dev", managedBy: "pulumi" },
-      });
+    // Its deployer's rights are on the group only (docs/deployment.md, "Deployer rights"), so the group exists
+    // before the first `up` and the stack file names it.
+    it("deploys into the resource group its file names, creating none", () => {
+      expect(ofType(dev, TYPES.resourceGroup)).to.deep.equal([]);
+      expect(resource(dev, TYPES.storageAccount, "lake-account").inputs.resourceGroupName).to.equal(
+        "h3ml-dev-rg",
+      );
     });
 
     it("makes the storage account ADLS Gen2, Entra-only, TLS 1.2+, closed to the public", () => {
@@ -498,11 +498,18 @@ describe("program under mocks", () => {
   });
 
   describe("personal stack", () => {
-    it("carries the stack name, protects nothing and keeps raw events one day", async () => {
+    it("carries the stack name, creates its resource group, protects nothing and keeps raw events one day", async () => {
       const alice = await evaluated("dev-alice", { config: FULL_COPY });
-      expect(resource(alice, TYPES.resourceGroup, "rg").inputs.resourceGroupName).to.equal(
-        "h3ml-dev-alice-rg",
-      );
+      expect(resource(alice, TYPES.resourceGroup, "rg").inputs).to.deep.include({
+        resourceGroupName: "h3ml-dev-alice-rg",
+        location: "westeurope",
+        tags: {
+          project: "h3-ml",
+          environment: "personal",
+          stack: "dev-alice",
+          managedBy: "pulumi",
+        },
+      });
       expect(alice.registrations.filter((r) => r.protect)).to.deep.equal([]);
       const policy = resource(alice, TYPES.managementPolicy, "lake-lifecycle").inputs;
       expect(policy.policy.rules[0].definition.actions.baseBlob.delete).to.deep.equal({

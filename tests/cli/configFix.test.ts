@@ -77,6 +77,7 @@ const CASES: { name: string; config: Record<string, unknown>; says: string }[] =
     config: {
       environment: "prod",
       nameSeed: "h3-health",
+      resourceGroupName: "h3ml-prod-rg",
       storage: { networkDefaultAction: "Allow" },
       eventHubs: {
         deployerPrincipalIds: ["00000000-0000-4000-8000-00000000000a"],
