@@ -23,7 +23,8 @@ export const eventHubsSasSenderConnectionStrings = stack.eventHubsSasSenderConne
 export const databricksWorkspaceUrl = stack.databricksWorkspaceUrl;
 export const databricksWorkspaceResourceId = stack.databricksWorkspaceResourceId;
 export const catalogName = stack.catalogName;
-export const jobClusterPolicyId = stack.jobClusterPolicyId;
+/** Dev only: what a shared personal stack must match. */
+export const personalStack = stack.personalStack;
 export const schemaPrefix = stack.schemaPrefix;
 export const databricksNotebookFolder = stack.databricksNotebookFolder;
 export const ingestJobId = stack.ingestJobId;

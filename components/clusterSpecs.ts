@@ -21,8 +21,28 @@ export interface ClusterPolicyRules {
   customTags: Readonly<Record<string, string>>;
 }
 
-/** The policy definition JSON for clusters of `kind`. Keys are sorted so the text is stable. */
+/** Keys sorted, so the text is stable. */
+function policyText(definition: Record<string, unknown>): string {
+  return JSON.stringify(
+    Object.fromEntries(Object.entries(definition).sort(([a], [b]) => a.localeCompare(b))),
+  );
+}
+
+/** The policy definition JSON for clusters of `kind`. */
 export function clusterPolicyDefinition(kind: ClusterKind, rules: ClusterPolicyRules): string {
+  return policyText({ ...sizeAndRuntime(kind, rules), ...fixedTags(rules.customTags) });
+}
+
+const fixedTags = (tags: Readonly<Record<string, string>>) =>
+  Object.fromEntries(
+    Object.entries(tags).map(([key, value]) => [`custom_tags.${key}`, { type: "fixed", value }]),
+  );
+
+/** What every policy of the stack pins: the kind of cluster, runtime, VM size, worker cap, Unity Catalog access mode. */
+function sizeAndRuntime(
+  kind: ClusterKind,
+  rules: Pick<ClusterPolicyRules, "sparkVersion" | "nodeTypeId" | "maxWorkers">,
+): Record<string, unknown> {
   const definition: Record<string, unknown> = {
     cluster_type: { type: "fixed", value: kind },
     spark_version: { type: "fixed", value: rules.sparkVersion },
@@ -45,18 +65,38 @@ export function clusterPolicyDefinition(kind: ClusterKind, rules: ClusterPolicyR
       defaultValue: AUTOTERMINATION_MINUTES.max,
     };
   }
-  for (const [key, value] of Object.entries(rules.customTags)) {
-    definition[`custom_tags.${key}`] = { type: "fixed", value };
-  }
-  return JSON.stringify(
-    Object.fromEntries(Object.entries(definition).sort(([a], [b]) => a.localeCompare(b))),
-  );
+  return definition;
+}
+
+/** A shared personal stack's stack name, as the `stack` tag of its jobs' clusters; matched whole (regex policies are anchored at both ends). */
+export const PERSONAL_STACK_TAG_PATTERN = "dev-.+";
+
+export interface PersonalJobPolicyRules {
+  sparkVersion: string;
+  nodeTypeId: string;
+  maxWorkers: number;
+  /** Tags every personal job's cluster carries with exactly these values (project, managedBy, environment). */
+  fixedTags: Readonly<Record<string, string>>;
+}
+
+/**
+ * The job policy of shared personal stacks' jobs in the dev workspace: dev's runtime, VM size and worker cap, the
+ * tags every personal stack shares fixed, `stack` a personal stack's name (`dev-<name>`) and `owner` any value but
+ * present, so every personal cluster on the bill names its stack and its person.
+ */
+export function personalJobPolicyDefinition(rules: PersonalJobPolicyRules): string {
+  return policyText({
+    ...sizeAndRuntime("job", rules),
+    ...fixedTags(rules.fixedTags),
+    "custom_tags.stack": { type: "regex", pattern: PERSONAL_STACK_TAG_PATTERN },
+    "custom_tags.owner": { type: "unlimited" },
+  });
 }
 
 export interface JobClusterSpecArgs {
   policyId: pulumi.Input<string>;
-  sparkVersion: string;
-  nodeTypeId: string;
+  sparkVersion: pulumi.Input<string>;
+  nodeTypeId: pulumi.Input<string>;
   /** 0 runs Spark on the driver alone (single node). */
   workers: number;
   customTags: Readonly<Record<string, string>>;

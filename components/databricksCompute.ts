@@ -1,6 +1,7 @@
 import * as databricks from "@pulumi/databricks";
 import * as pulumi from "@pulumi/pulumi";
-import { clusterPolicyDefinition } from "./clusterSpecs";
+import { clusterPolicyDefinition, personalJobPolicyDefinition } from "./clusterSpecs";
+import { assignmentsOf, type GroupAssignments } from "./databricksPrincipals";
 
 /** An interactive cluster for analysts. */
 export interface AnalyticsClusterArgs {
@@ -37,15 +38,27 @@ export interface DatabricksComputeArgs {
    */
   analystsGroup?: string;
   /**
-   * Service principal (application id) the jobs run as; it may use the job policy its job clusters are drawn from.
-   * @default undefined: the jobs run as their owner
+   * Service principals (application ids) the jobs run as; they may use the job policy their job clusters are drawn
+   * from.
+   * @default []: the jobs run as their owner
    */
-  jobsPrincipal?: pulumi.Input<string>;
+  jobPrincipals?: readonly pulumi.Input<string>[];
   /**
-   * Account group allowed to use the job policy, for the jobs of shared personal stacks.
-   * @default undefined: workspace admins and the jobs' owner only
+   * A third policy, for the jobs of the shared personal stacks that run in this workspace (dev's): `fixedTags` are
+   * the tags every personal job's cluster carries with these values.
+   * @default undefined: no personal job policy
+   */
+  personalJobs?: { fixedTags: Readonly<Record<string, string>> };
+  /**
+   * Account group allowed to use the personal job policy: the people who build shared personal stacks.
+   * @default undefined: workspace admins only
    */
   developersGroup?: string;
+  /**
+   * The workspace assignments of the account groups above; each permission naming a group waits for its group's.
+   * @default {}: no group may be named
+   */
+  groups?: GroupAssignments;
 }
 
 /**
@@ -55,12 +68,24 @@ export interface DatabricksComputeArgs {
  */
 export class DatabricksCompute extends pulumi.ComponentResource {
   public readonly jobPolicyId: pulumi.Output<string>;
+  /** Set with `personalJobs`. */
+  public readonly personalJobPolicyId: pulumi.Output<string> | undefined;
   public readonly interactivePolicyId: pulumi.Output<string>;
   public readonly analyticsClusterId: pulumi.Output<string> | undefined;
 
   constructor(name: string, args: DatabricksComputeArgs, opts: pulumi.ComponentResourceOptions = {}) {
     super("h3:databricks:DatabricksCompute", name, {}, opts);
     const child = { parent: this, provider: args.provider };
+    const permissions = (
+      suffix: string,
+      target: Omit<databricks.PermissionsArgs, "accessControls">,
+      accessControls: databricks.types.input.PermissionsAccessControl[],
+    ) =>
+      new databricks.Permissions(
+        `${name}-${suffix}`,
+        { ...target, accessControls },
+        { ...child, dependsOn: assignmentsOf(accessControls, args.groups ?? {}) },
+      );
     const rules = {
       sparkVersion: args.sparkVersion,
       nodeTypeId: args.nodeTypeId,
@@ -91,31 +116,43 @@ export class DatabricksCompute extends pulumi.ComponentResource {
     );
 
     // Who else may draw job clusters from the job policy: authoritative, so one resource lists them all.
-    const jobPolicyUsers: databricks.types.input.PermissionsAccessControl[] = [
-      ...(args.jobsPrincipal === undefined
-        ? []
-        : [{ servicePrincipalName: args.jobsPrincipal, permissionLevel: "CAN_USE" }]),
-      ...(args.developersGroup === undefined
-        ? []
-        : [{ groupName: args.developersGroup, permissionLevel: "CAN_USE" }]),
-    ];
-    if (jobPolicyUsers.length > 0) {
-      new databricks.Permissions(
-        `${name}-job-policy-permissions`,
-        { clusterPolicyId: jobPolicy.id, accessControls: jobPolicyUsers },
-        child,
+    const jobPrincipals = args.jobPrincipals ?? [];
+    if (jobPrincipals.length > 0) {
+      permissions(
+        "job-policy-permissions",
+        { clusterPolicyId: jobPolicy.id },
+        jobPrincipals.map((servicePrincipalName) => ({ servicePrincipalName, permissionLevel: "CAN_USE" })),
       );
     }
 
-    if (args.analystsGroup !== undefined) {
-      new databricks.Permissions(
-        `${name}-interactive-policy-permissions`,
+    if (args.personalJobs !== undefined) {
+      const personal = new databricks.ClusterPolicy(
+        `${name}-personal-job-policy`,
         {
-          clusterPolicyId: interactivePolicy.id,
-          accessControls: [{ groupName: args.analystsGroup, permissionLevel: "CAN_USE" }],
+          name: `${args.namePrefix} personal jobs`,
+          description:
+            "Job clusters of shared personal stacks' jobs: this stack's runtime, VM size and worker cap; tagged with their stack and person.",
+          definition: personalJobPolicyDefinition({
+            sparkVersion: args.sparkVersion,
+            nodeTypeId: args.nodeTypeId,
+            maxWorkers: args.maxWorkers,
+            fixedTags: args.personalJobs.fixedTags,
+          }),
         },
         child,
       );
+      if (args.developersGroup !== undefined) {
+        permissions("personal-job-policy-permissions", { clusterPolicyId: personal.id }, [
+          { groupName: args.developersGroup, permissionLevel: "CAN_USE" },
+        ]);
+      }
+      this.personalJobPolicyId = personal.id;
+    }
+
+    if (args.analystsGroup !== undefined) {
+      permissions("interactive-policy-permissions", { clusterPolicyId: interactivePolicy.id }, [
+        { groupName: args.analystsGroup, permissionLevel: "CAN_USE" },
+      ]);
     }
 
     if (args.analyticsCluster !== undefined) {
@@ -143,14 +180,9 @@ export class DatabricksCompute extends pulumi.ComponentResource {
         child,
       );
       if (args.analystsGroup !== undefined) {
-        new databricks.Permissions(
-          `${name}-analytics-permissions`,
-          {
-            clusterId: cluster.id,
-            accessControls: [{ groupName: args.analystsGroup, permissionLevel: "CAN_RESTART" }],
-          },
-          child,
-        );
+        permissions("analytics-permissions", { clusterId: cluster.id }, [
+          { groupName: args.analystsGroup, permissionLevel: "CAN_RESTART" },
+        ]);
       }
       this.analyticsClusterId = cluster.id;
     }

@@ -47,6 +47,11 @@ export class DatabricksNetwork extends pulumi.ComponentResource {
   public readonly subnetIds: pulumi.Output<string>[];
   /** The subnets: whatever names them by id must wait for them (delegation, service endpoints). */
   public readonly subnets: azure.network.Subnet[];
+  /**
+   * The NAT gateway's public address: the clusters' egress, through which secure cluster connectivity reaches the
+   * control plane, so an IP access list must admit it.
+   */
+  public readonly egressIpAddress: pulumi.Output<string>;
 
   constructor(name: string, args: DatabricksNetworkArgs, opts: pulumi.ComponentResourceOptions = {}) {
     super("h3:network:DatabricksNetwork", name, {}, opts);
@@ -111,6 +116,7 @@ export class DatabricksNetwork extends pulumi.ComponentResource {
     const container = subnet(CONTAINER_SUBNET, args.containerSubnetPrefix, [host]);
     this.subnets = [host, container];
 
+    this.egressIpAddress = publicIp.ipAddress.apply((ip) => ip ?? "");
     this.virtualNetworkId = pulumi.interpolate`/subscriptions/${args.subscriptionId}/resourceGroups/${args.resourceGroupName}/providers/Microsoft.Network/virtualNetworks/${args.names.virtualNetwork}`;
     this.subnetIds = [HOST_SUBNET, CONTAINER_SUBNET].map(
       (subnetName) => pulumi.interpolate`${this.virtualNetworkId}/subnets/${subnetName}`,

@@ -12,6 +12,14 @@ export interface DatabricksVnetInjection {
   privateSubnetName: pulumi.Input<string>;
 }
 
+/** Where the workspace's private front-end endpoint goes; see `DatabricksWorkspaceArgs.privateFrontEnd`. */
+export interface DatabricksPrivateFrontEnd {
+  /** Resource id of the subnet the endpoint's address comes from, in the workspace's region. */
+  subnetId: pulumi.Input<string>;
+  /** Resource id of the `privatelink.azuredatabricks.net` private DNS zone that resolves the workspace's name there. */
+  privateDnsZoneId: pulumi.Input<string>;
+}
+
 export interface DatabricksWorkspaceArgs {
   /** Resource group that holds the workspace and the access connector. */
   resourceGroupName: pulumi.Input<string>;
@@ -37,9 +45,19 @@ export interface DatabricksWorkspaceArgs {
    * @default undefined: the provider's own chain (environment, then Azure CLI)
    */
   providerAuthType?: pulumi.Input<string>;
+  /**
+   * Reach the workspace's UI and REST API privately from the network `subnetId` is in (a transit VNet peered with
+   * the users' networks), through a private endpoint whose name `privateDnsZoneId` (a `privatelink.azuredatabricks.net`
+   * zone linked to that network) resolves.
+   * @default undefined: the public endpoint only
+   */
+  privateFrontEnd?: DatabricksPrivateFrontEnd;
   /** Tags on every Azure resource. */
   tags: pulumi.Input<Record<string, pulumi.Input<string>>>;
-  /** Protect the workspace (notebook history, job run history, its DBFS root) from destroy and replacement. */
+  /**
+   * Protect the workspace (notebook history, job run history, its DBFS root) and the access connector (the
+   * identity Unity Catalog's storage credential names) from destroy and replacement.
+   */
   protect: boolean;
 }
 
@@ -71,7 +89,8 @@ export class DatabricksWorkspace extends pulumi.ComponentResource {
         identity: { type: "SystemAssigned" },
         tags: args.tags,
       },
-      { parent: this },
+      // A new connector has a new identity: the storage credential would name a deleted one, and its grants go too.
+      { parent: this, protect: args.protect },
     );
 
     const workspace = new azure.databricks.Workspace(
@@ -90,6 +109,10 @@ export class DatabricksWorkspace extends pulumi.ComponentResource {
       // The component's dependsOn (the subnets of an injected VNet) reaches the workspace itself.
       { parent: this, dependsOn: opts.dependsOn, protect: args.protect },
     );
+
+    if (args.privateFrontEnd !== undefined) {
+      privateFrontEnd(name, args, workspace.id, this);
+    }
 
     this.provider = new databricks.Provider(
       `${name}-provider`,
@@ -130,4 +153,48 @@ export function workspaceParameters(
     customPublicSubnetName: { value: vnet.publicSubnetName },
     customPrivateSubnetName: { value: vnet.privateSubnetName },
   };
+}
+
+/**
+ * Front-end Private Link (https://learn.microsoft.com/azure/databricks/security/network/concepts/private-link,
+ * "Inbound (front-end) only"): a `databricks_ui_api` private endpoint in a transit network, its name resolved by the
+ * `privatelink.azuredatabricks.net` zone. Public access stays on, behind the IP access list: turning it off takes
+ * back-end Private Link as well (`NoAzureDatabricksRules`, a back-end endpoint in the workspace's VNet). Single
+ * sign-on over a private network needs one `browser_authentication` endpoint per region, shared by every workspace
+ * there, so it is not this stack's to create (docs/security.md).
+ */
+function privateFrontEnd(
+  name: string,
+  args: DatabricksWorkspaceArgs,
+  workspaceId: pulumi.Input<string>,
+  parent: pulumi.Resource,
+): void {
+  const spec = args.privateFrontEnd as DatabricksPrivateFrontEnd;
+  const endpointName = pulumi.interpolate`${args.workspaceName}-ui-api`;
+  const endpoint = new azure.network.PrivateEndpoint(
+    `${name}-front-end`,
+    {
+      privateEndpointName: endpointName,
+      resourceGroupName: args.resourceGroupName,
+      location: args.location,
+      subnet: { id: spec.subnetId },
+      privateLinkServiceConnections: [
+        { name: endpointName, privateLinkServiceId: workspaceId, groupIds: ["databricks_ui_api"] },
+      ],
+      tags: args.tags,
+    },
+    { parent },
+  );
+  new azure.network.PrivateDnsZoneGroup(
+    `${name}-front-end-dns`,
+    {
+      resourceGroupName: args.resourceGroupName,
+      privateEndpointName: endpoint.name,
+      privateDnsZoneGroupName: "default",
+      privateDnsZoneConfigs: [
+        { name: "privatelink-azuredatabricks-net", privateDnsZoneId: spec.privateDnsZoneId },
+      ],
+    },
+    { parent },
+  );
 }

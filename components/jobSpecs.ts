@@ -15,8 +15,8 @@ export interface JobSettingsArgs {
   namePrefix: string;
   /** The job cluster policy every job cluster is drawn from. */
   jobPolicyId: pulumi.Input<string>;
-  sparkVersion: string;
-  nodeTypeId: string;
+  sparkVersion: pulumi.Input<string>;
+  nodeTypeId: pulumi.Input<string>;
   /** Workers per job cluster; 0 is single node. */
   workers: number;
   /** Unity Catalog catalog the jobs read and write. */
@@ -32,11 +32,6 @@ export interface JobSettingsArgs {
    * @default undefined: the notebooks' default, no prefix
    */
   schemaPrefix?: pulumi.Input<string>;
-  /**
-   * Secret scope the delete job reads the audit salt from (`secret_scope`).
-   * @default undefined: the notebook's default, `h3-ml`
-   */
-  secretScope?: pulumi.Input<string>;
   /** How the ingest job starts. */
   ingestTrigger: JobRun;
   normalizeCron: string;
@@ -52,11 +47,6 @@ export interface JobSettingsArgs {
   maxRetries: number;
   /** Wait before a retry. */
   minRetryIntervalMillis: number;
-  /**
-   * Service principal (application id) the runs execute as.
-   * @default undefined: the job owner (the deploying identity)
-   */
-  runAsServicePrincipal?: pulumi.Input<string>;
   /** Tags on jobs and their clusters. */
   tags: Readonly<Record<string, string>>;
 }
@@ -69,6 +59,11 @@ export interface JobSpecArgs {
   run: JobRun;
   /** Job parameters beyond the shared ones, with their defaults. */
   extraParameters?: Readonly<Record<string, pulumi.Input<string>>>;
+  /**
+   * Service principal (application id) the runs execute as.
+   * @default undefined: the job owner (the deploying identity)
+   */
+  runAs?: pulumi.Input<string>;
 }
 
 const JOB_CLUSTER_KEY = "job_cluster";
@@ -172,9 +167,7 @@ export function jobSettings(
     ...(webhookDestinationId === undefined
       ? {}
       : { webhookNotifications: { onFailures: [{ id: webhookDestinationId }] } }),
-    ...(args.runAsServicePrincipal === undefined
-      ? {}
-      : { runAs: { servicePrincipalName: args.runAsServicePrincipal } }),
+    ...(spec.runAs === undefined ? {} : { runAs: { servicePrincipalName: spec.runAs } }),
     tags,
   };
 }

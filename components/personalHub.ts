@@ -1,6 +1,11 @@
 import * as azure from "@pulumi/azure-native";
 import * as pulumi from "@pulumi/pulumi";
-import { captureDescription, hubCaptureRoot, JOBS_CONSUMER_GROUP } from "./capture";
+import {
+  captureDescription,
+  JOBS_CONSUMER_GROUP,
+  PERSONAL_CAPTURE_ARCHIVE_NAME_FORMAT,
+  personalCaptureRoot,
+} from "./capture";
 
 export interface PersonalHubArgs {
   /** Resource group of the dev stack's namespace. */
@@ -13,17 +18,17 @@ export interface PersonalHubArgs {
   messageRetentionDays: pulumi.Input<number>;
   captureIntervalSeconds: pulumi.Input<number>;
   captureSizeLimitBytes: pulumi.Input<number>;
-  /** The dev stack's data lake account: its id (Capture's destination) and name (the capture root). */
+  /** The dev stack's data lake account: Capture's destination. */
   storageAccountId: pulumi.Input<string>;
-  storageAccountName: pulumi.Input<string>;
-  /** The container Capture writes to in that account. */
+  /** The container Capture writes to in that account, by name and as its `abfss://` URL. */
   captureContainerName: string;
+  captureContainerUrl: pulumi.Input<string>;
 }
 
 /**
- * A personal stack's own input: one hub in the dev stack's namespace, captured like dev's hubs into the same
- * container, under its own folder (Capture's layout starts with `{Namespace}/{EventHub}`), with the jobs'
- * consumer group. It adds nothing billed: Standard namespaces bill throughput units and Capture per namespace,
+ * A personal stack's own input: one hub in the dev stack's namespace, captured into dev's capture container under
+ * its own folder, `<hub>/<namespace>/` (`PERSONAL_CAPTURE_ARCHIVE_NAME_FORMAT`), which no other stack's jobs read,
+ * with the jobs' consumer group. It adds nothing billed: Standard namespaces bill throughput units and Capture per namespace,
  * which dev already pays. A Standard namespace holds at most 10 hubs; the eleventh is refused with
  * `The maximum number of resources of type EventHub has been reached or exceeded`
  * (https://learn.microsoft.com/azure/event-hubs/event-hubs-quotas,
@@ -50,6 +55,7 @@ export class PersonalHub extends pulumi.ComponentResource {
           sizeLimitInBytes: args.captureSizeLimitBytes,
           storageAccountResourceId: args.storageAccountId,
           blobContainer: args.captureContainerName,
+          archiveNameFormat: PERSONAL_CAPTURE_ARCHIVE_NAME_FORMAT,
         }),
       },
       { parent: this },
@@ -68,10 +74,8 @@ export class PersonalHub extends pulumi.ComponentResource {
     this.hubName = hub.name;
     this.consumerGroupName = group.name;
     this.captureRoot = pulumi
-      .all([args.storageAccountName, args.namespaceName])
-      .apply(([account, namespace]) =>
-        hubCaptureRoot(account, args.captureContainerName, namespace, args.hubName),
-      );
+      .all([args.captureContainerUrl, args.namespaceName])
+      .apply(([containerUrl, namespace]) => personalCaptureRoot(containerUrl, namespace, args.hubName));
     this.registerOutputs({ hubName: this.hubName, captureRoot: this.captureRoot });
   }
 }

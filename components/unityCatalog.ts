@@ -1,5 +1,7 @@
 import * as databricks from "@pulumi/databricks";
 import * as pulumi from "@pulumi/pulumi";
+import { captureFolderUrl } from "./capture";
+import type { JobKind } from "./databricksJobs";
 
 /** The medallion schemas every environment's catalog holds. */
 export const SCHEMAS = {
@@ -23,6 +25,12 @@ export interface UnityCatalogArgs {
   storageAccountName: pulumi.Input<string>;
   lakeContainerName: pulumi.Input<string>;
   captureContainerName: pulumi.Input<string>;
+  /**
+   * The folder of the capture container this stack's hubs write to (their namespace's name, the first segment of
+   * `CAPTURE_ARCHIVE_NAME_FORMAT`): what the jobs read. The rest of the container is other stacks' (a shared
+   * personal stack's hub captures into `<hub>/<namespace>/`).
+   */
+  captureFolder: pulumi.Input<string>;
   /** Catalog for this environment; also the prefix of the credential and location names. */
   catalogName: string;
   /**
@@ -40,11 +48,18 @@ export interface UnityCatalogArgs {
    */
   analystsGroup?: string;
   /**
-   * Principal the jobs run as (service principal application id): reads capture, writes the catalog's
-   * tables and checkpoint volume.
-   * @default undefined: no job grants (jobs run as their owner)
+   * The service principal (application id) each job runs as; each gets what its job reads and writes
+   * (`JOB_GRANTS`), one principal serving several jobs the union.
+   * @default {}: no job grants (jobs run as their owner)
    */
-  jobsPrincipal?: pulumi.Input<string>;
+  jobPrincipals?: Partial<Record<JobKind, pulumi.Input<string>>>;
+  /**
+   * Account group that owns the catalog, its schemas and the checkpoint volume, instead of the deployer that creates
+   * them. Owners hold every privilege on what they own, the ops schema's audit and salt included, and manage its
+   * grants: the deployer keeps managing them only as a member of this group.
+   * @default undefined: the deployer owns them
+   */
+  ownerGroup?: string;
   /** Preview identities (application ids): they see the catalog's metadata, never its data. */
   previewPrincipals: readonly pulumi.Input<string>[];
   /**
@@ -56,8 +71,8 @@ export interface UnityCatalogArgs {
   /** Let `pulumi destroy` remove a catalog that still holds tables. Personal stacks only. */
   forceDestroy: boolean;
   /**
-   * Protect the catalog from destroy and replacement. Its schemas need no flag: without `forceDestroy`,
-   * Unity Catalog refuses to drop a schema that still holds tables.
+   * Protect the catalog and the checkpoint volume from destroy and replacement. The schemas need no flag: without
+   * `forceDestroy`, Unity Catalog refuses to drop a schema that still holds tables.
    */
   protect: boolean;
 }
@@ -70,8 +85,10 @@ export interface UnityCatalogArgs {
  */
 export class UnityCatalog extends pulumi.ComponentResource {
   public readonly catalogName: pulumi.Output<string>;
-  /** `abfss://` URL of the capture container (trailing slash). */
+  /** `abfss://` URL of the capture container (trailing slash): the capture location's. */
   public readonly captureUrl: pulumi.Output<string>;
+  /** `abfss://` URL of this stack's folder in it (trailing slash): what the ingest job reads and its trigger watches. */
+  public readonly captureRoot: pulumi.Output<string>;
   /** `abfss://` URL of the lake container (trailing slash). */
   public readonly lakeUrl: pulumi.Output<string>;
   /** Path of the managed volume the jobs keep their streaming checkpoints in. */
@@ -84,9 +101,14 @@ export class UnityCatalog extends pulumi.ComponentResource {
     const provider = args.provider;
     const child = { parent: this, provider };
     const account = args.storageAccountName;
-    const url = (container: pulumi.Input<string>) =>
-      pulumi.interpolate`abfss://${container}@${account}.dfs.core.windows.net/`;
+    const url = (container: pulumi.Input<string>, folder: pulumi.Input<string> = "") =>
+      pulumi
+        .all([account, container, folder])
+        .apply(([accountName, containerName, folderName]) =>
+          captureFolderUrl(accountName, containerName, folderName),
+        );
     this.captureUrl = url(args.captureContainerName);
+    this.captureRoot = url(args.captureContainerName, args.captureFolder);
     this.lakeUrl = url(args.lakeContainerName);
     const prefix = args.catalogName;
 
@@ -153,6 +175,11 @@ export class UnityCatalog extends pulumi.ComponentResource {
         credentialName: credential.name,
         isolationMode: "ISOLATION_MODE_ISOLATED",
         skipValidation,
+        // Nothing watches the lake for new files. Left unset, Unity Catalog's default turns managed file events on
+        // and creates an Event Grid subscription and queue in the storage account
+        // (databricks/terraform-provider-databricks#5355). A provider before 1.117.0 drops the `false` from the
+        // create request (#5745, fixed by #5762), so the default still applies on create there: docs/deployment.md.
+        enableFileEvents: false,
         comment: "Managed storage of the catalog: its tables and the checkpoint volume.",
       },
       afterAccess,
@@ -165,6 +192,7 @@ export class UnityCatalog extends pulumi.ComponentResource {
         storageRoot: pulumi.interpolate`${this.lakeUrl}catalogs/${args.catalogName}`,
         isolationMode: "ISOLATED",
         forceDestroy: args.forceDestroy,
+        ...(args.ownerGroup === undefined ? {} : { owner: args.ownerGroup }),
         comment: "H3 ML tables for this environment.",
       },
       { ...child, dependsOn: [lakeLocation], protect: args.protect },
@@ -174,7 +202,13 @@ export class UnityCatalog extends pulumi.ComponentResource {
         schema,
         new databricks.Schema(
           `${name}-${schema}`,
-          { catalogName: catalog.name, name: schema, comment, forceDestroy: args.forceDestroy },
+          {
+            catalogName: catalog.name,
+            name: schema,
+            comment,
+            forceDestroy: args.forceDestroy,
+            ...(args.ownerGroup === undefined ? {} : { owner: args.ownerGroup }),
+          },
           child,
         ),
       ]),
@@ -189,19 +223,25 @@ export class UnityCatalog extends pulumi.ComponentResource {
         name: "checkpoints",
         volumeType: "MANAGED",
         comment: "Streaming checkpoints of the ingest and normalize jobs.",
+        ...(args.ownerGroup === undefined ? {} : { owner: args.ownerGroup }),
       },
-      child,
+      // Dropping a managed volume deletes its files: without its checkpoint, ingest would start over.
+      { ...child, protect: args.protect },
     );
     this.checkpointsPath = pulumi.interpolate`/Volumes/${checkpoints.catalogName}/${checkpoints.schemaName}/${checkpoints.name}`;
 
+    const targets: Record<Securable, Omit<databricks.GrantsArgs, "grants">> = {
+      catalog: { catalog: catalog.name },
+      bronze: { schema: this.schemas.bronze.id },
+      silver: { schema: this.schemas.silver.id },
+      ops: { schema: this.schemas.ops.id },
+      checkpoints: {
+        volume: pulumi.interpolate`${checkpoints.catalogName}.${checkpoints.schemaName}.${checkpoints.name}`,
+      },
+      capture: { externalLocation: this.captureLocation.name },
+    };
     for (const { suffix, securable, grants } of ucGrants(args)) {
-      const target =
-        securable === "catalog"
-          ? { catalog: catalog.name }
-          : securable === "silver"
-            ? { schema: this.schemas.silver.id }
-            : { externalLocation: this.captureLocation.name };
-      new databricks.Grants(`${name}-${suffix}-grants`, { ...target, grants }, child);
+      new databricks.Grants(`${name}-${suffix}-grants`, { ...targets[securable], grants }, child);
     }
 
     this.catalogName = catalog.name;
@@ -209,55 +249,82 @@ export class UnityCatalog extends pulumi.ComponentResource {
   }
 }
 
-type Securable = "catalog" | "silver" | "capture";
+/** What the program grants on: the catalog, its schemas, the checkpoint volume and the capture location. */
+export type Securable = "catalog" | "bronze" | "silver" | "ops" | "checkpoints" | "capture";
+
+/**
+ * What each job's principal may do, securable by securable: ingest writes bronze from the capture files, normalize
+ * reads bronze and writes silver, delete removes rows from both and keeps the deletion requests, the audit and its
+ * salt in ops, which no other job may read. USE_SCHEMA on ops lets ingest and normalize reach the checkpoint volume
+ * in it, and no table there (https://learn.microsoft.com/azure/databricks/data-governance/unity-catalog/manage-privileges/privileges).
+ */
+export const JOB_GRANTS: Readonly<Record<JobKind, Partial<Record<Securable, readonly string[]>>>> = {
+  ingest: {
+    catalog: ["USE_CATALOG"],
+    bronze: ["USE_SCHEMA", "CREATE_TABLE", "SELECT", "MODIFY"],
+    ops: ["USE_SCHEMA"],
+    checkpoints: ["READ_VOLUME", "WRITE_VOLUME"],
+    capture: ["READ_FILES"],
+  },
+  normalize: {
+    catalog: ["USE_CATALOG"],
+    bronze: ["USE_SCHEMA", "SELECT"],
+    silver: ["USE_SCHEMA", "CREATE_TABLE", "SELECT", "MODIFY"],
+    ops: ["USE_SCHEMA"],
+    checkpoints: ["READ_VOLUME", "WRITE_VOLUME"],
+  },
+  delete: {
+    catalog: ["USE_CATALOG"],
+    bronze: ["USE_SCHEMA", "SELECT", "MODIFY"],
+    silver: ["USE_SCHEMA", "SELECT", "MODIFY"],
+    ops: ["USE_SCHEMA", "CREATE_TABLE", "SELECT", "MODIFY"],
+    checkpoints: ["READ_VOLUME", "WRITE_VOLUME"],
+  },
+};
+
+type Grant = { principal: pulumi.Input<string>; privileges: string[] };
 
 /**
  * Grants per securable, from config. `databricks.Grants` is authoritative, so a securable with no
- * configured principal gets no resource rather than an empty list that would revoke manual grants.
+ * configured principal gets no resource rather than an empty list that would revoke manual grants; a principal
+ * named twice on one securable (one service principal for several jobs) is listed once with every privilege.
  */
 export function ucGrants(
-  args: Pick<UnityCatalogArgs, "analystsGroup" | "jobsPrincipal" | "previewPrincipals" | "developersGroup">,
+  args: Pick<UnityCatalogArgs, "analystsGroup" | "jobPrincipals" | "previewPrincipals" | "developersGroup">,
 ) {
-  const bySecurable: Record<Securable, { principal: pulumi.Input<string>; privileges: string[] }[]> = {
+  const bySecurable: Record<Securable, Grant[]> = {
     catalog: [],
+    bronze: [],
     silver: [],
+    ops: [],
+    checkpoints: [],
     capture: [],
   };
+  const grant = (securable: Securable, principal: pulumi.Input<string>, privileges: readonly string[]) => {
+    const same = bySecurable[securable].find((g) => g.principal === principal);
+    if (same === undefined) bySecurable[securable].push({ principal, privileges: [...privileges] });
+    else same.privileges.push(...privileges.filter((p) => !same.privileges.includes(p)));
+  };
   if (args.analystsGroup !== undefined) {
-    bySecurable.catalog.push({ principal: args.analystsGroup, privileges: ["USE_CATALOG"] });
-    bySecurable.silver.push({ principal: args.analystsGroup, privileges: ["USE_SCHEMA", "SELECT"] });
+    grant("catalog", args.analystsGroup, ["USE_CATALOG"]);
+    grant("silver", args.analystsGroup, ["USE_SCHEMA", "SELECT"]);
   }
-  if (args.jobsPrincipal !== undefined) {
-    bySecurable.catalog.push({
-      principal: args.jobsPrincipal,
-      privileges: [
-        "USE_CATALOG",
-        "USE_SCHEMA",
-        "CREATE_TABLE",
-        "SELECT",
-        "MODIFY",
-        "READ_VOLUME",
-        "WRITE_VOLUME",
-      ],
-    });
-    // Auto Loader reads capture by path; everything else the jobs touch is a table or the volume.
-    bySecurable.capture.push({ principal: args.jobsPrincipal, privileges: ["READ_FILES"] });
+  for (const [kind, principal] of Object.entries(args.jobPrincipals ?? {}) as [
+    JobKind,
+    pulumi.Input<string>,
+  ][]) {
+    for (const [securable, privileges] of Object.entries(JOB_GRANTS[kind]) as [Securable, string[]][]) {
+      grant(securable, principal, privileges);
+    }
   }
   if (args.developersGroup !== undefined) {
     // A schema's creator owns it and everything in it, so these two are all a personal stack's jobs need.
-    bySecurable.catalog.push({
-      principal: args.developersGroup,
-      privileges: ["USE_CATALOG", "CREATE_SCHEMA"],
-    });
-    bySecurable.capture.push({ principal: args.developersGroup, privileges: ["READ_FILES"] });
+    grant("catalog", args.developersGroup, ["USE_CATALOG", "CREATE_SCHEMA"]);
+    grant("capture", args.developersGroup, ["READ_FILES"]);
   }
   // BROWSE shows metadata without USE_CATALOG or SELECT: a preview reads what exists, never a row.
-  for (const principal of args.previewPrincipals) {
-    bySecurable.catalog.push({ principal, privileges: ["BROWSE"] });
-  }
-  return (
-    Object.entries(bySecurable) as [Securable, { principal: pulumi.Input<string>; privileges: string[] }[]][]
-  )
+  for (const principal of args.previewPrincipals) grant("catalog", principal, ["BROWSE"]);
+  return (Object.entries(bySecurable) as [Securable, Grant[]][])
     .filter(([, grants]) => grants.length > 0)
     .map(([securable, grants]) => ({ suffix: securable, securable, grants }));
 }

@@ -1,6 +1,7 @@
 import * as path from "node:path";
 import * as databricks from "@pulumi/databricks";
 import * as pulumi from "@pulumi/pulumi";
+import { assignmentsOf, type GroupAssignments } from "./databricksPrincipals";
 import { listWorkspaceAssets } from "./workspaceAssetFiles";
 
 export interface WorkspaceAssetsArgs {
@@ -14,6 +15,11 @@ export interface WorkspaceAssetsArgs {
    * @default []: the folder keeps the permissions it inherits
    */
   accessControls?: readonly databricks.types.input.PermissionsAccessControl[];
+  /**
+   * The workspace assignments of the account groups `accessControls` names; the folder's permissions wait for them.
+   * @default {}
+   */
+  groups?: GroupAssignments;
   /**
    * Local folder to deploy, relative to the project directory.
    * @default "notebooks"
@@ -71,7 +77,11 @@ export class WorkspaceAssets extends pulumi.ComponentResource {
       new databricks.Permissions(
         `${name}-folder-permissions`,
         { directoryPath: directory.path, accessControls: [...accessControls] },
-        { parent: this, provider: args.provider },
+        {
+          parent: this,
+          provider: args.provider,
+          dependsOn: assignmentsOf(accessControls, args.groups ?? {}),
+        },
       );
     }
     const child = { parent: this, provider: args.provider, dependsOn: [directory] };
@@ -116,19 +126,20 @@ export class WorkspaceAssets extends pulumi.ComponentResource {
 }
 
 /**
- * Who reads or runs a shared stack's code besides workspace admins: the jobs' identity runs it, analysts and
+ * Who reads or runs a shared stack's code besides workspace admins: the jobs' identities run it, analysts and
  * the preview identities read it. Nobody else gets edit rights, because whoever can edit a job's notebook runs
  * code as the job.
  */
 export function sharedFolderAccess(
-  runAsServicePrincipal: pulumi.Input<string> | undefined,
+  runAsServicePrincipals: readonly pulumi.Input<string>[],
   analystsGroup: string | undefined,
   previewApplicationIds: readonly pulumi.Input<string>[],
 ): databricks.types.input.PermissionsAccessControl[] {
   return [
-    ...(runAsServicePrincipal === undefined
-      ? []
-      : [{ servicePrincipalName: runAsServicePrincipal, permissionLevel: "CAN_RUN" }]),
+    ...runAsServicePrincipals.map((servicePrincipalName) => ({
+      servicePrincipalName,
+      permissionLevel: "CAN_RUN",
+    })),
     ...(analystsGroup === undefined ? [] : [{ groupName: analystsGroup, permissionLevel: "CAN_READ" }]),
     ...previewApplicationIds.map((id) => ({ servicePrincipalName: id, permissionLevel: "CAN_READ" })),
   ];

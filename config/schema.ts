@@ -366,6 +366,55 @@ export const ANALYTICS_CLUSTER_FIELDS = {
   }),
 } as const satisfies Record<string, FieldDeclaration>;
 
+const RUN_AS_NEEDS_ALL = "each job runs as a principal of its own, or none does";
+
+const runAsPrincipal = (job: string, grants: string) =>
+  ({
+    type: "string",
+    allowed: "a service principal application id (GUID)",
+    pattern: GUID,
+    example: ZERO_GUID,
+    default: required(RUN_AS_NEEDS_ALL),
+    description: `Service principal the ${job} job runs and writes as: ${grants}.`,
+  }) as const satisfies TextField;
+
+export const RUN_AS_FIELDS = {
+  ingest: runAsPrincipal("ingest", "reads the capture files, writes bronze"),
+  normalize: runAsPrincipal("normalize", "reads bronze, writes silver"),
+  delete: runAsPrincipal(
+    "delete",
+    "deletes from bronze and silver, the only one to read and write ops (requests, audit, salt)",
+  ),
+} as const satisfies Record<string, FieldDeclaration>;
+
+export const PRIVATE_FRONT_END_FIELDS = {
+  subnetId: {
+    type: "string",
+    allowed: "a subnet resource id",
+    pattern:
+      /^\/subscriptions\/[^/]+\/resourceGroups\/[^/]+\/providers\/Microsoft\.Network\/virtualNetworks\/[^/]+\/subnets\/[^/]+$/i,
+    example:
+      "'/subscriptions/<id>/resourceGroups/<rg>/providers/Microsoft.Network/virtualNetworks/<vnet>/subnets/<subnet>'",
+    default: required("the endpoint needs a subnet and a DNS zone"),
+    description:
+      "Subnet, in the workspace's region, of the network users reach the workspace from (a transit VNet).",
+  },
+  privateDnsZoneId: {
+    type: "string",
+    allowed: "the resource id of a privatelink.azuredatabricks.net private DNS zone",
+    pattern:
+      /^\/subscriptions\/[^/]+\/resourceGroups\/[^/]+\/providers\/Microsoft\.Network\/privateDnsZones\/privatelink\.azuredatabricks\.net$/i,
+    example:
+      "'/subscriptions/<id>/resourceGroups/<rg>/providers/Microsoft.Network/privateDnsZones/privatelink.azuredatabricks.net'",
+    default: required("the endpoint needs a subnet and a DNS zone"),
+    description: "The zone that resolves the workspace's name to the endpoint, linked to that network.",
+  },
+} as const satisfies Record<string, FieldDeclaration>;
+
+// A public IPv4 address or CIDR range, as IP access lists take them.
+const IPV4_OR_CIDR =
+  /^(?:(?:25[0-5]|2[0-4]\d|1?\d?\d)\.){3}(?:25[0-5]|2[0-4]\d|1?\d?\d)(?:\/(?:\d|[12]\d|3[0-2]))?$/;
+
 export const DATABRICKS_FIELDS = {
   sparkVersion: {
     type: "string",
@@ -446,13 +495,81 @@ export const DATABRICKS_FIELDS = {
     default: value(5),
     description: "Wait before a retry.",
   }),
-  runAsServicePrincipal: {
+  runAs: {
+    type: "object",
+    fields: RUN_AS_FIELDS,
+    note: "prod: required, the delete job's principal apart from the others; needs accountId and deployerApplicationId",
+    default: unset("the jobs run as their owner"),
+    description: "The service principal each job runs as; each gets only what its job reads and writes.",
+  },
+  accountId: {
+    type: "string",
+    allowed: "a Databricks account id (GUID)",
+    pattern: GUID,
+    example: ZERO_GUID,
+    default: unset("needed only with runAs"),
+    description:
+      "The Databricks account of the run-as principals: their rule sets, which grant the deployer the role run_as needs, live in it.",
+  },
+  deployerApplicationId: {
     type: "string",
     allowed: "a service principal application id (GUID)",
     pattern: GUID,
     example: ZERO_GUID,
-    default: unset("the jobs run as their owner"),
-    description: "Identity the jobs run and write as.",
+    note: "prod: required",
+    default: unset("each job is owned by whoever creates it"),
+    description:
+      "Application id of the service principal that runs pulumi up (CI): it owns the jobs (on dev it also runs them for the smoke test) and may name the run-as principals.",
+  },
+  adminGroup: {
+    type: "string",
+    allowed: "an account group name",
+    pattern: ACCOUNT_GROUP,
+    example: "h3-ml-admins",
+    note: "prod: required; the deployer must be a member to keep managing the catalog's grants",
+    default: unset("the deployer owns the catalog"),
+    description: "Account group that owns the catalog, its schemas and the checkpoint volume.",
+  },
+  oncallGroup: {
+    type: "string",
+    allowed: "an account group name",
+    pattern: ACCOUNT_GROUP,
+    example: "h3-ml-oncall",
+    default: unset("nobody but the owner and workspace admins sees the runs"),
+    description: "Account group that sees every job's runs and their output (CAN_VIEW).",
+  },
+  deleteJobRunners: {
+    type: "list",
+    item: { allowed: "a service principal application id (GUID)", pattern: GUID, example: ZERO_GUID },
+    note: "the backend that requests deletions",
+    default: value([]),
+    description:
+      "Service principals that may start, see and cancel the delete job's runs (CAN_MANAGE_RUN), and no other job's.",
+  },
+  ipAccessList: {
+    type: "list",
+    item: {
+      allowed: "a public IPv4 address or CIDR range",
+      pattern: IPV4_OR_CIDR,
+      example: "203.0.113.0/24",
+    },
+    note: "prod: required; include the deployer's egress; the NAT gateway of the VNet the program builds is added",
+    default: value([]),
+    description:
+      "Addresses allowed to reach the workspace's UI and API; with any, IP access lists are on and every other address is refused.",
+  },
+  privateFrontEnd: {
+    type: "object",
+    fields: PRIVATE_FRONT_END_FIELDS,
+    default: unset("the public endpoint only"),
+    description: "A private endpoint for the workspace's UI and API in a network users reach it from.",
+  },
+  restrictWorkspaceAdmins: {
+    type: "boolean",
+    inProd: { value: true, why: "prod's jobs run as principals workspace admins must not reassign" },
+    default: perEnvironment({ prod: true, dev: false, personal: false }),
+    description:
+      "Adopts the RestrictWorkspaceAdmins setting an account admin applied: admins may then set a job's run-as only to principals they may use.",
   },
   previewApplicationIds: {
     type: "list",
@@ -556,7 +673,7 @@ export const DEVELOPERS_FIELDS = {
     example: "h3-developers",
     default: required(DEVELOPERS_NEED_BOTH),
     description:
-      "Granted USE CATALOG and CREATE SCHEMA on the catalog, READ FILES on the capture location and CAN_USE on the job cluster policy.",
+      "Assigned to the workspace; granted USE CATALOG and CREATE SCHEMA on the catalog, READ FILES on the capture location and CAN_USE on the personal job cluster policy.",
   },
 } as const satisfies Record<string, FieldDeclaration>;
 

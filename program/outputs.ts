@@ -5,6 +5,7 @@
  */
 import type * as pulumi from "@pulumi/pulumi";
 import type { DatabricksJobs } from "../components/databricksJobs";
+import type { PersonalStackContract } from "./personalContract";
 
 export interface StackOutputs {
   readonly resourceGroupName?: pulumi.Output<string>;
@@ -35,8 +36,8 @@ export interface StackOutputs {
   /** With the URL, what a Databricks provider for the workspace needs. */
   readonly databricksWorkspaceResourceId?: pulumi.Output<string>;
   readonly catalogName: pulumi.Output<string>;
-  /** The job cluster policy; shared personal stacks' jobs run under it. */
-  readonly jobClusterPolicyId?: pulumi.Output<string>;
+  /** Dev only: what a shared personal stack must match (program/personalContract.ts). */
+  readonly personalStack?: pulumi.Output<PersonalStackContract>;
   /** Shared personal stacks only: the prefix of the stack's schemas in the dev catalog (`dev_ada_`). */
   readonly schemaPrefix?: pulumi.Output<string>;
   readonly databricksNotebookFolder: pulumi.Output<string>;

@@ -8,7 +8,6 @@ import * as azure from "@pulumi/azure-native";
 import * as databricks from "@pulumi/databricks";
 import * as pulumi from "@pulumi/pulumi";
 import { DatabricksJobs } from "../components/databricksJobs";
-import { DatabricksSecrets } from "../components/databricksSecrets";
 import { CAPTURE_CONTAINER } from "../components/dataLake";
 import { PersonalHub } from "../components/personalHub";
 import { PersonalSchemas } from "../components/personalSchemas";
@@ -18,6 +17,7 @@ import { devStackReference, stackToken } from "../config/naming";
 import { invokedField } from "./invokeResults";
 import { configuredJobArgs } from "./jobArgs";
 import { jobOutputs, type StackOutputs } from "./outputs";
+import { checkedContract, PERSONAL_STACK_OUTPUT } from "./personalContract";
 
 /** What a shared personal stack calls itself: `dev-ada` gives the person `ada`, jobs `[dev ada] ...`. */
 export function personalNames(stack: string) {
@@ -28,7 +28,6 @@ export function personalNames(stack: string) {
     jobPrefix: `[dev ${person}]`,
     hubName: token,
     schemaPrefix: `${token.replace(/-/g, "_")}_`,
-    secretScope: `h3-ml-${token}`,
   };
 }
 
@@ -36,10 +35,14 @@ export function sharedPersonal(config: StackConfig, personal: PersonalConfig): S
   const names = personalNames(config.stack);
   const tags = { ...standardTags(config), owner: config.tags.owner ?? names.person };
   const dbx = config.databricks;
-  const dev = new pulumi.StackReference("dev", {
-    name: devStackReference(personal.devStack, pulumi.getOrganization(), pulumi.getProject()),
-  });
+  const devStack = devStackReference(personal.devStack, pulumi.getOrganization(), pulumi.getProject());
+  const dev = new pulumi.StackReference("dev", { name: devStack });
   const fromDev = (output: string) => dev.requireOutput(output) as pulumi.Output<string>;
+  // What dev's workspace holds for personal stacks: the jobs' cluster policy and what it fixes, the capture container.
+  const contract = checkedContract(dev.getOutput(PERSONAL_STACK_OUTPUT), devStack, {
+    workers: dbx.jobWorkers,
+    tags,
+  });
 
   const provider = new databricks.Provider("dev-workspace", {
     // Both, as for the platform's own provider: host alone makes Azure auth guess the workspace.
@@ -63,8 +66,8 @@ export function sharedPersonal(config: StackConfig, personal: PersonalConfig): S
       captureIntervalSeconds: config.eventHubs.captureIntervalSeconds,
       captureSizeLimitBytes: config.eventHubs.captureSizeLimitBytes,
       storageAccountId: fromDev("storageAccountId"),
-      storageAccountName: fromDev("storageAccountName"),
       captureContainerName: CAPTURE_CONTAINER,
+      captureContainerUrl: contract.captureContainerUrl,
     },
     { providers: [azureProvider] },
   );
@@ -82,25 +85,25 @@ export function sharedPersonal(config: StackConfig, personal: PersonalConfig): S
     workspaceFolder: stackWorkspaceFolder(config.stack, invokedField(person, "home")),
   });
 
-  const secrets = new DatabricksSecrets("secrets", { provider, scopeName: names.secretScope });
-
   const jobs = new DatabricksJobs(
     "jobs",
     {
       provider,
       namePrefix: names.jobPrefix,
       ...configuredJobArgs(config, notebooks, hub.captureRoot, invokedField(person, "userName")),
-      jobPolicyId: fromDev("jobClusterPolicyId"),
+      // Dev's runtime and VM size, which its personal job policy fixes; this stack's own settings would be refused.
+      sparkVersion: contract.sparkVersion,
+      nodeTypeId: contract.nodeTypeId,
+      jobPolicyId: contract.jobPolicyId,
       catalogName: fromDev("catalogName"),
       captureRoot: hub.captureRoot,
       checkpoints: schemas.checkpointsPath,
       schemaPrefix: names.schemaPrefix,
-      secretScope: names.secretScope,
       // Runs start by hand (databricks jobs run-now); a paused trigger costs nothing.
       paused: true,
       tags,
     },
-    { dependsOn: [notebooks, schemas, secrets] },
+    { dependsOn: [notebooks, schemas] },
   );
 
   return {

@@ -1,6 +1,6 @@
 /**
  * The whole platform of one environment (dev, prod, or a personal stack's full copy): the lake, Event Hubs with
- * Capture, the Databricks workspace with Unity Catalog, compute, code, secrets and the jobs.
+ * Capture, the Databricks workspace with Unity Catalog, compute, code and the jobs.
  *
  * `platform` reads as the order things are built in. The stack config enters once, in `StackBase`, which every
  * step reads; each step returns only what later steps and the outputs use.
@@ -9,12 +9,12 @@ import * as azure from "@pulumi/azure-native";
 import * as databricks from "@pulumi/databricks";
 import * as pulumi from "@pulumi/pulumi";
 import { DatabricksCompute } from "../components/databricksCompute";
-import { DatabricksJobs } from "../components/databricksJobs";
+import { DatabricksJobs, type JobAccess } from "../components/databricksJobs";
 import { DatabricksNetwork } from "../components/databricksNetwork";
 import { DatabricksPrincipals } from "../components/databricksPrincipals";
-import { DatabricksSecrets } from "../components/databricksSecrets";
 import { DatabricksStorageAccess } from "../components/databricksStorageAccess";
 import { type DatabricksVnetInjection, DatabricksWorkspace } from "../components/databricksWorkspace";
+import { DatabricksWorkspaceSecurity } from "../components/databricksWorkspaceSecurity";
 import { DataLake } from "../components/dataLake";
 import { DeveloperAccess } from "../components/developerAccess";
 import { Diagnostics } from "../components/diagnostics";
@@ -35,6 +35,11 @@ import {
 import { invokedField } from "./invokeResults";
 import { configuredJobArgs } from "./jobArgs";
 import { jobOutputs, type StackOutputs } from "./outputs";
+import {
+  PERSONAL_STACK_CONTRACT_VERSION,
+  type PersonalStackContract,
+  personalFixedTags,
+} from "./personalContract";
 
 export function platform(config: StackConfig): StackOutputs {
   const base = stackBase(config);
@@ -43,6 +48,7 @@ export function platform(config: StackConfig): StackOutputs {
   auditLogs(base, workspace, data);
   const catalog = unityCatalog(base, workspace, data);
   const jobs = computeAndJobs(base, workspace, catalog);
+  const dbx = base.config.databricks;
   return {
     resourceGroupName: pulumi.output(base.resourceGroupName),
     azureSubscriptionId: base.client.subscriptionId,
@@ -59,7 +65,17 @@ export function platform(config: StackConfig): StackOutputs {
     databricksWorkspaceUrl: workspace.workspace.workspaceUrl,
     databricksWorkspaceResourceId: workspace.workspace.workspaceResourceId,
     catalogName: catalog.catalogName,
-    jobClusterPolicyId: jobs.jobPolicyId,
+    personalStack:
+      jobs.personalJobPolicyId &&
+      (pulumi.output({
+        version: PERSONAL_STACK_CONTRACT_VERSION,
+        jobPolicyId: jobs.personalJobPolicyId,
+        sparkVersion: dbx.sparkVersion,
+        nodeTypeId: dbx.nodeType,
+        maxWorkers: dbx.maxWorkers,
+        fixedTags: personalFixedTags(base.config),
+        captureContainerUrl: catalog.captureUrl,
+      } satisfies Record<keyof PersonalStackContract, unknown>) as pulumi.Output<PersonalStackContract>),
     databricksNotebookFolder: jobs.notebookFolder,
     ...jobOutputs(jobs.jobs),
   };
@@ -108,8 +124,11 @@ function stackBase(config: StackConfig): StackBase {
 interface Workspace {
   readonly workspace: DatabricksWorkspace;
   readonly injection: WorkspaceInjection | undefined;
-  /** The jobs' service principal and the preview identities, as ids that wait for their ServicePrincipal. */
-  readonly runAsId: pulumi.Output<string> | undefined;
+  /**
+   * The jobs' run-as principals, the preview identities and the account groups, each as it is in the workspace:
+   * whatever names one waits for it.
+   */
+  readonly principals: DatabricksPrincipals;
   readonly previewIds: pulumi.Output<string>[];
 }
 
@@ -127,25 +146,63 @@ function networkAndWorkspace(base: StackBase): Workspace {
       managedResourceGroupName: names.databricksManagedResourceGroup,
       accessConnectorName: names.accessConnector,
       vnet: injection?.vnet,
+      privateFrontEnd: config.databricks.privateFrontEnd,
       providerAuthType: config.databricks.providerAuthType,
       tags,
       protect,
     },
     { dependsOn: injection?.after ?? [] },
   );
-  const principals = new DatabricksPrincipals("principals", {
-    provider: workspace.provider,
-    runAsApplicationId: config.databricks.runAsServicePrincipal,
-    previewApplicationIds: config.databricks.previewApplicationIds,
-  });
+  workspaceSecurity(base, workspace, injection);
+  const principals = workspacePrincipals(config, workspace);
   // Everything that names a principal takes its id from the ServicePrincipal resource, so it waits until the
   // principal is in the workspace.
   return {
     workspace,
     injection,
-    runAsId: principals.runAs?.applicationId,
+    principals,
     previewIds: principals.previewers.map((p) => p.applicationId),
   };
+}
+
+/** The workspace's IP access list (with the clusters' own egress) and the adopted RestrictWorkspaceAdmins setting. */
+function workspaceSecurity(
+  { config }: StackBase,
+  workspace: DatabricksWorkspace,
+  injection: WorkspaceInjection | undefined,
+): void {
+  const dbx = config.databricks;
+  if (dbx.ipAccessList.length === 0 && !dbx.restrictWorkspaceAdmins) return;
+  const egress = injection?.egressIpAddress;
+  new DatabricksWorkspaceSecurity("workspace-security", {
+    provider: workspace.provider,
+    namePrefix: `${config.namePrefix}-${config.stack}`,
+    // The clusters' egress too: secure cluster connectivity reaches the control plane through it.
+    allowedIpRanges:
+      dbx.ipAccessList.length === 0
+        ? undefined
+        : [...dbx.ipAccessList, ...(egress === undefined ? [] : [egress])],
+    restrictWorkspaceAdmins: dbx.restrictWorkspaceAdmins,
+  });
+}
+
+/** The jobs' run-as principals with the deployer's role on them, the preview identities and the account groups. */
+function workspacePrincipals(config: StackConfig, workspace: DatabricksWorkspace): DatabricksPrincipals {
+  const dbx = config.databricks;
+  const deployer = dbx.deployerApplicationId;
+  return new DatabricksPrincipals("principals", {
+    provider: workspace.provider,
+    jobPrincipals: dbx.runAs,
+    // The config requires both with runAs.
+    runAsGrant:
+      dbx.runAs === undefined || dbx.accountId === undefined || deployer === undefined
+        ? undefined
+        : { accountId: dbx.accountId, deployers: [`servicePrincipals/${deployer}`] },
+    previewApplicationIds: dbx.previewApplicationIds,
+    accountGroups: [dbx.analystsGroup, config.developers?.accountGroup, dbx.oncallGroup].filter(
+      (g) => g !== undefined,
+    ),
+  });
 }
 
 /**
@@ -242,7 +299,11 @@ function auditLogs(base: StackBase, { workspace }: Workspace, { lake, ingestion 
 }
 
 /** Unity Catalog over the lake: the connector's access to the storage, the locations, catalog and grants. */
-function unityCatalog(base: StackBase, workspace: Workspace, { lake }: LakeAndIngestion): UnityCatalog {
+function unityCatalog(
+  base: StackBase,
+  workspace: Workspace,
+  { lake, ingestion }: LakeAndIngestion,
+): UnityCatalog {
   const { config, names, protect, resourceGroupName, resourceGroupId, client } = base;
   const dbx = config.databricks;
   const storageAccess = new DatabricksStorageAccess("connector-access", {
@@ -262,22 +323,25 @@ function unityCatalog(base: StackBase, workspace: Workspace, { lake }: LakeAndIn
     storageAccountName: lake.accountName,
     lakeContainerName: lake.lakeContainerName,
     captureContainerName: lake.captureContainerName,
+    captureFolder: ingestion.namespaceName,
     catalogName: names.catalog,
     metastoreId: dbx.metastoreId,
     workspaceId: workspace.workspace.workspaceId,
     fileEvents: dbx.fileEvents,
     analystsGroup: dbx.analystsGroup,
-    jobsPrincipal: workspace.runAsId,
+    jobPrincipals: workspace.principals.jobPrincipals,
     previewPrincipals: workspace.previewIds,
     developersGroup: config.developers?.accountGroup,
+    ownerGroup: dbx.adminGroup,
     forceDestroy: config.environment === "personal",
     protect,
   });
 }
 
-/** The cluster policies (and analytics cluster), the code in the workspace, the secrets and the three jobs. */
+/** The cluster policies (and analytics cluster), the code in the workspace and the three jobs. */
 interface ComputeAndJobs {
-  readonly jobPolicyId: pulumi.Output<string>;
+  /** Dev's policy for shared personal stacks' jobs. */
+  readonly personalJobPolicyId: pulumi.Output<string> | undefined;
   readonly notebookFolder: pulumi.Output<string>;
   readonly jobs: DatabricksJobs["jobs"];
 }
@@ -285,7 +349,8 @@ interface ComputeAndJobs {
 function computeAndJobs(base: StackBase, workspace: Workspace, catalog: UnityCatalog): ComputeAndJobs {
   const { config, tags } = base;
   const { provider } = workspace.workspace;
-  const { runAsId, previewIds } = workspace;
+  const { principals, previewIds } = workspace;
+  const runAsIds = principals.runAsPrincipals;
   const dbx = config.databricks;
   const namePrefix = `${config.namePrefix}-${config.stack}`;
   const compute = new DatabricksCompute("compute", {
@@ -300,8 +365,11 @@ function computeAndJobs(base: StackBase, workspace: Workspace, catalog: UnityCat
       nodeTypeId: dbx.analyticsCluster.nodeType,
     },
     analystsGroup: dbx.analystsGroup,
-    jobsPrincipal: runAsId,
+    jobPrincipals: runAsIds,
+    // Dev's workspace is where shared personal stacks run their jobs.
+    personalJobs: config.environment === "dev" ? { fixedTags: personalFixedTags(config) } : undefined,
     developersGroup: config.developers?.accountGroup,
+    groups: principals.groups,
   });
 
   // Only a personal stack reads who runs it (its folder, its mailbox); a shared stack deploys the same whoever does.
@@ -310,26 +378,54 @@ function computeAndJobs(base: StackBase, workspace: Workspace, catalog: UnityCat
   const notebooks = new WorkspaceAssets("notebooks", {
     provider,
     workspaceFolder: stackWorkspaceFolder(config.stack, person && invokedField(person, "home")),
-    accessControls: person === undefined ? sharedFolderAccess(runAsId, dbx.analystsGroup, previewIds) : [],
+    accessControls: person === undefined ? sharedFolderAccess(runAsIds, dbx.analystsGroup, previewIds) : [],
+    groups: principals.groups,
   });
-  const secrets = new DatabricksSecrets("secrets", { provider, runAsServicePrincipal: runAsId });
   const jobs = new DatabricksJobs(
     "jobs",
     {
       provider,
       namePrefix,
-      ...configuredJobArgs(config, notebooks, catalog.captureUrl, person && invokedField(person, "userName")),
+      ...configuredJobArgs(
+        config,
+        notebooks,
+        catalog.captureRoot,
+        person && invokedField(person, "userName"),
+      ),
       jobPolicyId: compute.jobPolicyId,
       catalogName: catalog.catalogName,
-      captureRoot: catalog.captureUrl,
+      captureRoot: catalog.captureRoot,
       checkpoints: catalog.checkpointsPath,
       paused: dbx.pauseSchedules,
-      runAsServicePrincipal: runAsId,
+      runAs: principals.runAs,
+      access: jobAccess(dbx, principals),
       tags,
     },
-    { dependsOn: [notebooks, catalog, secrets] },
+    { dependsOn: [notebooks, catalog] },
   );
-  return { jobPolicyId: compute.jobPolicyId, notebookFolder: notebooks.folder, jobs: jobs.jobs };
+  return {
+    personalJobPolicyId: compute.personalJobPolicyId,
+    notebookFolder: notebooks.folder,
+    jobs: jobs.jobs,
+  };
+}
+
+/**
+ * Who may see, run and own the jobs: the deployer owns them (on dev it runs them for the smoke test as their owner),
+ * on-call sees every run, the backend's principals may start the delete job and no other. Nothing configured leaves
+ * each job to its creator.
+ */
+function jobAccess(dbx: StackConfig["databricks"], principals: DatabricksPrincipals): JobAccess | undefined {
+  const access: JobAccess = {
+    owner: dbx.deployerApplicationId,
+    viewerGroups: dbx.oncallGroup === undefined ? [] : [dbx.oncallGroup],
+    runners: [],
+    deleteRunners: dbx.deleteJobRunners,
+    groups: principals.groups,
+  };
+  const empty =
+    access.owner === undefined && access.viewerGroups.length === 0 && access.deleteRunners.length === 0;
+  return empty ? undefined : access;
 }
 
 /**
@@ -355,6 +451,8 @@ interface WorkspaceInjection {
   readonly subnetIds: pulumi.Input<string>[];
   /** Resources the workspace and the lake wait for (the program-built subnets). */
   readonly after: pulumi.Resource[];
+  /** The public address the clusters' traffic leaves through, when the program builds the network. */
+  readonly egressIpAddress?: pulumi.Output<string>;
 }
 
 /**
@@ -396,5 +494,6 @@ function workspaceInjection({
     },
     subnetIds: network.subnetIds,
     after: network.subnets,
+    egressIpAddress: network.egressIpAddress,
   };
 }

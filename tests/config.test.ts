@@ -4,6 +4,7 @@ import { parseDatabricks } from "../config/databricks";
 import { Problems } from "../config/fields";
 import JOB_PARAMETERS from "../notebooks/h3_ml/job_parameters.json";
 import { environmentOfStack } from "../policy/vocabulary/stacks";
+import { PROD_ACCESS, withDefaults } from "./support";
 
 /** Why deletionSlaDays has the range it has, as the message says it. */
 const SLA_WHY = "the range the jobs accept: at least Delta's 7-day VACUUM minimum plus 2 days of schedule";
@@ -44,8 +45,15 @@ function withMusts(raw: RawStackConfig, stack: string): RawStackConfig {
       ? withGroup
       : { ...withGroup, eventHubs: { ...SHARED_STACK_MUSTS.eventHubs, ...hubs } };
   const dbx = raw.databricks ?? {};
-  if (!isSection(dbx) || "notificationEmails" in dbx || "notificationWebhookUrl" in dbx) return withDeployers;
-  return { ...withDeployers, databricks: { ...SHARED_STACK_MUSTS.databricks, ...dbx } };
+  if (!isSection(dbx)) return withDeployers;
+  const recipients =
+    "notificationEmails" in dbx || "notificationWebhookUrl" in dbx
+      ? dbx
+      : { ...SHARED_STACK_MUSTS.databricks, ...dbx };
+  return {
+    ...withDeployers,
+    databricks: environment === "prod" ? withDefaults(recipients, PROD_ACCESS) : recipients,
+  };
 }
 
 function parse(raw: RawStackConfig, project: string, stack: string) {

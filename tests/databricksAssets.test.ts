@@ -142,12 +142,14 @@ describe("sharedFolderAccess", () => {
   const SP = "9f0c1d2e-0000-4000-8000-00000000aaaa";
   const PREVIEW = "9f0c1d2e-0000-4000-8000-00000000bbbb";
 
-  it("lets the jobs' identity run the code, analysts and preview identities read it, and nobody edit it", () => {
-    expect(sharedFolderAccess(SP, "h3-analysts", [PREVIEW])).to.deep.equal([
+  it("lets the jobs' identities run the code, analysts and preview identities read it, and nobody edit it", () => {
+    const other = SP.replace("aaaa", "cccc");
+    expect(sharedFolderAccess([SP, other], "h3-analysts", [PREVIEW])).to.deep.equal([
       { servicePrincipalName: SP, permissionLevel: "CAN_RUN" },
+      { servicePrincipalName: other, permissionLevel: "CAN_RUN" },
       { groupName: "h3-analysts", permissionLevel: "CAN_READ" },
       { servicePrincipalName: PREVIEW, permissionLevel: "CAN_READ" },
     ]);
-    expect(sharedFolderAccess(undefined, undefined, [])).to.deep.equal([]);
+    expect(sharedFolderAccess([], undefined, [])).to.deep.equal([]);
   });
 });

@@ -1,10 +1,16 @@
+import * as databricks from "@pulumi/databricks";
 import { expect } from "chai";
-import { clusterPolicyDefinition, jobClusterSpec } from "../components/clusterSpecs";
+import {
+  clusterPolicyDefinition,
+  jobClusterSpec,
+  personalJobPolicyDefinition,
+} from "../components/clusterSpecs";
 import { DatabricksCompute, type DatabricksComputeArgs } from "../components/databricksCompute";
 import { AUTOTERMINATION_MINUTES } from "../policy/vocabulary/limits";
 import { RESOURCE_TYPES as T } from "../policy/vocabulary/resourceTypes";
 import { databricksResources, providerRef, testProvider } from "./databricksFixtures";
-import { evaluate } from "./harness/mockProgram";
+import { checkGroupAssignments } from "./harness/databricksService";
+import { evaluate, MOCK_DEV_POLICIES } from "./harness/mockProgram";
 import { checkRegistrations } from "./harness/policyCheck";
 import { ofType, resource } from "./support";
 
@@ -17,19 +23,25 @@ const RULES = {
 };
 
 function build(overrides: Partial<DatabricksComputeArgs> = {}) {
-  return evaluate(
-    "dev",
-    () =>
-      new DatabricksCompute("compute", {
-        provider: testProvider(),
-        namePrefix: "h3ml-dev",
-        sparkVersion: "17.3.x-scala2.13",
-        nodeTypeId: "Standard_D4ds_v5",
-        maxWorkers: 4,
-        customTags: TAGS,
-        ...overrides,
-      }),
-  );
+  return evaluate("dev", () => {
+    const provider = testProvider();
+    // The analysts' group, assigned to the workspace as DatabricksPrincipals does.
+    const analysts = new databricks.PermissionAssignment(
+      "analysts",
+      { groupName: "h3-analysts", permissions: ["USER"] },
+      { provider },
+    );
+    return new DatabricksCompute("compute", {
+      provider,
+      namePrefix: "h3ml-dev",
+      sparkVersion: "17.3.x-scala2.13",
+      nodeTypeId: "Standard_D4ds_v5",
+      maxWorkers: 4,
+      customTags: TAGS,
+      groups: { "h3-analysts": analysts },
+      ...overrides,
+    });
+  });
 }
 
 describe("cluster policy definitions", () => {
@@ -45,6 +57,25 @@ describe("cluster policy definitions", () => {
       num_workers: { type: "range", minValue: 0, maxValue: 4 },
       spark_version: { type: "fixed", value: "17.3.x-scala2.13" },
     });
+  });
+
+  // MOCK_DEV_POLICIES states dev's personal job policy literally, as the workspace a shared personal stack's jobs
+  // are checked against holds it (a test keeps it equal to what dev registers).
+  it("lets shared personal stacks' job clusters name their stack and person, pinning the rest as for dev's jobs", () => {
+    const definition = JSON.parse(
+      personalJobPolicyDefinition({
+        sparkVersion: "17.3.x-scala2.13",
+        nodeTypeId: "Standard_D4ds_v5",
+        maxWorkers: 1,
+        fixedTags: { project: "h3-ml", managedBy: "pulumi", environment: "personal" },
+      }),
+    );
+    expect(definition).to.deep.equal(
+      JSON.parse(MOCK_DEV_POLICIES["compute-personal-job-policy-id"] as string),
+    );
+    // Anchored at both ends by the service: the whole stack name.
+    expect(definition["custom_tags.stack"]).to.deep.equal({ type: "regex", pattern: "dev-.+" });
+    expect(definition["custom_tags.owner"]).to.deep.equal({ type: "unlimited" });
   });
 
   it("forces autotermination within the shared idle range and a Unity Catalog access mode on interactive clusters", () => {
@@ -164,6 +195,17 @@ describe("DatabricksCompute", () => {
       },
     ]);
     for (const r of databricksResources(ev)) expect(r.provider, r.name).to.equal(providerRef(ev));
+    // Both permissions wait for the group's workspace assignment.
+    const assignment = resource(ev, T.permissionAssignment, "analysts").urn;
+    for (const p of ofType(ev, T.permissions)) expect(p.dependencies, p.name).to.include(assignment);
+    expect(checkGroupAssignments(ev.registrations)).to.deep.equal([]);
+  });
+
+  it("refuses to name a group in a permission that is not assigned to the workspace", async () => {
+    const failure = await build({ analystsGroup: "h3-analysts", groups: {} }).catch((e: unknown) => e);
+    expect(String(failure)).to.include(
+      'account group "h3-analysts" is named in a workspace permission but not assigned to the workspace',
+    );
   });
 
   // Issue 13, item 2: the provider's schema says autoscale's "maxWorkers must be strictly greater than

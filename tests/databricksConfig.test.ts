@@ -4,14 +4,22 @@ import { quartzCronProblem } from "../config/cron";
 import { type DatabricksConfig, DEFAULT_SPARK_VERSION, parseDatabricks } from "../config/databricks";
 import { Problems } from "../config/fields";
 import { isLtsRuntime, LTS_RUNTIME_KEYS } from "../policy/vocabulary/runtimes";
+import { PROD_ACCESS, withDefaults } from "./support";
 
-/** Shared stacks must name their failure recipients; a section under test about something else gets one. */
+/**
+ * Shared stacks must name their failure recipients, and prod its access model; a section under test about something
+ * else gets them.
+ */
 function withRecipients(raw: unknown, environment: Environment): unknown {
   const section = raw !== null && typeof raw === "object" && !Array.isArray(raw) ? raw : undefined;
-  if (environment === "personal" || section === undefined) return raw;
-  return "notificationEmails" in section || "notificationWebhookUrl" in section
-    ? raw
-    : { notificationEmails: ["oncall@example.com"], ...section };
+  if (environment === "personal" || (section === undefined && raw !== undefined)) return raw;
+  const given = (section ?? {}) as Record<string, unknown>;
+  const recipients =
+    "notificationEmails" in given || "notificationWebhookUrl" in given
+      ? given
+      : { notificationEmails: ["oncall@example.com"], ...given };
+  if (environment !== "prod") return section === undefined ? raw : recipients;
+  return withDefaults(recipients, PROD_ACCESS);
 }
 
 function parse(
@@ -49,7 +57,15 @@ describe("databricks config", () => {
         jobTimeoutMinutes: 120,
         jobMaxRetries: 2,
         jobRetryIntervalMinutes: 5,
-        runAsServicePrincipal: undefined,
+        runAs: undefined,
+        accountId: undefined,
+        deployerApplicationId: undefined,
+        adminGroup: undefined,
+        oncallGroup: undefined,
+        deleteJobRunners: [],
+        ipAccessList: [],
+        privateFrontEnd: undefined,
+        restrictWorkspaceAdmins: false,
         previewApplicationIds: [],
         analystsGroup: undefined,
         metastoreId: undefined,
@@ -252,12 +268,71 @@ describe("databricks config", () => {
       );
     });
 
-    it("fails when runAsServicePrincipal or metastoreId is not a GUID", () => {
-      expect(problemOf({ runAsServicePrincipal: "jobs-sp" })).to.match(
-        /^databricks\.runAsServicePrincipal must be a service principal application id \(GUID\), got "jobs-sp"/,
+    it("fails when a run-as principal or metastoreId is not a GUID", () => {
+      const runAs = { ...PROD_ACCESS.runAs, normalize: "jobs-sp" };
+      expect(problemOf({ ...PROD_ACCESS, runAs })).to.match(
+        /^databricks\.runAs\.normalize must be a service principal application id \(GUID\), got "jobs-sp"/,
       );
       expect(problemOf({ metastoreId: "westeurope" })).to.match(
         /^databricks\.metastoreId must be a Unity Catalog metastore id/,
+      );
+    });
+
+    // Prod runs each job as a principal of its own, owned by the deployer, over a catalog an admin
+    // group owns, behind an IP access list.
+    it("refuses prod without its access model, naming each key and the command", () => {
+      // Straight to the parser: `parse` fills the access model in.
+      const bare = new Problems();
+      parseDatabricks({ notificationEmails: ["oncall@example.com"] }, "prod", bare);
+      expect(bare.list).to.deep.equal([
+        "databricks.runAs must be set on prod, a service principal per job, got undefined: a prod job run as its " +
+          "owner runs with the deployer's rights, from code every workspace admin can edit. " +
+          "Fix: pulumi config set --path databricks.runAs.ingest 00000000-0000-0000-0000-000000000000",
+        "databricks.deployerApplicationId must be set on prod, got undefined: it owns prod's jobs; a group cannot. " +
+          "Fix: pulumi config set --path databricks.deployerApplicationId 00000000-0000-0000-0000-000000000000",
+        "databricks.adminGroup must be set on prod, got undefined: an admin group, not the deployer, owns prod's " +
+          "catalog. Fix: pulumi config set --path databricks.adminGroup h3-ml-admins",
+        "databricks.ipAccessList must be at least one address on prod, got undefined: prod's workspace answers only " +
+          "the networks it names. Fix: pulumi config set --path 'databricks.ipAccessList[0]' 203.0.113.0/24",
+      ]);
+      expect(parse({}, "prod").problems).to.deep.equal([]);
+      expect(parse({ restrictWorkspaceAdmins: false }, "prod").problems).to.deep.equal([
+        "databricks.restrictWorkspaceAdmins must be true in prod, got false: prod's jobs run as principals workspace " +
+          "admins must not reassign. Fix: pulumi config set --path databricks.restrictWorkspaceAdmins true",
+      ]);
+    });
+
+    it("refuses a delete job that shares its principal, a job run as the deployer, and run-as without its grant's inputs", () => {
+      const { runAs, deployerApplicationId } = PROD_ACCESS;
+      expect(problemOf({ runAs: { ...runAs, delete: runAs.ingest } }, "prod")).to.equal(
+        `databricks.runAs.delete must be another principal than runAs.ingest, got "${runAs.ingest}": only the delete ` +
+          "job reads ops, where the deletion audit and its salt are. " +
+          "Fix: pulumi config set --path databricks.runAs.delete 00000000-0000-0000-0000-000000000000",
+      );
+      expect(problemOf({ runAs: { ...runAs, normalize: deployerApplicationId } }, "prod")).to.match(
+        /^databricks\.runAs\.normalize must be another principal than databricks\.deployerApplicationId, got .+: a job run as the deployer runs with the deployer's rights/,
+      );
+      expect(parse({ runAs }, "dev").problems).to.deep.equal([
+        "databricks.accountId must be set with databricks.runAs, got undefined: the run-as principals' rule sets, " +
+          "which let the deployer name them, are in the account. " +
+          "Fix: pulumi config set --path databricks.accountId 00000000-0000-0000-0000-000000000000",
+        "databricks.deployerApplicationId must be set with databricks.runAs, got undefined: naming a principal in " +
+          "run_as needs the deployer to hold its User role. " +
+          "Fix: pulumi config set --path databricks.deployerApplicationId 00000000-0000-0000-0000-000000000000",
+      ]);
+      const { ingest, normalize } = runAs;
+      expect(problemOf({ ...PROD_ACCESS, runAs: { ingest, normalize } }, "prod")).to.match(
+        /^databricks\.runAs\.delete must be set to a service principal application id \(GUID\): each job runs as a principal of its own, or none does/,
+      );
+    });
+
+    it("takes IPv4 addresses and CIDR ranges for the IP access list, and refuses anything else", () => {
+      expect(parse({ ipAccessList: ["198.51.100.7", "203.0.113.0/24"] }).config.ipAccessList).to.deep.equal([
+        "198.51.100.7",
+        "203.0.113.0/24",
+      ]);
+      expect(problemOf({ ipAccessList: ["10.0.0.0/33"] })).to.match(
+        /^databricks\.ipAccessList\[0\] must be a public IPv4 address or CIDR range, got "10\.0\.0\.0\/33"/,
       );
     });
 

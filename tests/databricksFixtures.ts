@@ -2,6 +2,7 @@ import * as databricks from "@pulumi/databricks";
 import { RESOURCE_TYPES } from "../policy/vocabulary/resourceTypes";
 import {
   type Evaluation,
+  MOCK_DEV_OUTPUTS,
   MOCK_SUBSCRIPTION_ID,
   MOCK_WORKSPACE_HOST,
   type Registration,
@@ -40,7 +41,7 @@ export const DATABRICKS_OUTPUTS = {
     secret: false,
   },
   catalogName: { value: "h3ml_dev", secret: false },
-  jobClusterPolicyId: { value: "compute-job-policy-id", secret: false },
+  personalStack: { value: MOCK_DEV_OUTPUTS.personalStack, secret: false },
   databricksNotebookFolder: { value: "/h3-ml/dev", secret: false },
   ...Object.fromEntries(
     ["ingest", "normalize", "delete"].flatMap((job) => [

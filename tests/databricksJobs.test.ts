@@ -1,9 +1,11 @@
+import * as databricks from "@pulumi/databricks";
 import * as pulumi from "@pulumi/pulumi";
 import { expect } from "chai";
 import { DatabricksJobs, type DatabricksJobsArgs } from "../components/databricksJobs";
 import { deployerMailbox, failureRecipients } from "../components/jobSpecs";
 import { RESOURCE_TYPES as T } from "../policy/vocabulary/resourceTypes";
 import { databricksResources, providerRef, testProvider } from "./databricksFixtures";
+import { checkGroupAssignments, checkRunAsRole } from "./harness/databricksService";
 import { evaluate } from "./harness/mockProgram";
 import { ofType, resource } from "./support";
 
@@ -103,7 +105,7 @@ describe("DatabricksJobs", () => {
     expect(job(ev, "ingest")).to.not.have.property("trigger");
   });
 
-  it("schedules normalize and the daily delete sweep, and gives delete user_ids and request_id parameters for run-now", async () => {
+  it("schedules normalize and the daily delete sweep, and gives delete a request_id parameter for run-now, never a user id", async () => {
     const ev = await build({ timezone: "Europe/Berlin" });
     expect(job(ev, "normalize").schedule).to.deep.equal({
       quartzCronExpression: "0 30 * * * ?",
@@ -123,7 +125,6 @@ describe("DatabricksJobs", () => {
       { name: "checkpoints", default: "/Volumes/h3ml_dev/ops/checkpoints" },
       { name: "deletion_sla_days", default: "30" },
       { name: "request_id", default: "" },
-      { name: "user_ids", default: "" },
     ]);
     expect(job(ev, "normalize").parameters.map((p: { name: string }) => p.name)).to.deep.equal([
       "catalog",
@@ -139,13 +140,89 @@ describe("DatabricksJobs", () => {
     expect(job(ev, "delete").schedule.pauseStatus).to.equal("PAUSED");
   });
 
-  it("runs as the configured service principal", async () => {
-    const ev = await build({ runAsServicePrincipal: SP });
-    for (const kind of ["ingest", "normalize", "delete"]) {
-      expect(job(ev, kind).runAs, kind).to.deep.equal({ servicePrincipalName: SP });
+  it("runs each job as its own service principal, once the resources that let the deployer name it exist", async () => {
+    const principals = {
+      ingest: SP,
+      normalize: SP.replace("aaaa", "bbbb"),
+      delete: SP.replace("aaaa", "cccc"),
+    };
+    const ev = await evaluate("dev", () => {
+      const provider = testProvider();
+      const grants = Object.fromEntries(
+        Object.entries(principals).map(([kind, sp]) => [
+          kind,
+          new databricks.AccessControlRuleSet(
+            `grant-${kind}`,
+            {
+              name: `accounts/a/servicePrincipals/${sp}/ruleSets/default`,
+              grantRules: [
+                { role: "roles/servicePrincipal.user", principals: ["servicePrincipals/deployer"] },
+              ],
+            },
+            { provider },
+          ),
+        ]),
+      );
+      return new DatabricksJobs("jobs", {
+        ...ARGS,
+        provider,
+        runAs: Object.fromEntries(
+          Object.entries(principals).map(([kind, sp]) => [
+            kind,
+            { servicePrincipal: sp, after: [grants[kind]] },
+          ]),
+        ),
+      });
+    });
+    for (const [kind, sp] of Object.entries(principals)) {
+      expect(job(ev, kind).runAs, kind).to.deep.equal({ servicePrincipalName: sp });
+      expect(resource(ev, T.job, `jobs-${kind}`).dependencies, kind).to.include(
+        resource(ev, T.accessControlRuleSet, `grant-${kind}`).urn,
+      );
     }
+    expect(checkRunAsRole(ev.registrations, { deployers: ["servicePrincipals/deployer"] })).to.deep.equal([]);
     const asOwner = await build();
     expect(job(asOwner, "ingest")).to.not.have.property("runAs");
+  });
+
+  it("grants per job: the owner, runners of every job, runners of the delete job only, viewer groups", async () => {
+    const BACKEND = "9f0c1d2e-0000-4000-8000-00000000bac0";
+    const ev = await evaluate("dev", () => {
+      const provider = testProvider();
+      const oncall = new databricks.PermissionAssignment(
+        "oncall",
+        { groupName: "h3-oncall", permissions: ["USER"] },
+        { provider },
+      );
+      return new DatabricksJobs("jobs", {
+        ...ARGS,
+        provider,
+        access: {
+          owner: SP,
+          viewerGroups: ["h3-oncall"],
+          runners: [],
+          deleteRunners: [BACKEND],
+          groups: { "h3-oncall": oncall },
+        },
+      });
+    });
+    const controls = (kind: string) => resource(ev, T.permissions, `jobs-${kind}-permissions`).inputs;
+    expect(controls("delete")).to.deep.equal({
+      jobId: "jobs-delete-id",
+      accessControls: [
+        { servicePrincipalName: SP, permissionLevel: "IS_OWNER" },
+        { servicePrincipalName: BACKEND, permissionLevel: "CAN_MANAGE_RUN" },
+        { groupName: "h3-oncall", permissionLevel: "CAN_VIEW" },
+      ],
+    });
+    for (const kind of ["ingest", "normalize"]) {
+      expect(controls(kind).accessControls, kind).to.deep.equal([
+        { servicePrincipalName: SP, permissionLevel: "IS_OWNER" },
+        { groupName: "h3-oncall", permissionLevel: "CAN_VIEW" },
+      ]);
+    }
+    expect(checkGroupAssignments(ev.registrations)).to.deep.equal([]);
+    expect(ofType(await build(), T.permissions)).to.deep.equal([]);
   });
 
   it("sends failures to a webhook destination holding the URL as a secret", async () => {

@@ -60,18 +60,19 @@ describe("program under mocks: Databricks", () => {
         "h3:databricks:DatabricksCompute compute",
         `${T.clusterPolicy} compute-job-policy`,
         `${T.clusterPolicy} compute-interactive-policy`,
+        `${T.clusterPolicy} compute-personal-job-policy`,
         `${T.cluster} compute-analytics`,
         "h3:databricks:WorkspaceAssets notebooks",
         `${T.directory} notebooks-folder`,
         ...assets,
-        "h3:databricks:DatabricksSecrets secrets",
-        `${T.secretScope} secrets-scope`,
-        `${T.randomPassword} secrets-audit-salt`,
-        `${T.secret} secrets-audit-salt`,
         "h3:databricks:DatabricksJobs jobs",
         `${T.job} jobs-ingest`,
         `${T.job} jobs-normalize`,
         `${T.job} jobs-delete`,
+        // dev names its deployer, which owns (and so runs, for the smoke test) every job.
+        `${T.permissions} jobs-ingest-permissions`,
+        `${T.permissions} jobs-normalize-permissions`,
+        `${T.permissions} jobs-delete-permissions`,
       ].sort(),
     );
   });
@@ -159,10 +160,12 @@ describe("program under mocks: Databricks", () => {
     expect(pauseStates(paused).map(([, state]) => state)).to.deep.equal(["PAUSED", "PAUSED", "PAUSED"]);
   });
 
-  it("triggers ingest on file arrival in the capture location and points every job at its notebook", () => {
+  it("triggers ingest on file arrival in its namespace's folder of the capture location and points every job at its notebook", () => {
     const capture = resource(dev, T.externalLocation, "unity-catalog-capture-location").inputs.url;
+    const namespace = resource(dev, T.eventHubsNamespace, "ingestion-namespace").inputs.namespaceName;
     const ingest = resource(dev, T.job, "jobs-ingest").inputs;
-    expect(ingest.trigger.fileArrival.url).to.equal(capture);
+    expect(capture).to.equal("abfss://capture@h3mldevst571d3e.dfs.core.windows.net/");
+    expect(ingest.trigger.fileArrival.url).to.equal(`${capture}${namespace}/`);
     const folder = "/h3-ml/dev";
     expect(jobs(dev).map((j) => [j.name, j.inputs.tasks[0].notebookTask.notebookPath])).to.deep.equal([
       ["jobs-delete", `${folder}/delete_user_data`],
@@ -184,19 +187,22 @@ describe("program under mocks: Databricks", () => {
     );
   });
 
-  it("runs the jobs as the configured service principal, from the stack's fixed folder, with its grants", async () => {
+  it("runs the jobs as the configured service principals, from the stack's fixed folder, with their grants", async () => {
+    const DELETER = SP.replace("aaaa", "dddd");
     const ev = await evaluateProgram("dev", {
       config: {
         databricks: {
           notificationEmails: ["oncall@example.com"],
-          runAsServicePrincipal: SP,
+          runAs: { ingest: SP, normalize: SP, delete: DELETER },
+          accountId: "00000000-0000-4000-8000-0000000000ac",
+          deployerApplicationId: "00000000-0000-4000-8000-0000000000d1",
           analystsGroup: "h3-analysts",
           previewApplicationIds: [PREVIEW],
         },
       },
     });
     // Issue 13, item 5: the run-as principal joins the workspace before anything names it.
-    const runAs = resource(ev, T.servicePrincipal, "principals-run-as");
+    const runAs = resource(ev, T.servicePrincipal, `principals-run-as-${SP}`);
     expect(runAs.inputs).to.deep.equal({
       applicationId: SP,
       active: true,
@@ -212,8 +218,6 @@ describe("program under mocks: Databricks", () => {
     for (const [type, name] of [
       [T.job, "jobs-ingest"],
       [T.job, "jobs-normalize"],
-      [T.job, "jobs-delete"],
-      [T.secretAcl, "secrets-run-as-read"],
       [T.grants, "unity-catalog-catalog-grants"],
       [T.grants, "unity-catalog-capture-grants"],
       [T.permissions, "notebooks-folder-permissions"],
@@ -221,17 +225,27 @@ describe("program under mocks: Databricks", () => {
     ] as const) {
       expect(resource(ev, type, name).dependencies, name).to.include(runAs.urn);
     }
+    const deleter = resource(ev, T.servicePrincipal, `principals-run-as-${DELETER}`).urn;
+    expect(resource(ev, T.job, "jobs-delete").dependencies).to.include(deleter);
+    expect(resource(ev, T.job, "jobs-delete").dependencies).to.not.include(runAs.urn);
     expect(resource(ev, T.permissions, "compute-job-policy-permissions").inputs).to.deep.equal({
       clusterPolicyId: "compute-job-policy-id",
-      accessControls: [{ servicePrincipalName: SP, permissionLevel: "CAN_USE" }],
+      accessControls: [
+        { servicePrincipalName: SP, permissionLevel: "CAN_USE" },
+        { servicePrincipalName: DELETER, permissionLevel: "CAN_USE" },
+      ],
     });
-    for (const job of jobs(ev))
-      expect(job.inputs.runAs, job.name).to.deep.equal({ servicePrincipalName: SP });
+    expect(jobs(ev).map((job) => [job.name, job.inputs.runAs])).to.deep.equal([
+      ["jobs-delete", { servicePrincipalName: DELETER }],
+      ["jobs-ingest", { servicePrincipalName: SP }],
+      ["jobs-normalize", { servicePrincipalName: SP }],
+    ]);
     expect(resource(ev, T.directory, "notebooks-folder").inputs.path).to.equal("/h3-ml/dev");
     expect(resource(ev, T.permissions, "notebooks-folder-permissions").inputs).to.deep.equal({
       directoryPath: "/h3-ml/dev",
       accessControls: [
         { servicePrincipalName: SP, permissionLevel: "CAN_RUN" },
+        { servicePrincipalName: DELETER, permissionLevel: "CAN_RUN" },
         { groupName: "h3-analysts", permissionLevel: "CAN_READ" },
         { servicePrincipalName: PREVIEW, permissionLevel: "CAN_READ" },
       ],
@@ -243,30 +257,99 @@ describe("program under mocks: Databricks", () => {
       force: true,
       ...PREVIEW_ENTITLEMENTS,
     });
-    expect(resource(ev, T.secretAcl, "secrets-run-as-read").inputs).to.deep.equal({
-      scope: "h3-ml",
-      principal: SP,
-      permission: "READ",
-    });
     const catalogGrants = resource(ev, T.grants, "unity-catalog-catalog-grants").inputs.grants;
     expect(catalogGrants).to.deep.include({ principal: PREVIEW, privileges: ["BROWSE"] });
     expect(catalogGrants.map((g: { principal: string }) => g.principal)).to.deep.equal([
       "h3-analysts",
       SP,
+      DELETER,
       PREVIEW,
     ]);
   });
 
-  it("protects the workspace and the catalog in prod only, and lets a personal catalog be destroyed", () => {
+  it("protects the workspace, its connector, the catalog and the checkpoints in prod only, and lets a personal catalog be destroyed", () => {
     const guarded = (ev: Evaluation) =>
       ev.registrations.filter((r) => DATABRICKS_SIDE.test(r.name) && r.protect).map((r) => r.name);
-    expect(guarded(prod).sort()).to.deep.equal(["databricks-workspace", "unity-catalog-catalog"]);
+    expect(guarded(prod).sort()).to.deep.equal([
+      "databricks-access-connector",
+      "databricks-workspace",
+      "unity-catalog-catalog",
+      "unity-catalog-checkpoints",
+    ]);
     expect(guarded(dev)).to.deep.equal([]);
     expect(resource(alice, T.catalog, "unity-catalog-catalog").inputs).to.deep.include({
       name: "h3ml_dev_alice",
       forceDestroy: true,
     });
     expect(resource(prod, T.catalog, "unity-catalog-catalog").inputs.forceDestroy).to.equal(false);
+  });
+
+  // The audit salt lives in a Delta table the delete job creates and only its principal reads; a salt in Pulumi state
+  // could be decrypted by whoever previews prod, and with the audit's hashes it recovers short user ids.
+  it("keeps the audit salt out of Pulumi state and every user id out of job parameters", () => {
+    for (const ev of [dev, prod, alice]) {
+      const kinds = new Set(ev.registrations.map((r) => r.type));
+      for (const type of [T.randomPassword, T.secret, T.secretScope, T.secretAcl]) {
+        expect([...kinds], `${ev.stack} registers ${type}`).to.not.include(type);
+      }
+      for (const job of jobs(ev)) {
+        const names = job.inputs.parameters.map((p: { name: string }) => p.name);
+        expect(names, `${ev.stack} ${job.name}`).to.not.include.members(["secret_scope"]);
+        expect(names, `${ev.stack} ${job.name}`).to.not.include.members(["user_ids"]);
+      }
+    }
+    expect(
+      resource(dev, T.job, "jobs-delete").inputs.parameters.map((p: { name: string; default: string }) => [
+        p.name,
+        p.default,
+      ]),
+    ).to.deep.equal([
+      ["catalog", "h3ml_dev"],
+      ["checkpoints", "/Volumes/h3ml_dev/ops/checkpoints"],
+      ["deletion_sla_days", "30"],
+      ["request_id", ""],
+    ]);
+  });
+
+  // The smoke test runs on dev as the CI deployer: owning the jobs is what lets it start them and read their runs.
+  it("has dev's CI deployer own, and so run and read, every dev job", () => {
+    for (const job of ["ingest", "normalize", "delete"]) {
+      expect(resource(dev, T.permissions, `jobs-${job}-permissions`).inputs, job).to.deep.equal({
+        jobId: `jobs-${job}-id`,
+        accessControls: [
+          { servicePrincipalName: "00000000-0000-0000-0000-0000000000d1", permissionLevel: "IS_OWNER" },
+        ],
+      });
+    }
+  });
+
+  it("exports, on dev only, the one versioned object a shared personal stack must match", () => {
+    expect(dev.outputs.personalStack).to.deep.equal({
+      value: {
+        version: 1,
+        jobPolicyId: "compute-personal-job-policy-id",
+        sparkVersion: DEFAULT_SPARK_VERSION,
+        nodeTypeId: "Standard_D4ds_v5",
+        maxWorkers: 1,
+        fixedTags: { project: "h3-ml", managedBy: "pulumi", environment: "personal" },
+        captureContainerUrl: "abfss://capture@h3mldevst571d3e.dfs.core.windows.net/",
+      },
+      secret: false,
+    });
+    const policy = resource(dev, T.clusterPolicy, "compute-personal-job-policy").inputs;
+    expect(policy.name).to.equal("h3ml-dev personal jobs");
+    expect(JSON.parse(policy.definition)).to.deep.include({
+      spark_version: { type: "fixed", value: DEFAULT_SPARK_VERSION },
+      node_type_id: { type: "fixed", value: "Standard_D4ds_v5" },
+      num_workers: { type: "range", minValue: 0, maxValue: 1 },
+    });
+    for (const other of [prod, alice]) {
+      expect(other.outputs).to.not.have.property("personalStack");
+      expect(ofType(other, T.clusterPolicy).map((p) => p.name)).to.deep.equal([
+        "compute-interactive-policy",
+        "compute-job-policy",
+      ]);
+    }
   });
 
   it("exports the workspace URL, the catalog and each job's id and URL", () => {
@@ -276,6 +359,64 @@ describe("program under mocks: Databricks", () => {
       deleteJobId: { value: "jobs-delete-id", secret: false },
       deleteJobUrl: { value: `https://${MOCK_WORKSPACE_HOST}/#job/jobs-delete-id`, secret: false },
     });
+  });
+});
+
+// With identity federation an account group must be assigned to the workspace before a workspace permission can
+// name it (databricks/terraform-provider-databricks#1458, #1705); the harness refuses the evaluation otherwise, so
+// these stacks would fail to evaluate without the assignments.
+describe("program under mocks: account groups in the workspace", () => {
+  const GROUPS = {
+    databricks: {
+      notificationEmails: ["oncall@example.com"],
+      analystsGroup: "h3-analysts",
+      analyticsCluster: { minWorkers: 1, maxWorkers: 1, autoterminationMinutes: 20 },
+    },
+    developers: { entraGroupObjectId: "6a1f6b2c-0000-4000-8000-0000000000d1", accountGroup: "h3-developers" },
+  };
+  let ev: Evaluation;
+  before(async () => {
+    ev = await evaluateProgram("dev", { config: GROUPS });
+  });
+
+  it("assigns the analysts' and the developers' account groups to the workspace as users", () => {
+    const provider = resource(ev, T.databricksProvider, "databricks-provider").urn;
+    expect(
+      ofType(ev, T.permissionAssignment).map((a) => [a.name, a.inputs, a.provider?.startsWith(provider)]),
+    ).to.deep.equal([
+      ["principals-group-h3-analysts", { groupName: "h3-analysts", permissions: ["USER"] }, true],
+      ["principals-group-h3-developers", { groupName: "h3-developers", permissions: ["USER"] }, true],
+    ]);
+  });
+
+  it("makes every permission naming a group wait for that group's assignment", () => {
+    const assignment = (group: string) =>
+      resource(ev, T.permissionAssignment, `principals-group-${group}`).urn;
+    const naming = ofType(ev, T.permissions).map((p) => [
+      p.name,
+      p.inputs.accessControls
+        .map((c: { groupName?: string }) => c.groupName)
+        .filter((g: string | undefined) => g !== undefined),
+    ]);
+    expect(naming).to.deep.equal([
+      ["compute-analytics-permissions", ["h3-analysts"]],
+      ["compute-interactive-policy-permissions", ["h3-analysts"]],
+      ["compute-personal-job-policy-permissions", ["h3-developers"]],
+      ["notebooks-folder-permissions", ["h3-analysts"]],
+    ]);
+    for (const [name, groups] of naming) {
+      const permission = resource(ev, T.permissions, name);
+      for (const group of groups)
+        expect(permission.dependencies, `${name} ${group}`).to.include(assignment(group));
+    }
+  });
+
+  it("assigns no group the config does not name", async () => {
+    expect(ofType(await evaluated("dev"), T.permissionAssignment)).to.deep.equal([]);
+    // Prod names its on-call group, which sees the jobs' runs; its admin group owns Unity Catalog objects only.
+    expect(
+      ofType(await evaluated("prod"), T.permissionAssignment).map((a) => a.inputs.groupName),
+    ).to.deep.equal(["h3-ml-oncall"]);
   });
 });
 

@@ -25,6 +25,7 @@ function build(overrides: Partial<UnityCatalogArgs> = {}) {
       storageAccountName: "h3mldevst",
       lakeContainerName: "lake",
       captureContainerName: "capture",
+      captureFolder: "h3ml-dev-evhns",
       catalogName: "h3ml_dev",
       workspaceId: "1234567890123456",
       fileEvents: true,
@@ -80,6 +81,12 @@ describe("UnityCatalog", () => {
       isolationMode: "ISOLATION_MODE_ISOLATED",
     });
     expect(lake).to.not.have.property("readOnly");
+    // The location spans the container; the stack's jobs read their namespace's folder of it.
+    const captureRoot = await new Promise((done) => (ev.result as UnityCatalog).captureRoot.apply(done));
+    expect(captureRoot).to.equal("abfss://capture@h3mldevst.dfs.core.windows.net/h3ml-dev-evhns/");
+    // Stated, not left to Unity Catalog's default, which turns file events on (terraform-provider-databricks#5762).
+    expect(lake.enableFileEvents).to.equal(false);
+    expect(lake).to.not.have.property("fileEventQueue");
     const noEvents = await build({ fileEvents: false });
     const capture = resource(noEvents, T.externalLocation, "uc-capture-location").inputs;
     expect(capture.enableFileEvents).to.equal(false);
@@ -154,40 +161,99 @@ describe("UnityCatalog", () => {
     );
   });
 
-  it("grants analysts read on silver, the jobs' principal the catalog and capture files, nothing on lake paths", async () => {
-    const sp = "9f0c1d2e-0000-4000-8000-00000000aaaa";
-    const ev = await build({ analystsGroup: "h3-analysts", jobsPrincipal: sp });
+  // Each job reads and writes what its step of the pipeline needs; only the delete job reads ops (the deletion
+  // requests, the audit and its salt).
+  it("grants each job's principal its own schemas, analysts read on silver, and nothing on lake paths", async () => {
+    const [ingest, normalize, remove] = ["aaaa", "bbbb", "cccc"].map(
+      (x) => `9f0c1d2e-0000-4000-8000-0000000${x}0`,
+    );
+    const ev = await build({
+      analystsGroup: "h3-analysts",
+      jobPrincipals: { ingest, normalize, delete: remove },
+    });
+    const volumes = ["READ_VOLUME", "WRITE_VOLUME"];
     expect(ofType(ev, T.grants).map((g) => ({ name: g.name, ...g.inputs }))).to.deep.equal([
+      {
+        name: "uc-bronze-grants",
+        schema: "h3ml_dev.bronze",
+        grants: [
+          { principal: ingest, privileges: ["USE_SCHEMA", "CREATE_TABLE", "SELECT", "MODIFY"] },
+          { principal: normalize, privileges: ["USE_SCHEMA", "SELECT"] },
+          { principal: remove, privileges: ["USE_SCHEMA", "SELECT", "MODIFY"] },
+        ],
+      },
       {
         name: "uc-capture-grants",
         externalLocation: "h3ml_dev_capture",
-        grants: [{ principal: sp, privileges: ["READ_FILES"] }],
+        grants: [{ principal: ingest, privileges: ["READ_FILES"] }],
       },
       {
         name: "uc-catalog-grants",
         catalog: "h3ml_dev",
         grants: [
           { principal: "h3-analysts", privileges: ["USE_CATALOG"] },
-          {
-            principal: sp,
-            privileges: [
-              "USE_CATALOG",
-              "USE_SCHEMA",
-              "CREATE_TABLE",
-              "SELECT",
-              "MODIFY",
-              "READ_VOLUME",
-              "WRITE_VOLUME",
-            ],
-          },
+          { principal: ingest, privileges: ["USE_CATALOG"] },
+          { principal: normalize, privileges: ["USE_CATALOG"] },
+          { principal: remove, privileges: ["USE_CATALOG"] },
+        ],
+      },
+      {
+        name: "uc-checkpoints-grants",
+        volume: "h3ml_dev.ops.checkpoints",
+        grants: [
+          { principal: ingest, privileges: volumes },
+          { principal: normalize, privileges: volumes },
+          { principal: remove, privileges: volumes },
+        ],
+      },
+      {
+        name: "uc-ops-grants",
+        schema: "h3ml_dev.ops",
+        grants: [
+          { principal: ingest, privileges: ["USE_SCHEMA"] },
+          { principal: normalize, privileges: ["USE_SCHEMA"] },
+          { principal: remove, privileges: ["USE_SCHEMA", "CREATE_TABLE", "SELECT", "MODIFY"] },
         ],
       },
       {
         name: "uc-silver-grants",
         schema: "h3ml_dev.silver",
-        grants: [{ principal: "h3-analysts", privileges: ["USE_SCHEMA", "SELECT"] }],
+        grants: [
+          { principal: "h3-analysts", privileges: ["USE_SCHEMA", "SELECT"] },
+          { principal: normalize, privileges: ["USE_SCHEMA", "CREATE_TABLE", "SELECT", "MODIFY"] },
+          { principal: remove, privileges: ["USE_SCHEMA", "SELECT", "MODIFY"] },
+        ],
       },
     ]);
+  });
+
+  it("gives one principal serving every job the union, each securable listing it once", () => {
+    const grants = ucGrants({
+      jobPrincipals: { ingest: "sp", normalize: "sp", delete: "sp" },
+      previewPrincipals: [],
+    });
+    expect(Object.fromEntries(grants.map((g) => [g.securable, g.grants]))).to.deep.equal({
+      catalog: [{ principal: "sp", privileges: ["USE_CATALOG"] }],
+      bronze: [{ principal: "sp", privileges: ["USE_SCHEMA", "CREATE_TABLE", "SELECT", "MODIFY"] }],
+      silver: [{ principal: "sp", privileges: ["USE_SCHEMA", "CREATE_TABLE", "SELECT", "MODIFY"] }],
+      ops: [{ principal: "sp", privileges: ["USE_SCHEMA", "CREATE_TABLE", "SELECT", "MODIFY"] }],
+      checkpoints: [{ principal: "sp", privileges: ["READ_VOLUME", "WRITE_VOLUME"] }],
+      capture: [{ principal: "sp", privileges: ["READ_FILES"] }],
+    });
+  });
+
+  it("lets an admin group own the catalog, its schemas and the checkpoint volume instead of the deployer", async () => {
+    const owned = await build({ ownerGroup: "h3-admins" });
+    for (const [type, name] of [
+      [T.catalog, "uc-catalog"],
+      [T.schema, "uc-bronze"],
+      [T.schema, "uc-silver"],
+      [T.schema, "uc-ops"],
+      [T.volume, "uc-checkpoints"],
+    ] as const) {
+      expect(resource(owned, type, name).inputs.owner, name).to.equal("h3-admins");
+      expect(resource(await build(), type, name).inputs, name).to.not.have.property("owner");
+    }
   });
 
   it("creates no authoritative grants for principals that are not configured", async () => {
@@ -214,9 +280,9 @@ describe("UnityCatalog", () => {
   });
 
   it("creates every Databricks object through the explicit provider", async () => {
-    const ev = await build({ analystsGroup: "a", jobsPrincipal: "b", metastoreId: "m" });
+    const ev = await build({ analystsGroup: "a", jobPrincipals: { ingest: "b" }, metastoreId: "m" });
     const objects = databricksResources(ev);
-    expect(objects).to.have.length(12);
+    expect(objects).to.have.length(15);
     for (const r of objects) expect(r.provider, r.name).to.equal(providerRef(ev));
   });
 });

@@ -54,10 +54,47 @@ describe("DatabricksWorkspace", () => {
     });
   });
 
-  it("protects the workspace when asked", async () => {
-    const ev = await buildWorkspace({ protect: true });
-    expect(resource(ev, T.workspace, "dbw-workspace").protect).to.equal(true);
-    expect(resource(ev, T.accessConnector, "dbw-access-connector").protect).to.equal(false);
+  it("protects the workspace and the access connector when asked, and neither otherwise", async () => {
+    const guarded = await buildWorkspace({ protect: true });
+    expect(resource(guarded, T.workspace, "dbw-workspace").protect).to.equal(true);
+    expect(resource(guarded, T.accessConnector, "dbw-access-connector").protect).to.equal(true);
+    const open = await buildWorkspace({ protect: false });
+    expect(resource(open, T.workspace, "dbw-workspace").protect).to.equal(false);
+    expect(resource(open, T.accessConnector, "dbw-access-connector").protect).to.equal(false);
+  });
+
+  it("reaches the UI and API privately through a databricks_ui_api endpoint its DNS zone resolves, when asked", async () => {
+    const subnetId =
+      "/subscriptions/s/resourceGroups/net/providers/Microsoft.Network/virtualNetworks/transit/subnets/pe";
+    const privateDnsZoneId =
+      "/subscriptions/s/resourceGroups/net/providers/Microsoft.Network/privateDnsZones/privatelink.azuredatabricks.net";
+    const ev = await buildWorkspace({ privateFrontEnd: { subnetId, privateDnsZoneId } });
+    const workspace = resource(ev, T.workspace, "dbw-workspace");
+    const endpoint = resource(ev, T.privateEndpoint, "dbw-front-end");
+    // The SDK fills a subnet's defaults in; the endpoint reads only its id.
+    expect(endpoint.inputs.subnet.id).to.equal(subnetId);
+    expect(endpoint.inputs).to.deep.include({
+      privateEndpointName: "h3ml-dev-dbw-ui-api",
+      resourceGroupName: "h3ml-dev-rg",
+      location: "westeurope",
+      privateLinkServiceConnections: [
+        {
+          name: "h3ml-dev-dbw-ui-api",
+          privateLinkServiceId: workspace.id ?? "",
+          groupIds: ["databricks_ui_api"],
+        },
+      ],
+      tags: { project: "h3-ml" },
+    });
+    expect(resource(ev, T.privateDnsZoneGroup, "dbw-front-end-dns").inputs).to.deep.equal({
+      resourceGroupName: "h3ml-dev-rg",
+      privateEndpointName: "h3ml-dev-dbw-ui-api",
+      privateDnsZoneGroupName: "default",
+      privateDnsZoneConfigs: [{ name: "privatelink-azuredatabricks-net", privateDnsZoneId }],
+    });
+    // Front end only: the public endpoint stays, behind the IP access list.
+    expect(workspace.inputs).to.not.have.property("publicNetworkAccess");
+    expect(ofType(await buildWorkspace(), T.privateEndpoint)).to.deep.equal([]);
   });
 
   it("gives the access connector a system-assigned identity", async () => {

@@ -11,7 +11,7 @@ import JOB_PARAMETERS from "../notebooks/h3_ml/job_parameters.json";
 import { TYPES } from "../policy/core";
 import { AUTOTERMINATION_MINUTES } from "../policy/vocabulary/limits";
 import { LTS_RUNTIME_KEYS } from "../policy/vocabulary/runtimes";
-import { EvaluationError, evaluateProgram } from "./harness/mockProgram";
+import { EvaluationError, evaluateProgram, MOCK_DEV_OUTPUTS } from "./harness/mockProgram";
 import { checkRegistrations } from "./harness/policyCheck";
 
 const PROJECT = "h3-ml";
@@ -92,8 +92,41 @@ const nodeTypeArb = fc.constantFrom(
 );
 const emailArb = fc.stringMatching(/^[a-z][a-z0-9.+-]{0,10}@[a-z][a-z0-9-]{0,10}\.(com|org|io|de)$/);
 
+/**
+ * Who the jobs run as, who owns them and who reaches the workspace: prod must set all of it (its own principal per
+ * job, none of them the deployer), other stacks all or nothing of the run-as part.
+ */
+const accessArb = (stack: string) => {
+  const access = fc
+    .record(
+      {
+        ids: fc.uniqueArray(fc.uuid(), { minLength: 5, maxLength: 5 }),
+        adminGroup: fc.constantFrom("h3-ml-admins", "Platform Admins"),
+        oncallGroup: fc.constantFrom("h3-ml-oncall", "On Call"),
+        deleteJobRunners: fc.uniqueArray(fc.uuid(), { maxLength: 2 }),
+        ipAccessList: fc.uniqueArray(ipRangeArb, { minLength: 1, maxLength: 3 }),
+        restrictWorkspaceAdmins: stack === "prod" ? fc.constant(true) : fc.boolean(),
+      },
+      { requiredKeys: ["ids", "adminGroup", "ipAccessList", "restrictWorkspaceAdmins"] },
+    )
+    .map(({ ids, ...rest }) => {
+      const [ingest, normalize, remove, accountId, deployerApplicationId] = ids as [
+        string,
+        string,
+        string,
+        string,
+        string,
+      ];
+      return { runAs: { ingest, normalize, delete: remove }, accountId, deployerApplicationId, ...rest };
+    });
+  return stack === "prod" ? access : fc.option(access, { nil: undefined }).map((a) => a ?? {});
+};
+
 /** A databricks section the validator accepts on `stack`; worker counts stay under the generated cap. */
 const databricksArb = (stack: string) =>
+  fc.tuple(databricksBaseArb(stack), accessArb(stack)).map(([base, access]) => ({ ...base, ...access }));
+
+const databricksBaseArb = (stack: string) =>
   fc.integer({ min: 1, max: 100 }).chain((maxWorkers) =>
     fc.record(
       {
@@ -116,7 +149,6 @@ const databricksArb = (stack: string) =>
         jobTimeoutMinutes: fc.integer({ min: 5, max: 1440 }),
         jobMaxRetries: fc.integer({ min: 0, max: 10 }),
         jobRetryIntervalMinutes: fc.integer({ min: 1, max: 60 }),
-        runAsServicePrincipal: fc.uuid(),
         previewApplicationIds: fc.uniqueArray(fc.uuid(), { maxLength: 2 }),
         analystsGroup: fc.constantFrom("h3-analysts", "Data Science"),
         metastoreId: fc.uuid(),
@@ -276,7 +308,15 @@ const CORRUPTIONS: readonly fc.Arbitrary<Corruption>[] = [
   bad("databricks.jobTimeoutMinutes", 4, 1441, 0, "2h"),
   bad("databricks.jobMaxRetries", -1, 11, "twice"),
   bad("databricks.jobRetryIntervalMinutes", 0, 61, 0.5),
-  bad("databricks.runAsServicePrincipal", "sp-jobs", "00000000-0000-0000-0000", 42),
+  bad("databricks.runAs", "sp-jobs", { ingest: "sp" }, 42),
+  bad("databricks.accountId", "account", 7),
+  bad("databricks.deployerApplicationId", "ci", "00000000-0000-0000-0000", 3),
+  bad("databricks.adminGroup", " admins", 2),
+  bad("databricks.oncallGroup", "a`b", 2),
+  bad("databricks.deleteJobRunners", ["backend"], "00000000-0000-0000-0000-000000000000"),
+  bad("databricks.ipAccessList", ["10.0.0.0/33"], "203.0.113.0/24", ["any"]),
+  bad("databricks.privateFrontEnd", "pe", { subnetId: "subnet" }),
+  bad("databricks.restrictWorkspaceAdmins", "yes", 1),
   bad("databricks.previewApplicationIds", ["ci-preview"], "00000000-0000-0000-0000-000000000000", [7]),
   bad("databricks.analystsGroup", " analysts", "a`b", 3),
   bad("databricks.metastoreId", "metastore", 7),
@@ -398,28 +438,44 @@ describe("config fuzzing", () => {
 
   it(`plans ${VALID_PLANS} generated valid configs under mocks, each passing the policy pack`, async () => {
     const samples = fc.sample(validArb, { numRuns: VALID_PLANS, seed: SEED });
+    // A shared personal stack's jobs take dev's runtime and fit dev's worker cap (the personal stack contract).
+    const devContract = MOCK_DEV_OUTPUTS.personalStack as { sparkVersion: string; maxWorkers: number };
+    let refusedWorkers = 0;
     for (const { stack, raw } of samples) {
-      const evaluation = await evaluateProgram(stack, { config: overridesFor(raw) });
       const hubs = (raw.eventHubs as { hubs?: string[] } | undefined)?.hubs ?? ["events"];
       const shared =
         stack.startsWith("dev-") && (raw.personal as { mode?: string } | undefined)?.mode !== "full";
-      // The plan is the generated config's, not a default one; a shared personal stack has its one hub.
-      expect(evaluation.registrations.filter((r) => r.type === TYPES.eventHub)).to.have.length(
-        shared ? 1 : hubs.length,
-      );
       const dbx = (raw.databricks ?? {}) as {
         sparkVersion?: string;
         maxWorkers: number;
         jobWorkers?: number;
       };
+      const run = evaluateProgram(stack, { config: overridesFor(raw) });
+      if (shared && (dbx.jobWorkers ?? 0) > devContract.maxWorkers) {
+        const refusal = await run.then(
+          () => undefined,
+          (e: unknown) => e,
+        );
+        expect(String(refusal)).to.include(`databricks.jobWorkers must be at most ${devContract.maxWorkers}`);
+        refusedWorkers++;
+        continue;
+      }
+      const evaluation = await run;
+      // The plan is the generated config's, not a default one; a shared personal stack has its one hub.
+      expect(evaluation.registrations.filter((r) => r.type === TYPES.eventHub)).to.have.length(
+        shared ? 1 : hubs.length,
+      );
       const jobs = evaluation.registrations.filter((r) => r.type === TYPES.job);
       expect(jobs.map((j) => j.inputs.jobClusters[0].newCluster.sparkVersion)).to.deep.equal(
-        jobs.map(() => dbx.sparkVersion ?? DEFAULT_SPARK_VERSION),
+        jobs.map(() => (shared ? devContract.sparkVersion : (dbx.sparkVersion ?? DEFAULT_SPARK_VERSION))),
       );
       const violations = checkRegistrations(stack, evaluation.registrations).map((v) => v.message);
       expect(violations, `${stack}: ${JSON.stringify(raw)}`).to.deep.equal([]);
     }
-    console.log(`      config fuzzing: ${samples.length} valid configs planned, 0 policy violations`);
+    console.log(
+      `      config fuzzing: ${samples.length - refusedWorkers} valid configs planned, 0 policy violations; ` +
+        `${refusedWorkers} shared personal stacks asking for more workers than dev's policy allows refused`,
+    );
     // About a second per plan: the suite-wide minute is too tight on a slow runner.
   }).timeout(180_000);
 });

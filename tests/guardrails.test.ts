@@ -67,7 +67,7 @@ describe("guardrails over the program", () => {
       dev: false,
       "dev-alice": false,
     };
-    /** The stateful resources of the program by type and logical name (issue 13, item 8: containers and hubs too). */
+    /** The stateful resources of the program by type and logical name: containers, hubs, the connector and the volume too. */
     const STATEFUL = [
       `${TYPES.storageAccount} lake-account`,
       `${TYPES.blobContainer} lake-capture`,
@@ -75,25 +75,29 @@ describe("guardrails over the program", () => {
       `${TYPES.eventHubsNamespace} ingestion-namespace`,
       `${TYPES.eventHub} ingestion-events`,
       `${TYPES.workspace} databricks-workspace`,
+      `${TYPES.accessConnector} databricks-access-connector`,
       `${TYPES.catalog} unity-catalog-catalog`,
+      `${TYPES.volume} unity-catalog-checkpoints`,
       `${TYPES.logAnalyticsWorkspace} diagnostics-workspace`,
     ];
 
-    it("checks the storage account and its containers, the namespace and its hubs, the workspace, the catalog and the audit logs' workspace in the pack", () => {
+    it("checks the storage account and its containers, the namespace and its hubs, the workspace and its connector, the catalog and its volumes, and the audit logs' workspace in the pack", () => {
       expect([...STATEFUL_TYPES]).to.have.members([
         TYPES.storageAccount,
         TYPES.blobContainer,
         TYPES.eventHubsNamespace,
         TYPES.eventHub,
         TYPES.workspace,
+        TYPES.accessConnector,
         TYPES.catalog,
+        TYPES.volume,
         TYPES.logAnalyticsWorkspace,
       ]);
     });
 
     for (const stack of STACKS) {
       const protectedHere = PROTECTED[stack];
-      it(`${protectedHere ? "protects" : "leaves unprotected"} the storage account, containers, namespace, hubs, workspace and catalog on ${stack}`, () => {
+      it(`${protectedHere ? "protects" : "leaves unprotected"} the storage account, containers, namespace, hubs, workspace, connector, catalog and checkpoints on ${stack}`, () => {
         const stateful = of(stack).registrations.filter((r) => STATEFUL_TYPES.includes(r.type));
         expect(stateful.map((r) => `${r.type} ${r.name}: ${r.protect}`).sort()).to.deep.equal(
           STATEFUL.map((r) => `${r}: ${protectedHere}`).sort(),

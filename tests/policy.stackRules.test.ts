@@ -5,6 +5,7 @@
 import { expect } from "chai";
 import { contextFor, evaluateStack } from "../policy/core";
 import { eventHubCaptureCallerAccess } from "../policy/rules/eventHubCaptureCallerAccess";
+import { prodJobPermissions } from "../policy/rules/prodJobPermissions";
 import { storageFirewallAdmitsWorkspace } from "../policy/rules/storageFirewallAdmitsWorkspace";
 import { RESOURCE_TYPES as T } from "../policy/vocabulary/resourceTypes";
 import { type Evaluation, evaluateProgram, type Registration } from "./harness/mockProgram";
@@ -152,6 +153,61 @@ describe("policy pack stack rules over the program", () => {
       expect(
         evaluateStack([eventHubCaptureCallerAccess], factsOf(ada.registrations), contextFor("dev-ada")),
       ).to.deep.equal([]);
+    });
+  });
+
+  // Prod's jobs state who owns, runs and sees them, and none runs as its owner.
+  describe("prod-job-permissions", () => {
+    const check = (registrations: readonly Registration[], stack = "prod") =>
+      evaluateStack([prodJobPermissions], factsOf(registrations), contextFor(stack)).map((v) => v.message);
+    const permissionsOf = (job: string) => resource(of("prod"), T.permissions, `jobs-${job}-permissions`);
+
+    it("passes prod, whose every job is owned by the deployer and runs as its own principal", () => {
+      expect(check(of("prod").registrations)).to.deep.equal([]);
+    });
+
+    it("leaves other stacks alone", () => {
+      const withoutPermissions = of("dev").registrations.filter((r) => r.type !== T.permissions);
+      expect(check(withoutPermissions, "dev")).to.deep.equal([]);
+    });
+
+    it("fails when a prod job has no permissions, naming the job", () => {
+      const gone = permissionsOf("delete").urn;
+      expect(check(of("prod").registrations.filter((r) => r.urn !== gone))).to.deep.equal([
+        "[prod-job-permissions] jobs-delete: its permissions must be one databricks.Permissions whose jobId is " +
+          "this job's, got []. Fix: name the service principal that owns the jobs (config: databricks.deployerApplicationId)",
+      ]);
+    });
+
+    it("fails when a prod job's owner is not a service principal", () => {
+      const permissions = permissionsOf("ingest");
+      const controls = permissions.inputs.accessControls as Record<string, string>[];
+      const groupOwned = {
+        ...permissions,
+        inputs: {
+          ...permissions.inputs,
+          accessControls: controls.map((c) =>
+            c.permissionLevel === "IS_OWNER" ? { groupName: "h3-ml-admins", permissionLevel: "IS_OWNER" } : c,
+          ),
+        },
+      };
+      const found = check(replaced(of("prod"), groupOwned));
+      expect(found).to.have.length(1);
+      expect(found[0]).to.match(
+        /^\[prod-job-permissions\] jobs-ingest: jobs-ingest-permissions\.accessControls IS_OWNER must be one service principal \(the deployer\), got .*h3-ml-admins/,
+      );
+    });
+
+    it("fails when a prod job runs as its owner", () => {
+      const job = resource(of("prod"), T.job, "jobs-normalize");
+      const owner = (permissionsOf("normalize").inputs.accessControls as Record<string, string>[]).find(
+        (c) => c.permissionLevel === "IS_OWNER",
+      )?.servicePrincipalName;
+      const asOwner = { ...job, inputs: { ...job.inputs, runAs: { servicePrincipalName: owner } } };
+      expect(check(replaced(of("prod"), asOwner))).to.deep.equal([
+        `[prod-job-permissions] jobs-normalize: runAs.servicePrincipalName must be a principal other than the ` +
+          `job's owner ${owner}, got "${owner}". Fix: run each job as a service principal of its own, not the deployer`,
+      ]);
     });
   });
 });

@@ -359,9 +359,10 @@ describe("program under mocks", () => {
     });
 
     // Issue 13, item 8: a refactor that renames or drops `lake` or `capture` deletes every table's files.
-    it("protects the storage account, its containers, the namespace, its hubs, the workspace and the catalog, and nothing else", () => {
+    it("protects the storage account, its containers, the namespace, its hubs, the workspace, its connector, the catalog and the checkpoints, and nothing else", () => {
       const protectedNames = prod.registrations.filter((r) => r.protect).map((r) => r.name);
       expect(protectedNames.sort()).to.deep.equal([
+        "databricks-access-connector",
         "databricks-workspace",
         "diagnostics-workspace",
         "ingestion-events",
@@ -370,6 +371,7 @@ describe("program under mocks", () => {
         "lake-capture",
         "lake-lake",
         "unity-catalog-catalog",
+        "unity-catalog-checkpoints",
       ]);
     });
 

@@ -4,11 +4,13 @@ import { expect } from "chai";
 import { RESOURCE_TYPES as T } from "../policy/vocabulary/resourceTypes";
 import { personalNames } from "../program/personal";
 import { PROJECT_ROOT } from "../scripts/lib/stackConfig";
+import { checkClusterPolicies } from "./harness/databricksService";
 import {
   type Evaluation,
   EvaluationError,
   evaluateProgram,
   MOCK_DEV_OUTPUTS,
+  MOCK_DEV_POLICIES,
   MOCK_DEV_STACK,
   MOCK_SUBSCRIPTION_ID,
 } from "./harness/mockProgram";
@@ -17,7 +19,8 @@ import { evaluated, expectedNotebookAssets, FULL_COPY, ofType, resource, SHARED_
 
 const DEV = MOCK_DEV_OUTPUTS as Record<string, string>;
 const HOME = "/Users/deployer@example.com";
-const CAPTURE_ROOT = `abfss://capture@${DEV.storageAccountName}.dfs.core.windows.net/${DEV.eventHubsNamespaceName}/dev-ada/`;
+const CONTRACT = MOCK_DEV_OUTPUTS.personalStack as Record<string, string>;
+const CAPTURE_ROOT = `abfss://capture@${DEV.storageAccountName}.dfs.core.windows.net/dev-ada/${DEV.eventHubsNamespaceName}/`;
 
 /**
  * Kinds that cost money while nobody uses them: a namespace bills throughput units and Capture hourly, a
@@ -44,17 +47,16 @@ describe("shared personal stack (personal.mode: shared)", () => {
     adaPreview = await evaluated("dev-ada", { config: SHARED_MODE, preview: true });
   });
 
-  it("names its schemas, hub, jobs and secret scope after the person", () => {
+  it("names its schemas, hub and jobs after the person", () => {
     expect(personalNames("dev-ada")).to.deep.equal({
       person: "ada",
       jobPrefix: "[dev ada]",
       hubName: "dev-ada",
       schemaPrefix: "dev_ada_",
-      secretScope: "h3-ml-dev-ada",
     });
   });
 
-  it("creates exactly its own schemas, hub, code, secret and jobs", () => {
+  it("creates exactly its own schemas, hub, code and jobs", () => {
     const custom = ada.registrations.filter((r) => r.custom).map((r) => `${r.type} ${r.name}`);
     expect(custom.sort()).to.deep.equal(
       [
@@ -68,9 +70,6 @@ describe("shared personal stack (personal.mode: shared)", () => {
         `${T.volume} schemas-checkpoints`,
         `${T.directory} notebooks-folder`,
         ...expectedNotebookAssets(),
-        `${T.secretScope} secrets-scope`,
-        `${T.randomPassword} secrets-audit-salt`,
-        `${T.secret} secrets-audit-salt`,
         `${T.job} jobs-ingest`,
         `${T.job} jobs-normalize`,
         `${T.job} jobs-delete`,
@@ -164,7 +163,7 @@ describe("shared personal stack (personal.mode: shared)", () => {
         storageAccountResourceId: DEV.storageAccountId,
         blobContainer: "capture",
         archiveNameFormat:
-          "{Namespace}/{EventHub}/{PartitionId}/{Year}/{Month}/{Day}/{Hour}/{Minute}/{Second}",
+          "{EventHub}/{Namespace}/{PartitionId}/{Year}/{Month}/{Day}/{Hour}/{Minute}/{Second}",
         identity: { type: "SystemAssigned" },
       },
     });
@@ -214,13 +213,66 @@ describe("shared personal stack (personal.mode: shared)", () => {
         stack: "dev-ada",
       });
       expect(job.inputs, job.name).to.not.have.property("runAs");
-      expect(job.inputs.jobClusters[0].newCluster.policyId, job.name).to.equal(DEV.jobClusterPolicyId);
+      expect(job.inputs.jobClusters[0].newCluster, job.name).to.deep.include({
+        policyId: CONTRACT.jobPolicyId,
+        sparkVersion: CONTRACT.sparkVersion,
+        nodeTypeId: CONTRACT.nodeTypeId,
+        driverNodeTypeId: CONTRACT.nodeTypeId,
+      });
       expect(job.inputs.emailNotifications.onFailures, job.name).to.deep.equal(["deployer@example.com"]);
     }
     expect(resource(ada, T.job, "jobs-ingest").inputs.trigger.fileArrival.url).to.equal(CAPTURE_ROOT);
   });
 
-  it("hands the jobs its catalog, schema prefix, checkpoints, capture folder and secret scope", () => {
+  // A job cluster that contradicts a value its policy fixes is refused when the job is created
+  // (terraform-provider-databricks#458); dev's own job policy fixes environment and stack to dev's.
+  it("runs its jobs under dev's personal job policy, which accepts them where dev's own job policy refuses them", () => {
+    expect(checkClusterPolicies(ada.registrations, { foreignPolicies: MOCK_DEV_POLICIES })).to.deep.equal([]);
+    const devJobPolicy = JSON.parse(MOCK_DEV_POLICIES[CONTRACT.jobPolicyId as string] as string);
+    const ownJobPolicy = {
+      ...devJobPolicy,
+      "custom_tags.environment": { type: "fixed", value: "dev" },
+      "custom_tags.stack": { type: "fixed", value: "dev" },
+    };
+    const refused = checkClusterPolicies(ada.registrations, {
+      foreignPolicies: { [CONTRACT.jobPolicyId as string]: JSON.stringify(ownJobPolicy) },
+    });
+    // In no particular order: the registrations' order follows when each job's inputs resolve.
+    expect(refused.map((f) => `${f.resource}: ${f.message}`).sort()).to.deep.equal(
+      ["jobs-delete", "jobs-ingest", "jobs-normalize"].flatMap((job) => [
+        `${job}: job cluster "job_cluster" under policy ${CONTRACT.jobPolicyId}: Validation failed for custom_tags.environment, the value must be dev (is "personal")`,
+        `${job}: job cluster "job_cluster" under policy ${CONTRACT.jobPolicyId}: Validation failed for custom_tags.stack, the value must be dev (is "dev-ada")`,
+      ]),
+    );
+  });
+
+  it("refuses a dev stack that exports no personal stack contract, or one of another version, saying what to do", async () => {
+    const { personalStack, ...older } = MOCK_DEV_OUTPUTS;
+    for (const outputs of [
+      older,
+      { ...older, personalStack: { ...(personalStack as object), version: 2 } },
+    ]) {
+      const failure = await evaluateProgram("dev-ada", {
+        config: SHARED_MODE,
+        stackOutputs: { [MOCK_DEV_STACK]: outputs },
+      }).catch((e: unknown) => e);
+      expect(failure).to.be.instanceOf(EvaluationError);
+      expect((failure as EvaluationError).message).to.match(
+        /dev stack organization\/h3-ml\/dev exports (no personalStack output|personalStack version 2), and this stack reads version 1\. Fix: deploy dev from the revision you are on/,
+      );
+    }
+  });
+
+  it("refuses more workers than dev's personal job policy allows", async () => {
+    const failure = await evaluateProgram("dev-ada", {
+      config: { ...SHARED_MODE, databricks: { maxWorkers: 4, jobWorkers: 2 } },
+    }).catch((e: unknown) => e);
+    expect((failure as EvaluationError).message).to.include(
+      "databricks.jobWorkers must be at most 1 (dev's personal job policy), got 2. Fix: pulumi config set --path databricks.jobWorkers 1",
+    );
+  });
+
+  it("hands the jobs its catalog, schema prefix, checkpoints and capture folder", () => {
     const parameters = Object.fromEntries(
       resource(ada, T.job, "jobs-ingest").inputs.parameters.map((p: { name: string; default: string }) => [
         p.name,
@@ -237,8 +289,13 @@ describe("shared personal stack (personal.mode: shared)", () => {
     const deleteParameters = resource(ada, T.job, "jobs-delete").inputs.parameters.map(
       (p: { name: string; default: string }) => `${p.name}=${p.default}`,
     );
-    expect(deleteParameters).to.include.members(["schema_prefix=dev_ada_", "secret_scope=h3-ml-dev-ada"]);
-    expect(resource(ada, T.secretScope, "secrets-scope").inputs).to.deep.equal({ name: "h3-ml-dev-ada" });
+    expect(deleteParameters).to.deep.equal([
+      "catalog=h3ml_dev",
+      "checkpoints=/Volumes/h3ml_dev/dev_ada_ops/checkpoints",
+      "deletion_sla_days=30",
+      "request_id=",
+      "schema_prefix=dev_ada_",
+    ]);
   });
 
   it("passes the policy pack", () => {
@@ -342,6 +399,15 @@ describe("the dev stack a shared personal stack reads", () => {
     expect(exported).to.deep.equal(MOCK_DEV_OUTPUTS);
   });
 
+  it("holds the cluster policies the harness's dev fixture stands for, under the same ids", () => {
+    const policies = ofType(dev, T.clusterPolicy).filter(
+      (p) => MOCK_DEV_POLICIES[p.id as string] !== undefined,
+    );
+    expect(Object.fromEntries(policies.map((p) => [p.id, JSON.parse(p.inputs.definition)]))).to.deep.equal(
+      Object.fromEntries(Object.entries(MOCK_DEV_POLICIES).map(([id, text]) => [id, JSON.parse(text)])),
+    );
+  });
+
   // What a shared personal stack needs from dev on the Azure side, and no more: its own hub and consumer group,
   // sending to its hub, and Capture's linked access check (no Azure Event Hubs Data Owner, whose
   // `Microsoft.EventHub/*` reaches the namespace itself; no Storage Blob Data Contributor on the lake account,
@@ -424,7 +490,7 @@ describe("the dev stack a shared personal stack reads", () => {
     ]);
   });
 
-  it("grants the developers' account group its own schemas, the capture files and the job policy", () => {
+  it("grants the developers' account group its own schemas, the capture files and the personal job policy", () => {
     expect(resource(withDevelopers, T.grants, "unity-catalog-catalog-grants").inputs.grants).to.deep.include({
       principal: "h3-developers",
       privileges: ["USE_CATALOG", "CREATE_SCHEMA"],
@@ -432,9 +498,13 @@ describe("the dev stack a shared personal stack reads", () => {
     expect(resource(withDevelopers, T.grants, "unity-catalog-capture-grants").inputs.grants).to.deep.equal([
       { principal: "h3-developers", privileges: ["READ_FILES"] },
     ]);
-    expect(resource(withDevelopers, T.permissions, "compute-job-policy-permissions").inputs).to.deep.include({
-      accessControls: [{ groupName: "h3-developers", permissionLevel: "CAN_USE" }],
-    });
+    expect(
+      resource(withDevelopers, T.permissions, "compute-personal-job-policy-permissions").inputs,
+    ).to.deep.include({ accessControls: [{ groupName: "h3-developers", permissionLevel: "CAN_USE" }] });
+    // Dev's own job policy is not theirs: a personal job's tags could not pass it.
+    expect(ofType(withDevelopers, T.permissions).map((p) => p.name)).to.not.include(
+      "compute-job-policy-permissions",
+    );
   });
 
   it("grants nothing to developers unless configured", () => {

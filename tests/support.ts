@@ -47,6 +47,27 @@ export function evaluated(
 }
 
 /**
+ * What prod's `databricks` section must set beyond its recipients (its access model, docs/security.md): a config
+ * under test about something else gets it.
+ */
+export const PROD_ACCESS = {
+  runAs: {
+    ingest: "00000000-0000-4000-8000-0000000000a1",
+    normalize: "00000000-0000-4000-8000-0000000000a2",
+    delete: "00000000-0000-4000-8000-0000000000a3",
+  },
+  accountId: "00000000-0000-4000-8000-0000000000ac",
+  deployerApplicationId: "00000000-0000-4000-8000-0000000000d2",
+  adminGroup: "h3-ml-admins",
+  ipAccessList: ["203.0.113.0/24"],
+} as const;
+
+/** `section` with every key of `musts` it does not set itself. */
+export function withDefaults(section: Record<string, unknown>, musts: Record<string, unknown>) {
+  return { ...Object.fromEntries(Object.entries(musts).filter(([key]) => !(key in section))), ...section };
+}
+
+/**
  * Config that makes a personal stack a full copy of the platform instead of sharing dev's, with its namespace open
  * to its developer's sends as `make stack-new FULL=1` writes it (the named override).
  */

@@ -17,6 +17,8 @@ import { jobTimeout } from "./jobTimeout";
 import { personalUnprotected } from "./personalUnprotected";
 import { prodDiagnosticSettings } from "./prodDiagnosticSettings";
 import { prodEventHubsFirewall } from "./prodEventHubsFirewall";
+import { prodJobPermissions } from "./prodJobPermissions";
+import { prodJobRunAs } from "./prodJobRunAs";
 import { prodStatefulProtected } from "./prodStatefulProtected";
 import { requiredTags } from "./requiredTags";
 import { roleAssignmentDataRole } from "./roleAssignmentDataRole";
@@ -58,6 +60,7 @@ export const RULES: readonly Rule[] = [
   jobMaxConcurrentRuns,
   jobTimeout,
   jobFailureNotifications,
+  prodJobRunAs,
   roleAssignmentScope,
   roleAssignmentLeastPrivilege,
   roleAssignmentPrincipalType,
@@ -74,4 +77,5 @@ export const STACK_RULES: readonly StackRule[] = [
   eventHubCaptureCallerAccess,
   prodDiagnosticSettings,
   prodEventHubsFirewall,
+  prodJobPermissions,
 ];

@@ -8,6 +8,7 @@ import * as path from "node:path";
 import { expect } from "chai";
 import { parse, stringify } from "yaml";
 import { evaluateProgram } from "../harness/mockProgram";
+import { PROD_ACCESS } from "../support";
 import { type RealPulumiProject, realPulumiProject } from "./realPulumi";
 
 const STACK = "dev-fixtest";
@@ -83,7 +84,7 @@ const CASES: { name: string; config: Record<string, unknown>; says: string }[] =
         deployerPrincipalIds: ["00000000-0000-4000-8000-00000000000a"],
         allowedIpRanges: ["203.0.113.0/24"],
       },
-      databricks: { notificationEmails: ["oncall@example.com"] },
+      databricks: { notificationEmails: ["oncall@example.com"], ...PROD_ACCESS },
     },
     says: '"Deny" in prod',
   },

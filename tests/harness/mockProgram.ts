@@ -20,6 +20,15 @@ import {
   toRuntimeConfig,
 } from "../../scripts/lib/stackConfig";
 import { type MockBackend, organizationOf, resolveStackReference, SELF_MANAGED } from "./backends";
+import {
+  checkDatabricksService,
+  describeFindings,
+  type ServiceFinding,
+  type ServiceRuleName,
+} from "./databricksService";
+import { COMPUTED } from "./unknowns";
+
+export { COMPUTED } from "./unknowns";
 
 /** Resource inputs and outputs are untyped JSON-like values; tests index into them freely. */
 // biome-ignore lint/suspicious/noExplicitAny: property bags from the engine have no static type
@@ -28,19 +37,23 @@ export type PropertyBag = Record<string, any>;
 export const MOCK_SUBSCRIPTION_ID = "00000000-0000-4000-8000-000000000001";
 export const MOCK_TENANT_ID = "00000000-0000-4000-8000-000000000002";
 export const MOCK_WORKSPACE_HOST = "adb-1234567890123456.7.azuredatabricks.net";
-/** Stands for a value only known after deployment (an id, an endpoint) when evaluating as a preview. */
-export const COMPUTED = "[computed]";
 
 export interface Registration {
   readonly urn: string;
   readonly type: string;
   readonly name: string;
+  /** The id the mocked provider answered with; undefined for a component, or while unknown in a preview. */
+  readonly id: string | undefined;
   /** Inputs as sent to the engine; secret inputs are unwrapped here and listed in `secretInputs`. */
   readonly inputs: PropertyBag;
   readonly secretInputs: readonly string[];
   /** URN of the parent, undefined for top-level resources. */
   readonly parent: string | undefined;
   readonly protect: boolean;
+  /** The id of an existing resource the engine adopts instead of creating one (the `import` option). */
+  readonly importId?: string;
+  /** Left in the cloud when the stack deletes it (the `retainOnDelete` option). */
+  readonly retainOnDelete?: boolean;
   /** URNs of explicit and implied dependencies. */
   readonly dependencies: readonly string[];
   readonly provider: string | undefined;
@@ -87,6 +100,12 @@ export interface EvaluateOptions {
    */
   readonly stackOutputs?: Readonly<Record<string, Readonly<Record<string, unknown>>>>;
   /**
+   * Cluster policies the workspace holds that another stack created, by id, as definition JSON: what a shared
+   * personal stack's jobs run under.
+   * @default MOCK_DEV_POLICIES
+   */
+  readonly foreignPolicies?: Readonly<Record<string, string>>;
+  /**
    * The backend the stack lives in: the organization the program is given and how a StackReference's name is
    * resolved, or refused, as that backend does (backends.ts).
    * @default SELF_MANAGED
@@ -103,6 +122,37 @@ export class EvaluationError extends Error {
     super(cause instanceof Error ? cause.message : String(cause));
     this.name = "EvaluationError";
   }
+}
+
+/** Raised when the program registers what the Databricks service would refuse at `pulumi up` (databricksService.ts). */
+export class ServiceRefusal extends EvaluationError {
+  constructor(
+    readonly findings: readonly ServiceFinding[],
+    registrations: readonly Registration[],
+  ) {
+    super(new Error(`the Databricks service would refuse:\n${describeFindings(findings)}`), registrations);
+    this.name = "ServiceRefusal";
+  }
+}
+
+/** The service rules every program evaluation is held to. */
+export const ENFORCED_SERVICE_RULES: readonly ServiceRuleName[] = [
+  "cluster-policy",
+  "group-assignment",
+  "run-as-role",
+  "location-overlap",
+];
+
+/**
+ * Who runs `pulumi up` on `stack`, as ACL principals: the pipeline deploys a shared stack as the service principal
+ * its config names (`databricks.deployerApplicationId`); undefined when it names none (a personal stack's person).
+ */
+export function deployersOf(stack: string, overrides?: ConfigOverrides): string[] | undefined {
+  const databricks = loadStackConfig(stack, overrides).values["h3-ml:databricks"] as
+    | { deployerApplicationId?: unknown }
+    | undefined;
+  const id = databricks?.deployerApplicationId;
+  return typeof id === "string" ? [`servicePrincipals/${id}`] : undefined;
 }
 
 /** The dev stack of the project in the organization the backend gives a stack: where a personal stack looks. */
@@ -127,7 +177,37 @@ export const MOCK_DEV_OUTPUTS: Readonly<Record<string, unknown>> = {
   databricksWorkspaceUrl: `https://${MOCK_WORKSPACE_HOST}`,
   databricksWorkspaceResourceId: `/subscriptions/${MOCK_SUBSCRIPTION_ID}/resourceGroups/h3ml-dev-rg/providers/Microsoft.Databricks/workspaces/h3ml-dev-dbw`,
   catalogName: "h3ml_dev",
-  jobClusterPolicyId: "compute-job-policy-id",
+  personalStack: {
+    version: 1,
+    jobPolicyId: "compute-personal-job-policy-id",
+    sparkVersion: "17.3.x-scala2.13",
+    nodeTypeId: "Standard_D4ds_v5",
+    maxWorkers: 1,
+    fixedTags: { project: "h3-ml", managedBy: "pulumi", environment: "personal" },
+    captureContainerUrl: "abfss://capture@h3mldevst571d3e.dfs.core.windows.net/",
+  },
+};
+
+/**
+ * The cluster policies the dev stack creates, by the id the mocked provider gives them, as their definition JSON
+ * (a test keeps them equal to what the program registers for `dev`): the workspace a shared personal stack's jobs
+ * are checked against.
+ */
+export const MOCK_DEV_POLICIES: Readonly<Record<string, string>> = {
+  "compute-personal-job-policy-id": JSON.stringify({
+    "autoscale.max_workers": { type: "range", maxValue: 1 },
+    cluster_type: { type: "fixed", value: "job" },
+    "custom_tags.environment": { type: "fixed", value: "personal" },
+    "custom_tags.managedBy": { type: "fixed", value: "pulumi" },
+    "custom_tags.owner": { type: "unlimited" },
+    "custom_tags.project": { type: "fixed", value: "h3-ml" },
+    "custom_tags.stack": { type: "regex", pattern: "dev-.+" },
+    data_security_mode: { type: "fixed", value: "SINGLE_USER" },
+    driver_node_type_id: { type: "fixed", value: "Standard_D4ds_v5" },
+    node_type_id: { type: "fixed", value: "Standard_D4ds_v5" },
+    num_workers: { type: "range", minValue: 0, maxValue: 1 },
+    spark_version: { type: "fixed", value: "17.3.x-scala2.13" },
+  }),
 };
 
 const rg = (inputs: PropertyBag) =>
@@ -189,6 +269,15 @@ export const DEFAULT_STATES: Readonly<Record<string, StateMock>> = {
   [RESOURCE_TYPES.roleDefinition]: (i) => ({
     id: `${i.scope}/providers/Microsoft.Authorization/roleDefinitions/${i.roleDefinitionId}`,
     name: i.roleDefinitionId,
+  }),
+  [RESOURCE_TYPES.publicIpAddress]: (i) => ({
+    id: `${rg(i)}/providers/Microsoft.Network/publicIPAddresses/${i.publicIpAddressName}`,
+    // A documentation address (RFC 5737): what Azure allocates is known only after the deployment.
+    ipAddress: "203.0.113.10",
+  }),
+  [RESOURCE_TYPES.privateEndpoint]: (i) => ({
+    id: `${rg(i)}/providers/Microsoft.Network/privateEndpoints/${i.privateEndpointName}`,
+    name: i.privateEndpointName,
   }),
   [RESOURCE_TYPES.schema]: (i) => ({ id: `${i.catalogName}.${i.name}` }),
   [RESOURCE_TYPES.job]: (_i, name) => ({ url: `https://${MOCK_WORKSPACE_HOST}/#job/${name}-id` }),
@@ -253,10 +342,13 @@ function recordRegistrations(into: Registration[]): void {
           urn: response.getUrn(),
           type: req.getType(),
           name: req.getName(),
+          id: response.getId() || undefined,
           inputs: unwrapSecrets(inputs, "", secretInputs) as PropertyBag,
           secretInputs,
           parent: req.getParent() || undefined,
           protect: req.getProtect() ?? false,
+          ...(req.getImportid() ? { importId: req.getImportid() } : {}),
+          ...(req.getRetainondelete() ? { retainOnDelete: true } : {}),
           dependencies: req.getDependenciesList(),
           provider: req.getProvider() || undefined,
           custom: req.getCustom(),
@@ -425,13 +517,16 @@ async function evaluateAlone<T>(
   }
 }
 
-/** Evaluates index.ts for `stack`; its exports become `outputs`. */
-export function evaluateProgram(
+/**
+ * Evaluates index.ts for `stack`; its exports become `outputs`. Fails with a `ServiceRefusal` when the program
+ * registers what the Databricks service would refuse (`ENFORCED_SERVICE_RULES`), as `pulumi up` would.
+ */
+export async function evaluateProgram(
   stack: string,
   options: EvaluateOptions = {},
 ): Promise<Evaluation<Record<string, unknown>>> {
   const program = path.join(PROJECT_ROOT, "index.ts");
-  return evaluate(
+  const evaluation = await evaluate(
     stack,
     () => {
       delete require.cache[require.resolve(program)];
@@ -439,4 +534,10 @@ export function evaluateProgram(
     },
     options,
   );
+  const findings = checkDatabricksService(evaluation.registrations, {
+    foreignPolicies: options.foreignPolicies ?? MOCK_DEV_POLICIES,
+    deployers: deployersOf(stack, options.config),
+  }).filter((f) => ENFORCED_SERVICE_RULES.includes(f.rule));
+  if (findings.length > 0) throw new ServiceRefusal(findings, evaluation.registrations);
+  return evaluation;
 }
