@@ -124,6 +124,17 @@ const integer = <const F extends Omit<IntegerField, "type">>(field: F) => ({
   ...field,
 });
 
+/** A firewall's default for traffic no rule admits: Deny, with Allow a named override that prod refuses. */
+const firewallDefault = (note: string, whyInProd: string, description: string) =>
+  ({
+    type: "string",
+    choices: ["Deny", "Allow"],
+    note,
+    inProd: { value: "Deny", why: whyInProd },
+    default: value("Deny"),
+    description,
+  }) as const satisfies FieldDeclaration;
+
 export const EVENT_HUBS_FIELDS = {
   sku: {
     type: "string",
@@ -211,15 +222,11 @@ export const EVENT_HUBS_FIELDS = {
     description:
       "Identities that create the event hubs: Event Hubs checks that the caller may write to Capture's storage account, so each gets the capture check role (container and blob write) on it; on dev, also Azure Event Hubs Data Sender on each hub for the smoke test.",
   },
-  networkDefaultAction: {
-    type: "string",
-    choices: ["Deny", "Allow"],
-    note: "Allow is a named override; Deny needs allowedIpRanges",
-    inProd: { value: "Deny", why: "prod's namespace takes events from its senders' addresses only" },
-    default: value("Deny"),
-    description:
-      "Namespace firewall default for senders no rule admits; Capture is Event Hubs writing to storage, not traffic into the namespace.",
-  },
+  networkDefaultAction: firewallDefault(
+    "Allow is a named override; Deny needs allowedIpRanges",
+    "prod's namespace takes events from its senders' addresses only",
+    "Namespace firewall default for senders no rule admits; Capture is Event Hubs writing to storage, not traffic into the namespace.",
+  ),
   allowedIpRanges: {
     type: "list",
     item: {
@@ -262,14 +269,11 @@ export const STORAGE_FIELDS = {
     description:
       "Days raw Capture files are kept; lifecycle management runs about daily, so keep it two days under deletionSlaDays.",
   }),
-  networkDefaultAction: {
-    type: "string",
-    choices: ["Deny", "Allow"],
-    note: "Allow is a named override",
-    inProd: { value: "Deny", why: "prod storage stays behind its firewall" },
-    default: value("Deny"),
-    description: "Storage firewall default for traffic no rule admits.",
-  },
+  networkDefaultAction: firewallDefault(
+    "Allow is a named override",
+    "prod storage stays behind its firewall",
+    "Storage firewall default for traffic no rule admits.",
+  ),
   allowedIpRanges: {
     type: "list",
     item: {
