@@ -8,10 +8,12 @@ const config = readStackConfig();
 const stack = config.personal?.mode === "shared" ? sharedPersonal(config, config.personal) : platform(config);
 
 export const resourceGroupName = stack.resourceGroupName;
+export const azureSubscriptionId = stack.azureSubscriptionId;
 export const eventHubsNamespace = stack.eventHubsNamespace;
 export const eventHubsNamespaceName = stack.eventHubsNamespaceName;
 export const eventHubNames = stack.eventHubNames;
 export const eventHubsConsumerGroup = stack.eventHubsConsumerGroup;
+export const eventHubsCaptureIntervalSeconds = stack.eventHubsCaptureIntervalSeconds;
 export const storageAccountName = stack.storageAccountName;
 export const storageAccountId = stack.storageAccountId;
 export const dataLakeDfsEndpoint = stack.dataLakeDfsEndpoint;

@@ -1,5 +1,6 @@
 import type * as azure from "@pulumi/azure-native";
 import * as pulumi from "@pulumi/pulumi";
+import { CONTROL_PLANE_REASON_PREFIX } from "../policy/vocabulary/roles";
 import { type BuiltInRole, grantRole } from "./roles";
 
 export interface DatabricksStorageAccessArgs {
@@ -58,8 +59,8 @@ export class DatabricksStorageAccess extends pulumi.ComponentResource {
           suffix: "account-contributor",
           role: "storageAccountContributor",
           scope: args.storageAccountId,
-          description:
-            "Unity Catalog file events: sets up the queue and the event subscription on the account.",
+          // Key-listing; no data role or narrower documented set serves (the pack wants the reason on record).
+          description: `${CONTROL_PLANE_REASON_PREFIX}Unity Catalog file events set up the queue and the event subscription on the account; Databricks documents Storage Account Contributor for it (learn.microsoft.com/azure/databricks/data-governance/unity-catalog/azure-managed-identities).`,
         },
         {
           suffix: "queue-contributor",

@@ -3,7 +3,7 @@ import * as pulumi from "@pulumi/pulumi";
 import type { CaptureTier } from "../policy/vocabulary/limits";
 import { LOCAL_AUTH_REASON_TAG } from "../policy/vocabulary/tags";
 import { captureDescription, JOBS_CONSUMER_GROUP } from "./capture";
-import { grantRole } from "./roles";
+import { type CustomRole, grantRole } from "./roles";
 
 export interface EventIngestionArgs {
   resourceGroupName: pulumi.Input<string>;
@@ -31,6 +31,13 @@ export interface EventIngestionArgs {
    * by a stable logical suffix. Each is granted what Event Hubs' check on the caller needs before any hub is written.
    */
   captureDeployers: Readonly<Record<string, CaptureDeployer>>;
+  /** The stack's custom role holding exactly the two permissions of Capture's check on the caller. */
+  captureCheckRole: CustomRole;
+  /**
+   * Also grant each deployer Azure Event Hubs Data Sender on each hub: on dev, where the smoke test runs as the
+   * CI deployer after each deploy and sends its events (docs/ci.md).
+   */
+  deployersSend: boolean;
   /**
    * Entra object ids of the backend identities allowed to send, each granted "Azure Event Hubs Data Sender"
    * on each hub.
@@ -41,6 +48,12 @@ export interface EventIngestionArgs {
    * (`SAS_SENDER_REASON`) and adds a send-only rule per hub, whose connection string is exported as a secret.
    */
   allowSasSender: boolean;
+  /**
+   * The namespace firewall (`eventHubs.networkDefaultAction`, `eventHubs.allowedIpRanges`): Deny admits only the
+   * listed senders' addresses; Allow is the named override.
+   */
+  networkDefaultAction: "Allow" | "Deny";
+  allowedIpRanges: readonly string[];
   tags: pulumi.Input<Record<string, pulumi.Input<string>>>;
   /** Protect the namespace from deletion and replacement (prod). */
   protect: boolean;
@@ -98,6 +111,28 @@ export class EventIngestion extends pulumi.ComponentResource {
       },
       { parent: this, protect: args.protect },
     );
+    // Who may send: the senders' addresses while the firewall denies. No trusted-service bypass: nothing of
+    // Azure's sends into this namespace; Capture is the namespace writing to storage, which the storage
+    // firewall's trusted-services bypass admits (learn.microsoft.com/azure/storage/common/storage-network-security-trusted-azure-services).
+    // Azure reads Deny without a rule as open, so config refuses that
+    // (learn.microsoft.com/azure/event-hubs/event-hubs-ip-filtering).
+    new azure.eventhub.NamespaceNetworkRuleSet(
+      `${name}-network`,
+      {
+        resourceGroupName: args.resourceGroupName,
+        namespaceName: namespace.name,
+        defaultAction: args.networkDefaultAction,
+        publicNetworkAccess: azure.eventhub.PublicNetworkAccessFlag.Enabled,
+        ipRules: args.allowedIpRanges.map((range) => ({
+          ipMask: range,
+          action: azure.eventhub.NetworkRuleIPAction.Allow,
+        })),
+        virtualNetworkRules: [],
+        trustedServiceAccessEnabled: false,
+      },
+      { parent: this },
+    );
+
     const principalId = namespace.identity.apply((identity) => {
       if (!identity?.principalId) throw new Error(`${name}: the namespace has no system-assigned identity`);
       return identity.principalId;
@@ -115,18 +150,21 @@ export class EventIngestion extends pulumi.ComponentResource {
       { parent: this },
     );
 
-    // Event Hubs runs a linked access check on whoever sends the create request: without
-    // blobServices/containers/write and containers/blobs/write on the destination account it answers "Linked access
-    // check failed for capture storage destination ... doesn't have the required data plane write permissions"
-    // (Azure/azure-sdk-for-js#30204, Azure/azure-synapse-analytics-end2end#11). The check names the account, so the
-    // grant is on the account: Storage Blob Data Contributor is the narrowest built-in role with both permissions.
+    // Event Hubs runs a linked access check on whoever sends the create or update request of a capturing hub,
+    // on the destination *account* (the error names the account id: "Linked access check failed for capture
+    // storage destination <account id> ... Please enable .../containers/write, .../containers/blobs/write
+    // permission(s) on above resource", Azure/azure-sdk-for-js#30204, Azure/azure-synapse-analytics-end2end#11).
+    // Role assignments apply to their scope and the scopes below it
+    // (https://learn.microsoft.com/azure/role-based-access-control/scope-overview), so a grant on the container
+    // is not seen by a check on the account: the grant is on the account, of a custom role holding those two
+    // permissions only (no read, list or delete of any blob).
     const deployerGrants = Object.entries(args.captureDeployers).map(([suffix, deployer]) =>
       grantRole(
         `${name}-capture-deployer-${suffix}`,
         {
           principalId: deployer.principalId,
           principalType: deployer.principalType,
-          role: "storageBlobDataContributor",
+          role: args.captureCheckRole,
           scope: args.captureStorageAccountId,
           description:
             "Event Hubs checks that whoever creates a hub with Capture may write to its storage account",
@@ -167,6 +205,22 @@ export class EventIngestion extends pulumi.ComponentResource {
         },
         { parent: this },
       );
+
+      if (args.deployersSend) {
+        for (const [suffix, deployer] of Object.entries(args.captureDeployers)) {
+          grantRole(
+            `${name}-${hubName}-deployer-sender-${suffix}`,
+            {
+              principalId: deployer.principalId,
+              principalType: deployer.principalType,
+              role: "azureEventHubsDataSender",
+              scope: hub.id,
+              description: `The smoke test sends its events to ${hubName} as the deployer`,
+            },
+            { parent: this },
+          );
+        }
+      }
 
       for (const senderId of args.senderPrincipalIds) {
         grantRole(

@@ -94,6 +94,64 @@ function eventHubsRules(config: ConfigValues, reader: ConfigReader): void {
   }
 }
 
+/**
+ * A namespace firewall that denies must name who it admits: Azure reads a Deny rule set without IP or virtual
+ * network rules as no restriction at all ("If there are no IP and virtual network rules, the namespace can be
+ * accessed over the public internet", https://learn.microsoft.com/azure/event-hubs/event-hubs-ip-filtering).
+ * Only stacks that create a namespace are asked (a shared personal stack uses dev's).
+ */
+function eventHubsNetworkRules(config: ConfigValues, reader: ConfigReader): void {
+  const createsNamespace = config.environment !== "personal" || config.personal?.mode === "full";
+  const { networkDefaultAction, allowedIpRanges } = config.eventHubs;
+  if (!createsNamespace || networkDefaultAction !== "Deny" || allowedIpRanges.length > 0) return;
+  // A section or list that is not one already has its problem; the senders are not asked for on top.
+  const section = reader.given("eventHubs");
+  const ranges = reader.given("eventHubs.allowedIpRanges");
+  if ((section !== undefined && !isObjectValue(section)) || (ranges !== undefined && !Array.isArray(ranges)))
+    return;
+  if (config.environment === "prod") {
+    reader.fail(
+      "eventHubs.allowedIpRanges",
+      reader.given("eventHubs.allowedIpRanges"),
+      "at least one sender address while eventHubs.networkDefaultAction is Deny",
+      "<the senders' egress address or range>",
+      "Azure reads a Deny without rules as open to every address",
+      "eventHubs.allowedIpRanges[0]",
+    );
+    return;
+  }
+  // Outside prod, the named override is what a stack whose senders have no fixed address (CI's hosted runners,
+  // a laptop) sets; listing the senders in eventHubs.allowedIpRanges keeps the firewall closed instead.
+  reader.fail(
+    "eventHubs.networkDefaultAction",
+    reader.given("eventHubs.networkDefaultAction"),
+    "Allow (the named override) when eventHubs.allowedIpRanges names no sender",
+    "Allow",
+    "Azure reads a Deny without rules as open to every address; or list the senders' addresses in eventHubs.allowedIpRanges",
+  );
+}
+
+/**
+ * A shared stack deploys into a resource group that exists before its first `up`: its deployer's rights are on
+ * that group only (docs/deployment.md, "Deployer rights"), so it cannot create one.
+ */
+function resourceGroupRules(config: ConfigValues, reader: ConfigReader): void {
+  // A value that is no group name already has its problem.
+  if (config.environment === "personal" || reader.given("resourceGroupName") !== undefined) return;
+  reader.fail(
+    "resourceGroupName",
+    reader.given("resourceGroupName"),
+    `the existing resource group of the shared ${config.environment} stack`,
+    `h3ml-${config.environment}-rg`,
+    "its deployer's rights are on that group only, so it cannot create one; npm run deployer-rights -- " +
+      `${config.environment} prints the commands that create it`,
+  );
+}
+
+function isObjectValue(value: unknown): boolean {
+  return value !== null && typeof value === "object" && !Array.isArray(value);
+}
+
 // The local-auth marker stands for eventHubs.allowSasSender; as a user tag it would let SAS through the pack
 // without the override.
 function tagRules(config: ConfigValues, reader: ConfigReader): void {
@@ -124,6 +182,8 @@ export function parseStackConfig(
   const reader = new ConfigReader(problems, environment, { environment });
   const values = reader.section(schema, raw);
   eventHubsRules(values, reader);
+  eventHubsNetworkRules(values, reader);
+  resourceGroupRules(values, reader);
   databricksRules(values.databricks, reader);
   tagRules(values, reader);
   if (problems.list.length > 0) throw new ConfigError(stack, problems.list);

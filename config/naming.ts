@@ -4,8 +4,11 @@
  * A stack name that is already a clean token (lowercase letter first, then lowercase letters, digits and
  * single hyphens, at most 20 characters) is used as is: `h3ml-dev-alice-rg`. Anything else (capitals, dots,
  * underscores, a digit first, too long) is slugged and gets a hash of the original, so two stacks that slug
- * alike still get distinct names. Names Azure requires to be globally unique also end in a hash of
- * project + stack: stable across previews, independent of the subscription, different per stack.
+ * alike still get distinct names. Names Azure requires to be unique beyond the stack (storage account and
+ * namespace globally, custom role definitions in the tenant) also end in a hash of project + stack + an input
+ * unique to the team: the stack's Pulumi organization (unique on Pulumi Cloud) and `nameSeed` (required on a
+ * self-managed backend, where every stack's organization is `organization`). Each is a fact of the stack, not of
+ * whoever runs it: stable across previews and callers, independent of the subscription, different per team.
  */
 import { createHash } from "node:crypto";
 
@@ -13,6 +16,29 @@ export interface NamingInput {
   readonly project: string;
   readonly stack: string;
   readonly namePrefix: string;
+  /** `pulumi.getOrganization()`: the stack's owner on Pulumi Cloud, `organization` on a self-managed backend. */
+  readonly organization?: string;
+  /** The `nameSeed` config key: a word unique to the team. */
+  readonly nameSeed?: string;
+}
+
+/** The organization a self-managed backend gives every stack, which tells no team from another. */
+const SELF_MANAGED_ORGANIZATION = "organization";
+
+/**
+ * Refuses a stack whose globally unique names would not be unique to its team: on a self-managed backend the
+ * organization is the same for everyone, so `nameSeed` must say whose stack it is.
+ */
+export function checkTeamInput(input: NamingInput): void {
+  if (input.organization === SELF_MANAGED_ORGANIZATION && !input.nameSeed) {
+    throw new Error(
+      `nameSeed is not set and stack ${input.stack} is on a self-managed backend (its organization is ` +
+        `"${SELF_MANAGED_ORGANIZATION}" for every team), so another team deploying ${input.project} would derive ` +
+        "the same storage account and Event Hubs namespace names, which Azure requires to be globally unique. " +
+        "Fix: pulumi config set nameSeed <a word unique to your team, e.g. your company's domain with hyphens> " +
+        "(the same on every stack of the team: dev's and prod's files set it, make stack-new copies dev's)",
+    );
+  }
 }
 
 /** Length and character rules of one Azure name kind; `check` enforces them on every generated name. */
@@ -58,6 +84,13 @@ export const NAME_RULES = {
     minLength: 2,
     maxLength: 64,
   },
+  // 4-63 letters, digits and hyphens, a letter or digit first and last (Microsoft.OperationalInsights naming rules).
+  logAnalyticsWorkspace: {
+    kind: "Log Analytics workspace",
+    pattern: /^[a-z0-9][a-z0-9-]*[a-z0-9]$/,
+    minLength: 4,
+    maxLength: 63,
+  },
   networkResource: {
     kind: "network resource",
     pattern: /^[a-z0-9][a-z0-9_.-]*[a-z0-9_]$/,
@@ -79,6 +112,7 @@ export interface Names {
   readonly networkSecurityGroup: string;
   readonly natGateway: string;
   readonly natPublicIp: string;
+  readonly logAnalyticsWorkspace: string;
 }
 
 const CLEAN_STACK = /^[a-z](?:[a-z0-9]|-(?!-))*$/;
@@ -117,10 +151,18 @@ function fitName(head: string, suffix: string, max: number): string {
   return `${head.slice(0, max - suffix.length).replace(/-+$/, "")}${suffix}`;
 }
 
+/**
+ * The suffix of every name Azure requires to be unique beyond the stack: globally (storage account, namespace)
+ * or in the tenant (custom role definitions).
+ */
+export function globalUnique(input: NamingInput): string {
+  return shortHash(input.project, input.stack, input.organization ?? "", input.nameSeed ?? "");
+}
+
 export function resourceNames(input: NamingInput): Names {
   const token = stackToken(input.stack);
   const base = `${input.namePrefix}-${token}`;
-  const unique = shortHash(input.project, input.stack);
+  const unique = globalUnique(input);
   return {
     resourceGroup: check(NAME_RULES.resourceGroup, `${base}-rg`),
     storageAccount: check(
@@ -143,5 +185,21 @@ export function resourceNames(input: NamingInput): Names {
     networkSecurityGroup: check(NAME_RULES.networkResource, `${base}-dbw-nsg`),
     natGateway: check(NAME_RULES.networkResource, `${base}-nat`),
     natPublicIp: check(NAME_RULES.networkResource, `${base}-nat-ip`),
+    logAnalyticsWorkspace: check(NAME_RULES.logAnalyticsWorkspace, `${base}-log`),
   };
+}
+
+/**
+ * The fully qualified name a shared personal stack's StackReference to its dev stack uses. A bare stack name
+ * (`dev`, the default) is the project's stack of that name in the personal stack's own organization
+ * (`pulumi.getOrganization()`: the stack's owner on Pulumi Cloud, the word `organization` on a self-managed
+ * backend); a fully qualified `<organization>/<project>/<stack>` is used as given. The name is qualified here
+ * because Pulumi Cloud resolves only fully qualified stack references (pkg/backend/httpstate/backend.go,
+ * `GetStackOutputs`), and a shorter one would otherwise depend on who runs the program.
+ */
+export function devStackReference(devStack: string, organization: string, project: string): string {
+  const parts = devStack.split("/");
+  if (parts.length === 1) return `${organization}/${project}/${devStack}`;
+  if (parts.length === 2) return `${parts[0]}/${project}/${parts[1]}`;
+  return devStack;
 }

@@ -55,6 +55,9 @@ const HUB_NAME = /^[A-Za-z0-9](?:[A-Za-z0-9._-]{0,254}[A-Za-z0-9])?$/;
 // Storage firewall IP rules take public IPv4 addresses or ranges; /31 and /32 are rejected by Azure.
 const IPV4_RANGE =
   /^(?:(?:25[0-5]|2[0-4]\d|1?\d?\d)\.){3}(?:25[0-5]|2[0-4]\d|1?\d?\d)(?:\/(?:[0-9]|[12]\d|30))?$/;
+// Event Hubs IP rules: an IPv4 address or CIDR range (https://learn.microsoft.com/azure/event-hubs/event-hubs-ip-filtering).
+const IPV4_CIDR =
+  /^(?:(?:25[0-5]|2[0-4]\d|1?\d?\d)\.){3}(?:25[0-5]|2[0-4]\d|1?\d?\d)(?:\/(?:[0-9]|[12]\d|3[0-2]))?$/;
 // Azure VM sizes: Standard_D4ds_v5, Standard_DS3_v2, Standard_NC4as_T4_v3, Standard_E8_v3.
 const NODE_TYPE = /^Standard_[A-Z]+\d+[a-z]*(_[A-Z]\d+)?(_v\d+)?$/;
 const EMAIL = /^[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}$/;
@@ -63,8 +66,9 @@ const VNET_ID =
   /^\/subscriptions\/[^/]+\/resourceGroups\/[^/]+\/providers\/Microsoft\.Network\/virtualNetworks\/[^/]+$/i;
 const SUBNET_NAME = /^[A-Za-z0-9](?:[A-Za-z0-9._-]{0,78}[A-Za-z0-9_])?$/;
 const AUTH_TYPE = /^[a-z][a-z0-9-]{1,40}$/;
-// Organization, project and stack: Pulumi's fully qualified stack name (letters, digits, `-`, `_`, `.`).
-const QUALIFIED_STACK = /^[\w.-]+\/[\w.-]+\/[\w.-]+$/;
+// A stack of this project (`dev`), or Pulumi's fully qualified <organization>/<project>/<stack>: letters, digits,
+// `-`, `_`, `.` in each part.
+const DEV_STACK_NAME = /^(?:[\w.-]+\/[\w.-]+\/)?[\w.-]+$/;
 const CIDR = /^((?:25[0-5]|2[0-4]\d|1?\d?\d)(?:\.(?:25[0-5]|2[0-4]\d|1?\d?\d)){3})\/(\d|[12]\d|3[0-2])$/;
 
 /** First and last address of a CIDR as integers, and its prefix length; undefined when not a CIDR. */
@@ -119,6 +123,17 @@ const integer = <const F extends Omit<IntegerField, "type">>(field: F) => ({
   type: "integer" as const,
   ...field,
 });
+
+/** A firewall's default for traffic no rule admits: Deny, with Allow a named override that prod refuses. */
+const firewallDefault = (note: string, whyInProd: string, description: string) =>
+  ({
+    type: "string",
+    choices: ["Deny", "Allow"],
+    note,
+    inProd: { value: "Deny", why: whyInProd },
+    default: value("Deny"),
+    description,
+  }) as const satisfies FieldDeclaration;
 
 export const EVENT_HUBS_FIELDS = {
   sku: {
@@ -205,7 +220,22 @@ export const EVENT_HUBS_FIELDS = {
       "personal: the identity that runs pulumi up, as a user; dev and prod: none, the stack is refused",
     ),
     description:
-      "Identities that create the event hubs: Event Hubs checks that the caller may write to Capture's storage account, so each gets Storage Blob Data Contributor on it.",
+      "Identities that create the event hubs: Event Hubs checks that the caller may write to Capture's storage account, so each gets the capture check role (container and blob write) on it; on dev, also Azure Event Hubs Data Sender on each hub for the smoke test.",
+  },
+  networkDefaultAction: firewallDefault(
+    "Allow is a named override; Deny needs allowedIpRanges",
+    "prod's namespace takes events from its senders' addresses only",
+    "Namespace firewall default for senders no rule admits; Capture is Event Hubs writing to storage, not traffic into the namespace.",
+  ),
+  allowedIpRanges: {
+    type: "list",
+    item: {
+      allowed: "a public IPv4 address or CIDR range",
+      pattern: IPV4_CIDR,
+      example: "203.0.113.0/24",
+    },
+    default: value([]),
+    description: "Senders' public addresses let through the namespace firewall.",
   },
   allowSasSender: {
     type: "boolean",
@@ -239,14 +269,11 @@ export const STORAGE_FIELDS = {
     description:
       "Days raw Capture files are kept; lifecycle management runs about daily, so keep it two days under deletionSlaDays.",
   }),
-  networkDefaultAction: {
-    type: "string",
-    choices: ["Deny", "Allow"],
-    note: "Allow is a named override",
-    inProd: { value: "Deny", why: "prod storage stays behind its firewall" },
-    default: value("Deny"),
-    description: "Storage firewall default for traffic no rule admits.",
-  },
+  networkDefaultAction: firewallDefault(
+    "Allow is a named override",
+    "prod storage stays behind its firewall",
+    "Storage firewall default for traffic no rule admits.",
+  ),
   allowedIpRanges: {
     type: "list",
     item: {
@@ -623,11 +650,11 @@ export const PERSONAL_FIELDS = {
   },
   devStack: {
     type: "string",
-    allowed: "a fully qualified stack name <organization>/<project>/<stack>",
-    pattern: QUALIFIED_STACK,
-    default: value("organization/h3-ml/dev"),
+    allowed: "a stack name of this project (dev), or a fully qualified <organization>/<project>/<stack>",
+    pattern: DEV_STACK_NAME,
+    default: value("dev"),
     description:
-      "The dev stack a shared personal stack reads (self-managed backends name it organization/h3-ml/dev).",
+      "The dev stack a shared personal stack reads: a bare name is that stack of this project in the personal stack's own organization (pulumi.getOrganization(): the stack's owner on Pulumi Cloud, `organization` on a self-managed backend); a fully qualified name is read as given.",
   },
 } as const satisfies Record<string, FieldDeclaration>;
 
@@ -641,7 +668,7 @@ export const DEVELOPERS_FIELDS = {
     example: ZERO_GUID,
     default: required(DEVELOPERS_NEED_BOTH),
     description:
-      "Granted Azure Event Hubs Data Owner on the namespace (to create personal hubs) and Storage Blob Data Contributor on the lake account (Capture's check on whoever creates a hub).",
+      "Granted, on dev, a custom role to create personal hubs and their consumer groups in the namespace, Azure Event Hubs Data Sender on it, and the capture check role (container and blob write, no read) on the lake account.",
   },
   accountGroup: {
     type: "string",
@@ -651,6 +678,28 @@ export const DEVELOPERS_FIELDS = {
     default: required(DEVELOPERS_NEED_BOTH),
     description:
       "Assigned to the workspace; granted USE CATALOG and CREATE SCHEMA on the catalog, READ FILES on the capture location and CAN_USE on the personal job cluster policy.",
+  },
+} as const satisfies Record<string, FieldDeclaration>;
+
+export const DIAGNOSTICS_FIELDS = {
+  retentionDays: integer({
+    min: 30,
+    max: 730,
+    note: "Log Analytics keeps 30 days at no retention charge; longer is billed per GB and month",
+    default: perEnvironment({ prod: 365, dev: 30, personal: 30 }),
+    description:
+      "Days the stack's Log Analytics workspace keeps the resource logs: the audit trail of the workspace, the lake and the namespace.",
+  }),
+  logAnalyticsWorkspaceId: {
+    type: "string",
+    allowed: "the resource id of a Log Analytics workspace",
+    pattern:
+      /^\/subscriptions\/[^/]+\/resourceGroups\/[^/]+\/providers\/Microsoft\.OperationalInsights\/workspaces\/[^/]+$/i,
+    example:
+      "/subscriptions/<subscription>/resourceGroups/<group>/providers/Microsoft.OperationalInsights/workspaces/<name>",
+    default: unset("the stack creates its own"),
+    description:
+      "Send the resource logs to this existing workspace (a team's central one) instead of creating one; its retention applies.",
   },
 } as const satisfies Record<string, FieldDeclaration>;
 
@@ -672,6 +721,18 @@ export const CONFIG_SCHEMA = {
       (context) => context.environment,
     ),
     description: "Which rules apply: prod protects and sizes up, personal pauses and shares dev.",
+  },
+  nameSeed: {
+    type: "string",
+    allowed: "3-40 lowercase letters, digits and hyphens",
+    pattern: /^[a-z0-9][a-z0-9-]{1,38}[a-z0-9]$/,
+    note: "set once for the project; changing it renames the storage account and namespace",
+    example: "h3-health",
+    default: unset(
+      "the stack's Pulumi organization alone (unique on Pulumi Cloud); required on a self-managed backend",
+    ),
+    description:
+      "A word unique to the team, hashed with the project, the stack and its organization into the names Azure requires to be globally unique.",
   },
   namePrefix: {
     type: "string",
@@ -723,6 +784,12 @@ export const CONFIG_SCHEMA = {
     fields: DATABRICKS_FIELDS,
     default: value({}),
     description: "Workspace, clusters, jobs, identities and Unity Catalog.",
+  },
+  diagnostics: {
+    type: "object",
+    fields: DIAGNOSTICS_FIELDS,
+    default: value({}),
+    description: "Where the resource logs go and how long they are kept.",
   },
   developers: {
     type: "object",

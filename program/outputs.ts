@@ -9,12 +9,22 @@ import type { PersonalStackContract } from "./personalContract";
 
 export interface StackOutputs {
   readonly resourceGroupName?: pulumi.Output<string>;
+  /**
+   * The subscription the stack's Azure resources are in: a shared personal stack creates its hub there, whatever
+   * subscription the developer's `az account` has selected.
+   */
+  readonly azureSubscriptionId?: pulumi.Output<string>;
   /** Host name senders connect to, e.g. `name.servicebus.windows.net`. */
   readonly eventHubsNamespace: pulumi.Output<string>;
   /** The namespace's resource name; shared personal stacks create their hub in it. */
   readonly eventHubsNamespaceName: pulumi.Output<string>;
   readonly eventHubNames: pulumi.Output<string[]>;
   readonly eventHubsConsumerGroup: pulumi.Output<string>;
+  /**
+   * Capture's time window in seconds (`eventHubs.captureIntervalSeconds`): an event reaches the lake at most this
+   * long after it was sent, unless the size limit closes the window first; the smoke test waits on it.
+   */
+  readonly eventHubsCaptureIntervalSeconds: pulumi.Output<number>;
   readonly storageAccountName: pulumi.Output<string>;
   /** The data lake account's resource id: Capture's destination. */
   readonly storageAccountId?: pulumi.Output<string>;

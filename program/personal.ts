@@ -4,6 +4,7 @@
  * StackReference. Nothing here is billed while idle: no namespace, workspace, storage account or cluster that
  * stays up; the jobs' clusters exist only while a run started by hand lasts.
  */
+import * as azure from "@pulumi/azure-native";
 import * as databricks from "@pulumi/databricks";
 import * as pulumi from "@pulumi/pulumi";
 import { DatabricksJobs } from "../components/databricksJobs";
@@ -12,7 +13,7 @@ import { PersonalHub } from "../components/personalHub";
 import { PersonalSchemas } from "../components/personalSchemas";
 import { stackWorkspaceFolder, WorkspaceAssets } from "../components/workspaceAssets";
 import { type PersonalConfig, type StackConfig, standardTags } from "../config/config";
-import { stackToken } from "../config/naming";
+import { devStackReference, stackToken } from "../config/naming";
 import { invokedField } from "./invokeResults";
 import { configuredJobArgs } from "./jobArgs";
 import { jobOutputs, type StackOutputs } from "./outputs";
@@ -34,10 +35,11 @@ export function sharedPersonal(config: StackConfig, personal: PersonalConfig): S
   const names = personalNames(config.stack);
   const tags = { ...standardTags(config), owner: config.tags.owner ?? names.person };
   const dbx = config.databricks;
-  const dev = new pulumi.StackReference("dev", { name: personal.devStack });
+  const devStack = devStackReference(personal.devStack, pulumi.getOrganization(), pulumi.getProject());
+  const dev = new pulumi.StackReference("dev", { name: devStack });
   const fromDev = (output: string) => dev.requireOutput(output) as pulumi.Output<string>;
   // What dev's workspace holds for personal stacks: the jobs' cluster policy and what it fixes, the capture container.
-  const contract = checkedContract(dev.getOutput(PERSONAL_STACK_OUTPUT), personal.devStack, {
+  const contract = checkedContract(dev.getOutput(PERSONAL_STACK_OUTPUT), devStack, {
     workers: dbx.jobWorkers,
     tags,
   });
@@ -49,18 +51,26 @@ export function sharedPersonal(config: StackConfig, personal: PersonalConfig): S
     ...(dbx.providerAuthType === undefined ? {} : { authType: dbx.providerAuthType }),
   });
 
-  const hub = new PersonalHub("hub", {
-    resourceGroupName: fromDev("resourceGroupName"),
-    namespaceName: fromDev("eventHubsNamespaceName"),
-    hubName: names.hubName,
-    partitionCount: config.eventHubs.partitionCount,
-    messageRetentionDays: config.eventHubs.messageRetentionDays,
-    captureIntervalSeconds: config.eventHubs.captureIntervalSeconds,
-    captureSizeLimitBytes: config.eventHubs.captureSizeLimitBytes,
-    storageAccountId: fromDev("storageAccountId"),
-    captureContainerName: CAPTURE_CONTAINER,
-    captureContainerUrl: contract.captureContainerUrl,
+  // Dev's subscription, not the one `az account` has selected: the hub goes into dev's namespace.
+  const azureProvider = new azure.Provider("dev-subscription", {
+    subscriptionId: fromDev("azureSubscriptionId"),
   });
+  const hub = new PersonalHub(
+    "hub",
+    {
+      resourceGroupName: fromDev("resourceGroupName"),
+      namespaceName: fromDev("eventHubsNamespaceName"),
+      hubName: names.hubName,
+      partitionCount: config.eventHubs.partitionCount,
+      messageRetentionDays: config.eventHubs.messageRetentionDays,
+      captureIntervalSeconds: config.eventHubs.captureIntervalSeconds,
+      captureSizeLimitBytes: config.eventHubs.captureSizeLimitBytes,
+      storageAccountId: fromDev("storageAccountId"),
+      captureContainerName: CAPTURE_CONTAINER,
+      captureContainerUrl: contract.captureContainerUrl,
+    },
+    { providers: [azureProvider] },
+  );
 
   const schemas = new PersonalSchemas("schemas", {
     provider,
@@ -102,6 +112,7 @@ export function sharedPersonal(config: StackConfig, personal: PersonalConfig): S
     eventHubsNamespaceName: fromDev("eventHubsNamespaceName"),
     eventHubNames: hub.hubName.apply((name) => [name]),
     eventHubsConsumerGroup: hub.consumerGroupName,
+    eventHubsCaptureIntervalSeconds: pulumi.output(config.eventHubs.captureIntervalSeconds),
     storageAccountName: fromDev("storageAccountName"),
     databricksWorkspaceUrl: fromDev("databricksWorkspaceUrl"),
     catalogName: fromDev("catalogName"),

@@ -17,11 +17,21 @@ import { type DatabricksVnetInjection, DatabricksWorkspace } from "../components
 import { DatabricksWorkspaceSecurity } from "../components/databricksWorkspaceSecurity";
 import { DataLake } from "../components/dataLake";
 import { DeveloperAccess } from "../components/developerAccess";
+import { Diagnostics } from "../components/diagnostics";
 import { type CaptureDeployer, EventIngestion } from "../components/eventIngestion";
+import type { CustomRoleName } from "../components/roles";
+import { StackRoles } from "../components/stackRoles";
 import { UnityCatalog } from "../components/unityCatalog";
 import { sharedFolderAccess, stackWorkspaceFolder, WorkspaceAssets } from "../components/workspaceAssets";
 import { type StackConfig, standardTags } from "../config/config";
-import { type Names, resourceNames } from "../config/naming";
+import {
+  checkTeamInput,
+  globalUnique,
+  type Names,
+  type NamingInput,
+  resourceNames,
+  stackToken,
+} from "../config/naming";
 import { invokedField } from "./invokeResults";
 import { configuredJobArgs } from "./jobArgs";
 import { jobOutputs, type StackOutputs } from "./outputs";
@@ -35,15 +45,18 @@ export function platform(config: StackConfig): StackOutputs {
   const base = stackBase(config);
   const workspace = networkAndWorkspace(base);
   const data = lakeAndIngestion(base, workspace);
+  auditLogs(base, workspace, data);
   const catalog = unityCatalog(base, workspace, data);
   const jobs = computeAndJobs(base, workspace, catalog);
   const dbx = base.config.databricks;
   return {
     resourceGroupName: pulumi.output(base.resourceGroupName),
+    azureSubscriptionId: base.client.subscriptionId,
     eventHubsNamespace: data.ingestion.fullyQualifiedNamespace,
     eventHubsNamespaceName: data.ingestion.namespaceName,
     eventHubNames: data.ingestion.hubNames,
     eventHubsConsumerGroup: data.ingestion.consumerGroupName,
+    eventHubsCaptureIntervalSeconds: pulumi.output(base.config.eventHubs.captureIntervalSeconds),
     storageAccountName: data.lake.accountName,
     storageAccountId: data.lake.accountId,
     dataLakeDfsEndpoint: data.lake.dfsEndpoint,
@@ -71,16 +84,21 @@ export function platform(config: StackConfig): StackOutputs {
 /** What every step reads: the config, the names and tags derived from it, the resource group, the caller. */
 interface StackBase {
   readonly config: StackConfig;
+  /** What the names derive from: the config and the stack's organization. */
+  readonly naming: NamingInput;
   readonly names: Names;
   readonly tags: Record<string, string>;
   /** Resources that hold data are protected from `destroy` and replacement in prod, disposable elsewhere. */
   readonly protect: boolean;
   readonly resourceGroupName: pulumi.Input<string>;
+  readonly resourceGroupId: pulumi.Output<string>;
   readonly client: pulumi.Output<azure.authorization.GetClientConfigResult>;
 }
 
 function stackBase(config: StackConfig): StackBase {
-  const names = resourceNames(config);
+  const naming: NamingInput = { ...config, organization: pulumi.getOrganization() };
+  checkTeamInput(naming);
+  const names = resourceNames(naming);
   const tags = standardTags(config);
   const resourceGroupName =
     config.resourceGroupName ??
@@ -89,13 +107,16 @@ function stackBase(config: StackConfig): StackBase {
       location: config.location,
       tags,
     }).name;
+  const client = azure.authorization.getClientConfigOutput();
   return {
     config,
+    naming,
     names,
     tags,
     protect: config.environment === "prod",
     resourceGroupName,
-    client: azure.authorization.getClientConfigOutput(),
+    resourceGroupId: pulumi.interpolate`/subscriptions/${client.subscriptionId}/resourceGroups/${resourceGroupName}`,
+    client,
   };
 }
 
@@ -184,15 +205,27 @@ function workspacePrincipals(config: StackConfig, workspace: DatabricksWorkspace
   });
 }
 
-/** The data lake and the Event Hubs that Capture into it, with the developers' grants on both. */
+/**
+ * The data lake and the Event Hubs that Capture into it, with the developers' grants on both, and the stack's
+ * custom roles those grants and the deployers' need.
+ */
 interface LakeAndIngestion {
   readonly lake: DataLake;
   readonly ingestion: EventIngestion;
 }
 
 function lakeAndIngestion(base: StackBase, { workspace, injection }: Workspace): LakeAndIngestion {
-  const { config, names, tags, protect, resourceGroupName, client } = base;
+  const { config, naming, names, tags, protect, resourceGroupName, resourceGroupId, client } = base;
   const { storage, eventHubs } = config;
+  const customRoles: CustomRoleName[] = ["captureDestinationCheck"];
+  if (config.developers !== undefined) customRoles.push("personalHubAuthor");
+  const roles = new StackRoles("roles", {
+    subscriptionId: client.subscriptionId,
+    resourceGroupId,
+    displayPrefix: `${config.namePrefix}-${stackToken(config.stack)}`,
+    unique: globalUnique(naming),
+    roles: customRoles,
+  });
   const lake = new DataLake(
     "lake",
     {
@@ -226,8 +259,13 @@ function lakeAndIngestion(base: StackBase, { workspace, injection }: Workspace):
     captureContainerName: lake.captureContainerName,
     captureContainerId: lake.captureContainerId,
     captureDeployers: captureDeployers(eventHubs.deployerPrincipalIds, client.objectId),
+    captureCheckRole: roles.role("captureDestinationCheck"),
+    // The smoke test runs on dev as the CI deployer after each deploy.
+    deployersSend: config.environment === "dev",
     senderPrincipalIds: eventHubs.senderPrincipalIds,
     allowSasSender: eventHubs.allowSasSender,
+    networkDefaultAction: eventHubs.networkDefaultAction,
+    allowedIpRanges: eventHubs.allowedIpRanges,
     tags,
     protect,
   });
@@ -236,9 +274,28 @@ function lakeAndIngestion(base: StackBase, { workspace, injection }: Workspace):
       entraGroupObjectId: config.developers.entraGroupObjectId,
       namespaceId: ingestion.namespaceId,
       captureStorageAccountId: lake.accountId,
+      hubAuthorRole: roles.role("personalHubAuthor"),
+      captureCheckRole: roles.role("captureDestinationCheck"),
     });
   }
   return { lake, ingestion };
+}
+
+/** Resource logs for auditors: the workspace's, the lake's blobs' and the namespace's, in Log Analytics. */
+function auditLogs(base: StackBase, { workspace }: Workspace, { lake, ingestion }: LakeAndIngestion): void {
+  const { config, names, tags, protect, resourceGroupName } = base;
+  new Diagnostics("diagnostics", {
+    resourceGroupName,
+    location: config.location,
+    workspaceName: names.logAnalyticsWorkspace,
+    existingWorkspaceId: config.diagnostics.logAnalyticsWorkspaceId,
+    retentionDays: config.diagnostics.retentionDays,
+    databricksWorkspaceId: workspace.workspaceResourceId,
+    storageAccountId: lake.accountId,
+    eventHubsNamespaceId: ingestion.namespaceId,
+    tags,
+    protect,
+  });
 }
 
 /** Unity Catalog over the lake: the connector's access to the storage, the locations, catalog and grants. */
@@ -247,12 +304,12 @@ function unityCatalog(
   workspace: Workspace,
   { lake, ingestion }: LakeAndIngestion,
 ): UnityCatalog {
-  const { config, names, protect, resourceGroupName, client } = base;
+  const { config, names, protect, resourceGroupName, resourceGroupId, client } = base;
   const dbx = config.databricks;
   const storageAccess = new DatabricksStorageAccess("connector-access", {
     principalId: workspace.workspace.accessConnectorPrincipalId,
     storageAccountId: lake.accountId,
-    resourceGroupId: pulumi.interpolate`/subscriptions/${client.subscriptionId}/resourceGroups/${resourceGroupName}`,
+    resourceGroupId,
     lakeContainerName: lake.lakeContainerName,
     captureContainerName: lake.captureContainerName,
     fileEvents: dbx.fileEvents,

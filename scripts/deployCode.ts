@@ -17,7 +17,9 @@
  * given as <org>/<stack>.
  */
 
+import { devStackReference } from "../config/naming";
 import { environmentOfStack } from "../policy/vocabulary/stacks";
+import { backendOfOrganization } from "../tests/harness/backends";
 import { evaluateProgram, MOCK_DEV_OUTPUTS } from "../tests/harness/mockProgram";
 import { runMain } from "./lib/cli";
 import {
@@ -98,8 +100,12 @@ export function planningConfig(
   if (stackEnvironment(overrides, bareStack, project) !== "personal") return { config: overrides };
   const personal = (overrides[PROJECT_KEY(project, "personal")] ?? {}) as Record<string, unknown>;
   if (personal.mode !== "shared") return { config: overrides };
-  const devStack =
-    typeof personal.devStack === "string" ? personal.devStack : `${organization}/${project}/dev`;
+  // As the program reads it: a bare name in the stack's own organization (config/naming.ts).
+  const devStack = devStackReference(
+    typeof personal.devStack === "string" ? personal.devStack : "dev",
+    organization,
+    project,
+  );
   return {
     config: { ...overrides, [PROJECT_KEY(project, "personal")]: { ...personal, devStack } },
     devStack,
@@ -157,6 +163,8 @@ export async function deployCode(
   const { config, devStack } = planningConfig(overrides, bare, qualified);
   const { registrations } = await evaluateProgram(bare, {
     config,
+    // The organization the backend gives the program, and its rules for the StackReference to dev.
+    backend: backendOfOrganization(qualified.organization),
     ...(devStack ? { stackOutputs: { [devStack]: MOCK_DEV_OUTPUTS } } : {}),
   });
   const plan = codeDeployPlan(stack, registrations, readStateFromCli(pulumi, stack));

@@ -8,22 +8,34 @@
  *       npx tsx scripts/stack.ts rm ada [--yes]: `pulumi destroy`, then `pulumi stack rm`
  *
  * Writing the config file needs no CLI; the stack commands do, and without one the script says what is missing.
- * Set PULUMI_SECRETS_PROVIDER (e.g. azurekeyvault://<vault>.vault.azure.net/keys/<key>) to create the stack
- * with that secrets provider on a self-managed backend.
+ * With the CLI, `stack-new` checks the backend first and writes nothing when it refuses:
+ * - the personal stack is created in the organization of the dev stack it reads (`DEV_STACK=<org>/h3-ml/dev`;
+ *   without it, dev and the personal stack share the organization the stack is created in);
+ * - on a self-managed backend, prod's state must not be in the same backend as dev's (every developer reads
+ *   dev's state), and PULUMI_SECRETS_PROVIDER (e.g. azurekeyvault://<vault>.vault.azure.net/keys/<key>, the
+ *   stack's secrets provider) must not be the one dev's or prod's stack file records;
+ * - it says whether this login can read dev's outputs, and what to ask for when it cannot.
  */
 import { existsSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
 import { parse } from "yaml";
+import { devStackReference } from "../config/naming";
 import { runMain } from "./lib/cli";
 import {
+  type BackendKind,
+  backendKind,
   checkDevStack,
-  defaultDevStack,
+  checkSecretsProvider,
+  checkStateSeparation,
+  DEFAULT_DEV_STACK,
   normalizePerson,
   PERSONAL_KEY,
   type PersonalMode,
   type PersonalStackOptions,
+  personalStackInitName,
   personalStackName,
   renderPersonalStackFile,
+  SELF_MANAGED_ORGANIZATION,
   validatePersonalStack,
 } from "./lib/personalStack";
 import { INSTALL_HINT, type PulumiRunner, pulumiJson, runPulumi, shellLine } from "./lib/pulumiCli";
@@ -46,6 +58,32 @@ function listStacks(pulumi: PulumiRunner): string[] | undefined {
   return listed.map((s) => s.name.split("/").at(-1) ?? s.name);
 }
 
+/** The backend the CLI is logged in to (`pulumi whoami --json`), and its kind. */
+function loggedInBackend(pulumi: PulumiRunner): { url: string; kind: BackendKind } {
+  const url = String((pulumiJson(pulumi, ["whoami", "--json"]) as { url?: unknown }).url ?? "");
+  return { url, kind: backendKind(url) };
+}
+
+/** The `secretsprovider` each shared stack's file records (written by `pulumi stack init --secrets-provider`). */
+function sharedSecretsProviders(root: string): Record<string, string> {
+  const found: Record<string, string> = {};
+  for (const stack of ["dev", "prod"]) {
+    const file = path.join(root, `Pulumi.${stack}.yaml`);
+    const provider = existsSync(file) ? parse(readFileSync(file, "utf8"))?.secretsprovider : undefined;
+    if (typeof provider === "string" && provider !== "") found[stack] = provider;
+  }
+  return found;
+}
+
+/** `nameSeed` as Pulumi.dev.yaml sets it: the team's word in globally unique names. */
+function teamSeed(root: string, project: string): string | undefined {
+  const file = path.join(root, "Pulumi.dev.yaml");
+  const seed = existsSync(file)
+    ? parse(readFileSync(file, "utf8"))?.config?.[`${project}:nameSeed`]
+    : undefined;
+  return typeof seed === "string" ? seed : undefined;
+}
+
 function personalBlock(file: string, project: string): { mode?: unknown; devStack?: unknown } {
   const config = (parse(readFileSync(file, "utf8"))?.config ?? {}) as Record<string, unknown>;
   return (config[`${project}:${PERSONAL_KEY}`] ?? {}) as { mode?: unknown; devStack?: unknown };
@@ -64,14 +102,7 @@ function modeOfFile(file: string, project: string, stack: string): PersonalMode 
 
 function devStackOf(file: string, project: string): string {
   const devStack = personalBlock(file, project).devStack;
-  return typeof devStack === "string" ? devStack : defaultDevStack(project);
-}
-
-function nextStep(stack: string, devStack: string | undefined): string {
-  const needs = devStack
-    ? ` (it reads the outputs of ${devStack}: dev must be deployed and its state readable with your login)`
-    : "";
-  return `Next: pulumi up --stack ${stack}${needs}`;
+  return typeof devStack === "string" ? devStack : DEFAULT_DEV_STACK;
 }
 
 /** Creates `dev-<name>`, or says what is already there; returns the process exit code. */
@@ -83,6 +114,7 @@ export function stackNew(
   const root = options.root ?? PROJECT_ROOT;
   const log = options.log ?? console.log;
   const pulumi = options.pulumi ?? runPulumi;
+  const env = options.env ?? process.env;
   const name = normalizePerson(person);
   const stack = personalStackName(person);
   const file = path.join(root, `Pulumi.${stack}.yaml`);
@@ -106,27 +138,53 @@ export function stackNew(
           `changed. Fix: pulumi config set --path ${PERSONAL_KEY}.devStack ${stackOptions.devStack} --stack ${stack}`,
       );
     }
+  }
+  const devStack =
+    mode !== "shared"
+      ? undefined
+      : fileExisted
+        ? devStackOf(file, project)
+        : (stackOptions.devStack ?? DEFAULT_DEV_STACK);
+
+  // What the backend must look like, checked before anything is written.
+  const stacks = listStacks(pulumi);
+  const secretsProvider = env.PULUMI_SECRETS_PROVIDER;
+  let initName: string | undefined;
+  let devRead: string | undefined;
+  if (stacks !== undefined) {
+    const backend = loggedInBackend(pulumi);
+    // The name the CLI reads dev by: fully qualified where the organization is known (every stack's, on a
+    // self-managed backend); on Pulumi Cloud a bare name resolves in the organization the stack is created in.
+    devRead =
+      devStack === undefined || backend.kind === "pulumi-cloud"
+        ? devStack
+        : devStackReference(devStack, SELF_MANAGED_ORGANIZATION, project);
+    checkStateSeparation(backend.kind, backend.url, stacks);
+    checkSecretsProvider(secretsProvider, sharedSecretsProviders(root));
+    initName = personalStackInitName(person, devStack, backend.kind, project);
+  }
+
+  if (fileExisted) {
     log(`${fileName} exists (${mode} mode): kept as it is`);
   } else {
-    const config = validatePersonalStack(person, stackOptions, root);
-    writeFileSync(file, renderPersonalStackFile(person, project, stackOptions));
+    // A full copy names its resources with the team's seed, as dev's stack file sets it.
+    const seed = mode === "full" ? teamSeed(root, project) : undefined;
+    const options = seed === undefined ? stackOptions : { ...stackOptions, nameSeed: seed };
+    const config = validatePersonalStack(person, options, root);
+    writeFileSync(file, renderPersonalStackFile(person, project, options));
     const what =
       mode === "shared"
-        ? `shared mode: its own schemas, hub, notebooks and paused jobs inside the workspace of ${devStackOf(file, project)}`
+        ? `shared mode: its own schemas, hub, notebooks and paused jobs inside the workspace of ${devStack}`
         : "full mode: a whole copy of the platform, schedules paused, nothing protected";
     log(`wrote ${fileName} (environment ${config.environment}, ${what})`);
   }
-  const devStack = mode === "shared" ? devStackOf(file, project) : undefined;
-
-  const stacks = listStacks(pulumi);
-  const secretsProvider = (options.env ?? process.env).PULUMI_SECRETS_PROVIDER;
-  const init = ["stack", "init", stack, ...(secretsProvider ? ["--secrets-provider", secretsProvider] : [])];
-  if (stacks === undefined) {
+  if (stacks === undefined || initName === undefined) {
     log(
       `${MISSING_CLI}\nThe config file is ready; the stack is not created. Then: make stack-new NAME=${name}`,
     );
     return 1;
   }
+  const next = `Next: pulumi up --stack ${stack}`;
   if (stacks.includes(stack)) {
     if (!fileExisted) {
       rmSync(file);
@@ -136,9 +194,15 @@ export function stackNew(
           "this again; otherwise pick another name (a stack belongs to one person).",
       );
     }
-    log(`stack ${stack} exists: nothing to do. ${nextStep(stack, devStack)}`);
+    log(`stack ${stack} exists: nothing to do. ${devAccess(pulumi, devRead)}${next}`);
     return 0;
   }
+  const init = [
+    "stack",
+    "init",
+    initName,
+    ...(secretsProvider ? ["--secrets-provider", secretsProvider] : []),
+  ];
   const result = pulumi(init);
   if (result.status !== 0) {
     if (!fileExisted) rmSync(file);
@@ -148,8 +212,26 @@ export function stackNew(
         " Check `pulumi whoami` (logged in to the team's backend?) and run this again.",
     );
   }
-  log(`created stack ${stack}. ${nextStep(stack, devStack)}`);
+  log(`created stack ${initName}. ${devAccess(pulumi, devRead)}${next}`);
   return 0;
+}
+
+/**
+ * Whether this login can read the outputs of the dev stack a shared stack reads (it does at every preview), and
+ * if not, what to ask for: read access to dev's state (its container on a self-managed backend; the stack on
+ * Pulumi Cloud). Decrypt rights on dev's secrets are not needed: the engine leaves out secret outputs it cannot
+ * decrypt (pkg/resource/deploy/builtins.go, `readStackReference`).
+ */
+function devAccess(pulumi: PulumiRunner, devStack: string | undefined): string {
+  if (devStack === undefined) return "";
+  const read = pulumi(["stack", "output", "--json", "--stack", devStack], { capture: true });
+  if (read.status === 0) return `Reads the outputs of ${devStack}. `;
+  const why = read.stderr.trim().split("\n")[0] || `exit ${read.status}`;
+  return (
+    `Cannot read the outputs of ${devStack} yet (${why}): dev must be deployed, and your login needs read ` +
+    "access to dev's state: Storage Blob Data Reader on its state container on a self-managed backend, read " +
+    "on the dev stack (a team) on Pulumi Cloud (docs/personal-stacks.md). "
+  );
 }
 
 /** Destroys and removes `dev-<name>`; `yes` skips Pulumi's confirmation prompts. */

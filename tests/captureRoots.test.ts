@@ -52,10 +52,10 @@ describe("capture roots", () => {
       expect(new Set(own).size, `${stack}: ${own.join(", ")}`).to.equal(1);
     }
     expect([...new Set(roots.dev)]).to.deep.equal([
-      "abfss://capture@h3mldevst6ce348.dfs.core.windows.net/h3ml-dev-evhns-6ce348/",
+      "abfss://capture@h3mldevst571d3e.dfs.core.windows.net/h3ml-dev-evhns-571d3e/",
     ]);
     expect(roots["dev-ada"]?.[0]).to.equal(
-      "abfss://capture@h3mldevst6ce348.dfs.core.windows.net/dev-ada/h3ml-dev-evhns-6ce348/",
+      "abfss://capture@h3mldevst571d3e.dfs.core.windows.net/dev-ada/h3ml-dev-evhns-571d3e/",
     );
   });
 
@@ -64,11 +64,11 @@ describe("capture roots", () => {
   });
 
   it("would fail with dev reading its whole container, as the jobs did when every hub captured under {Namespace}/", () => {
-    const container = "abfss://capture@h3mldevst6ce348.dfs.core.windows.net/";
+    const container = "abfss://capture@h3mldevst571d3e.dfs.core.windows.net/";
     expect(
-      nestedRoots({ dev: [container], "dev-ada": [`${container}h3ml-dev-evhns-6ce348/dev-ada/`] }),
+      nestedRoots({ dev: [container], "dev-ada": [`${container}h3ml-dev-evhns-571d3e/dev-ada/`] }),
     ).to.deep.equal([
-      `dev reads ${container}, which holds dev-ada's ${container}h3ml-dev-evhns-6ce348/dev-ada/`,
+      `dev reads ${container}, which holds dev-ada's ${container}h3ml-dev-evhns-571d3e/dev-ada/`,
     ]);
   });
 });

@@ -11,7 +11,11 @@ const SLA_WHY = "the range the jobs accept: at least Delta's 7-day VACUUM minimu
 
 /** What every shared stack (dev, prod) must set; a config under test about something else gets it. */
 const SHARED_STACK_MUSTS = {
-  eventHubs: { deployerPrincipalIds: ["00000000-0000-4000-8000-0000000000c1"] },
+  eventHubs: {
+    deployerPrincipalIds: ["00000000-0000-4000-8000-0000000000c1"],
+    // A namespace firewall that denies names its senders.
+    allowedIpRanges: ["203.0.113.0/24"],
+  },
   databricks: { notificationEmails: ["oncall@example.com"] },
 } as const;
 
@@ -32,11 +36,14 @@ function withMusts(raw: RawStackConfig, stack: string): RawStackConfig {
   if (environment === "personal")
     return raw.personal === undefined ? { ...raw, personal: { mode: "shared" } } : raw;
   if (environment !== "dev" && environment !== "prod") return raw;
-  const hubs = raw.eventHubs ?? {};
+  // The group the owner created for the stack, named unless the test is about it.
+  const withGroup =
+    "resourceGroupName" in raw ? raw : { ...raw, resourceGroupName: `h3ml-${environment}-rg` };
+  const hubs = withGroup.eventHubs ?? {};
   const withDeployers =
     !isSection(hubs) || "deployerPrincipalIds" in hubs
-      ? raw
-      : { ...raw, eventHubs: { ...SHARED_STACK_MUSTS.eventHubs, ...hubs } };
+      ? withGroup
+      : { ...withGroup, eventHubs: { ...SHARED_STACK_MUSTS.eventHubs, ...hubs } };
   const dbx = raw.databricks ?? {};
   if (!isSection(dbx)) return withDeployers;
   const recipients =
@@ -67,13 +74,53 @@ describe("stack config", () => {
   // Issue 13, item 1: a shared stack names the identities that create its hubs; nothing is read from the caller.
   it("refuses a shared stack that names no deployer, giving the command", () => {
     for (const stack of ["dev", "prod"]) {
-      expect(problemsOf({ eventHubs: { deployerPrincipalIds: [] } }, stack)).to.deep.equal([
+      const raw = { eventHubs: { deployerPrincipalIds: [], allowedIpRanges: ["203.0.113.0/24"] } };
+      expect(problemsOf(raw, stack)).to.deep.equal([
         `eventHubs.deployerPrincipalIds must be at least one object id on the shared ${stack} stack, got []: creating an ` +
           "event hub with Capture checks that the caller may write to the capture storage account. " +
           "Fix: pulumi config set --path 'eventHubs.deployerPrincipalIds[0]' <object id of the CI service principal>",
       ]);
     }
     expect(parse({}, "h3-ml", "dev-alice").eventHubs.deployerPrincipalIds).to.deep.equal([]);
+  });
+
+  // Azure reads a Deny namespace rule set without IP or virtual network rules as open to every address
+  // (https://learn.microsoft.com/azure/event-hubs/event-hubs-ip-filtering, "Important points").
+  // The deployer's rights are on the stack's resource group only (docs/deployment.md, "Deployer rights").
+  it("refuses a shared stack that names no existing resource group, and lets a personal stack create its own", () => {
+    const withoutGroup = { resourceGroupName: undefined };
+    expect(problemsOf(withoutGroup, "prod")).to.deep.equal([
+      "resourceGroupName must be the existing resource group of the shared prod stack, got undefined: its " +
+        "deployer's rights are on that group only, so it cannot create one; npm run deployer-rights -- prod " +
+        "prints the commands that create it. Fix: pulumi config set resourceGroupName h3ml-prod-rg",
+    ]);
+    expect(parse({}, "h3-ml", "dev-alice").resourceGroupName).to.equal(undefined);
+  });
+
+  it("refuses a namespace firewall that denies and names no sender, on every stack that creates a namespace", () => {
+    const denyingAll = {
+      eventHubs: { deployerPrincipalIds: SHARED_STACK_MUSTS.eventHubs.deployerPrincipalIds },
+    };
+    expect(problemsOf(denyingAll, "prod")).to.deep.equal([
+      "eventHubs.allowedIpRanges must be at least one sender address while eventHubs.networkDefaultAction is " +
+        "Deny, got undefined: Azure reads a Deny without rules as open to every address. Fix: pulumi config set " +
+        "--path 'eventHubs.allowedIpRanges[0]' <the senders' egress address or range>",
+    ]);
+    expect(problemsOf(denyingAll, "dev")).to.deep.equal([
+      "eventHubs.networkDefaultAction must be Allow (the named override) when eventHubs.allowedIpRanges names no " +
+        "sender, got undefined: Azure reads a Deny without rules as open to every address; or list the senders' " +
+        "addresses in eventHubs.allowedIpRanges. Fix: pulumi config set --path eventHubs.networkDefaultAction Allow",
+    ]);
+    expect(problemsOf({ personal: { mode: "full" } }, "dev-alice")).to.have.length(1);
+    // A shared personal stack creates no namespace: it adds a hub to dev's.
+    expect(() => parse({ personal: { mode: "shared" } }, "h3-ml", "dev-alice")).to.not.throw();
+    // The named override opens it, outside prod only.
+    const open = { eventHubs: { ...denyingAll.eventHubs, networkDefaultAction: "Allow" } };
+    expect(() => parse(withMusts(open, "dev"), "h3-ml", "dev")).to.not.throw();
+    expect(problemsOf(open, "prod")).to.deep.equal([
+      'eventHubs.networkDefaultAction must be "Deny" in prod, got "Allow": prod\'s namespace takes events from its ' +
+        "senders' addresses only. Fix: pulumi config set --path eventHubs.networkDefaultAction Deny",
+    ]);
   });
 
   describe("defaults", () => {
@@ -84,10 +131,11 @@ describe("stack config", () => {
         stack: "dev",
         location: "westeurope",
         environment: "dev",
+        nameSeed: undefined,
         namePrefix: "h3ml",
         tags: {},
         deletionSlaDays: 30,
-        resourceGroupName: undefined,
+        resourceGroupName: "h3ml-dev-rg",
         eventHubs: {
           sku: "Standard",
           capacity: 1,
@@ -99,6 +147,9 @@ describe("stack config", () => {
           senderPrincipalIds: [],
           allowSasSender: false,
           deployerPrincipalIds: SHARED_STACK_MUSTS.eventHubs.deployerPrincipalIds,
+          // The namespace firewall denies all but its senders' addresses unless a stack opens it by name.
+          networkDefaultAction: "Deny",
+          allowedIpRanges: SHARED_STACK_MUSTS.eventHubs.allowedIpRanges,
         },
         storage: {
           sku: "Standard_LRS",
@@ -107,18 +158,31 @@ describe("stack config", () => {
           allowedIpRanges: [],
         },
         databricks: parseDatabricks(SHARED_STACK_MUSTS.databricks, "dev", new Problems()),
+        diagnostics: { retentionDays: 30, logAnalyticsWorkspaceId: undefined },
         developers: undefined,
         personal: undefined,
       });
     });
 
+    // A bare `dev`: the program qualifies it with the stack's own organization (config/naming.ts), the one name
+    // that resolves on Pulumi Cloud and on a self-managed backend alike (pulumi/pulumi#2522).
     it("builds a personal stack as its personal.mode says, reading dev's stack by its default name", () => {
       expect(parse({ personal: { mode: "shared" } }, "h3-ml", "dev-alice").personal).to.deep.equal({
         mode: "shared",
-        devStack: "organization/h3-ml/dev",
+        devStack: "dev",
       });
       expect(
-        parse({ personal: { mode: "full", devStack: "h3/h3-ml/dev" } }, "h3-ml", "dev-alice").personal,
+        parse({ personal: { mode: "shared", devStack: "dev-eu" } }, "h3-ml", "dev-alice").personal?.devStack,
+      ).to.equal("dev-eu");
+      expect(
+        parse(
+          {
+            personal: { mode: "full", devStack: "h3/h3-ml/dev" },
+            eventHubs: { networkDefaultAction: "Allow" },
+          },
+          "h3-ml",
+          "dev-alice",
+        ).personal,
       ).to.deep.equal({ mode: "full", devStack: "h3/h3-ml/dev" });
     });
 
@@ -407,12 +471,12 @@ describe("stack config", () => {
           'personal.mode must be one of shared, full, got "copy". Fix: pulumi config set --path personal.mode shared',
       },
       {
-        when: "personal.devStack is not fully qualified",
-        raw: { personal: { mode: "shared", devStack: "dev" } },
+        when: "personal.devStack is neither a stack name nor fully qualified",
+        raw: { personal: { mode: "shared", devStack: "acme/dev" } },
         stack: "dev-alice",
         message:
-          'personal.devStack must be a fully qualified stack name <organization>/<project>/<stack>, got "dev". ' +
-          "Fix: pulumi config set --path personal.devStack organization/h3-ml/dev",
+          "personal.devStack must be a stack name of this project (dev), or a fully qualified " +
+          '<organization>/<project>/<stack>, got "acme/dev". Fix: pulumi config set --path personal.devStack dev',
       },
       {
         when: "a shared stack sets personal",

@@ -25,7 +25,11 @@ import { PROJECT_ROOT } from "../scripts/lib/stackConfig";
 
 /** What every shared stack must name, so the one problem a test looks for is the only one. */
 const DEV_MUSTS = {
-  eventHubs: { deployerPrincipalIds: ["00000000-0000-4000-8000-0000000000c1"] },
+  resourceGroupName: "h3ml-dev-rg",
+  eventHubs: {
+    deployerPrincipalIds: ["00000000-0000-4000-8000-0000000000c1"],
+    allowedIpRanges: ["203.0.113.0/24"],
+  },
   databricks: { notificationEmails: ["oncall@example.com"] },
 };
 

@@ -164,7 +164,7 @@ describe("program under mocks: Databricks", () => {
     const capture = resource(dev, T.externalLocation, "unity-catalog-capture-location").inputs.url;
     const namespace = resource(dev, T.eventHubsNamespace, "ingestion-namespace").inputs.namespaceName;
     const ingest = resource(dev, T.job, "jobs-ingest").inputs;
-    expect(capture).to.equal("abfss://capture@h3mldevst6ce348.dfs.core.windows.net/");
+    expect(capture).to.equal("abfss://capture@h3mldevst571d3e.dfs.core.windows.net/");
     expect(ingest.trigger.fileArrival.url).to.equal(`${capture}${namespace}/`);
     const folder = "/h3-ml/dev";
     expect(jobs(dev).map((j) => [j.name, j.inputs.tasks[0].notebookTask.notebookPath])).to.deep.equal([
@@ -332,7 +332,7 @@ describe("program under mocks: Databricks", () => {
         nodeTypeId: "Standard_D4ds_v5",
         maxWorkers: 1,
         fixedTags: { project: "h3-ml", managedBy: "pulumi", environment: "personal" },
-        captureContainerUrl: "abfss://capture@h3mldevst6ce348.dfs.core.windows.net/",
+        captureContainerUrl: "abfss://capture@h3mldevst571d3e.dfs.core.windows.net/",
       },
       secret: false,
     });

@@ -154,7 +154,7 @@ describe("DatabricksStorageAccess", () => {
       {
         name: "dbx-storage-account-contributor",
         description:
-          "Unity Catalog file events: sets up the queue and the event subscription on the account.",
+          "Needs a control-plane role: Unity Catalog file events set up the queue and the event subscription on the account; Databricks documents Storage Account Contributor for it (learn.microsoft.com/azure/databricks/data-governance/unity-catalog/azure-managed-identities).",
         principalId: "connector-principal",
         principalType: "ServicePrincipal",
         roleDefinitionId: ROLE("17d1049b-9a84-46fb-8f53-869881c3d3ab"),

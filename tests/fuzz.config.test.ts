@@ -51,8 +51,15 @@ const eventHubsArb = (stack: string, sla: number) =>
         // With the override on, the namespace carries the marker the pack accepts local auth with.
         allowSasSender: fc.boolean(),
         deployerPrincipalIds: fc.uniqueArray(fc.uuid(), { minLength: shared(stack) ? 1 : 0, maxLength: 2 }),
+        // A denying namespace firewall names its senders (Azure reads a Deny without rules as open).
+        networkDefaultAction: stack === "prod" ? fc.constant("Deny") : fc.constantFrom("Allow", "Deny"),
+        allowedIpRanges: fc.uniqueArray(ipRangeArb, { minLength: 1, maxLength: 2 }),
       },
-      { requiredKeys: shared(stack) ? ["sku", "deployerPrincipalIds"] : ["sku"] },
+      {
+        requiredKeys: shared(stack)
+          ? ["sku", "deployerPrincipalIds", "allowedIpRanges"]
+          : ["sku", "allowedIpRanges"],
+      },
     ),
   );
 
@@ -195,6 +202,8 @@ const validArb: fc.Arbitrary<Generated> = fc
       .record(
         {
           location: locationArb,
+          // The team's word: the harness's backend is self-managed, where the program requires it.
+          nameSeed: fc.constantFrom("h3-health", "team-b", "acme-data"),
           namePrefix: namePrefixArb,
           tags: tagsArb,
           deletionSlaDays: fc.constant(sla),
@@ -217,8 +226,8 @@ const validArb: fc.Arbitrary<Generated> = fc
         },
         {
           requiredKeys: shared(stack)
-            ? ["deletionSlaDays", "databricks", "eventHubs"]
-            : ["deletionSlaDays", "personal"],
+            ? ["deletionSlaDays", "databricks", "eventHubs", "nameSeed", "resourceGroupName"]
+            : ["deletionSlaDays", "personal", "eventHubs", "nameSeed"],
         },
       )
       .map((raw) => ({ stack, raw: raw as RawStackConfig })),

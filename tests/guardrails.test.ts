@@ -78,9 +78,10 @@ describe("guardrails over the program", () => {
       `${TYPES.accessConnector} databricks-access-connector`,
       `${TYPES.catalog} unity-catalog-catalog`,
       `${TYPES.volume} unity-catalog-checkpoints`,
+      `${TYPES.logAnalyticsWorkspace} diagnostics-workspace`,
     ];
 
-    it("checks the storage account and its containers, the namespace and its hubs, the workspace and its connector, the catalog and its volumes in the pack", () => {
+    it("checks the storage account and its containers, the namespace and its hubs, the workspace and its connector, the catalog and its volumes, and the audit logs' workspace in the pack", () => {
       expect([...STATEFUL_TYPES]).to.have.members([
         TYPES.storageAccount,
         TYPES.blobContainer,
@@ -90,6 +91,7 @@ describe("guardrails over the program", () => {
         TYPES.accessConnector,
         TYPES.catalog,
         TYPES.volume,
+        TYPES.logAnalyticsWorkspace,
       ]);
     });
 
@@ -125,7 +127,7 @@ describe("guardrails over the program", () => {
             {
               resourceGroupName: "h3ml-rg",
               location: config.location,
-              accountName: resourceNames(config).storageAccount,
+              accountName: resourceNames({ ...config, organization: "organization" }).storageAccount,
               sku: config.storage.sku,
               rawRetentionDays: config.storage.rawRetentionDays,
               networkDefaultAction: config.storage.networkDefaultAction,
@@ -168,7 +170,10 @@ describe("guardrails over the program", () => {
       evaluateProgram(stack, {
         config: {
           ...(stack === "dev-alice" ? FULL_COPY : {}),
-          ...sectionWith(stack, "eventHubs", { allowSasSender: true }),
+          ...sectionWith(stack, "eventHubs", {
+            ...(stack === "dev-alice" ? FULL_COPY.eventHubs : {}),
+            allowSasSender: true,
+          }),
         },
       });
     const namespaceOf = (evaluation: Evaluation) =>
@@ -185,10 +190,17 @@ describe("guardrails over the program", () => {
     }
 
     it("fails when local auth is on without the marker, naming the rule", async () => {
-      const namespace = namespaceOf(await sasOn("prod"));
+      const prod = await sasOn("prod");
+      const namespace = namespaceOf(prod);
       const { [MARKER]: _marker, ...tags } = namespace.inputs.tags as Record<string, string>;
       const unmarked = { ...namespace, inputs: { ...namespace.inputs, tags } };
-      expect(checkRegistrations("prod", [unmarked]).map((v) => v.message)).to.deep.equal([
+      // The namespace with its diagnostic setting and its firewall, which prod's pack wants beside it.
+      const logs = prod.registrations.filter(
+        (r) =>
+          (r.type === TYPES.diagnosticSetting || r.type === TYPES.namespaceNetworkRuleSet) &&
+          r.dependencies.includes(namespace.urn),
+      );
+      expect(checkRegistrations("prod", [unmarked, ...logs]).map((v) => v.message)).to.deep.equal([
         `[eventhubs-local-auth] ingestion-namespace: disableLocalAuth must be true (or a tags.${MARKER} of at ` +
           "least 10 characters saying why SAS is needed), got false. " +
           "Fix: set disableLocalAuth: true and send with an Entra identity (eventHubs.senderPrincipalIds)",

@@ -1,6 +1,6 @@
 import { expect } from "chai";
 import * as fc from "fast-check";
-import { NAME_RULES, type Names, resourceNames, stackToken } from "../config/naming";
+import { checkTeamInput, NAME_RULES, type Names, resourceNames, stackToken } from "../config/naming";
 
 // Pulumi stack names: letters, digits, '-', '_' and '.', up to 100 characters.
 const stackName = fc.stringMatching(/^[A-Za-z0-9._-]{1,100}$/);
@@ -17,14 +17,23 @@ const RULE_OF: Record<keyof Names, (typeof NAME_RULES)[keyof typeof NAME_RULES]>
   networkSecurityGroup: NAME_RULES.networkResource,
   natGateway: NAME_RULES.networkResource,
   natPublicIp: NAME_RULES.networkResource,
+  logAnalyticsWorkspace: NAME_RULES.logAnalyticsWorkspace,
 };
 
 describe("naming", () => {
   it("names the dev stack's resources", () => {
-    expect(resourceNames({ project: "h3-ml", stack: "dev", namePrefix: "h3ml" })).to.deep.equal({
+    expect(
+      resourceNames({
+        project: "h3-ml",
+        stack: "dev",
+        namePrefix: "h3ml",
+        organization: "organization",
+        nameSeed: "h3-health",
+      }),
+    ).to.deep.equal({
       resourceGroup: "h3ml-dev-rg",
-      storageAccount: "h3mldevst6ce348",
-      eventHubsNamespace: "h3ml-dev-evhns-6ce348",
+      storageAccount: "h3mldevst571d3e",
+      eventHubsNamespace: "h3ml-dev-evhns-571d3e",
       databricksWorkspace: "h3ml-dev-dbw",
       databricksManagedResourceGroup: "h3ml-dev-dbw-managed-rg",
       accessConnector: "h3ml-dev-dbac",
@@ -33,7 +42,37 @@ describe("naming", () => {
       networkSecurityGroup: "h3ml-dev-dbw-nsg",
       natGateway: "h3ml-dev-nat",
       natPublicIp: "h3ml-dev-nat-ip",
+      logAnalyticsWorkspace: "h3ml-dev-log",
     });
+  });
+
+  // A second team deploying this project with the default prefix would otherwise derive the same globally
+  // unique names and be refused by Azure ("StorageAccountAlreadyTaken").
+  it("gives two teams different globally unique names, and the same team the same names whoever runs it", () => {
+    const base = { project: "h3-ml", stack: "dev", namePrefix: "h3ml" };
+    const teams = [
+      { ...base, organization: "organization", nameSeed: "h3-health" },
+      { ...base, organization: "organization", nameSeed: "team-b" },
+      { ...base, organization: "acme" },
+      { ...base, organization: "globex" },
+    ].map((input) => resourceNames(input));
+    expect(new Set(teams.map((n) => n.storageAccount)).size).to.equal(4);
+    expect(new Set(teams.map((n) => n.eventHubsNamespace)).size).to.equal(4);
+    // Only the global names carry it: the rest read the same for every team.
+    expect(new Set(teams.map((n) => n.resourceGroup))).to.deep.equal(new Set(["h3ml-dev-rg"]));
+    const again = resourceNames({ ...base, organization: "acme" });
+    expect(again).to.deep.equal(teams[2]);
+  });
+
+  it("refuses a self-managed stack without nameSeed, whose organization tells no team apart", () => {
+    const base = { project: "h3-ml", stack: "dev", namePrefix: "h3ml" };
+    expect(() => checkTeamInput({ ...base, organization: "organization" })).to.throw(
+      /^nameSeed is not set and stack dev is on a self-managed backend .* Fix: pulumi config set nameSeed </,
+    );
+    expect(() =>
+      checkTeamInput({ ...base, organization: "organization", nameSeed: "h3-health" }),
+    ).to.not.throw();
+    expect(() => checkTeamInput({ ...base, organization: "acme" })).to.not.throw();
   });
 
   it("carries a personal stack's name", () => {

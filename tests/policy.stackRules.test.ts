@@ -114,11 +114,35 @@ describe("policy pack stack rules over the program", () => {
           contextFor("dev"),
         ).map((v) => v.message),
       ).to.deep.equal([
-        `[eventhub-capture-caller-access] ingestion-events: dependsOn must be to include a Storage Blob Data ` +
-          `Contributor grant on ${hub.inputs.captureDescription.destination.storageAccountResourceId} for the ` +
-          `identity that creates the hub, got ["ingestion-capture-writer"]. Fix: grant the deploying principals ` +
-          "(deployerPrincipalIds) on the capture account and create the hub after it",
+        `[eventhub-capture-caller-access] ingestion-events: dependsOn must be to include a grant on ` +
+          `${hub.inputs.captureDescription.destination.storageAccountResourceId}, for the identity that creates ` +
+          "the hub, of a role holding Microsoft.Storage/storageAccounts/blobServices/containers/write and " +
+          'Microsoft.Storage/storageAccounts/blobServices/containers/blobs/write, got ["ingestion-capture-writer"]. ' +
+          "Fix: grant the deploying principals (deployerPrincipalIds) on the capture account and create the hub after it",
       ]);
+    });
+
+    it("fails when the grant's role lacks a permission the check names, or the grant is on the container", () => {
+      const ev = of("dev");
+      const definition = resource(ev, T.roleDefinition, "roles-capture-destination-check");
+      const readOnly = {
+        ...definition,
+        inputs: {
+          ...definition.inputs,
+          permissions: [{ ...definition.inputs.permissions[0], dataActions: [] }],
+        },
+      };
+      const grant = ev.registrations.find((r) =>
+        r.name.startsWith("ingestion-capture-deployer-"),
+      ) as Registration;
+      const onContainer = {
+        ...grant,
+        inputs: { ...grant.inputs, scope: `${grant.inputs.scope}/blobServices/default/containers/capture` },
+      };
+      for (const broken of [replaced(ev, readOnly), replaced(ev, onContainer)]) {
+        const found = evaluateStack([eventHubCaptureCallerAccess], factsOf(broken), contextFor("dev"));
+        expect(found.map((v) => v.resource)).to.deep.equal(["ingestion-events"]);
+      }
     });
 
     it("leaves a hub capturing into another stack's account to that stack's grant (a shared personal stack)", async () => {

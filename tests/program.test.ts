@@ -1,8 +1,8 @@
 import { expect } from "chai";
 import { SAS_SENDER_REASON } from "../components/eventIngestion";
-import { BUILT_IN_ROLES } from "../components/roles";
+import { BUILT_IN_ROLES, CUSTOM_ROLES, customRoleGuid } from "../components/roles";
 import { ConfigError } from "../config/config";
-import { resourceNames } from "../config/naming";
+import { globalUnique, resourceNames } from "../config/naming";
 import { loadStackConfig } from "../scripts/lib/stackConfig";
 import { DATABRICKS_OUTPUTS, DATABRICKS_SIDE } from "./databricksFixtures";
 import {
@@ -13,18 +13,21 @@ import {
   MOCK_SUBSCRIPTION_ID,
   MOCK_TENANT_ID,
 } from "./harness/mockProgram";
-import { evaluated, FULL_COPY, ofType, resource, sectionWith, TYPES } from "./support";
+import { evaluated, FULL_COPY, namesOf, namingOf, ofType, resource, sectionWith, TYPES } from "./support";
 
 const roleId = (guid: string) =>
   `/subscriptions/${MOCK_SUBSCRIPTION_ID}/providers/Microsoft.Authorization/roleDefinitions/${guid}`;
 const SENDER = "11111111-2222-3333-4444-555555555555";
 /** The deployer Pulumi.dev.yaml names. */
 const DEV_DEPLOYER = "00000000-0000-0000-0000-000000000001";
+/** The id of a stack's custom role definition, as role assignments name it. */
+const customRoleId = (stack: string, role: keyof typeof CUSTOM_ROLES) =>
+  roleId(customRoleGuid(globalUnique(namingOf(stack)), role));
 
 describe("program under mocks", () => {
   describe("dev stack", () => {
     let dev: Evaluation;
-    const names = resourceNames({ project: "h3-ml", stack: "dev", namePrefix: "h3ml" });
+    const names = namesOf("dev");
     const rgId = `/subscriptions/${MOCK_SUBSCRIPTION_ID}/resourceGroups/${names.resourceGroup}`;
     const accountId = `${rgId}/providers/Microsoft.Storage/storageAccounts/${names.storageAccount}`;
     const captureId = `${accountId}/blobServices/default/containers/capture`;
@@ -39,7 +42,6 @@ describe("program under mocks", () => {
       const azureSide = dev.registrations.filter((r) => !DATABRICKS_SIDE.test(r.name));
       expect(azureSide.map((r) => `${r.type} ${r.name}`).sort()).to.deep.equal(
         [
-          `${TYPES.resourceGroup} rg`,
           `${TYPES.dataLake} lake`,
           `${TYPES.storageAccount} lake-account`,
           `${TYPES.blobContainer} lake-capture`,
@@ -47,9 +49,18 @@ describe("program under mocks", () => {
           `${TYPES.managementPolicy} lake-lifecycle`,
           `${TYPES.eventIngestion} ingestion`,
           `${TYPES.eventHubsNamespace} ingestion-namespace`,
+          `${TYPES.namespaceNetworkRuleSet} ingestion-network`,
           `${TYPES.roleAssignment} ingestion-capture-writer`,
           `${TYPES.roleAssignment} ingestion-capture-deployer-${DEV_DEPLOYER}`,
+          `${TYPES.roleAssignment} ingestion-events-deployer-sender-${DEV_DEPLOYER}`,
           `${TYPES.eventHub} ingestion-events`,
+          "h3:access:StackRoles roles",
+          `${TYPES.roleDefinition} roles-capture-destination-check`,
+          "h3:monitor:Diagnostics diagnostics",
+          `${TYPES.logAnalyticsWorkspace} diagnostics-workspace`,
+          `${TYPES.diagnosticSetting} diagnostics-databricks`,
+          `${TYPES.diagnosticSetting} diagnostics-lake-blobs`,
+          `${TYPES.diagnosticSetting} diagnostics-event-hubs`,
           `${TYPES.consumerGroup} ingestion-events-jobs`,
           "h3:network:DatabricksNetwork network",
           `${TYPES.publicIpAddress} network-nat-ip`,
@@ -104,12 +115,13 @@ describe("program under mocks", () => {
       }
     });
 
-    it("creates the resource group from the naming rules", () => {
-      expect(resource(dev, TYPES.resourceGroup, "rg").inputs).to.deep.include({
-        resourceGroupName: "h3ml-dev-rg",
-        location: "westeurope",
-        tags: { project: "h3-ml", environment: "dev", stack: "dev", managedBy: "pulumi" },
-      });
+    // Its deployer's rights are on the group only (docs/deployment.md, "Deployer rights"), so the group exists
+    // before the first `up` and the stack file names it.
+    it("deploys into the resource group its file names, creating none", () => {
+      expect(ofType(dev, TYPES.resourceGroup)).to.deep.equal([]);
+      expect(resource(dev, TYPES.storageAccount, "lake-account").inputs.resourceGroupName).to.equal(
+        "h3ml-dev-rg",
+      );
     });
 
     it("makes the storage account ADLS Gen2, Entra-only, TLS 1.2+, closed to the public", () => {
@@ -191,6 +203,14 @@ describe("program under mocks", () => {
       expect(namespace.protect).to.equal(false);
     });
 
+    it("leaves dev's namespace open by its named override: the smoke test sends from CI's hosted runners", () => {
+      expect(resource(dev, TYPES.namespaceNetworkRuleSet, "ingestion-network").inputs).to.deep.include({
+        defaultAction: "Allow",
+        ipRules: [],
+        trustedServiceAccessEnabled: false,
+      });
+    });
+
     it("turns on Avro Capture into the capture container with the namespace identity", () => {
       const hub = resource(dev, TYPES.eventHub, "ingestion-events");
       expect(hub.inputs).to.deep.equal({
@@ -231,18 +251,54 @@ describe("program under mocks", () => {
       expect(resource(dev, TYPES.eventHub, "ingestion-events").dependencies).to.include(grant.urn);
     });
 
-    // Issue 13, item 1: Event Hubs checks the caller of the create request, not only the namespace identity:
-    // "Linked access check failed for capture storage destination ... doesn't have the required data plane write
-    // permissions" (Azure/azure-sdk-for-js#30204, Azure/azure-synapse-analytics-end2end#11).
-    it("grants the configured deployer write on the capture account before any hub is created", () => {
+    // Event Hubs checks the caller of the create request, not only the namespace identity, on the destination
+    // account: "Linked access check failed for capture storage destination <account id> ... Please enable
+    // .../containers/write, .../containers/blobs/write permission(s) on above resource"
+    // (Azure/azure-sdk-for-js#30204, Azure/azure-synapse-analytics-end2end#11).
+    it("defines the capture check role: exactly the two permissions the check names, assignable in the resource group only", () => {
+      const guid = customRoleGuid(globalUnique(namingOf("dev")), "captureDestinationCheck");
+      expect(resource(dev, TYPES.roleDefinition, "roles-capture-destination-check").inputs).to.deep.equal({
+        scope: `/subscriptions/${MOCK_SUBSCRIPTION_ID}`,
+        roleDefinitionId: guid,
+        roleName: `h3ml-dev capture destination check (${guid.slice(0, 8)})`,
+        description: CUSTOM_ROLES.captureDestinationCheck.description,
+        roleType: "CustomRole",
+        permissions: [
+          {
+            actions: ["Microsoft.Storage/storageAccounts/blobServices/containers/write"],
+            dataActions: ["Microsoft.Storage/storageAccounts/blobServices/containers/blobs/write"],
+            notActions: [],
+            notDataActions: [],
+          },
+        ],
+        assignableScopes: [rgId],
+      });
+    });
+
+    it("grants the configured deployer the capture check role on the capture account before any hub is created", () => {
       const grant = resource(dev, TYPES.roleAssignment, `ingestion-capture-deployer-${DEV_DEPLOYER}`);
       expect(grant.inputs).to.deep.include({
         principalId: DEV_DEPLOYER,
         principalType: "ServicePrincipal",
-        roleDefinitionId: roleId(BUILT_IN_ROLES.storageBlobDataContributor),
+        roleDefinitionId: customRoleId("dev", "captureDestinationCheck"),
         scope: accountId,
       });
+      expect(grant.dependencies).to.include(
+        resource(dev, TYPES.roleDefinition, "roles-capture-destination-check").urn,
+      );
       expect(resource(dev, TYPES.eventHub, "ingestion-events").dependencies).to.include(grant.urn);
+    });
+
+    // The smoke test runs on dev as the CI deployer and sends its events (docs/ci.md).
+    it("grants the deployer Azure Event Hubs Data Sender on each of dev's hubs, for the smoke test", () => {
+      expect(
+        resource(dev, TYPES.roleAssignment, `ingestion-events-deployer-sender-${DEV_DEPLOYER}`).inputs,
+      ).to.deep.include({
+        principalId: DEV_DEPLOYER,
+        principalType: "ServicePrincipal",
+        roleDefinitionId: roleId(BUILT_IN_ROLES.azureEventHubsDataSender),
+        scope: `${rgId}/providers/Microsoft.EventHub/namespaces/${names.eventHubsNamespace}/eventhubs/events`,
+      });
     });
 
     it("adds a consumer group for the jobs", () => {
@@ -270,10 +326,13 @@ describe("program under mocks", () => {
     it("exports what the backend needs", () => {
       expect(dev.outputs).to.deep.equal({
         resourceGroupName: { value: "h3ml-dev-rg", secret: false },
+        azureSubscriptionId: { value: MOCK_SUBSCRIPTION_ID, secret: false },
         eventHubsNamespace: { value: `${names.eventHubsNamespace}.servicebus.windows.net`, secret: false },
         eventHubsNamespaceName: { value: names.eventHubsNamespace, secret: false },
         eventHubNames: { value: ["events"], secret: false },
         eventHubsConsumerGroup: { value: "h3-ml-jobs", secret: false },
+        // A number, which the smoke test reads to wait for Capture (`pulumi stack output --json`).
+        eventHubsCaptureIntervalSeconds: { value: 300, secret: false },
         storageAccountName: { value: names.storageAccount, secret: false },
         storageAccountId: { value: accountId, secret: false },
         dataLakeDfsEndpoint: {
@@ -305,6 +364,7 @@ describe("program under mocks", () => {
       expect(protectedNames.sort()).to.deep.equal([
         "databricks-access-connector",
         "databricks-workspace",
+        "diagnostics-workspace",
         "ingestion-events",
         "ingestion-namespace",
         "lake-account",
@@ -313,6 +373,92 @@ describe("program under mocks", () => {
         "unity-catalog-catalog",
         "unity-catalog-checkpoints",
       ]);
+    });
+
+    // Evidence for auditors: the workspace's audit categories, the lake's blob reads, writes and deletes and the
+    // namespace's logs, in a Log Analytics workspace the stack keeps for a year (Azure Policy built-ins
+    // 138ff14d-b687-4faa-a81c-898c91a87fa2 and 83a214f7-d01a-484b-91a9-ed54470c9a6a look for these settings).
+    it("sends the workspace's, the lake's and the namespace's logs to its own Log Analytics workspace", () => {
+      const names = namesOf("prod");
+      const rgId = `/subscriptions/${MOCK_SUBSCRIPTION_ID}/resourceGroups/${names.resourceGroup}`;
+      const logs = resource(prod, TYPES.logAnalyticsWorkspace, "diagnostics-workspace");
+      expect(logs.inputs).to.deep.equal({
+        resourceGroupName: names.resourceGroup,
+        location: "westeurope",
+        workspaceName: "h3ml-prod-log",
+        sku: { name: "PerGB2018" },
+        retentionInDays: 365,
+        features: { disableLocalAuth: true, enableLogAccessUsingOnlyResourcePermissions: true },
+        tags: {
+          project: "h3-ml",
+          environment: "prod",
+          stack: "prod",
+          managedBy: "pulumi",
+          costCenter: "h3-platform",
+        },
+      });
+      expect(logs.protect).to.equal(true);
+      const workspaceId = `${rgId}/providers/Microsoft.OperationalInsights/workspaces/h3ml-prod-log`;
+      const settings = Object.fromEntries(
+        ofType(prod, TYPES.diagnosticSetting).map((d) => [d.name, d.inputs]),
+      );
+      const common = { name: "h3-ml-audit", workspaceId, logAnalyticsDestinationType: "Dedicated" };
+      expect(settings).to.deep.equal({
+        "diagnostics-databricks": {
+          ...common,
+          resourceUri: `${rgId}/providers/Microsoft.Databricks/workspaces/h3ml-prod-dbw`,
+          logs: ["accounts", "clusters", "jobs", "notebook", "secrets", "unityCatalog", "workspace"].map(
+            (category) => ({ category, enabled: true }),
+          ),
+        },
+        "diagnostics-lake-blobs": {
+          ...common,
+          resourceUri: `${rgId}/providers/Microsoft.Storage/storageAccounts/${names.storageAccount}/blobServices/default`,
+          logs: ["StorageRead", "StorageWrite", "StorageDelete"].map((category) => ({
+            category,
+            enabled: true,
+          })),
+        },
+        "diagnostics-event-hubs": {
+          ...common,
+          resourceUri: `${rgId}/providers/Microsoft.EventHub/namespaces/${names.eventHubsNamespace}`,
+          logs: [{ categoryGroup: "allLogs", enabled: true }],
+        },
+      });
+      // Each setting waits for (and so belongs to) the resource it watches.
+      for (const [setting, target] of [
+        ["diagnostics-databricks", resource(prod, TYPES.workspace, "databricks-workspace")],
+        ["diagnostics-event-hubs", resource(prod, TYPES.eventHubsNamespace, "ingestion-namespace")],
+        ["diagnostics-lake-blobs", resource(prod, TYPES.storageAccount, "lake-account")],
+      ] as const) {
+        expect(resource(prod, TYPES.diagnosticSetting, setting).dependencies, setting).to.include(target.urn);
+      }
+    });
+
+    // The namespace took every address; Azure reads a Deny rule set without rules as open
+    // (learn.microsoft.com/azure/event-hubs/event-hubs-ip-filtering), so prod names its senders' addresses.
+    it("admits only its senders' addresses to the namespace, with no trusted-service bypass", () => {
+      const names = namesOf("prod");
+      const network = resource(prod, TYPES.namespaceNetworkRuleSet, "ingestion-network");
+      expect(network.inputs).to.deep.equal({
+        resourceGroupName: names.resourceGroup,
+        namespaceName: names.eventHubsNamespace,
+        defaultAction: "Deny",
+        publicNetworkAccess: "Enabled",
+        ipRules: [{ ipMask: "203.0.113.0/24", action: "Allow" }],
+        virtualNetworkRules: [],
+        trustedServiceAccessEnabled: false,
+      });
+      expect(network.dependencies).to.include(
+        resource(prod, TYPES.eventHubsNamespace, "ingestion-namespace").urn,
+      );
+    });
+
+    it("exports the Capture interval it deploys, as a number", () => {
+      expect(prod.outputs.eventHubsCaptureIntervalSeconds).to.deep.equal({ value: 300, secret: false });
+      expect(
+        resource(prod, TYPES.eventHub, "ingestion-events").inputs.captureDescription.intervalInSeconds,
+      ).to.equal(300);
     });
 
     it("uses prod capacity, partitions, retention and zone-redundant storage", () => {
@@ -333,8 +479,15 @@ describe("program under mocks", () => {
       ).to.equal("Deny");
     });
 
+    it("grants the deployers no data role on its hubs: no smoke test runs on prod", () => {
+      const grants = ofType(prod, TYPES.roleAssignment).filter(
+        (r) => r.inputs.roleDefinitionId === roleId(BUILT_IN_ROLES.azureEventHubsDataSender),
+      );
+      expect(grants.map((g) => g.name)).to.deep.equal([`ingestion-events-sender-${SENDER}`]);
+    });
+
     it("grants each sender Azure Event Hubs Data Sender on its hub", () => {
-      const names = resourceNames({ project: "h3-ml", stack: "prod", namePrefix: "h3ml" });
+      const names = namesOf("prod");
       const grant = resource(prod, TYPES.roleAssignment, `ingestion-events-sender-${SENDER}`);
       expect(grant.inputs).to.deep.include({
         principalId: SENDER,
@@ -347,11 +500,18 @@ describe("program under mocks", () => {
   });
 
   describe("personal stack", () => {
-    it("carries the stack name, protects nothing and keeps raw events one day", async () => {
+    it("carries the stack name, creates its resource group, protects nothing and keeps raw events one day", async () => {
       const alice = await evaluated("dev-alice", { config: FULL_COPY });
-      expect(resource(alice, TYPES.resourceGroup, "rg").inputs.resourceGroupName).to.equal(
-        "h3ml-dev-alice-rg",
-      );
+      expect(resource(alice, TYPES.resourceGroup, "rg").inputs).to.deep.include({
+        resourceGroupName: "h3ml-dev-alice-rg",
+        location: "westeurope",
+        tags: {
+          project: "h3-ml",
+          environment: "personal",
+          stack: "dev-alice",
+          managedBy: "pulumi",
+        },
+      });
       expect(alice.registrations.filter((r) => r.protect)).to.deep.equal([]);
       const policy = resource(alice, TYPES.managementPolicy, "lake-lifecycle").inputs;
       expect(policy.policy.rules[0].definition.actions.baseBlob.delete).to.deep.equal({
@@ -360,13 +520,13 @@ describe("program under mocks", () => {
       expect(resource(alice, TYPES.eventHub, "ingestion-events").inputs.partitionCount).to.equal(1);
     });
 
-    it("grants the person who runs it, as a user, write on the capture account before the hubs", async () => {
+    it("grants the person who runs it, as a user, the capture check role before the hubs", async () => {
       const alice = await evaluated("dev-alice", { config: FULL_COPY });
       const grant = resource(alice, TYPES.roleAssignment, "ingestion-capture-deployer-caller");
       expect(grant.inputs).to.deep.include({
         principalId: MOCK_CALLER_OBJECT_ID,
         principalType: "User",
-        roleDefinitionId: roleId(BUILT_IN_ROLES.storageBlobDataContributor),
+        roleDefinitionId: customRoleId("dev-alice", "captureDestinationCheck"),
       });
       expect(resource(alice, TYPES.eventHub, "ingestion-events").dependencies).to.include(grant.urn);
     });
@@ -432,6 +592,36 @@ describe("program under mocks", () => {
       expect(output.secret).to.equal(true);
       expect(Object.keys(strings).sort()).to.deep.equal(["audit", "events"]);
       expect(strings.audit).to.contain("SharedAccessKeyName=send;");
+    });
+  });
+
+  describe("globally unique names", () => {
+    it("refuses a self-managed stack without nameSeed, registering nothing", async () => {
+      const failure = await evaluateProgram("dev", { config: { nameSeed: undefined } }).catch(
+        (e: unknown) => e,
+      );
+      expect(failure).to.be.instanceOf(EvaluationError);
+      expect((failure as EvaluationError).message).to.match(
+        /^nameSeed is not set and stack dev is on a self-managed/,
+      );
+      expect((failure as EvaluationError).registrations).to.deep.equal([]);
+    });
+
+    it("names a Pulumi Cloud stack after its organization, with or without nameSeed", async () => {
+      const cloud = await evaluateProgram("dev", {
+        config: { nameSeed: undefined },
+        backend: { kind: "pulumi-cloud", organization: "acme" },
+      });
+      const expected = resourceNames({
+        project: "h3-ml",
+        stack: "dev",
+        namePrefix: "h3ml",
+        organization: "acme",
+      });
+      expect(resource(cloud, TYPES.storageAccount, "lake-account").inputs.accountName).to.equal(
+        expected.storageAccount,
+      );
+      expect(expected.storageAccount).to.not.equal(namesOf("dev").storageAccount);
     });
   });
 

@@ -61,6 +61,7 @@ describe("shared personal stack (personal.mode: shared)", () => {
     expect(custom.sort()).to.deep.equal(
       [
         `${T.databricksProvider} dev-workspace`,
+        "pulumi:providers:azure-native dev-subscription",
         `${T.eventHub} hub-hub`,
         `${T.consumerGroup} hub-jobs`,
         `${T.schema} schemas-bronze`,
@@ -120,6 +121,26 @@ describe("shared personal stack (personal.mode: shared)", () => {
     });
     const databricksSide = ada.registrations.filter((r) => r.custom && r.type.startsWith("databricks:"));
     for (const r of databricksSide) expect(r.provider, r.name).to.match(/::dev-workspace::/);
+  });
+
+  // The subscription comes from dev, not from whatever `az account` has selected on the developer's machine.
+  it("creates its hub and consumer group in dev's subscription, read from dev's outputs", async () => {
+    // `environment` is the provider SDK's default (ARM_ENVIRONMENT, else the public cloud).
+    expect(resource(ada, "pulumi:providers:azure-native", "dev-subscription").inputs).to.deep.equal({
+      environment: "public",
+      subscriptionId: DEV.azureSubscriptionId,
+    });
+    const azureSide = ada.registrations.filter((r) => r.custom && r.type.startsWith("azure-native:"));
+    expect(azureSide.map((r) => r.name).sort()).to.deep.equal(["hub-hub", "hub-jobs"]);
+    for (const r of azureSide) expect(r.provider, r.name).to.match(/::dev-subscription::/);
+    const other = "00000000-0000-4000-8000-0000000000aa";
+    const elsewhere = await evaluateProgram("dev-ada", {
+      config: SHARED_MODE,
+      stackOutputs: { [MOCK_DEV_STACK]: { ...MOCK_DEV_OUTPUTS, azureSubscriptionId: other } },
+    });
+    expect(
+      resource(elsewhere, "pulumi:providers:azure-native", "dev-subscription").inputs.subscriptionId,
+    ).to.equal(other);
   });
 
   it("adds its hub to dev's namespace, captured into its own folder of dev's capture container", () => {
@@ -288,6 +309,7 @@ describe("shared personal stack (personal.mode: shared)", () => {
       eventHubsNamespaceName: { value: DEV.eventHubsNamespaceName, secret: false },
       eventHubNames: { value: ["dev-ada"], secret: false },
       eventHubsConsumerGroup: { value: "h3-ml-jobs", secret: false },
+      eventHubsCaptureIntervalSeconds: { value: 300, secret: false },
       storageAccountName: { value: DEV.storageAccountName, secret: false },
       databricksWorkspaceUrl: { value: DEV.databricksWorkspaceUrl, secret: false },
       catalogName: { value: DEV.catalogName, secret: false },
@@ -302,6 +324,14 @@ describe("shared personal stack (personal.mode: shared)", () => {
     });
   });
 
+  it("exports its own hub's Capture interval, from its own config", async () => {
+    const slow = await evaluateProgram("dev-ada", {
+      config: { ...SHARED_MODE, eventHubs: { captureIntervalSeconds: 120 } },
+    });
+    expect(slow.outputs.eventHubsCaptureIntervalSeconds).to.deep.equal({ value: 120, secret: false });
+    expect(resource(slow, T.eventHub, "hub-hub").inputs.captureDescription.intervalInSeconds).to.equal(120);
+  });
+
   it("previews before its first deployment: dev's outputs are known, its own ids are not", () => {
     expect(resource(adaPreview, T.eventHub, "hub-hub").inputs.namespaceName).to.equal(
       DEV.eventHubsNamespaceName,
@@ -310,12 +340,36 @@ describe("shared personal stack (personal.mode: shared)", () => {
     expect(adaPreview.outputs.ingestJobId).to.deep.equal({ value: "[computed]", secret: false });
   });
 
-  it("reads a dev stack named in personal.devStack", async () => {
+  // The default `dev` is the project's dev stack in the personal stack's own organization: on Pulumi Cloud the
+  // stack's owner, which a literal `organization/h3-ml/dev` would miss (pulumi/pulumi#2522).
+  it("reads dev in its own organization on Pulumi Cloud, by the default name", async () => {
+    const cloud = await evaluateProgram("dev-ada", {
+      config: SHARED_MODE,
+      backend: { kind: "pulumi-cloud", organization: "acme" },
+      stackOutputs: { "acme/h3-ml/dev": { ...MOCK_DEV_OUTPUTS, catalogName: "h3ml_acme" } },
+    });
+    expect(resource(cloud, T.schema, "schemas-bronze").inputs.catalogName).to.equal("h3ml_acme");
+    // The harness answers only under the name the backend resolves: acme's dev, not `organization/h3-ml/dev`.
+    expect(MOCK_DEV_STACK).to.equal("organization/h3-ml/dev");
+  });
+
+  it("reads a dev stack named in personal.devStack, in another organization on Pulumi Cloud", async () => {
     const other = await evaluateProgram("dev-ada", {
       config: { personal: { mode: "shared", devStack: "h3/h3-ml/dev" } },
+      backend: { kind: "pulumi-cloud", organization: "h3-people" },
       stackOutputs: { "h3/h3-ml/dev": { ...MOCK_DEV_OUTPUTS, catalogName: "h3ml_team" } },
     });
     expect(resource(other, T.schema, "schemas-bronze").inputs.catalogName).to.equal("h3ml_team");
+  });
+
+  it("fails as a self-managed backend does when personal.devStack names another organization", async () => {
+    const failure = await evaluateProgram("dev-ada", {
+      config: { personal: { mode: "shared", devStack: "h3/h3-ml/dev" } },
+      stackOutputs: { "h3/h3-ml/dev": MOCK_DEV_OUTPUTS },
+    }).catch((e: unknown) => e);
+    expect((failure as EvaluationError).message).to.match(
+      /failed to read resource #h3\/h3-ml\/dev 'dev' \[pulumi:pulumi:StackReference\]: organization name must be 'organization'$/,
+    );
   });
 
   it("fails, naming the stack, when the dev stack it reads has no outputs", async () => {
@@ -323,7 +377,7 @@ describe("shared personal stack (personal.mode: shared)", () => {
       (e: unknown) => e,
     );
     expect(failure).to.be.instanceOf(EvaluationError);
-    expect((failure as EvaluationError).message).to.include(`no outputs for stack ${MOCK_DEV_STACK}`);
+    expect((failure as EvaluationError).message).to.include(`unknown stack "${MOCK_DEV_STACK}"`);
   });
 });
 
@@ -354,35 +408,86 @@ describe("the dev stack a shared personal stack reads", () => {
     );
   });
 
-  it("grants the developers' Entra group hub creation on the namespace and Capture's check on the lake account", () => {
-    const grants = ofType(withDevelopers, T.roleAssignment).filter((r) => r.name.startsWith("developers-"));
-    const roleId = (guid: string) =>
-      `/subscriptions/${MOCK_SUBSCRIPTION_ID}/providers/Microsoft.Authorization/roleDefinitions/${guid}`;
-    expect(
-      grants.map((g) => [
-        g.name,
-        g.inputs.principalId,
-        g.inputs.principalType,
-        g.inputs.roleDefinitionId,
-        g.inputs.scope,
+  // What a shared personal stack needs from dev on the Azure side, and no more: its own hub and consumer group,
+  // sending to its hub, and Capture's linked access check (no Azure Event Hubs Data Owner, whose
+  // `Microsoft.EventHub/*` reaches the namespace itself; no Storage Blob Data Contributor on the lake account,
+  // which reads dev's tables and audit).
+  it("grants the developers' Entra group exactly these Azure roles, each with its scope", () => {
+    const definitions = new Map(
+      ofType(withDevelopers, T.roleDefinition).map((d) => [
+        `/subscriptions/${MOCK_SUBSCRIPTION_ID}/providers/Microsoft.Authorization/roleDefinitions/${d.inputs.roleDefinitionId}`,
+        d.inputs,
       ]),
+    );
+    const roleOf = (id: string) => {
+      const custom = definitions.get(id);
+      if (custom !== undefined) {
+        return { custom: custom.roleName.replace(/^h3ml-dev | \(.*\)$/g, ""), ...custom.permissions[0] };
+      }
+      return id ===
+        `/subscriptions/${MOCK_SUBSCRIPTION_ID}/providers/Microsoft.Authorization/roleDefinitions/2b629674-e913-4c01-ae53-ef4638d8f975`
+        ? "Azure Event Hubs Data Sender"
+        : id;
+    };
+    const namespaceId = `/subscriptions/${MOCK_SUBSCRIPTION_ID}/resourceGroups/h3ml-dev-rg/providers/Microsoft.EventHub/namespaces/${DEV.eventHubsNamespaceName}`;
+    const grants = ofType(withDevelopers, T.roleAssignment).filter((r) => r.inputs.principalId === GROUP_ID);
+    expect(
+      grants.map((g) => ({
+        name: g.name,
+        principalType: g.inputs.principalType,
+        role: roleOf(g.inputs.roleDefinitionId),
+        scope: g.inputs.scope,
+      })),
     ).to.deep.equal([
-      [
-        "developers-capture-writer",
-        GROUP_ID,
-        "Group",
-        roleId("ba92f5b4-2d11-453d-a403-e96b0029c9fe"),
-        DEV.storageAccountId,
-      ],
-      [
-        "developers-hub-author",
-        GROUP_ID,
-        "Group",
-        roleId("f526a384-b230-433a-b45c-95f59c4a2dec"),
-        `/subscriptions/${MOCK_SUBSCRIPTION_ID}/resourceGroups/h3ml-dev-rg/providers/Microsoft.EventHub/namespaces/${DEV.eventHubsNamespaceName}`,
-      ],
+      {
+        name: "developers-capture-check",
+        principalType: "Group",
+        role: {
+          custom: "capture destination check",
+          actions: ["Microsoft.Storage/storageAccounts/blobServices/containers/write"],
+          dataActions: ["Microsoft.Storage/storageAccounts/blobServices/containers/blobs/write"],
+          notActions: [],
+          notDataActions: [],
+        },
+        scope: DEV.storageAccountId,
+      },
+      {
+        name: "developers-hub-author",
+        principalType: "Group",
+        role: {
+          custom: "personal hub author",
+          actions: [
+            "Microsoft.EventHub/namespaces/eventhubs/read",
+            "Microsoft.EventHub/namespaces/eventhubs/write",
+            "Microsoft.EventHub/namespaces/eventhubs/delete",
+            "Microsoft.EventHub/namespaces/eventhubs/consumergroups/read",
+            "Microsoft.EventHub/namespaces/eventhubs/consumergroups/write",
+            "Microsoft.EventHub/namespaces/eventhubs/consumergroups/delete",
+          ],
+          dataActions: [],
+          notActions: [],
+          notDataActions: [],
+        },
+        scope: namespaceId,
+      },
+      {
+        name: "developers-sender",
+        principalType: "Group",
+        role: "Azure Event Hubs Data Sender",
+        scope: namespaceId,
+      },
     ]);
     expect(checkRegistrations("dev", withDevelopers.registrations).map((v) => v.message)).to.deep.equal([]);
+  });
+
+  it("defines the developers' hub role in dev only when it has developers", () => {
+    expect(ofType(dev, T.roleDefinition).map((d) => d.name)).to.deep.equal([
+      "roles-capture-destination-check",
+    ]);
+    expect(ofType(withDevelopers, T.roleDefinition).map((d) => d.name)).to.deep.equal([
+      "roles-capture-destination-check",
+      "roles-personal-hub-author",
+    ]);
   });
 
   it("grants the developers' account group its own schemas, the capture files and the personal job policy", () => {

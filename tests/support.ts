@@ -2,6 +2,7 @@ import { readdirSync, readFileSync } from "node:fs";
 import * as path from "node:path";
 import { expect } from "chai";
 import { skipped } from "../components/workspaceAssetFiles";
+import { type Names, type NamingInput, resourceNames } from "../config/naming";
 import { RESOURCE_TYPES } from "../policy/vocabulary/resourceTypes";
 import { loadStackConfig, PROJECT_ROOT } from "../scripts/lib/stackConfig";
 import {
@@ -34,7 +35,7 @@ const evaluations = new Map<string, Promise<Evaluation<Record<string, unknown>>>
  */
 export function evaluated(
   stack: string,
-  options: Pick<EvaluateOptions, "config" | "preview" | "stackOutputs"> = {},
+  options: Pick<EvaluateOptions, "config" | "preview" | "stackOutputs" | "backend"> = {},
 ): Promise<Evaluation<Record<string, unknown>>> {
   const key = JSON.stringify([stack, options]);
   let found = evaluations.get(key);
@@ -66,8 +67,34 @@ export function withDefaults(section: Record<string, unknown>, musts: Record<str
   return { ...Object.fromEntries(Object.entries(musts).filter(([key]) => !(key in section))), ...section };
 }
 
-/** Config that makes a personal stack a full copy of the platform instead of sharing dev's. */
-export const FULL_COPY = { personal: { mode: "full" } } as const;
+/**
+ * Config that makes a personal stack a full copy of the platform instead of sharing dev's, with its namespace open
+ * to its developer's sends as `make stack-new FULL=1` writes it (the named override).
+ */
+export const FULL_COPY = {
+  personal: { mode: "full" },
+  eventHubs: { networkDefaultAction: "Allow" },
+  nameSeed: "h3-health",
+} as const;
+
+/** The word Pulumi.dev.yaml and Pulumi.prod.yaml give `nameSeed`, which `make stack-new FULL=1` copies. */
+export const TEAM_SEED = "h3-health";
+
+/** The names the program gives `stack` on a self-managed backend (the harness's default) with the team's seed. */
+export function namesOf(stack: string, namePrefix = "h3ml"): Names {
+  return resourceNames({
+    project: "h3-ml",
+    stack,
+    namePrefix,
+    organization: "organization",
+    nameSeed: TEAM_SEED,
+  });
+}
+
+/** The same input, for the stack's custom role ids. */
+export function namingOf(stack: string): NamingInput {
+  return { project: "h3-ml", stack, namePrefix: "h3ml", organization: "organization", nameSeed: TEAM_SEED };
+}
 
 /** Config of a personal stack that builds on the dev stack's platform (what `make stack-new` writes). */
 export const SHARED_MODE = { personal: { mode: "shared" } } as const;

@@ -1,25 +1,40 @@
 import { at, expected, type ResourceFacts, type StackRule, TYPES } from "../core";
+import {
+  BUILT_IN_PERMISSIONS,
+  CAPTURE_CHECK_PERMISSIONS,
+  covers,
+  type RolePermissions,
+  roleGuid,
+} from "../vocabulary/roles";
 
-/** Built-in roles holding both blobServices/containers/write and containers/blobs/write. */
-const CAPTURE_WRITE_ROLES = [
-  "ba92f5b4-2d11-453d-a403-e96b0029c9fe", // Storage Blob Data Contributor
-  "b7e6dc6d-f1e8-4753-8033-0f276bb0955b", // Storage Blob Data Owner
-];
-
-const roleGuid = (r: ResourceFacts) =>
-  String(at(r.props, "roleDefinitionId") ?? "")
-    .split("/")
-    .pop()
-    ?.toLowerCase();
+/** The permissions of a custom role definition registered in the stack, by its GUID. */
+function customPermissions(resources: readonly ResourceFacts[]): Map<string, RolePermissions> {
+  const found = new Map<string, RolePermissions>();
+  for (const definition of resources.filter((r) => r.type === TYPES.roleDefinition)) {
+    const permissions = at(definition.props, "permissions");
+    const first = (Array.isArray(permissions) ? permissions[0] : undefined) as
+      | { actions?: unknown; dataActions?: unknown }
+      | undefined;
+    const list = (value: unknown) => (Array.isArray(value) ? value.map(String) : []);
+    found.set(roleGuid(at(definition.props, "roleDefinitionId")), {
+      actions: list(first?.actions),
+      dataActions: list(first?.dataActions),
+    });
+  }
+  return found;
+}
 
 /**
- * Event Hubs runs a linked access check on whoever sends a hub's create request: without blob write on Capture's
- * destination account it refuses with "Linked access check failed for capture storage destination ... doesn't have
- * the required data plane write permissions" (Azure/azure-sdk-for-js#30204, Azure/azure-synapse-analytics-end2end#11).
- * A grant to the namespace identity alone does not pass it. So every capturing hub depends on a blob-write grant
- * scoped to its destination account, which only the deployer's grant is (the namespace's is on the container).
- * A hub capturing into an account another stack manages (a shared personal stack's hub, into dev's lake) relies
- * on that stack's grant to its creators (`developers.entraGroupObjectId` on dev), which this stack cannot see.
+ * Event Hubs runs a linked access check on whoever sends a hub's create or update request: without
+ * blobServices/containers/write and containers/blobs/write on Capture's destination account it refuses with
+ * "Linked access check failed for capture storage destination <account id> ... doesn't have the required data plane
+ * write permissions" (Azure/azure-sdk-for-js#30204, Azure/azure-synapse-analytics-end2end#11). A grant to the
+ * namespace identity alone does not pass it, nor does a grant on a container (the check names the account, and a
+ * role assignment reaches only its scope and below). So every capturing hub depends on a grant, scoped to its
+ * destination account, of a role holding both permissions: a built-in role that does, or a custom role defined in
+ * the stack whose permissions cover them. A hub capturing into an account another stack manages (a shared personal
+ * stack's hub, into dev's lake) relies on that stack's grant to its creators (`developers.entraGroupObjectId` on
+ * dev), which this stack cannot see.
  */
 export const eventHubCaptureCallerAccess: StackRule = {
   name: "eventhub-capture-caller-access",
@@ -27,6 +42,12 @@ export const eventHubCaptureCallerAccess: StackRule = {
     "Every event hub with Capture is created after its deployer is granted blob write on the destination storage account.",
   check: (resources) => {
     const byUrn = new Map(resources.filter((r) => r.urn).map((r) => [r.urn as string, r]));
+    const custom = customPermissions(resources);
+    const passesCheck = (grant: ResourceFacts) => {
+      const guid = roleGuid(at(grant.props, "roleDefinitionId"));
+      const permissions = BUILT_IN_PERMISSIONS[guid] ?? custom.get(guid);
+      return permissions !== undefined && covers(permissions, CAPTURE_CHECK_PERMISSIONS);
+    };
     const accounts = new Set(
       resources.filter((r) => r.type === TYPES.storageAccount).map((r) => at(r.props, "accountName")),
     );
@@ -39,11 +60,10 @@ export const eventHubCaptureCallerAccess: StackRule = {
         const destination = at(hub.props, "captureDescription.destination.storageAccountResourceId");
         const grants = (hub.dependencies ?? [])
           .map((urn) => byUrn.get(urn))
-          .filter((r): r is ResourceFacts => r?.type === TYPES.roleAssignment)
-          .filter((r) => CAPTURE_WRITE_ROLES.includes(roleGuid(r) ?? ""));
+          .filter((r): r is ResourceFacts => r?.type === TYPES.roleAssignment);
         // In a first preview both ids may still be unknown; the deploy's own preview sees them resolved.
         const onDestination = grants.filter(
-          (r) => typeof destination !== "string" || at(r.props, "scope") === destination,
+          (r) => passesCheck(r) && (typeof destination !== "string" || at(r.props, "scope") === destination),
         );
         return onDestination.length > 0
           ? []
@@ -52,7 +72,7 @@ export const eventHubCaptureCallerAccess: StackRule = {
                 resource: hub.name,
                 detail: expected(
                   "dependsOn",
-                  `to include a Storage Blob Data Contributor grant on ${String(destination)} for the identity that creates the hub`,
+                  `to include a grant on ${String(destination)}, for the identity that creates the hub, of a role holding ${[...CAPTURE_CHECK_PERMISSIONS.actions, ...CAPTURE_CHECK_PERMISSIONS.dataActions].join(" and ")}`,
                   grants.map((r) => r.name),
                   "grant the deploying principals (deployerPrincipalIds) on the capture account and create the hub after it",
                 ),

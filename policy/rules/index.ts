@@ -15,13 +15,17 @@ import { jobJobClusters } from "./jobJobClusters";
 import { jobMaxConcurrentRuns } from "./jobMaxConcurrentRuns";
 import { jobTimeout } from "./jobTimeout";
 import { personalUnprotected } from "./personalUnprotected";
+import { prodDiagnosticSettings } from "./prodDiagnosticSettings";
+import { prodEventHubsFirewall } from "./prodEventHubsFirewall";
 import { prodJobPermissions } from "./prodJobPermissions";
 import { prodJobRunAs } from "./prodJobRunAs";
 import { prodStatefulProtected } from "./prodStatefulProtected";
 import { requiredTags } from "./requiredTags";
+import { roleAssignmentDataRole } from "./roleAssignmentDataRole";
 import { roleAssignmentLeastPrivilege } from "./roleAssignmentLeastPrivilege";
 import { roleAssignmentPrincipalType } from "./roleAssignmentPrincipalType";
 import { roleAssignmentScope } from "./roleAssignmentScope";
+import { roleDefinitionLeastPrivilege } from "./roleDefinitionLeastPrivilege";
 import { storageCaptureLifecycle } from "./storageCaptureLifecycle";
 import { storageFirewall } from "./storageFirewall";
 import { storageFirewallAdmitsWorkspace } from "./storageFirewallAdmitsWorkspace";
@@ -60,6 +64,8 @@ export const RULES: readonly Rule[] = [
   roleAssignmentScope,
   roleAssignmentLeastPrivilege,
   roleAssignmentPrincipalType,
+  roleAssignmentDataRole,
+  roleDefinitionLeastPrivilege,
   prodStatefulProtected,
   personalUnprotected,
   requiredTags,
@@ -69,5 +75,7 @@ export const RULES: readonly Rule[] = [
 export const STACK_RULES: readonly StackRule[] = [
   storageFirewallAdmitsWorkspace,
   eventHubCaptureCallerAccess,
+  prodDiagnosticSettings,
+  prodEventHubsFirewall,
   prodJobPermissions,
 ];

@@ -1,7 +1,7 @@
 import { type Rule, TYPES } from "../core";
 
 /**
- * Resources whose loss loses data or identity (events, lake files, notebooks, table grants, streaming progress). A
+ * Resources whose loss loses data or identity (events, lake files, notebooks, table grants, streaming progress, the audit trail of resource logs). A
  * container or a hub is deleted with everything in it when a refactor renames or drops it, even under a protected
  * parent: `protect` guards only the resource that carries it. A managed volume's files go with it (the jobs'
  * checkpoints: without them ingest starts over); a replaced access connector gets a new identity, and the storage
@@ -16,12 +16,13 @@ export const STATEFUL_TYPES: readonly string[] = [
   TYPES.accessConnector,
   TYPES.catalog,
   TYPES.volume,
+  TYPES.logAnalyticsWorkspace,
 ];
 
 export const prodStatefulProtected: Rule = {
   name: "prod-stateful-protected",
   description:
-    "In prod, stateful resources (storage account and its containers, Event Hubs namespace and hubs, workspace and access connector, catalog and volumes) are protected.",
+    "In prod, stateful resources (storage account and its containers, Event Hubs namespace and hubs, workspace and access connector, catalog and volumes, Log Analytics workspace) are protected.",
   appliesTo: STATEFUL_TYPES,
   check: ({ protect }, { kind }) =>
     kind === "prod" && !protect

@@ -12,6 +12,7 @@ export const requiredTags: Rule = {
     TYPES.eventHubsNamespace,
     TYPES.workspace,
     TYPES.accessConnector,
+    TYPES.logAnalyticsWorkspace,
   ],
   check: ({ props }, { stack }) => {
     const tags = at(props, "tags");

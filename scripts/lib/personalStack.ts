@@ -60,28 +60,112 @@ export type PersonalMode = PersonalConfig["mode"];
 /** The config key (`<project>:personal`) holding the mode and the dev stack a shared stack reads. */
 export const PERSONAL_KEY = "personal";
 
-// `<org>/<project>/<stack>`, the only form a StackReference resolves on every backend.
-const QUALIFIED_STACK = /^[A-Za-z0-9_.-]+\/[A-Za-z0-9_.-]+\/[A-Za-z0-9_.-]+$/;
+// A stack of this project (`dev`), or `<org>/<project>/<stack>`.
+const DEV_STACK_NAME = /^(?:[A-Za-z0-9_.-]+\/[A-Za-z0-9_.-]+\/)?[A-Za-z0-9_.-]+$/;
 
-/** How a self-managed backend (file://, azblob://) names the project's dev stack; Pulumi Cloud: `<org>/<project>/dev`. */
-export function defaultDevStack(project: string): string {
-  return `organization/${project}/dev`;
+/**
+ * The dev stack a shared stack reads when DEV_STACK is not given: the project's `dev` in the personal stack's own
+ * organization (the program qualifies it with `pulumi.getOrganization()`, config/naming.ts `devStackReference`).
+ */
+export const DEFAULT_DEV_STACK = "dev";
+
+/** The organization every stack has on a self-managed backend (pulumi/pulumi pkg/backend/diy/state.go). */
+export const SELF_MANAGED_ORGANIZATION = "organization";
+
+export type BackendKind = "self-managed" | "pulumi-cloud";
+
+/**
+ * The kind of backend `pulumi whoami --json` reports: Pulumi Cloud (or a self-hosted Pulumi service) answers
+ * over http(s); a self-managed backend is a bucket or folder URL (file://, azblob://, s3://, gs://).
+ */
+export function backendKind(url: string): BackendKind {
+  return /^https?:\/\//.test(url) ? "pulumi-cloud" : "self-managed";
+}
+
+/**
+ * The name `pulumi stack init` gets for a personal stack: in the organization of the dev stack it reads, so the
+ * program's `pulumi.getOrganization()` (the stack's owner) finds dev there. A dev stack given without an
+ * organization is the one in the organization the stack is created in. On a self-managed backend every stack's
+ * organization is `organization`; naming another is refused there as the backend would refuse it.
+ */
+export function personalStackInitName(
+  person: string,
+  devStack: string | undefined,
+  kind: BackendKind,
+  project: string,
+): string {
+  const stack = personalStackName(person);
+  const parts = (devStack ?? "").split("/");
+  if (devStack === undefined || parts.length === 1) return stack;
+  const [organization, devProject] = parts.length === 3 ? parts : [parts[0], project];
+  if (devProject !== project) {
+    throw new Error(
+      `DEV_STACK ${devStack} is a stack of the project ${devProject}; a personal stack of ${project} reads ` +
+        `${project}'s dev stack. Fix: DEV_STACK=${organization}/${project}/dev`,
+    );
+  }
+  if (kind === "pulumi-cloud") return `${organization}/${stack}`;
+  if (organization !== SELF_MANAGED_ORGANIZATION) {
+    throw new Error(
+      `DEV_STACK ${devStack} names the organization ${organization}, but this backend is self-managed, where ` +
+        `every stack's organization is "${SELF_MANAGED_ORGANIZATION}" (it refuses any other). Fix: leave ` +
+        `DEV_STACK out, or DEV_STACK=${SELF_MANAGED_ORGANIZATION}/${project}/dev`,
+    );
+  }
+  return stack;
+}
+
+/**
+ * On a self-managed backend, refuses a backend that holds prod next to dev: every developer can read dev's state
+ * (a shared personal stack reads dev's outputs), and the backend's access is per container, so prod's state would
+ * be theirs to read and overwrite (docs/deployment.md, "State and secrets").
+ */
+export function checkStateSeparation(kind: BackendKind, backendUrl: string, stacks: readonly string[]): void {
+  if (kind !== "self-managed" || !stacks.includes("prod")) return;
+  throw new Error(
+    `the backend ${backendUrl} holds the prod stack: whoever may read dev's state there to build a personal ` +
+      "stack could read and overwrite prod's. Nothing was created. Fix: move prod to a state container of its " +
+      'own (docs/deployment.md, "State and secrets"), then run this again logged in to dev\'s',
+  );
+}
+
+/**
+ * Refuses a secrets provider that is dev's or prod's (the `secretsprovider` their stack files record): a
+ * developer who can use dev's or prod's key can decrypt that stack's secrets.
+ */
+export function checkSecretsProvider(
+  provider: string | undefined,
+  sharedProviders: Readonly<Record<string, string>>,
+): void {
+  if (provider === undefined || provider === "") return;
+  for (const [stack, shared] of Object.entries(sharedProviders)) {
+    if (shared.replace(/\/+$/, "") === provider.replace(/\/+$/, "")) {
+      throw new Error(
+        `PULUMI_SECRETS_PROVIDER is ${provider}, the secrets provider of ${stack} (Pulumi.${stack}.yaml): a ` +
+          `personal stack keeps its secrets with a key of its own, or whoever can use it decrypts ${stack}'s. ` +
+          "Nothing was created. Fix: PULUMI_SECRETS_PROVIDER=azurekeyvault://<vault>.vault.azure.net/keys/<the " +
+          "personal stacks' key> (docs/personal-stacks.md)",
+      );
+    }
+  }
 }
 
 export interface PersonalStackOptions {
   /** @default "shared" */
   readonly mode?: PersonalMode;
-  /** Fully qualified name of the dev stack a shared stack reads. @default defaultDevStack(project) */
+  /** The dev stack a shared stack reads: `dev`, or `<org>/<project>/<stack>`. @default DEFAULT_DEV_STACK */
   readonly devStack?: string;
+  /** A full copy's `nameSeed`: the team's, from dev's stack file. */
+  readonly nameSeed?: string;
 }
 
 /** Checks a `DEV_STACK` given on the command line; returns it. */
 export function checkDevStack(devStack: string): string {
-  if (!QUALIFIED_STACK.test(devStack)) {
+  if (!DEV_STACK_NAME.test(devStack)) {
     throw new Error(
-      `DEV_STACK must be the fully qualified name <org>/<project>/<stack> of the dev stack, got ${JSON.stringify(devStack)}. ` +
-        "Fix: DEV_STACK=organization/h3-ml/dev on a self-managed backend (file://, azblob://), " +
-        "DEV_STACK=<your org>/h3-ml/dev on Pulumi Cloud",
+      `DEV_STACK must be a stack name of this project (dev) or the fully qualified <org>/<project>/<stack> of the ` +
+        `dev stack, got ${JSON.stringify(devStack)}. Fix: leave DEV_STACK out (the project's dev stack in your ` +
+        "stack's organization), or DEV_STACK=<org>/h3-ml/dev where dev lives in another organization (Pulumi Cloud)",
     );
   }
   return devStack;
@@ -98,19 +182,27 @@ export function checkDevStack(devStack: string): string {
  */
 export function personalStackConfig(
   person: string,
-  project: string,
   options: PersonalStackOptions = {},
 ): Record<string, unknown> {
   const owner = normalizePerson(person);
   const base = { environment: "personal", tags: { owner } };
   if ((options.mode ?? "shared") === "shared") {
-    const devStack = checkDevStack(options.devStack ?? defaultDevStack(project));
+    const devStack = checkDevStack(options.devStack ?? DEFAULT_DEV_STACK);
     return { ...base, [PERSONAL_KEY]: { mode: "shared", devStack } };
   }
   return {
     ...base,
+    // The team's word in globally unique names, as dev's stack file sets it.
+    ...(options.nameSeed === undefined ? {} : { nameSeed: options.nameSeed }),
     // Standard is the smallest tier with Capture; one unit, one partition, one day of retention.
-    eventHubs: { sku: "Standard", capacity: 1, partitionCount: 1, messageRetentionDays: 1 },
+    // Named override: its developer sends from a laptop whose address changes; nothing else is ever sent there.
+    eventHubs: {
+      sku: "Standard",
+      capacity: 1,
+      partitionCount: 1,
+      messageRetentionDays: 1,
+      networkDefaultAction: "Allow",
+    },
     storage: { sku: "Standard_LRS", rawRetentionDays: 1 },
     // Single-node job clusters of the program's smallest node type; runs start by hand (databricks jobs run-now).
     databricks: { pauseSchedules: true, nodeType: "Standard_D4ds_v5", maxWorkers: 1, jobWorkers: 0 },
@@ -149,7 +241,7 @@ export function renderPersonalStackFile(
     `# tear it all down with \`make stack-rm NAME=${name}\`.`,
     "config:",
   ];
-  for (const [key, value] of Object.entries(personalStackConfig(person, project, options))) {
+  for (const [key, value] of Object.entries(personalStackConfig(person, options))) {
     if (value && typeof value === "object") {
       lines.push(`  ${project}:${key}:`);
       for (const [field, v] of Object.entries(value)) lines.push(`    ${field}: ${yamlScalar(v)}`);
@@ -180,7 +272,7 @@ export function validatePersonalStack(
   root = PROJECT_ROOT,
 ): StackConfig {
   const stack = personalStackName(person);
-  const generated = personalStackConfig(person, loadStackConfig(stack, {}, root).project, options);
+  const generated = personalStackConfig(person, options);
   const read: readonly string[] = [...CONFIG_KEYS, PERSONAL_KEY];
   const unknown = Object.keys(generated).filter((k) => !read.includes(k));
   if (unknown.length > 0) {

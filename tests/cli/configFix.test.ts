@@ -77,11 +77,21 @@ const CASES: { name: string; config: Record<string, unknown>; says: string }[] =
     // With what a shared stack must name anyway, so the firewall is the one problem.
     config: {
       environment: "prod",
+      nameSeed: "h3-health",
+      resourceGroupName: "h3ml-prod-rg",
       storage: { networkDefaultAction: "Allow" },
-      eventHubs: { deployerPrincipalIds: ["00000000-0000-4000-8000-00000000000a"] },
+      eventHubs: {
+        deployerPrincipalIds: ["00000000-0000-4000-8000-00000000000a"],
+        allowedIpRanges: ["203.0.113.0/24"],
+      },
       databricks: { notificationEmails: ["oncall@example.com"], ...PROD_ACCESS },
     },
     says: '"Deny" in prod',
+  },
+  {
+    name: "a namespace firewall denying with no sender named",
+    config: personal({ personal: { mode: "full" }, nameSeed: "h3-health" }),
+    says: "eventHubs.networkDefaultAction must be Allow (the named override)",
   },
   {
     name: "raw retention beyond the SLA",

@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { expect } from "chai";
 import { parse } from "yaml";
-import { resourceNames } from "../../config/naming";
+import { devStackReference, resourceNames } from "../../config/naming";
 import {
   checkDevStack,
   normalizePerson,
@@ -16,7 +16,7 @@ import type { PulumiResult } from "../../scripts/lib/pulumiCli";
 import { PROJECT_ROOT } from "../../scripts/lib/stackConfig";
 import { stackNew, stackRm } from "../../scripts/stack";
 import { evaluateProgram } from "../harness/mockProgram";
-import { type RealPulumiProject, realPulumiProject } from "./realPulumi";
+import { importState, type RealPulumiProject, realPulumiProject } from "./realPulumi";
 
 /** A project folder with the real Pulumi.yaml and nothing else, so tests never write into the checkout. */
 function projectCopy(): string {
@@ -87,6 +87,26 @@ const stackFile = (project: RealPulumiProject, stack = "dev-ada") =>
 const configOf = (project: RealPulumiProject, stack = "dev-ada") =>
   parse(readFileSync(stackFile(project, stack), "utf8")).config;
 
+/** What stack-new says when dev's outputs cannot be read yet on a file backend (the CLI's own words inside). */
+const DEV_UNREADABLE =
+  "Cannot read the outputs of organization/h3-ml/dev yet (error: no stack named 'organization/h3-ml/dev' found): " +
+  "dev must be deployed, and your login needs read access to dev's state: Storage Blob Data Reader on its state " +
+  "container on a self-managed backend, read on the dev stack (a team) on Pulumi Cloud (docs/personal-stacks.md). ";
+
+/** A fake CLI logged in to Pulumi Cloud: `whoami` answers with the service's URL, `stack ls` with `stacks`. */
+function cloudPulumi(stacks: readonly string[] = []) {
+  const calls: string[][] = [];
+  const run = (args: readonly string[]): PulumiResult => {
+    calls.push([...args]);
+    const answer = (stdout: string) => ({ found: true, status: 0, stdout, stderr: "" });
+    if (args[0] === "whoami") return answer('{"user":"ada","url":"https://api.pulumi.com"}');
+    if (args[0] === "stack" && args[1] === "ls")
+      return answer(JSON.stringify(stacks.map((name) => ({ name }))));
+    return answer("{}");
+  };
+  return { calls, run };
+}
+
 describe("make stack-new (real Pulumi CLI, file backend)", () => {
   it("creates a shared-mode stack: the file of the contract, the stack in the backend, the next command", () => {
     const project = realPulumiProject();
@@ -97,19 +117,36 @@ describe("make stack-new (real Pulumi CLI, file backend)", () => {
     expect(configOf(project)).to.deep.equal({
       "h3-ml:environment": "personal",
       "h3-ml:tags": { owner: "ada" },
-      "h3-ml:personal": { mode: "shared", devStack: "organization/h3-ml/dev" },
+      // The project's dev stack in this stack's organization, as the program qualifies it.
+      "h3-ml:personal": { mode: "shared", devStack: "dev" },
     });
     expect(stacksOf(project)).to.deep.equal(["dev-ada"]);
     expect(log).to.contain("wrote Pulumi.dev-ada.yaml (environment personal, shared mode");
-    expect(log).to.contain(
-      "created stack dev-ada. Next: pulumi up --stack dev-ada (it reads the outputs of organization/h3-ml/dev",
-    );
+    expect(log).to.contain(`created stack dev-ada. ${DEV_UNREADABLE}Next: pulumi up --stack dev-ada`);
     // The CLI reads the file it wrote, with the program's defaults from Pulumi.yaml around it.
     const read = project.pulumi(["config", "--json", "--stack", "dev-ada"], { capture: true });
     expect(JSON.parse(read.stdout)["h3-ml:personal"].objectValue).to.deep.equal({
       mode: "shared",
-      devStack: "organization/h3-ml/dev",
+      devStack: "dev",
     });
+  });
+
+  // The self-managed path of the dev stack's name: the backend gives every stack the organization
+  // `organization`, and reads `dev`, `organization/dev` and `organization/h3-ml/dev` as the same stack
+  // (pulumi/pulumi pkg/backend/diy/store.go, ParseReference), so the name the program builds from
+  // pulumi.getOrganization() resolves, and so does a bare `dev`.
+  it("says it reads dev's outputs once dev is deployed, by every name the program may give it", () => {
+    const project = realPulumiProject();
+    importState(project, "dev", { catalogName: "h3ml_dev" });
+    const { log } = run((l) => stackNew("ada", {}, { root: project.root, pulumi: project.pulumi, log: l }));
+    expect(log).to.contain(
+      "created stack dev-ada. Reads the outputs of organization/h3-ml/dev. Next: pulumi up --stack dev-ada",
+    );
+    for (const name of ["dev", "organization/dev", devStackReference("dev", "organization", "h3-ml")]) {
+      const read = project.pulumi(["stack", "output", "--json", "--stack", name], { capture: true });
+      expect(read.status, `${name}: ${read.stderr}`).to.equal(0);
+      expect(JSON.parse(read.stdout), name).to.deep.equal({ catalogName: "h3ml_dev" });
+    }
   });
 
   it("says so on a rerun that finds the file and the stack, and changes nothing", () => {
@@ -122,8 +159,7 @@ describe("make stack-new (real Pulumi CLI, file backend)", () => {
     expect(readFileSync(stackFile(project), "utf8")).to.equal(before);
     expect(log).to.equal(
       "Pulumi.dev-ada.yaml exists (shared mode): kept as it is\n" +
-        "stack dev-ada exists: nothing to do. Next: pulumi up --stack dev-ada (it reads the outputs of " +
-        "organization/h3-ml/dev: dev must be deployed and its state readable with your login)",
+        `stack dev-ada exists: nothing to do. ${DEV_UNREADABLE}Next: pulumi up --stack dev-ada`,
     );
   });
 
@@ -153,7 +189,13 @@ describe("make stack-new (real Pulumi CLI, file backend)", () => {
     expect(configOf(project)).to.deep.equal({
       "h3-ml:environment": "personal",
       "h3-ml:tags": { owner: "ada" },
-      "h3-ml:eventHubs": { sku: "Standard", capacity: 1, partitionCount: 1, messageRetentionDays: 1 },
+      "h3-ml:eventHubs": {
+        sku: "Standard",
+        capacity: 1,
+        partitionCount: 1,
+        messageRetentionDays: 1,
+        networkDefaultAction: "Allow",
+      },
       "h3-ml:storage": { sku: "Standard_LRS", rawRetentionDays: 1 },
       "h3-ml:databricks": {
         pauseSchedules: true,
@@ -166,22 +208,107 @@ describe("make stack-new (real Pulumi CLI, file backend)", () => {
     expect(log)
       .to.contain("full mode: a whole copy of the platform")
       .and.contain("created stack dev-ada. Next: pulumi up --stack dev-ada");
-    expect(log).not.to.contain("reads the outputs");
+    expect(log).not.to.contain("outputs of");
   });
 
-  it("DEV_STACK names the dev stack a shared stack reads", () => {
+  it("DEV_STACK names the dev stack a shared stack reads, in the backend's organization", () => {
     const project = realPulumiProject();
     const options = { root: project.root, pulumi: project.pulumi, log: () => {} };
-    expect(stackNew("ada", { devStack: "h3-team/h3-ml/dev" }, options)).to.equal(0);
+    expect(stackNew("ada", { devStack: "organization/h3-ml/dev" }, options)).to.equal(0);
     expect(configOf(project)["h3-ml:personal"]).to.deep.equal({
       mode: "shared",
-      devStack: "h3-team/h3-ml/dev",
+      devStack: "organization/h3-ml/dev",
     });
+    expect(stacksOf(project)).to.deep.equal(["dev-ada"]);
   });
 
-  it("refuses a DEV_STACK that is not fully qualified, naming the value and the fix", () => {
-    expect(() => checkDevStack("dev")).to.throw(
-      /DEV_STACK must be the fully qualified name <org>\/<project>\/<stack> of the dev stack, got "dev"\. Fix: DEV_STACK=organization\/h3-ml\/dev/,
+  it("refuses, writing nothing, a DEV_STACK in another organization on a self-managed backend, which refuses it too", () => {
+    const project = realPulumiProject();
+    expect(() =>
+      stackNew(
+        "ada",
+        { devStack: "h3-team/h3-ml/dev" },
+        { root: project.root, pulumi: project.pulumi, log: () => {} },
+      ),
+    ).to.throw(
+      "DEV_STACK h3-team/h3-ml/dev names the organization h3-team, but this backend is self-managed, where every " +
+        'stack\'s organization is "organization" (it refuses any other). Fix: leave DEV_STACK out, or ' +
+        "DEV_STACK=organization/h3-ml/dev",
+    );
+    expect(existsSync(stackFile(project))).to.equal(false);
+    expect(stacksOf(project)).to.deep.equal([]);
+    const init = project.pulumi(["stack", "init", "h3-team/dev-ada"], { capture: true });
+    expect(init.status).to.not.equal(0);
+    expect(init.stderr).to.contain("organization name must be 'organization'");
+  });
+
+  // On a self-managed backend, access is per container: a developer who reads dev's state there reads (and,
+  // with the write a personal stack's own state needs, overwrites) whatever else the container holds.
+  it("refuses, writing nothing, a self-managed backend that holds prod next to dev", () => {
+    const project = realPulumiProject();
+    for (const stack of ["dev", "prod"]) expect(project.pulumi(["stack", "init", stack]).status).to.equal(0);
+    expect(() => stackNew("ada", {}, { root: project.root, pulumi: project.pulumi, log: () => {} })).to.throw(
+      `the backend file://${project.backend} holds the prod stack: whoever may read dev's state there to build a ` +
+        "personal stack could read and overwrite prod's. Nothing was created. Fix: move prod to a state " +
+        'container of its own (docs/deployment.md, "State and secrets"), then run this again logged in to dev\'s',
+    );
+    expect(existsSync(stackFile(project))).to.equal(false);
+    expect(stacksOf(project).sort()).to.deep.equal(["dev", "prod"]);
+  });
+
+  it("refuses, writing nothing, prod's or dev's secrets provider for a personal stack", () => {
+    const project = realPulumiProject();
+    const prodKey = "azurekeyvault://h3-prod.vault.azure.net/keys/pulumi";
+    writeFileSync(path.join(project.root, "Pulumi.prod.yaml"), `secretsprovider: ${prodKey}\nconfig: {}\n`);
+    const env = { PULUMI_SECRETS_PROVIDER: prodKey };
+    expect(() =>
+      stackNew("ada", {}, { root: project.root, pulumi: project.pulumi, log: () => {}, env }),
+    ).to.throw(
+      `PULUMI_SECRETS_PROVIDER is ${prodKey}, the secrets provider of prod (Pulumi.prod.yaml): a personal stack ` +
+        "keeps its secrets with a key of its own, or whoever can use it decrypts prod's. Nothing was created.",
+    );
+    expect(existsSync(stackFile(project))).to.equal(false);
+  });
+
+  // Pulumi Cloud's rules, pinned from the CLI's source: a stack's organization is its owner
+  // (pkg/backend/httpstate/state.go), `pulumi stack init <org>/<stack>` creates it in that organization
+  // (httpstate/backend.go, ParseStackReference), and a StackReference must be fully qualified (GetStackOutputs;
+  // pulumi/pulumi#2522). The service itself is out of reach here, so a fake CLI stands in for it.
+  it("creates the stack in the organization of DEV_STACK on Pulumi Cloud", () => {
+    const pulumi = cloudPulumi();
+    const root = projectCopy();
+    stackNew("ada", { devStack: "h3-team/h3-ml/dev" }, { root, pulumi: pulumi.run, log: () => {} });
+    expect(pulumi.calls).to.deep.equal([
+      ["version"],
+      ["stack", "ls", "--json"],
+      ["whoami", "--json"],
+      ["stack", "init", "h3-team/dev-ada"],
+      ["stack", "output", "--json", "--stack", "h3-team/h3-ml/dev"],
+    ]);
+    expect(() =>
+      stackNew("bob", { devStack: "h3-team/other/dev" }, { root, pulumi: cloudPulumi().run, log: () => {} }),
+    ).to.throw(
+      "DEV_STACK h3-team/other/dev is a stack of the project other; a personal stack of h3-ml reads h3-ml's dev " +
+        "stack. Fix: DEV_STACK=h3-team/h3-ml/dev",
+    );
+  });
+
+  it("leaves prod next to dev to Pulumi Cloud, whose access is per stack, and reads dev where it creates the stack", () => {
+    const pulumi = cloudPulumi(["dev", "prod"]);
+    expect(stackNew("ada", {}, { root: projectCopy(), pulumi: pulumi.run, log: () => {} })).to.equal(0);
+    // Without DEV_STACK, the stack lands in the CLI's default organization and reads that organization's dev,
+    // as the program does with pulumi.getOrganization().
+    expect(pulumi.calls.slice(3)).to.deep.equal([
+      ["stack", "init", "dev-ada"],
+      ["stack", "output", "--json", "--stack", "dev"],
+    ]);
+  });
+
+  it("takes a DEV_STACK that is a stack name or fully qualified, and refuses anything else with the fix", () => {
+    expect(checkDevStack("dev")).to.equal("dev");
+    expect(checkDevStack("acme/h3-ml/dev")).to.equal("acme/h3-ml/dev");
+    expect(() => checkDevStack("acme/dev")).to.throw(
+      'DEV_STACK must be a stack name of this project (dev) or the fully qualified <org>/<project>/<stack> of the dev stack, got "acme/dev". Fix: leave DEV_STACK out',
     );
   });
 
@@ -206,7 +333,7 @@ describe("make stack-new (real Pulumi CLI, file backend)", () => {
     const file = stackFile(project);
     writeFileSync(file, readFileSync(file, "utf8").replace(/^ {4}mode: shared\n/m, ""));
     const before = readFileSync(file, "utf8");
-    expect(configOf(project)["h3-ml:personal"]).to.deep.equal({ devStack: "organization/h3-ml/dev" });
+    expect(configOf(project)["h3-ml:personal"]).to.deep.equal({ devStack: "dev" });
     expect(() => stackNew("ada", {}, options)).to.throw(
       "Pulumi.dev-ada.yaml sets no personal.mode (shared or full), got undefined; nothing was changed. " +
         "Fix: pulumi config set --path personal.mode shared --stack dev-ada, or " +
@@ -226,22 +353,16 @@ describe("make stack-new (real Pulumi CLI, file backend)", () => {
   });
 
   it("creates the stack with the configured secrets provider", () => {
-    const pulumi = fakePulumi(
-      { found: true, status: 0, stdout: "v3", stderr: "" },
-      {
-        found: true,
-        status: 0,
-        stdout: "[]",
-        stderr: "",
-      },
-    );
-    const env = { PULUMI_SECRETS_PROVIDER: "azurekeyvault://h3.vault.azure.net/keys/pulumi" };
-    stackNew("ada", {}, { root: projectCopy(), pulumi: pulumi.run, log: () => {}, env });
-    expect(pulumi.calls).to.deep.equal([
-      ["version"],
-      ["stack", "ls", "--json"],
-      ["stack", "init", "dev-ada", "--secrets-provider", "azurekeyvault://h3.vault.azure.net/keys/pulumi"],
-    ]);
+    const project = realPulumiProject();
+    const calls: string[][] = [];
+    const recording = (args: readonly string[], call?: { capture?: boolean }) => {
+      calls.push([...args]);
+      return project.pulumi(args, call);
+    };
+    const env = { PULUMI_SECRETS_PROVIDER: "passphrase" };
+    expect(stackNew("ada", {}, { root: project.root, pulumi: recording, log: () => {}, env })).to.equal(0);
+    expect(calls).to.deep.include(["stack", "init", "dev-ada", "--secrets-provider", "passphrase"]);
+    expect(parse(readFileSync(stackFile(project), "utf8"))).to.have.property("encryptionsalt");
   });
 
   it("writes a full copy that the program's validator accepts as a small, personal environment", () => {
@@ -270,7 +391,10 @@ describe("make stack-new (real Pulumi CLI, file backend)", () => {
 
   it("writes a full copy whose plan has every job paused, single node, no analytics cluster and nothing protected", async () => {
     const project = realPulumiProject();
+    // The team's seed comes from dev's stack file, as in the checkout.
+    copyFileSync(path.join(PROJECT_ROOT, "Pulumi.dev.yaml"), path.join(project.root, "Pulumi.dev.yaml"));
     stackNew("ada", { mode: "full" }, { root: project.root, pulumi: project.pulumi, log: () => {} });
+    expect(configOf(project)["h3-ml:nameSeed"]).to.equal("h3-health");
     const plan = await evaluateProgram("dev-ada", { config: configOf(project) });
     const jobs = plan.registrations.filter((r) => r.type === "databricks:index/job:Job");
     expect(jobs.map((j) => j.name).sort()).to.deep.equal(["jobs-delete", "jobs-ingest", "jobs-normalize"]);
@@ -286,11 +410,7 @@ describe("make stack-new (real Pulumi CLI, file backend)", () => {
   });
 
   it("writes only the environment, the owner tag and the personal block in shared mode", () => {
-    expect(Object.keys(personalStackConfig("ada", "h3-ml"))).to.deep.equal([
-      "environment",
-      "tags",
-      "personal",
-    ]);
+    expect(Object.keys(personalStackConfig("ada"))).to.deep.equal(["environment", "tags", "personal"]);
   });
 });
 

@@ -19,6 +19,7 @@ import {
   PROJECT_ROOT,
   toRuntimeConfig,
 } from "../../scripts/lib/stackConfig";
+import { type MockBackend, organizationOf, resolveStackReference, SELF_MANAGED } from "./backends";
 import {
   checkDatabricksService,
   describeFindings,
@@ -95,7 +96,7 @@ export interface EvaluateOptions {
   /**
    * Outputs of the stacks the program reads through a StackReference, by fully qualified name. The engine reads
    * them from the backend in a preview too, so they stay known in preview mode.
-   * @default { "organization/h3-ml/dev": MOCK_DEV_OUTPUTS }
+   * @default { [mockDevStack(backend)]: MOCK_DEV_OUTPUTS }
    */
   readonly stackOutputs?: Readonly<Record<string, Readonly<Record<string, unknown>>>>;
   /**
@@ -104,6 +105,12 @@ export interface EvaluateOptions {
    * @default MOCK_DEV_POLICIES
    */
   readonly foreignPolicies?: Readonly<Record<string, string>>;
+  /**
+   * The backend the stack lives in: the organization the program is given and how a StackReference's name is
+   * resolved, or refused, as that backend does (backends.ts).
+   * @default SELF_MANAGED
+   */
+  readonly backend?: MockBackend;
 }
 
 /** Raised when the program throws; carries what was registered before it did. */
@@ -148,8 +155,13 @@ export function deployersOf(stack: string, overrides?: ConfigOverrides): string[
   return typeof id === "string" ? [`servicePrincipals/${id}`] : undefined;
 }
 
-/** The default `personal.devStack`: how a self-managed backend names the dev stack. */
-export const MOCK_DEV_STACK = "organization/h3-ml/dev";
+/** The dev stack of the project in the organization the backend gives a stack: where a personal stack looks. */
+export function mockDevStack(backend: MockBackend = SELF_MANAGED): string {
+  return `${organizationOf(backend)}/h3-ml/dev`;
+}
+
+/** The dev stack on a self-managed backend, the harness's default. */
+export const MOCK_DEV_STACK = mockDevStack(SELF_MANAGED);
 
 /**
  * What the dev stack exports, as the program evaluated under mocks for `dev` gives it (a test keeps the two
@@ -157,10 +169,11 @@ export const MOCK_DEV_STACK = "organization/h3-ml/dev";
  */
 export const MOCK_DEV_OUTPUTS: Readonly<Record<string, unknown>> = {
   resourceGroupName: "h3ml-dev-rg",
-  eventHubsNamespace: "h3ml-dev-evhns-6ce348.servicebus.windows.net",
-  eventHubsNamespaceName: "h3ml-dev-evhns-6ce348",
-  storageAccountName: "h3mldevst6ce348",
-  storageAccountId: `/subscriptions/${MOCK_SUBSCRIPTION_ID}/resourceGroups/h3ml-dev-rg/providers/Microsoft.Storage/storageAccounts/h3mldevst6ce348`,
+  azureSubscriptionId: MOCK_SUBSCRIPTION_ID,
+  eventHubsNamespace: "h3ml-dev-evhns-571d3e.servicebus.windows.net",
+  eventHubsNamespaceName: "h3ml-dev-evhns-571d3e",
+  storageAccountName: "h3mldevst571d3e",
+  storageAccountId: `/subscriptions/${MOCK_SUBSCRIPTION_ID}/resourceGroups/h3ml-dev-rg/providers/Microsoft.Storage/storageAccounts/h3mldevst571d3e`,
   databricksWorkspaceUrl: `https://${MOCK_WORKSPACE_HOST}`,
   databricksWorkspaceResourceId: `/subscriptions/${MOCK_SUBSCRIPTION_ID}/resourceGroups/h3ml-dev-rg/providers/Microsoft.Databricks/workspaces/h3ml-dev-dbw`,
   catalogName: "h3ml_dev",
@@ -171,7 +184,7 @@ export const MOCK_DEV_OUTPUTS: Readonly<Record<string, unknown>> = {
     nodeTypeId: "Standard_D4ds_v5",
     maxWorkers: 1,
     fixedTags: { project: "h3-ml", managedBy: "pulumi", environment: "personal" },
-    captureContainerUrl: "abfss://capture@h3mldevst6ce348.dfs.core.windows.net/",
+    captureContainerUrl: "abfss://capture@h3mldevst571d3e.dfs.core.windows.net/",
   },
 };
 
@@ -245,6 +258,17 @@ export const DEFAULT_STATES: Readonly<Record<string, StateMock>> = {
   [RESOURCE_TYPES.subnet]: (i) => ({
     id: `${rg(i)}/providers/Microsoft.Network/virtualNetworks/${i.virtualNetworkName}/subnets/${i.subnetName}`,
     name: i.subnetName,
+  }),
+  [RESOURCE_TYPES.logAnalyticsWorkspace]: (i) => ({
+    id: `${rg(i)}/providers/Microsoft.OperationalInsights/workspaces/${i.workspaceName}`,
+    name: i.workspaceName,
+  }),
+  [RESOURCE_TYPES.diagnosticSetting]: (i) => ({
+    id: `${i.resourceUri}/providers/Microsoft.Insights/diagnosticSettings/${i.name}`,
+  }),
+  [RESOURCE_TYPES.roleDefinition]: (i) => ({
+    id: `${i.scope}/providers/Microsoft.Authorization/roleDefinitions/${i.roleDefinitionId}`,
+    name: i.roleDefinitionId,
   }),
   [RESOURCE_TYPES.publicIpAddress]: (i) => ({
     id: `${rg(i)}/providers/Microsoft.Network/publicIPAddresses/${i.publicIpAddressName}`,
@@ -397,15 +421,18 @@ async function evaluateAlone<T>(
   options: EvaluateOptions,
 ): Promise<Evaluation<T>> {
   const config = loadStackConfig(stack, options.config);
-  const stackOutputs = options.stackOutputs ?? { [MOCK_DEV_STACK]: MOCK_DEV_OUTPUTS };
+  const backend = options.backend ?? SELF_MANAGED;
+  const stackOutputs = options.stackOutputs ?? { [mockDevStack(backend)]: MOCK_DEV_OUTPUTS };
   const states: Record<string, StateMock> = {
     ...DEFAULT_STATES,
     "pulumi:pulumi:StackReference": (inputs) => {
-      const outputs = stackOutputs[inputs.name];
+      const resolved = resolveStackReference(inputs.name, backend, config.project);
+      const outputs = stackOutputs[resolved];
       if (outputs === undefined) {
+        // The engine's words (pkg/backend/backend.go, GetStackOutputs), then what the harness knows.
         throw new Error(
-          `no outputs for stack ${inputs.name} (known: ${Object.keys(stackOutputs).join(", ")}); ` +
-            "pass them with EvaluateOptions.stackOutputs",
+          `unknown stack "${inputs.name}" (read as ${resolved}; the harness knows ` +
+            `${Object.keys(stackOutputs).join(", ") || "no stack"}: pass outputs with EvaluateOptions.stackOutputs)`,
         );
       }
       return { name: inputs.name, outputs, secretOutputNames: [] };
@@ -441,6 +468,7 @@ async function evaluateAlone<T>(
     config.project,
     stack,
     options.preview ?? false,
+    organizationOf(backend),
   );
   recordRegistrations(registrations);
   pulumi.runtime.setAllConfig(toRuntimeConfig(config.values));
