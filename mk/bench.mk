@@ -11,11 +11,12 @@ BENCH_REPEAT ?= 2
 BENCH_RUNS ?= 7
 BENCH_STACK ?= prod
 BENCH_CACHE ?= .cache/bench
-# The delete-by-age scenario: hourly batches, OPTIMIZE every BENCH_AGE_COMPACT hours, one delete at each age.
+# The delete-by-age scenario: hourly batches, the delete job's daily run every BENCH_AGE_DAILY hours and at each age,
+# where a run-now for one user's request follows it.
 BENCH_AGE_USERS ?= 2000
 BENCH_AGE_EVENTS ?= 20000
 BENCH_AGES ?= 2,24,96
-BENCH_AGE_COMPACT ?= 24
+BENCH_AGE_DAILY ?= 24
 BENCH_SCENARIOS ?= ingest,normalize,floor,delete,aging
 
 .PHONY: bench bench-plan bench-pipeline lint-bench
@@ -33,7 +34,7 @@ bench-pipeline: install-python
 	  --users $(BENCH_USERS) --files $(BENCH_FILES) --repeat $(BENCH_REPEAT) --cache $(BENCH_CACHE) \
 	  --work $(BENCH_CACHE)/work --json $(REPORTS)/bench-pipeline.json --scenarios $(BENCH_SCENARIOS) \
 	  --age-users $(BENCH_AGE_USERS) --age-events $(BENCH_AGE_EVENTS) --ages $(BENCH_AGES) \
-	  --age-compact-every $(BENCH_AGE_COMPACT) | tee $(REPORTS)/bench-pipeline.txt; \
+	  --age-daily-every $(BENCH_AGE_DAILY) | tee $(REPORTS)/bench-pipeline.txt; \
 	  exit $${PIPESTATUS[0]}
 
 # The benchmark and demo-report code is linted with the package.

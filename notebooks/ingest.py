@@ -1,9 +1,9 @@
 # Databricks notebook source
 # Ingest: Event Hubs Capture (Avro, Auto Loader) -> bronze.events, exactly once.
-from h3_ml.databricks import finish, lake_from, parameters
+from h3_ml.databricks import finish, job_parameters, lake_from
 from h3_ml.ingest import run_ingest
 
-params = parameters(dbutils, catalog="", schema_prefix="", checkpoints="", capture_root="", deletion_sla_days="30")
+params = job_parameters(dbutils, "ingest")
 
 # COMMAND ----------
 

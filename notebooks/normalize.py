@@ -1,9 +1,9 @@
 # Databricks notebook source
 # Normalize: bronze.events -> one typed silver table per event type, and silver.quarantine.
-from h3_ml.databricks import finish, lake_from, parameters
+from h3_ml.databricks import finish, job_parameters, lake_from
 from h3_ml.normalize import run_normalize
 
-params = parameters(dbutils, catalog="", schema_prefix="", checkpoints="", deletion_sla_days="30")
+params = job_parameters(dbutils, "normalize")
 
 # COMMAND ----------
 

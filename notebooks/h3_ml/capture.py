@@ -95,8 +95,8 @@ def read_capture_stream(
     return raw.select("*", F.col("_metadata.file_path").alias("captureFile"))
 
 
-def read_capture_batch(spark: SparkSession, capture_root: str) -> DataFrame:
-    """The same records as a batch read, for inspection and tests."""
+def read_capture_batch(spark: SparkSession, capture_root: str | list[str]) -> DataFrame:
+    """The same records as a batch read, of every file under a folder or of the files listed."""
     raw = spark.read.format("avro").options(**_AVRO_OPTIONS).load(capture_root)
     return raw.select("*", F.col("_metadata.file_path").alias("captureFile"))
 

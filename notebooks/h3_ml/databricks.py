@@ -1,5 +1,5 @@
-"""Databricks-only glue for the notebooks: job parameters (widgets) and secrets to plain values, and the run's
-summary handed back to the Jobs API.
+"""Databricks-only glue for the notebooks: job parameters (widgets) to checked values, and the run's summary
+handed back to the Jobs API.
 
 `dbutils` is passed in, never imported, so the package stays importable and testable without Databricks.
 """
@@ -10,51 +10,19 @@ import json
 from dataclasses import asdict, is_dataclass
 from datetime import date, datetime
 
-from h3_ml.lake import DEFAULT_DELETION_SLA_DAYS, Lake
-
-DEFAULT_SECRET_SCOPE = "h3-ml"
-AUDIT_SALT_KEY = "audit-salt"
+from h3_ml import parameters
+from h3_ml.lake import Lake
 
 
-def parameters(dbutils, **defaults: str) -> dict[str, str]:
-    """Declares each widget with its default (so the notebook runs by hand too) and returns the values."""
-    values = {}
-    for name, default in defaults.items():
-        dbutils.widgets.text(name, default)
-        values[name] = dbutils.widgets.get(name).strip()
-    return values
+def job_parameters(dbutils, job: str) -> dict[str, object]:
+    """The run's parameters (notebook widgets, declared with their defaults), checked against the contract."""
+    return parameters.parse(job, parameters.declare(dbutils, job))
 
 
-def lake_from(params: dict[str, str]) -> Lake:
+def lake_from(params: dict[str, object]) -> Lake:
     """`catalog` and `schema_prefix` name Unity Catalog tables `<catalog>.<prefix>bronze.events`; `checkpoints`
     is a volume folder."""
-    for name in ("catalog", "checkpoints"):
-        if not params.get(name):
-            raise ValueError(f"job parameter {name!r} is empty: set it on the job task (see components/)")
-    sla = params.get("deletion_sla_days") or str(DEFAULT_DELETION_SLA_DAYS)
-    if not sla.isdigit():
-        raise ValueError(f"job parameter 'deletion_sla_days' must be a whole number of days, got {sla!r}")
-    return Lake(
-        checkpoints=params["checkpoints"],
-        catalog=params["catalog"],
-        schema_prefix=params.get("schema_prefix", ""),
-        deletion_sla_days=int(sla),
-    )
-
-
-def user_ids(text: str) -> list[str]:
-    """The `user_ids` parameter: comma-separated, empty for the scheduled run (event requests only)."""
-    return [u.strip() for u in text.split(",") if u.strip()]
-
-
-def audit_salt(dbutils, scope: str) -> str:
-    """The salt of `ops.deletion_audit`'s user hashes: secret `audit-salt` in the `secret_scope` parameter's scope."""
-    if not scope:
-        raise ValueError(
-            f"job parameter 'secret_scope' is empty: set it to the secret scope holding {AUDIT_SALT_KEY!r} "
-            f"(default {DEFAULT_SECRET_SCOPE!r})"
-        )
-    return dbutils.secrets.get(scope=scope, key=AUDIT_SALT_KEY)
+    return Lake.from_parameters(params)
 
 
 def summary_dict(summary) -> dict:
@@ -77,7 +45,7 @@ def finish(dbutils, summary) -> None:
     """Prints the summary, then ends the notebook with it as JSON (timestamps as ISO 8601 text).
 
     The Jobs API returns that text as `notebook_output.result` of `runs/get-output` (its first 5 MB), so a
-    caller reads the delete job's `rows_removed` without parsing logs:
+    caller reads the delete job's `request` and `rows_removed` without parsing logs:
     https://databricks.github.io/sdk-js/api/interfaces/_databricks_sdk-jobs.v2.NotebookTask_NotebookOutput.html
     """
     show(summary)

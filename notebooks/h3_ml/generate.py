@@ -18,6 +18,7 @@ from pathlib import Path
 import fastavro
 
 from h3_ml.capture import event_data_schema
+from h3_ml.registry import DELETION_REQUESTED
 
 
 @dataclass(frozen=True)
@@ -176,13 +177,20 @@ class Sample:
 
 
 def sample_messages(
-    *, users: int, events: int, seed: int, start: datetime, spacing: timedelta = timedelta(seconds=2)
+    *,
+    users: int,
+    events: int,
+    seed: int,
+    start: datetime,
+    spacing: timedelta = timedelta(seconds=2),
+    deletion_requests: bool = True,
 ) -> Iterable[tuple[datetime, Message, str]]:
-    """Yields `(enqueued, message, kind)` in enqueue order; kind is `event`, `duplicate`, `malformed`, `deletion`."""
+    """Yields `(enqueued, message, kind)` in enqueue order; kind is `event`, `duplicate`, `malformed`, `deletion`.
+    Without `deletion_requests`, no user asks for deletion (for benchmarks that time the deletions they ask for)."""
     rng = random.Random(seed)
     user_ids = [f"u-{i:04d}" for i in range(1, users + 1)]
     sent: list[tuple[str, bytes]] = []
-    requesters = set(rng.sample(user_ids, k=max(1, users // 25)))
+    requesters = set(rng.sample(user_ids, k=max(1, users // 25))) if deletion_requests else set()
     registered: set[str] = set()
     for i in range(events):
         enqueued = start + spacing * i
@@ -201,7 +209,7 @@ def sample_messages(
             requesters.discard(user)
             body = encode(
                 envelope(
-                    "user.deletion_requested",
+                    DELETION_REQUESTED,
                     {"channel": "app"},
                     user_id=user,
                     occurred_at=occurred,
@@ -241,6 +249,7 @@ def generate(
     window: timedelta = timedelta(minutes=5),
     start: datetime = datetime(2026, 11, 26, 8, 0, tzinfo=UTC),
     spacing: timedelta = timedelta(seconds=2),
+    deletion_requests: bool = True,
 ) -> Sample:
     """Writes Capture files under `out`, one per partition per capture window, plus one header-only file."""
     if users < 1:
@@ -249,7 +258,9 @@ def generate(
         raise ValueError(f"events must be at least 1, got {events}: pass --events 1 or more")
     windows: dict[tuple[int, datetime], list[Message]] = {}
     counts = {"event": 0, "duplicate": 0, "malformed": 0, "deletion": 0}
-    messages = sample_messages(users=users, events=events, seed=seed, start=start, spacing=spacing)
+    messages = sample_messages(
+        users=users, events=events, seed=seed, start=start, spacing=spacing, deletion_requests=deletion_requests
+    )
     for enqueued, message, kind in messages:
         partition = _partition_of(message.partition_key, partitions)
         opened = start + window * ((enqueued - start) // window)
@@ -277,6 +288,32 @@ def generate(
         malformed=counts["malformed"],
         deletion_requests=counts["deletion"],
     )
+
+
+def write_deletion_request(
+    root: str | Path,
+    user_id: str,
+    *,
+    request_id: str | None = None,
+    at: datetime | None = None,
+    channel: str = "operator",
+    partitions: int = 4,
+) -> str:
+    """One `user.deletion_requested` event in a Capture file of its own, as Capture would write the backend's or
+    an operator's request; returns the request id (the eventId)."""
+    at = (at or datetime.now(UTC)).astimezone(UTC)
+    rid = request_id or str(uuid.uuid4())
+    body = encode(envelope(DELETION_REQUESTED, {"channel": channel}, user_id=user_id, occurred_at=at, event_id=rid))
+    partition = _partition_of(user_id, partitions)
+    path = capture_path(root, at, partition=partition)
+    while path.exists():  # one file per partition and second, as Capture names them
+        at += timedelta(seconds=1)
+        path = capture_path(root, at, partition=partition)
+    millis = int(at.timestamp() * 1000)
+    write_capture_file(
+        path, [Message(body, partition_key=user_id)], first_sequence_number=millis, first_offset=millis, enqueued=at
+    )
+    return rid
 
 
 def _partition_of(key: str | None, partitions: int) -> int:

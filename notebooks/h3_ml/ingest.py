@@ -2,7 +2,9 @@
 
 The stream's checkpoint records which files each micro-batch covers; the Delta write inside `foreachBatch`
 carries (`txnAppId`, `txnVersion` = batch id), so a batch replayed after a crash between the Delta commit and
-the checkpoint commit is skipped by Delta instead of appended twice.
+the checkpoint commit is skipped by Delta instead of appended twice. A lost checkpoint (a dev stack destroyed and
+brought up again, a deleted volume folder) starts a new query id, whose stream reads every Capture file still
+within raw retention: until that query has finished a run, each batch drops the messages bronze already holds.
 """
 
 from __future__ import annotations
@@ -46,8 +48,12 @@ def to_bronze(capture: DataFrame) -> DataFrame:
         valid, F.is_valid_utf8(F.col(text))
     )
     # Parsed from the text with invalid bytes replaced (U+FFFD): a message that is not valid UTF-8 still gets the
-    # userId it carries, so deletion finds it.
-    parsed = decoded.select("*", F.from_json(F.make_valid_utf8(F.col(text)), _ENVELOPE).alias(_PARSED))
+    # userId it carries, so deletion finds it. Parsed as the value of a wrapping object: `from_json` ignores text
+    # after the first JSON value, so two messages run together would otherwise be filed under the first one's
+    # user; wrapped, they are no valid JSON, and the row names no user (deletion finds it by its body, and it
+    # expires after `unattributed_days`).
+    wrapped = F.concat(F.lit('{"v":'), F.make_valid_utf8(F.col(text)), F.lit("}"))
+    parsed = decoded.select("*", F.from_json(wrapped, f"v struct<{_ENVELOPE}>").v.alias(_PARSED))
     v = F.col(_PARSED)
     return parsed.select(
         F.col("captureFile"),
@@ -83,6 +89,11 @@ def run_ingest(
     # Delta must stop treating batch ids as already written. A batch can start before `start()` returns.
     started: dict[str, StreamingQuery] = {}
     known = threading.Event()
+    # A checkpoint that never finished a run (a new one, after the old one was lost) makes the stream read every
+    # Capture file still in the container: each batch then drops the messages bronze already holds.
+    recovering = not _caught_up(spark, checkpoint) and bool(bronze.read(spark).limit(1).count())
+    if recovering:
+        progress("ingest: the checkpoint has not completed a run and bronze has rows: skipping messages it holds")
 
     def write(batch: DataFrame, batch_id: int) -> None:
         known.wait()
@@ -92,7 +103,11 @@ def run_ingest(
         # by one task already, without a shuffle; a larger one is spread over as many tasks as Spark split it
         # into. (`rdd` needs dedicated access mode, which the job cluster policy fixes for every job cluster.)
         tasks = batch.rdd.getNumPartitions()
-        rows = batch if tasks <= 1 else clustered_by_bucket(batch, tasks)
+        if recovering:
+            held = bronze.read(spark).select(*_MESSAGE_KEY)
+            rows = clustered_by_bucket(batch.join(held, list(_MESSAGE_KEY), "left_anti"), max(tasks, 1))
+        else:
+            rows = batch if tasks <= 1 else clustered_by_bucket(batch, tasks)
         bronze.append(rows, txnAppId=app_id, txnVersion=str(batch_id))
         faults.check(fp.INGEST_AFTER_WRITE, batch_id)
 
@@ -110,7 +125,31 @@ def run_ingest(
     started["query"] = query
     known.set()
     batches, read = await_available_now(query, "ingest", progress)
+    _mark_caught_up(spark, checkpoint)
     return IngestSummary(batches=batches, messages_read=read, bronze_rows=bronze.read(spark).count())
+
+
+# A message's identity: its Capture file and its sequence number in the partition that file belongs to.
+_MESSAGE_KEY = ("captureFile", "sequenceNumber")
+# Written into the checkpoint folder once a run over it has finished, so it goes when the checkpoint goes.
+_CAUGHT_UP = "h3_ml_caught_up"
+
+
+def _marker(spark: SparkSession, checkpoint: str):
+    """The marker's path and file system, through Hadoop as Spark reaches the checkpoint (a volume on Databricks)."""
+    path = spark._jvm.org.apache.hadoop.fs.Path(f"{checkpoint.rstrip('/')}/{_CAUGHT_UP}")
+    return path, path.getFileSystem(spark._jsc.hadoopConfiguration())
+
+
+def _caught_up(spark: SparkSession, checkpoint: str) -> bool:
+    path, fs = _marker(spark, checkpoint)
+    return fs.exists(path)
+
+
+def _mark_caught_up(spark: SparkSession, checkpoint: str) -> None:
+    path, fs = _marker(spark, checkpoint)
+    if not fs.exists(path):
+        fs.create(path, True).close()
 
 
 def await_available_now(query: StreamingQuery, job: str, progress: Callable[[str], None]) -> tuple[int, int]:

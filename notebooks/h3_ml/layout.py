@@ -7,8 +7,11 @@ a deletion's MERGE, which names the user's bucket, reads and rewrites only that 
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from pyspark.sql import DataFrame, SparkSession
 
+from h3_ml.commits import retry_on_conflict
 from h3_ml.lake import TableRef
 from h3_ml.parallel import TABLES_AT_ONCE, side_by_side
 from h3_ml.tables import BUCKET, USER_BUCKETS
@@ -19,17 +22,23 @@ def clustered_by_bucket(rows: DataFrame, tasks: int) -> DataFrame:
     return rows.repartition(max(1, min(tasks, USER_BUCKETS)), BUCKET)
 
 
-def compact(spark: SparkSession, tables: list[TableRef]) -> dict[str, int]:
+def compact(spark: SparkSession, tables: list[TableRef], *, log: Callable[[str], None] = print) -> dict[str, int]:
     """`OPTIMIZE` on each table, side by side; returns the files each compaction removed.
 
     Bin-packing works within a partition, so each bucket's small files (one per batch) become one file, up to
     `spark.databricks.delta.optimize.maxFileSize` (1 GB by default; delta-io/delta#3272). A compaction changes
-    no data (`dataChange = false`): streams reading the table skip it, and it conflicts with a concurrent
-    commit only when that commit removed a file it rewrites
-    (https://docs.delta.io/3.3.1/optimizations-oss.html, "Compaction (bin-packing)").
+    no data (`dataChange = false`): streams reading the table skip it. It conflicts with a concurrent commit
+    that removed a file it rewrites (https://docs.delta.io/3.3.1/optimizations-oss.html, "Compaction
+    (bin-packing)"): on these tables, partitioned and without deletion vectors, that is a concurrent UPDATE,
+    DELETE or MERGE such as normalize's, or another OPTIMIZE such as predictive optimization's
+    (https://docs.databricks.com/optimizations/isolation-level.html, "Write conflicts without row-level
+    concurrency"). So a conflict is retried: the retry plans against the new snapshot.
     """
 
     def optimize(table: TableRef) -> int:
-        return spark.sql(f"OPTIMIZE {table.sql}").first()["metrics"]["numFilesRemoved"]
+        def attempt() -> int:
+            return spark.sql(f"OPTIMIZE {table.sql}").first()["metrics"]["numFilesRemoved"]
+
+        return retry_on_conflict(attempt, what=f"compact {table.label}", log=log)
 
     return dict(zip((t.label for t in tables), side_by_side(optimize, tables, at_most=TABLES_AT_ONCE), strict=True))

@@ -254,8 +254,9 @@ def run_normalize(
         where = bronze.path or bronze.name
         raise FileNotFoundError(f"no bronze table {bronze.label} at {where}: run ingest first")
     registry.validate()
-    # Brought to the bucket layout before the stream starts: a Delta stream cannot read across that change.
-    bronze.ensure(spark, lake)
+    # Ingest owns bronze and brings it to the bucket layout (a Delta stream cannot read across that change);
+    # normalize only checks it.
+    bronze.check(spark)
     writer = _BatchWriter(spark, lake, bronze, tables_in_parallel, faults)
     options = {"skipChangeCommits": "true"}
     if max_files_per_trigger:

@@ -41,6 +41,17 @@ class TableSpec:
     # retention), so they must never identify a person: no user id, no body, no health values.
     stats_columns: tuple[str, ...]
     no_user_data_reason: str | None = None
+    # The job that writes the table, and whose principal owns it: the only one that alters its metadata
+    # (`TableRef.ensure`); the other jobs only check it (`TableRef.check`).
+    writer: str = "delete"
+    # Rows may name no user (a body that did not parse): they are deleted after `unattributed_days`, counted from
+    # the earlier of `enqueuedTime` and this column, and the table's retention is shortened by as much
+    # (`Lake.retention_days`).
+    arrival_column: str | None = None
+
+    @property
+    def unattributed(self) -> bool:
+        return self.arrival_column is not None
 
     @property
     def key(self) -> str:
@@ -81,6 +92,8 @@ EVENTS = TableSpec(
     ),
     user_column="userId",
     stats_columns=(*LINEAGE_STATS, "ingestedAt"),
+    arrival_column="ingestedAt",
+    writer="ingest",
 )
 
 QUARANTINE = TableSpec(
@@ -102,24 +115,45 @@ QUARANTINE = TableSpec(
     ),
     user_column="userId",
     stats_columns=(*LINEAGE_STATS, "reason"),
+    arrival_column="quarantinedAt",
+    writer="normalize",
 )
 
-DELETION_AUDIT = TableSpec(
-    "ops",
+
+def _ops_table(name: str, columns: list[tuple[str, T.DataType]], stats: tuple[str, ...], reason: str) -> TableSpec:
+    """A table of the `ops` schema: the delete job's own, holding no user data."""
+    fields = T.StructType([T.StructField(column, kind) for column, kind in columns])
+    return TableSpec("ops", name, fields, user_column=None, stats_columns=stats, no_user_data_reason=reason)
+
+
+DELETION_AUDIT = _ops_table(
     "deletion_audit",
-    T.StructType(
-        [
-            T.StructField("requestId", T.StringType()),
-            T.StructField("userHash", T.StringType()),
-            T.StructField("source", T.StringType()),
-            T.StructField("requestedAt", T.TimestampType()),
-            T.StructField("completedAt", T.TimestampType()),
-            T.StructField("rowsRemoved", T.MapType(T.StringType(), T.LongType())),
-        ]
-    ),
-    user_column=None,
-    stats_columns=("requestedAt", "completedAt"),
-    no_user_data_reason="holds a salted hash of the user id, never the id, so the proof of deletion survives",
+    [
+        ("requestId", T.StringType()),
+        ("userHash", T.StringType()),
+        ("source", T.StringType()),
+        ("requestedAt", T.TimestampType()),
+        ("completedAt", T.TimestampType()),
+        ("rowsRemoved", T.MapType(T.StringType(), T.LongType())),
+        ("saltVersion", T.IntegerType()),  # the `AUDIT_SALT` version `userHash` was made with
+    ],
+    ("requestedAt", "completedAt"),
+    "holds a salted hash of the user id, never the id, so the proof of deletion survives",
+)
+
+AUDIT_SALT = _ops_table(
+    "audit_salt",
+    [("saltVersion", T.IntegerType()), ("salt", T.StringType()), ("createdAt", T.TimestampType())],
+    # Never `salt`: statistics sit in `_delta_log`, which more principals may read than the table.
+    ("saltVersion", "createdAt"),
+    "the salt of the audit's user hashes, created by the delete job; only its principal reads it",
+)
+
+CAPTURE_FILES = _ops_table(
+    "capture_files",
+    [("captureFile", T.StringType()), ("seenAt", T.TimestampType())],
+    ("seenAt",),
+    "paths of Capture files seen in bronze (namespace, hub, partition, time), for the watchdog",
 )
 
 SILVER_ENVELOPE = [
@@ -146,11 +180,19 @@ def silver_spec(event_type: str) -> TableSpec:
         T.StructType([*SILVER_ENVELOPE, *payload, *LINEAGE, BUCKET_FIELD]),
         user_column="userId",
         stats_columns=("eventId", "occurredAt", *LINEAGE_STATS),
+        writer="normalize",
     )
 
 
 def all_tables() -> list[TableSpec]:
-    return [EVENTS, QUARANTINE, *(silver_spec(t) for t in registry.event_types()), DELETION_AUDIT]
+    return [
+        EVENTS,
+        QUARANTINE,
+        *(silver_spec(t) for t in registry.event_types()),
+        DELETION_AUDIT,
+        AUDIT_SALT,
+        CAPTURE_FILES,
+    ]
 
 
 def user_tables() -> list[TableSpec]:

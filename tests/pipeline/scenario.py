@@ -5,18 +5,19 @@ from __future__ import annotations
 from .helpers import T0, body, later, write_file
 
 ALICE, BOB, CAROL = "u-alice-01", "u-bob-02", "u-carol-03"
-# Rows per user table once the scenario is ingested and normalized, and Alice's share of them.
+# Rows per user table once the scenario is ingested and normalized, and Alice's share of them (her damaged
+# bodies, which name her but parse to no user, included).
 ROWS = {
-    "bronze.events": 9,
-    "silver.quarantine": 3,
+    "bronze.events": 12,
+    "silver.quarantine": 6,
     "silver.measurement_recorded": 2,
     "silver.user_deletion_requested": 0,
     "silver.user_registered": 2,
     "silver.workout_completed": 1,
 }
 ALICE_REMOVED = {
-    "bronze.events": 4,
-    "silver.quarantine": 1,
+    "bronze.events": 7,
+    "silver.quarantine": 4,
     "silver.measurement_recorded": 1,
     "silver.user_deletion_requested": 0,
     "silver.user_registered": 1,
@@ -25,6 +26,13 @@ ALICE_REMOVED = {
 WRONG_TYPE_BODY = body(
     event_id="e-a3", user_id=ALICE, occurred_at=T0, payload={"metric": "weight", "value": "heavy", "unit": "kg"}
 )
+# Bodies that name Alice but from which no user id parses: bronze and the quarantine hold them with a null userId.
+_TRUNCATED = body(event_id="e-a4", user_id=ALICE, occurred_at=T0)
+ALICE_DAMAGED = [
+    _TRUNCATED[: _TRUNCATED.index(b'"payload"') + 20],  # cut off in the payload
+    body(event_id="e-a5", user_id=ALICE, occurred_at=T0).replace(b'"userId"', b'"userID"'),  # a misspelled key
+    b"\xff" + body(event_id="e-a6", user_id=ALICE, occurred_at=T0),  # not UTF-8: kept in bodyBytes
+]
 
 
 def write_scenario(capture_root: str) -> None:
@@ -68,6 +76,7 @@ def write_scenario(capture_root: str) -> None:
                 occurred_at=later(T0, -30),
             ),
             WRONG_TYPE_BODY,
+            *ALICE_DAMAGED,
         ],
         enqueued=later(T0, 5),
         partition=1,

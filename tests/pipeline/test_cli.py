@@ -1,12 +1,16 @@
 import json
 import re
+from pathlib import Path
 
 import fastavro
 import pytest
 
+from h3_ml import deletion, session
 from h3_ml.cli import main
+from h3_ml.deletion import DeleteSettings, DeletionSummary
 from h3_ml.generate import generate
 
+from .helpers import DbUtils
 from .scenario import ROWS
 
 
@@ -55,6 +59,51 @@ def test_generation_is_reproducible_and_mixes_in_the_imperfections(tmp_path):
 def test_report_lists_every_table_and_quarantine_reasons(spark, scenario_lake, capsys):
     assert main(["report", "--lake", scenario_lake.root]) == 0
     report = json.loads(capsys.readouterr().out)
-    assert {k: v["rows"] for k, v in report["tables"].items()} == {**ROWS, "ops.deletion_audit": None}
+    ops = {"ops.deletion_audit": None, "ops.audit_salt": None, "ops.capture_files": None}
+    assert {k: v["rows"] for k, v in report["tables"].items()} == {**ROWS, **ops}
     assert report["tables"]["bronze.events"]["location"] == f"{scenario_lake.root}/bronze/events"
-    assert report["quarantine_by_reason"] == {"not_json": 2, "wrong_type": 1}
+    assert report["quarantine_by_reason"] == {
+        "missing_required_field": 1,
+        "not_json": 3,
+        "not_utf8": 1,
+        "wrong_type": 1,
+    }
+
+
+def test_the_local_runner_runs_the_delete_job_as_the_notebook_does(monkeypatch, tmp_path):
+    """One function, `run_delete_job`, is the delete job: the notebook and `python -m h3_ml delete` call it with
+    the same checked parameters, the lake's location aside."""
+    calls = []
+
+    def record(spark, lake, settings, **options):
+        calls.append((lake, settings))
+        return DeletionSummary()
+
+    monkeypatch.setattr(deletion, "run_delete_job", record)
+    monkeypatch.setattr(session, "local_spark", lambda: "a local session")
+    capture, lake = tmp_path / "capture", tmp_path / "lake"
+    capture.mkdir()
+    lake.mkdir()
+    given = {"request_id": "req-1", "deletion_sla_days": "20", "capture_lag_hours": "12", "rotate_salt": "true"}
+
+    notebook = Path(__file__).resolve().parents[2] / "notebooks" / "delete_user_data.py"
+    location = {"catalog": "h3_dev", "checkpoints": "/Volumes/h3_dev/ops/checkpoints"}
+    dbutils = DbUtils({**location, "capture_root": str(capture), **given})
+    exec(compile(notebook.read_text(), str(notebook), "exec"), {"dbutils": dbutils, "spark": "the job's session"})
+    options = [f"--{k.replace('_', '-')}={v}" for k, v in given.items()]
+    assert main(["delete", "--lake", str(lake), "--capture", str(capture), *options]) == 0
+
+    (on_databricks, databricks_settings), (local, local_settings) = calls
+    assert (
+        databricks_settings
+        == local_settings
+        == DeleteSettings(
+            request_id="req-1", capture_root=str(capture), open_request_hours=30, capture_lag_hours=12, rotate_salt=True
+        )
+    )
+    assert (on_databricks.catalog, local.root) == ("h3_dev", str(lake))
+    assert (on_databricks.deletion_sla_days, on_databricks.unattributed) == (
+        local.deletion_sla_days,
+        local.unattributed,
+    )
+    assert json.loads(dbutils.notebook.exited)["requests"] == 0

@@ -16,18 +16,17 @@ import pytest
 from pyspark.sql import functions as F
 
 from h3_ml import faults as fp
-from h3_ml.deletion import DeletionSummary, delete_user_data
+from h3_ml.deletion import DeletionSummary
 from h3_ml.faults import Faults
 from h3_ml.ingest import IngestSummary, run_ingest
 from h3_ml.normalize import run_normalize
 from h3_ml.tables import DELETION_AUDIT, EVENTS, user_tables
 
-from .helpers import T0, body, later, write_file
+from .helpers import T0, body, delete_run, later, request_deletion, write_file
 
 pytestmark = pytest.mark.slow  # left out of `make test-python-fast`
 
 QUIET = {"progress": lambda _: None}
-SALT = "test-salt"
 GONE, KEEP_1, KEEP_2 = "u-gone", "u-keep-1", "u-keep-2"
 DEADLOCK_GUARD_SECONDS = 600
 
@@ -103,6 +102,7 @@ def test_deletion_concurrent_with_ingest_removes_every_row_committed_before_its_
         ],
     )
 
+    request_deletion(spark, lake, GONE, "req-1")
     read, appended, deleted = threading.Event(), threading.Event(), threading.Event()
     # Batch 0 ingested the first file; this run's batches 1, 2, 3 read the three new ones.
     ingest_faults = Faults(
@@ -143,9 +143,7 @@ def test_deletion_concurrent_with_ingest_removes_every_row_committed_before_its_
             target=run,
             args=(
                 "delete",
-                lambda: delete_user_data(
-                    spark, [GONE], lake, salt=SALT, request_id="req-1", faults=delete_faults, progress=log.append
-                ),
+                lambda: delete_run(spark, lake, request_id="req-1", faults=delete_faults, progress=log.append),
                 read,
                 deleted,
             ),
@@ -161,7 +159,8 @@ def test_deletion_concurrent_with_ingest_removes_every_row_committed_before_its_
     # A blind append does not conflict with the MERGE, which reads the table as it is when it starts.
     assert [line for line in log if "concurrent commit" in line] == []
     assert results["delete"].rows_removed == {
-        "bronze.events": 4,  # counted by the MERGE: the row appended between the count and the MERGE included
+        # Counted by the MERGE: the row appended between the count and the MERGE included, and the request's own.
+        "bronze.events": 5,
         "silver.quarantine": 1,
         "silver.measurement_recorded": 1,
         "silver.user_deletion_requested": 0,
@@ -170,7 +169,7 @@ def test_deletion_concurrent_with_ingest_removes_every_row_committed_before_its_
     }
     audit = lake.table(DELETION_AUDIT).read(spark).filter(F.col("requestId") == "req-1").first()
     assert {k: n for k, n in audit.rowsRemoved.items() if n} == {
-        "bronze.events": 4,
+        "bronze.events": 5,
         "silver.quarantine": 1,
         "silver.measurement_recorded": 1,
         "silver.user_registered": 1,
@@ -188,6 +187,7 @@ def test_deletion_concurrent_with_ingest_removes_every_row_committed_before_its_
     # A later ingest is not covered by a completed request: normalize carries the row on, a new request removes it.
     run_normalize(spark, lake, **QUIET)
     assert sum(len(v) for v in rows_of(spark, lake, [GONE]).values()) == 2
-    again = delete_user_data(spark, [GONE], lake, salt=SALT, request_id="req-2", **QUIET)
-    assert {k: n for k, n in again.rows_removed.items() if n} == {"bronze.events": 1, "silver.measurement_recorded": 1}
+    request_deletion(spark, lake, GONE, "req-2")
+    again = delete_run(spark, lake, request_id="req-2")
+    assert {k: n for k, n in again.rows_removed.items() if n} == {"bronze.events": 2, "silver.measurement_recorded": 1}
     assert all(rows == [] for rows in rows_of(spark, lake, [GONE]).values())

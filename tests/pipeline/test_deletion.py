@@ -1,4 +1,5 @@
 import hashlib
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -6,52 +7,64 @@ from delta.exceptions import ConcurrentAppendException
 from pyspark.sql import functions as F
 
 from h3_ml import faults as fp
+from h3_ml import salt as audit_salt
 from h3_ml.commits import retry_on_conflict
-from h3_ml.deletion import delete_user_data
+from h3_ml.deletion import RequestNotFound
 from h3_ml.faults import Faults
 from h3_ml.ingest import run_ingest
-from h3_ml.normalize import run_normalize
-from h3_ml.tables import DELETION_AUDIT, EVENTS, all_tables, silver_spec
+from h3_ml.normalize import merge_silver, run_normalize, to_silver, with_validation
+from h3_ml.salt import SaltRotationRefused
+from h3_ml.tables import AUDIT_SALT, DELETION_AUDIT, EVENTS, QUARANTINE, all_tables, silver_spec
 
-from .helpers import T0, body, contents, files_holding, later, write_file
-from .scenario import ALICE, ALICE_REMOVED, BOB, CAROL
+from .helpers import NOW, T0, body, bronze_frame, contents, delete_run, later, request_deletion, without, write_file
+from .scenario import ALICE, BOB, CAROL
 
 QUIET = {"progress": lambda _: None}
-SALT = "test-salt"
 
 
 def versions(lake):
     """Each table's latest version: the highest-numbered commit file in its `_delta_log`."""
-    log = {spec.key: Path(lake.table(spec).path) / "_delta_log" for spec in all_tables()}
-    return {key: max(int(p.stem) for p in folder.glob("*.json")) for key, folder in log.items()}
+    logs = {spec.key: Path(lake.table(spec).path) / "_delta_log" for spec in all_tables()}
+    return {key: max(int(p.stem) for p in folder.glob("*.json")) for key, folder in logs.items() if folder.is_dir()}
 
 
-def test_a_second_run_is_a_no_op(spark, scenario_lake):
-    delete_user_data(spark, [ALICE], scenario_lake, salt=SALT, request_id="req-1", **QUIET)
+def audit_rows(spark, lake):
+    rows = lake.table(DELETION_AUDIT).read(spark).orderBy("requestedAt", "requestId").collect()
+    return [(r.requestId, r.source, r.completedAt is not None, r.saltVersion) for r in rows]
+
+
+def test_a_run_now_needs_its_request_in_bronze_and_a_second_run_is_a_no_op(spark, scenario_lake):
+    with pytest.raises(RequestNotFound, match=r"deletion request req-1 is not in bronze.events yet.* Fix: wait"):
+        delete_run(spark, scenario_lake, request_id="req-1")
+    assert scenario_lake.table(DELETION_AUDIT).read(spark).count() == 0
+
+    request_deletion(spark, scenario_lake, ALICE, "req-1")
+    first = delete_run(spark, scenario_lake, request_id="req-1")
+    assert (first.requests, first.request["requestId"], first.request["completedAt"]) == (
+        1,
+        "req-1",
+        NOW.replace(tzinfo=None),
+    )
     rows, history = contents(spark, scenario_lake), versions(scenario_lake)
 
-    same = delete_user_data(spark, [ALICE], scenario_lake, salt=SALT, request_id="req-1", **QUIET)
-    assert (same.already_completed, same.rows_removed, same.seconds_to_completed_audit) == (1, {}, None)
+    same = delete_run(spark, scenario_lake, request_id="req-1", at=NOW + timedelta(hours=1))
+    assert (same.requests, same.request, set(same.rows_removed.values())) == (0, first.request, {0})
     assert versions(scenario_lake) == history
-
-    again = delete_user_data(spark, [ALICE], scenario_lake, salt=SALT, request_id="req-2", **QUIET)
-    assert again.rows_removed == dict.fromkeys(ALICE_REMOVED, 0)
-    assert again.purged == []
     assert contents(spark, scenario_lake) == rows
-    history.pop(DELETION_AUDIT.key)
-    assert {k: v for k, v in versions(scenario_lake).items() if k != DELETION_AUDIT.key} == history
 
 
 def test_a_crashed_delete_is_finished_by_the_next_run(spark, scenario_lake):
+    request_deletion(spark, scenario_lake, BOB, "req-b")
     crash = Faults(crash_at={(fp.DELETE_BEFORE_MERGE, 0)})
     with pytest.raises(Exception, match=r"injected crash at delete\.before_merge"):
-        delete_user_data(spark, [BOB], scenario_lake, salt=SALT, request_id="req-b", faults=crash, **QUIET)
-    (open_row,) = scenario_lake.table(DELETION_AUDIT).read(spark).collect()
-    assert open_row.completedAt is None
+        delete_run(spark, scenario_lake, request_id="req-b", faults=crash)
+    assert audit_rows(spark, scenario_lake) == [("req-b", "event", False, 1)]
 
-    resumed = delete_user_data(spark, [], scenario_lake, salt=SALT, **QUIET)
-    assert resumed.rows_removed["bronze.events"] == 2
-    assert all(BOB not in j for rows in contents(spark, scenario_lake).values() for j in rows)
+    # The daily run completes it: the request event is still in bronze, so its user is known again.
+    before = contents(spark, scenario_lake)
+    resumed = delete_run(spark, scenario_lake, at=NOW + timedelta(hours=1))
+    assert resumed.rows_removed["bronze.events"] == 3  # two events and the request
+    assert contents(spark, scenario_lake) == without(before, BOB)
     (row,) = scenario_lake.table(DELETION_AUDIT).read(spark).collect()
     assert (row.requestId, row.completedAt is not None, row.rowsRemoved["silver.user_registered"]) == (
         "req-b",
@@ -73,7 +86,7 @@ def test_deletion_request_events_are_picked_up_and_not_resurrected_by_normalize(
     )
     run_ingest(spark, capture_root, lake, **QUIET)
     # Deleted before normalize caught up: the bronze stream still replays the original append.
-    summary = delete_user_data(spark, [], lake, salt=SALT, **QUIET)
+    summary = delete_run(spark, lake)
     assert summary.rows_removed == {"bronze.events": 2}
     (audit,) = lake.table(DELETION_AUDIT).read(spark).collect()
     assert (audit.requestId, audit.source) == ("req-event-1", "event")
@@ -84,14 +97,15 @@ def test_deletion_request_events_are_picked_up_and_not_resurrected_by_normalize(
     assert lake.table(silver_spec("user.deletion_requested")).read(spark).count() == 0
 
 
-def test_the_sweep_deletes_again_rows_of_a_deleted_user_that_arrive_later(spark, lake, capture_root):
+def test_the_next_run_deletes_again_rows_of_a_deleted_user_that_arrive_later(spark, lake, capture_root):
     write_file(
         capture_root,
         [body(event_id="e-b1", user_id=BOB, occurred_at=T0), body(event_id="e-c1", user_id=CAROL, occurred_at=T0)],
         enqueued=later(T0, 1),
     )
     run_ingest(spark, capture_root, lake, **QUIET)
-    delete_user_data(spark, [BOB], lake, salt=SALT, request_id="req-b", **QUIET)
+    request_deletion(spark, lake, BOB, "req-b")
+    delete_run(spark, lake, request_id="req-b")
     # A Capture file that arrives after the request completed still holds the user.
     write_file(
         capture_root,
@@ -104,39 +118,60 @@ def test_the_sweep_deletes_again_rows_of_a_deleted_user_that_arrive_later(spark,
     bronze = lake.table(EVENTS)
     assert sorted(r.eventId for r in bronze.read(spark).filter(F.col("userId") == BOB).collect()) == ["e-b2"]
 
-    # Without the sweep flag a completed request is not looked at again: the rows stay.
-    plain = delete_user_data(spark, [], lake, salt=SALT, **QUIET)
-    assert (plain.requests, plain.rows_removed) == (0, {})
-
-    sweep = delete_user_data(spark, [], lake, salt=SALT, reapply_completed=True, retain_hours=0, **QUIET)
-    assert sweep.requests == 1
-    assert (sweep.rows_removed["bronze.events"], sweep.rows_removed["silver.measurement_recorded"]) == (1, 1)
+    daily = delete_run(spark, lake, at=NOW + timedelta(hours=1))
+    assert daily.requests == 1
+    assert (daily.rows_removed["bronze.events"], daily.rows_removed["silver.measurement_recorded"]) == (1, 1)
     assert all(BOB not in j for rows in contents(spark, lake).values() for j in rows)
-    assert files_holding(Path(lake.root).rglob("*"), BOB) == []
     assert sorted(r.eventId for r in bronze.read(spark).collect()) == ["e-c1", "e-c2"]
-    bob_hash = hashlib.sha256(f"{SALT}:{BOB}".encode()).hexdigest()
-    audit = sorted(lake.table(DELETION_AUDIT).read(spark).collect(), key=lambda r: r.requestedAt)
-    assert [(r.userHash, r.source, r.completedAt is not None) for r in audit] == [
-        (bob_hash, "parameter", True),
-        (bob_hash, "reapplied", True),
+    (salt,) = [r.salt for r in lake.table(AUDIT_SALT).read(spark).collect()]
+    bob_hash = hashlib.sha256(f"{salt}:{BOB}".encode()).hexdigest()
+    audit = lake.table(DELETION_AUDIT).read(spark).filter(F.col("userHash") == bob_hash).orderBy("requestedAt")
+    assert [(r.source, r.completedAt is not None, r.saltVersion) for r in audit.collect()] == [
+        ("event", True, 1),
+        ("reapplied", True, 1),
     ]
-    assert audit[1].requestId.startswith("reapplied:")
-    assert all(BOB not in str(r.asDict()) for r in audit)
+    assert audit.collect()[1].requestId.startswith("reapplied:")
 
-    # Nothing came back since: the next sweep has nothing to do.
-    again = delete_user_data(spark, [], lake, salt=SALT, reapply_completed=True, **QUIET)
-    assert (again.requests, again.rows_removed) == (0, {})
+    # Nothing came back since: the next daily run reads no row and has nothing to do.
+    again = delete_run(spark, lake, at=NOW + timedelta(hours=2))
+    assert (again.scanned, again.requests, set(again.rows_removed.values())) == (0, 0, {0})
+
+    # Normalize's MERGE writes a batch read from bronze before a deletion removed Bob's row there: only silver has
+    # it now. Its commit also rewrote a file (a re-send of Carol's event matched), which a stream that skips such
+    # commits would not read; the daily run reads it and deletes Bob's row again.
+    silver = lake.table(silver_spec("measurement.recorded"))
+    late = [body(event_id="e-c1", user_id=CAROL, occurred_at=T0), body(event_id="e-b3", user_id=BOB, occurred_at=T0)]
+    merge_silver(
+        spark, silver, to_silver(with_validation(bronze_frame(spark, late, first_seq=60)), "measurement.recorded")
+    )
+    assert int(silver.delta(spark).history(1).first().operationMetrics["numTargetFilesRemoved"]) > 0
+    raced = delete_run(spark, lake, at=NOW + timedelta(hours=3))
+    assert (raced.requests, raced.rows_removed["silver.measurement_recorded"]) == (1, 1)
+    assert sorted(r.eventId for r in silver.read(spark).collect()) == ["e-c1", "e-c2"]
 
 
-def test_streaming_readers_of_bronze_keep_working_after_delete_and_purge(spark, scenario_lake, tmp_path):
-    delete_user_data(spark, [ALICE], scenario_lake, salt=SALT, retain_hours=0, **QUIET)
-    fresh = str(tmp_path / "more-capture")
-    write_file(fresh, [body(event_id="e-new", user_id=CAROL, occurred_at=T0)], enqueued=later(T0, 60))
-    run_ingest(spark, fresh, scenario_lake, **QUIET)
-    assert run_normalize(spark, scenario_lake, **QUIET).rows_read == 1
-    silver = scenario_lake.table(silver_spec("measurement.recorded")).read(spark)
-    assert sorted(r.eventId for r in silver.collect()) == ["e-b2", "e-new"]
-    assert scenario_lake.table(EVENTS).read(spark).filter(F.col("userId") == ALICE).count() == 0
+def test_rows_naming_no_user_expire_after_unattributed_days_within_the_sla(spark, scenario_lake):
+    # Bronze and the quarantine keep rewritten files 7 days less than silver, the days those rows may wait.
+    retention = {
+        spec.key: scenario_lake.table(spec).properties(spark)["delta.deletedFileRetentionDuration"]
+        for spec in (EVENTS, QUARANTINE, silver_spec("measurement.recorded"))
+    }
+    assert retention == {
+        "bronze.events": "interval 21 days",
+        "silver.quarantine": "interval 21 days",
+        "silver.measurement_recorded": "interval 28 days",
+    }
+    nameless = F.col("userId").isNull()
+    before = {t: scenario_lake.table(t).read(spark).filter(nameless).count() for t in (EVENTS, QUARANTINE)}
+    assert list(before.values()) == [5, 5]  # an empty body, "oops" and Alice's three damaged bodies
+
+    # The scenario's messages were enqueued at T0 and T0 + 5 minutes.
+    early = delete_run(spark, scenario_lake, at=T0 + timedelta(days=7))
+    assert early.expired == {}
+    due = delete_run(spark, scenario_lake, at=later(T0, 5) + timedelta(days=7, seconds=1))
+    assert due.expired == {"bronze.events": 5, "silver.quarantine": 5}
+    assert [scenario_lake.table(t).read(spark).filter(nameless).count() for t in (EVENTS, QUARANTINE)] == [0, 0]
+    assert scenario_lake.table(EVENTS).read(spark).filter(~nameless).count() == 7
 
 
 def test_a_concurrent_commit_is_retried():
@@ -153,8 +188,72 @@ def test_a_concurrent_commit_is_retried():
     assert logged == ["delete bronze.events: concurrent commit (ConcurrentAppendException), retry 1/4"]
 
 
-def test_bad_arguments_name_the_argument(spark, lake):
-    with pytest.raises(ValueError, match=r"user_ids\[1\] is '  ': pass non-empty user ids"):
-        delete_user_data(spark, ["u-1", "  "], lake, salt=SALT, **QUIET)
-    with pytest.raises(ValueError, match="salt is empty"):
-        delete_user_data(spark, ["u-1"], lake, salt="", **QUIET)
+def test_the_salt_rotates_only_with_no_request_open_and_old_versions_still_match(spark, lake):
+    request_deletion(spark, lake, BOB, "req-b")
+    crash = Faults(crash_at={(fp.DELETE_BEFORE_MERGE, 0)})
+    with pytest.raises(Exception, match=r"injected crash"):
+        delete_run(spark, lake, request_id="req-b", faults=crash)
+    with pytest.raises(SaltRotationRefused, match=r"1 deletion requests are open \(req-b\).* Fix: let the delete job"):
+        audit_salt.rotate(spark, lake)
+
+    # A run asked to rotate completes the open request first, with the version it was opened with, then rotates.
+    rotated = delete_run(spark, lake, rotate_salt=True)
+    assert rotated.salt_version == 2
+    assert audit_rows(spark, lake) == [("req-b", "event", True, 1)]
+    assert sorted(r.saltVersion for r in lake.table(AUDIT_SALT).read(spark).collect()) == [1, 2]
+
+    # Bob's rows come back: matched under version 1, deleted again under version 2; a new request uses version 2.
+    lake.table(EVENTS).append(bronze_frame(spark, [body(event_id="e-b9", user_id=BOB, occurred_at=T0)], first_seq=50))
+    request_deletion(spark, lake, CAROL, "req-c")
+    daily = delete_run(spark, lake, at=NOW + timedelta(hours=1))
+    assert daily.rows_removed["bronze.events"] == 2
+    assert [(source, version) for _, source, _, version in audit_rows(spark, lake)] == [
+        ("event", 1),
+        ("event", 2),
+        ("reapplied", 2),
+    ]
+
+
+class Plans:
+    """Every query plan Spark runs while registered (Spark's `QueryExecutionListener`, called from the JVM):
+    what the Spark UI and event logs would show."""
+
+    def __init__(self):
+        self.texts: list[str] = []
+
+    def onSuccess(self, funcName, qe, durationNs):  # the JVM interface's names
+        self.texts.append(qe.toString())
+
+    def onFailure(self, funcName, qe, exception):
+        self.texts.append(qe.toString())
+
+    class Java:
+        implements = ("org.apache.spark.sql.util.QueryExecutionListener",)
+
+
+@pytest.fixture
+def plans(spark):
+    from pyspark.java_gateway import ensure_callback_server_started
+
+    ensure_callback_server_started(spark.sparkContext._gateway)
+    listener = Plans()
+    manager = spark._jsparkSession.listenerManager()
+    manager.register(listener)
+    yield listener
+    spark._jsparkSession.sparkContext().listenerBus().waitUntilEmpty()
+    manager.unregister(listener)
+
+
+def test_no_user_id_or_salt_reaches_a_query_plan_or_the_progress_log(spark, scenario_lake, plans):
+    request_deletion(spark, scenario_lake, ALICE, "req-1")
+    log: list[str] = []
+    delete_run(spark, scenario_lake, request_id="req-1", progress=log.append)
+    scenario_lake.table(EVENTS).append(bronze_frame(spark, [body(event_id="e-a9", user_id=ALICE, occurred_at=T0)]))
+    late = delete_run(spark, scenario_lake, at=NOW + timedelta(hours=1), progress=log.append)
+    assert late.rows_removed["bronze.events"] == 1  # the daily run hashed every id and matched hers
+    spark._jsparkSession.sparkContext().listenerBus().waitUntilEmpty()
+
+    (salt,) = [r.salt for r in scenario_lake.table(AUDIT_SALT).read(spark).collect()]
+    assert len(plans.texts) > 50  # the check can fail: the runs' queries were seen
+    assert [t for t in plans.texts if ALICE in t or salt in t] == []
+    assert log and [line for line in log if ALICE in line] == []

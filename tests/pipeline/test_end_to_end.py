@@ -1,25 +1,37 @@
-"""The pipeline end to end on both table paths: folders (local runs) and names in a catalog (Databricks).
+"""The pipeline end to end on both table paths, folders (local runs) and names in a catalog (Databricks), and the
+deletion proven as production runs it: a request event ingested like any event, the run-now for it, then the
+daily run after the tables' retention has passed.
 
 Databricks runs `Lake(catalog=...)`: three-part names, `DeltaTable.forName`, `spark.catalog.tableExists`,
 `CREATE TABLE`, `VACUUM` and `SHOW TBLPROPERTIES` by name. `any_lake` runs every test here on Spark's session
 catalog with Delta's catalog as well as on folders, with the same assertions.
+
+The retention: production tables keep rewritten files for `deletion_sla_days - 2` days (bronze and the
+quarantine `unattributed_days` less). Here the lake's `file_retention` sets one second on every table through
+the same `ensure` the jobs run, and the daily run's VACUUM applies it as it applies the days in production: a
+VACUUM without RETAIN removes files unreferenced for longer than the table's property
+(https://docs.databricks.com/sql/language-manual/delta-vacuum.html). Delta's retention check, which guards a
+RETAIN below the property, is not involved and stays on.
 """
 
 import hashlib
 import time
+from dataclasses import replace
+from datetime import timedelta
 from pathlib import Path
 
-from h3_ml.deletion import delete_user_data
+from h3_ml.generate import write_deletion_request
 from h3_ml.ingest import run_ingest
 from h3_ml.normalize import run_normalize
 from h3_ml.report import lake_report
-from h3_ml.tables import DELETION_AUDIT, EVENTS, all_tables
+from h3_ml.tables import AUDIT_SALT, DELETION_AUDIT, EVENTS, all_tables
 
-from .helpers import contents, files_holding
+from .helpers import NOW, T0, contents, delete_run, files_holding, later, without
 from .scenario import ALICE, ALICE_REMOVED, ROWS, write_scenario
 
 QUIET = {"progress": lambda _: None}
-SALT = "test-salt"
+OPS_TABLES = {"ops.deletion_audit": None, "ops.audit_salt": None, "ops.capture_files": None}
+REASONS = {"missing_required_field": 1, "not_json": 3, "not_utf8": 1, "wrong_type": 1}
 
 
 def folder(spark, table) -> Path:
@@ -28,52 +40,76 @@ def folder(spark, table) -> Path:
     return Path(location.removeprefix("file:"))
 
 
-def files_under_tables(spark, lake) -> list[Path]:
-    """Every file under every table's folder, data files referenced or not, and the log."""
-    return [path for table in lake.existing(spark, all_tables()) for path in folder(spark, table).rglob("*")]
+def files_of(spark, lake) -> list[Path]:
+    """Every file under every table's folder, data files referenced or not and the log, and under the streams'
+    checkpoints."""
+    tables = [path for table in lake.existing(spark, all_tables()) for path in folder(spark, table).rglob("*")]
+    return tables + list(Path(lake.checkpoints).rglob("*"))
 
 
-def test_ingest_normalize_delete_with_audit_and_report(spark, any_lake, tmp_path):
-    lake = any_lake
+def test_a_request_event_is_deleted_everywhere_and_its_files_are_gone_after_the_retention(spark, any_lake, tmp_path):
+    lake = replace(any_lake, file_retention=timedelta(seconds=1))
     capture = str(tmp_path / "capture")
     write_scenario(capture)
 
     ingested = run_ingest(spark, capture, lake, **QUIET)
     normalized = run_normalize(spark, lake, **QUIET)
-    assert (ingested.messages_read, ingested.bronze_rows) == (9, 9)
+    assert (ingested.messages_read, ingested.bronze_rows) == (12, 12)
     assert (normalized.rows_read, dict(normalized.valid), dict(normalized.quarantined)) == (
-        9,
+        12,
         {"user.registered": 2, "measurement.recorded": 3, "workout.completed": 1},  # a re-send counted once more
-        {"not_json": 2, "wrong_type": 1},
+        REASONS,
     )
     report = lake_report(spark, lake)
-    assert {k: t["rows"] for k, t in report["tables"].items()} == {**ROWS, "ops.deletion_audit": None}
+    assert {k: t["rows"] for k, t in report["tables"].items()} == {**ROWS, **OPS_TABLES}
     assert report["tables"]["bronze.events"]["location"] == (lake.table(EVENTS).path or lake.table(EVENTS).name)
-    assert report["quarantine_by_reason"] == {"not_json": 2, "wrong_type": 1}
+    assert report["quarantine_by_reason"] == REASONS
     properties = lake.table(EVENTS).properties(spark)
     assert (properties["delta.enableDeletionVectors"], properties["h3_ml.deletionVectorsPurged"]) == ("false", "true")
 
     before = contents(spark, lake)
-    assert files_holding(files_under_tables(spark, lake), ALICE)  # the check can fail: the data is there first
+    assert files_holding(files_of(spark, lake), ALICE)  # the check can fail: the data is there first
+    # The request as the backend sends it: an event through Capture and ingest, like any other.
+    write_deletion_request(capture, ALICE, request_id="req-1", at=later(T0, 30))
+    assert run_ingest(spark, capture, lake, **QUIET).messages_read == 1
     started = time.monotonic()
-    summary = delete_user_data(spark, [ALICE], lake, salt=SALT, request_id="req-1", retain_hours=0, **QUIET)
+    summary = delete_run(spark, lake, request_id="req-1", capture_root=capture)
     elapsed = time.monotonic() - started
 
-    assert summary.rows_removed == ALICE_REMOVED
-    # Measured up to the audit's completion, before the closing VACUUM: inside the run, never its whole length.
-    assert 0 < summary.seconds_to_completed_audit < elapsed
-    assert contents(spark, lake) == {k: [j for j in rows if ALICE not in j] for k, rows in before.items()}
-    assert files_holding(files_under_tables(spark, lake), ALICE) == []
+    removed = {**ALICE_REMOVED, EVENTS.key: ALICE_REMOVED[EVENTS.key] + 1}  # the request's own row holds her id
+    assert summary.rows_removed == removed
+    assert summary.request == {
+        "requestId": "req-1",
+        "source": "event",
+        "requestedAt": later(T0, 30).replace(tzinfo=None),
+        "completedAt": NOW.replace(tzinfo=None),
+        "rowsRemoved": removed,
+    }
+    assert 0 < summary.seconds_to_completed_audit <= elapsed
+    assert contents(spark, lake) == without(before, ALICE)
+    # The rewritten files still hold her rows until a VACUUM after the retention: the run-now leaves that to the
+    # daily run.
+    assert files_holding(files_of(spark, lake), ALICE)
+    # Normalize's next hourly run reads the request's append, and drops the row the deletion removed since.
+    assert run_normalize(spark, lake, **QUIET).rows_read == 0
+
+    time.sleep(1.5)
+    daily = delete_run(spark, lake, at=NOW + timedelta(hours=1), capture_root=capture)
+    assert (daily.requests, set(daily.rows_removed.values())) == (0, {0})
+    assert sorted(daily.vacuumed) == sorted(spec.key for spec in all_tables())
+    assert files_holding(files_of(spark, lake), ALICE) == []
+
+    (salt,) = [r.salt for r in lake.table(AUDIT_SALT).read(spark).collect()]
     audit = lake.table(DELETION_AUDIT).read(spark).collect()
-    assert [(r.requestId, r.userHash, r.source, r.rowsRemoved) for r in audit] == [
-        ("req-1", hashlib.sha256(f"{SALT}:{ALICE}".encode()).hexdigest(), "parameter", ALICE_REMOVED)
+    assert [(r.requestId, r.userHash, r.source, r.rowsRemoved, r.saltVersion) for r in audit] == [
+        ("req-1", hashlib.sha256(f"{salt}:{ALICE}".encode()).hexdigest(), "event", removed, 1)
     ]
-    assert audit[0].requestedAt <= audit[0].completedAt
     rows = {k: ROWS[k] - ALICE_REMOVED[k] for k in ROWS}
-    assert {k: t["rows"] for k, t in lake_report(spark, lake)["tables"].items()} == {**rows, "ops.deletion_audit": 1}
+    report = {k: t["rows"] for k, t in lake_report(spark, lake)["tables"].items() if k != "ops.capture_files"}
+    assert report == {**rows, "ops.deletion_audit": 1, "ops.audit_salt": 1}
 
     # The same request again is a no-op; the streams carry on from their checkpoints.
-    again = delete_user_data(spark, [ALICE], lake, salt=SALT, request_id="req-1", **QUIET)
-    assert (again.already_completed, again.rows_removed) == (1, {})
+    again = delete_run(spark, lake, request_id="req-1", at=NOW + timedelta(hours=2))
+    assert (again.requests, again.request["completedAt"]) == (0, NOW.replace(tzinfo=None))
     assert run_ingest(spark, capture, lake, **QUIET).messages_read == 0
     assert run_normalize(spark, lake, **QUIET).rows_read == 0

@@ -6,16 +6,16 @@ import json
 from pathlib import Path
 
 import pytest
+from delta.exceptions import ConcurrentDeleteReadException
 from pyspark.sql import functions as F
 
-from h3_ml.deletion import delete_user_data
 from h3_ml.ingest import run_ingest
-from h3_ml.lake import Lake
+from h3_ml.lake import Lake, TableRefused
 from h3_ml.layout import clustered_by_bucket, compact
 from h3_ml.normalize import run_normalize
 from h3_ml.tables import BUCKET, EVENTS, USER_BUCKETS, silver_spec, user_bucket, user_tables
 
-from .helpers import T0, body, bronze_frame, later, write_file
+from .helpers import T0, body, bronze_frame, delete_run, later, request_deletion, write_file
 
 QUIET = {"progress": lambda _: None}
 USERS = [f"u-{i}" for i in range(12)]
@@ -103,6 +103,7 @@ def test_a_delete_rewrites_only_its_bucket_one_file_per_batch_then_one_after_com
     ingest_every_user_in_four_files(spark, lake, capture_root, max_files_per_trigger=1)
     bronze = lake.table(EVENTS)
     target = USERS[0]
+    request_deletion(spark, lake, target, "req-1")  # a fifth append: one more file of the bucket
     (bucket,) = {r[BUCKET] for r in bronze.read(spark).filter(F.col("userId") == target).collect()}
     files = {
         Path(r.f).name: r.b
@@ -111,23 +112,23 @@ def test_a_delete_rewrites_only_its_bucket_one_file_per_batch_then_one_after_com
         .distinct()
         .collect()
     }
-    assert sum(1 for b in files.values() if b == bucket) == 4  # four batches: one file of the bucket each
-    assert len(files) > 4
+    assert sum(1 for b in files.values() if b == bucket) == 5  # five appends: one file of the bucket each
+    assert len(files) > 5
 
-    delete_user_data(spark, [target], lake, salt="s", include_requested=False, **QUIET)
+    delete_run(spark, lake, request_id="req-1")
     predicate, removed = last_merge(spark, bronze)
     # Delta prunes the target by the condition's target-only conjuncts: the bucket literal; no id in the log.
     assert "(userBucket#" in predicate and f" = {bucket})" in predicate and target not in predicate
     assert {Path(p).name for p in removed} == {f for f, b in files.items() if b == bucket}
     assert all(p.startswith(f"{BUCKET}={bucket}/") for p in removed)
 
+    request_deletion(spark, lake, USERS[1], "req-2")
     merged = compact(spark, lake.existing(spark, user_tables()))
     assert merged["bronze.events"] > 0
     after = bronze.read(spark)
     per_bucket = after.groupBy(BUCKET).agg(F.countDistinct("_metadata.file_path").alias("files")).collect()
     assert {r.files for r in per_bucket} == {1}
-    other = USERS[1]
-    delete_user_data(spark, [other], lake, salt="s", include_requested=False, **QUIET)
+    delete_run(spark, lake, request_id="req-2")
     _, removed = last_merge(spark, bronze)
     assert len(removed) == 1
 
@@ -143,6 +144,9 @@ def test_ensure_gives_a_table_from_before_the_buckets_its_column_and_layout_with
     )
     old = bronze_frame(spark, [body(event_id=f"e-{u}", user_id=u, occurred_at=T0) for u in USERS[:6]])
     table.append(old.select(*(f.name for f in BEFORE_BUCKETS)).coalesce(1))
+    # Ingest owns bronze: normalize only checks it, and refuses it before ingest has brought it to the layout.
+    with pytest.raises(TableRefused, match=r"bronze.events is not in the bucket layout yet. Fix: run the ingest job"):
+        run_normalize(spark, lake, **QUIET)
     ingest_every_user_in_four_files(spark, lake, capture_root)  # ensure, then four files of new rows
     bronze = table.read(spark)
     assert bronze.count() == 6 + 4 * len(USERS)
@@ -178,3 +182,33 @@ def test_ensure_purges_deletion_vectors_left_from_before_they_were_turned_off(sp
     properties = table.delta(spark).detail().first().properties
     assert (properties["delta.enableDeletionVectors"], properties["h3_ml.deletionVectorsPurged"]) == ("false", "true")
     assert (table.may_hold_deletion_vectors(spark), raw_users()) == (False, ["u-kept"])
+
+    # Every job ensures its tables on each start: an up-to-date table gets no commit (a metadata commit would fail
+    # every concurrent writer).
+    version = table.delta(spark).history(1).first().version
+    table.ensure(spark, lake)
+    assert table.delta(spark).history(1).first().version == version
+
+
+def test_a_compaction_that_meets_a_concurrent_commit_is_retried():
+    """OPTIMIZE conflicts with a concurrent MERGE or OPTIMIZE on these tables (partitioned, no deletion vectors)."""
+
+    class Result:
+        def first(self):
+            return {"metrics": {"numFilesRemoved": 3}}
+
+    class Spark:
+        def __init__(self):
+            self.statements: list[str] = []
+
+        def sql(self, text):
+            self.statements.append(text)
+            if len(self.statements) == 1:
+                raise ConcurrentDeleteReadException("a concurrent MERGE removed a file this OPTIMIZE read")
+            return Result()
+
+    logged: list[str] = []
+    spark = Spark()
+    assert compact(spark, [Lake.local("/lake").table(EVENTS)], log=logged.append) == {"bronze.events": 3}
+    assert spark.statements == ["OPTIMIZE delta.`/lake/bronze/events`"] * 2
+    assert logged == ["compact bronze.events: concurrent commit (ConcurrentDeleteReadException), retry 1/4"]

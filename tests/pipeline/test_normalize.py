@@ -9,7 +9,7 @@ from h3_ml.normalize import run_normalize, to_quarantine, to_silver, with_valida
 from h3_ml.tables import QUARANTINE, silver_spec
 
 from .helpers import T0, body, bronze_frame, later, write_file
-from .scenario import ALICE, BOB, CAROL, WRONG_TYPE_BODY
+from .scenario import ALICE, ALICE_DAMAGED, BOB, CAROL, WRONG_TYPE_BODY
 
 QUIET = {"progress": lambda _: None}
 
@@ -118,6 +118,10 @@ def test_normalize_writes_typed_silver_and_quarantine(spark, built_lake):
         ("0", 4, None, "not_json", None),
         ("1", 1, None, "not_json", "oops"),
         ("1", 3, ALICE, "wrong_type", WRONG_TYPE_BODY.decode()),
+        # Alice's damaged bodies: no user parses from them, so they name none.
+        ("1", 4, None, "not_json", ALICE_DAMAGED[0].decode()),
+        ("1", 5, None, "missing_required_field", ALICE_DAMAGED[1].decode()),
+        ("1", 6, None, "not_utf8", None),
     ]
 
 

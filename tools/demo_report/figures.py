@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import time
 from collections import Counter
 from collections.abc import Callable
+from datetime import datetime
 
 from pyspark.sql import SparkSession
 from pyspark.sql import functions as F
 
 from demo_report import proof
-from h3_ml.deletion import buckets, delete_user_data, event_requests, with_buckets
+from h3_ml.deletion import DeleteSettings, event_requests, run_delete_job
 from h3_ml.lake import Lake
 from h3_ml.report import lake_report
 from h3_ml.tables import EVENTS, QUARANTINE, user_tables
@@ -62,10 +64,17 @@ def plan_components(plan: dict) -> dict:
 
 
 def delete_with_proof(
-    spark: SparkSession, lake: Lake, user: str, *, salt: str, progress: Callable[[str], None] = print
+    spark: SparkSession,
+    lake: Lake,
+    user: str,
+    request_id: str,
+    *,
+    capture_root: str,
+    progress: Callable[[str], None] = print,
 ) -> dict:
-    """Deletes `user` (and every user who asked by event) with purge, recording per table the rows and files
-    before and after, from the tables and their Delta logs."""
+    """Runs the delete job as production does for `user`'s request (and every pending request): the run-now, then,
+    once the lake's retention for rewritten files has passed, the daily run with its VACUUM. Records per table the
+    rows and files before and after, from the tables and their Delta logs."""
     users = sorted({user, *(r.user_id for r in event_requests(spark, lake))})
     tables = lake.existing(spark, user_tables())
 
@@ -74,7 +83,7 @@ def delete_with_proof(
         by_file = proof.rows_by_file(spark, table, users)
         return sum(c[user] for c in by_file.values()), sum(c.total() for c in by_file.values()), set(by_file)
 
-    in_buckets = buckets(with_buckets(spark, users))
+    in_buckets = sorted({b for b in proof.buckets_of(spark, users)})
     before = {}
     for t in tables:
         mine, everyone, held = rows(t)
@@ -86,11 +95,14 @@ def delete_with_proof(
             "files_scanned": proof.bucket_files(spark, t, in_buckets),
             "files_held": held,
         }
-    summary = delete_user_data(spark, [user], lake, salt=salt, retain_hours=0, progress=progress)
+    settings = DeleteSettings(request_id=request_id, capture_root=capture_root)
+    summary = run_delete_job(spark, lake, settings, progress=progress)
+    rewritten = {t.label: proof.files_removed_since(t, before[t.label]["version"]) for t in tables}
+    time.sleep(lake.file_retention.total_seconds() + 0.5 if lake.file_retention else 0)
+    daily = run_delete_job(spark, lake, DeleteSettings(capture_root=capture_root), progress=progress)
     result = []
     for t in tables:
         b = before[t.label]
-        rewritten = proof.files_removed_since(t, b["version"])
         mine, everyone, _ = rows(t)
         result.append(
             {
@@ -103,8 +115,8 @@ def delete_with_proof(
                 "files": b["files"],
                 "files_scanned": b["files_scanned"],
                 "files_held": len(b["files_held"]),
-                "files_rewritten": len(rewritten),
-                "rewritten_are_held": rewritten == b["files_held"],
+                "files_rewritten": len(rewritten[t.label]),
+                "rewritten_are_held": rewritten[t.label] == b["files_held"],
                 "files_on_disk_after": proof.raw_files_holding(spark, t, users),
             }
         )
@@ -112,6 +124,9 @@ def delete_with_proof(
         "user": user,
         "users": len(users),
         "requests": summary.requests,
+        # The request's audit row, timestamps as ISO 8601 text as the job's run summary gives them.
+        "request": {k: v.isoformat() if isinstance(v, datetime) else v for k, v in summary.request.items()},
         "rows_removed": summary.rows_removed,
+        "vacuumed": daily.vacuumed,
         "tables": result,
     }

@@ -173,10 +173,12 @@ def html_report(figures: dict) -> str:
 {plan_html}
 
 <h2>Deletion proof</h2>
-<p>Deleted <b>{escape(deletion["user"])}</b> and every user who asked by event ({deletion["users"]} users,
-{deletion["requests"]} requests), then purged. Per table: rows before and after, files the delete read, the files
-that held the rows against the files the delete's commits rewrote (Delta log), and every parquet file on disk
-read again afterwards, referenced or not.</p>
+<p><b>{escape(deletion["user"])}</b> asked for deletion with an event, and the delete job ran as production runs
+it: a run-now for that request, which also completed every other pending request ({deletion["users"]} users,
+{deletion["requests"]} requests), then the daily run, which vacuumed every table once the files the run-now rewrote
+were past the retention (one second on the demo's tables, days in production). Per table: rows before and after,
+files the delete read, the files that held the rows against the files the delete's commits rewrote (Delta log),
+and every parquet file on disk read again afterwards, referenced or not.</p>
 {_table([h for _, h in _PROOF_COLUMNS], _proof_rows(deletion))}
 {verdict}
 

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import shutil
 import sys
 import time
@@ -44,10 +43,8 @@ def _progress(message: str) -> None:
     print(message, file=sys.stderr, flush=True)
 
 
-def run_demo(
-    spark, out: Path, *, users: int, events: int, seed: int, user: str, plan: dict | None, salt: str | None = None
-) -> dict:
-    from h3_ml.generate import generate
+def run_demo(spark, out: Path, *, users: int, events: int, seed: int, user: str, plan: dict | None) -> dict:
+    from h3_ml.generate import generate, write_deletion_request
     from h3_ml.ingest import run_ingest
     from h3_ml.lake import Lake
     from h3_ml.normalize import run_normalize
@@ -60,20 +57,30 @@ def run_demo(
         timings[name] = time.perf_counter() - started
         return result
 
-    capture, lake = out / "capture", Lake.local(str((out / "lake").resolve()))
+    # The demo's tables keep rewritten files one second instead of the days production keeps them, so the daily
+    # run's VACUUM shows the files gone in one sitting.
+    capture, lake = out / "capture", Lake.local(str((out / "lake").resolve()), file_retention=timedelta(seconds=1))
     # Twenty seconds between messages spreads the run over hours, so the hourly chart has a shape; fifteen
-    # minute windows are Capture's longest.
+    # minute windows are Capture's longest. The traffic ends now, as a day's would.
+    spacing = timedelta(seconds=20)
+    start = datetime.now(UTC).replace(second=0, microsecond=0) - spacing * events
     sample = step(
         "generate",
         lambda: generate(
-            capture, users=users, events=events, seed=seed, spacing=timedelta(seconds=20), window=timedelta(minutes=15)
+            capture, users=users, events=events, seed=seed, spacing=spacing, window=timedelta(minutes=15), start=start
         ),
     )
     step("ingest", lambda: run_ingest(spark, str(capture.resolve()), lake, progress=_progress))
     step("normalize", lambda: run_normalize(spark, lake, progress=_progress))
-    # The demo's lake is thrown away, so a fresh salt does: nothing needs to find its audit hashes again.
-    salt = salt or os.urandom(16).hex()
-    deletion = step("delete", lambda: delete_with_proof(spark, lake, user, salt=salt, progress=_progress))
+    # The user's request arrives as the backend sends it: an event through Capture and ingest.
+    request_id = write_deletion_request(capture, user)
+    step("request", lambda: run_ingest(spark, str(capture.resolve()), lake, progress=_progress))
+    deletion = step(
+        "delete",
+        lambda: delete_with_proof(
+            spark, lake, user, request_id, capture_root=str(capture.resolve()), progress=_progress
+        ),
+    )
     figures = step("report", lambda: lake_figures(spark, lake))
     return {
         "created": f"{datetime.now(UTC):%Y-%m-%d %H:%M} UTC",
