@@ -114,14 +114,15 @@ export class DatabricksJobs extends pulumi.ComponentResource {
 
     const specs: Record<JobKind, JobSpecArgs> = {
       ingest: {
+        job: "ingest",
         taskKey: "ingest",
         description: "Event Hubs Capture Avro files into bronze.events, exactly once.",
         notebookPath: args.notebookPaths.ingest,
         // When Capture files land; or `databricks.ingestCron`, by default JOB_SCHEDULES.ingest (config/jobSchedules.ts).
         run: args.ingestTrigger,
-        extraParameters: { capture_root: args.captureRoot },
       },
       normalize: {
+        job: "normalize",
         taskKey: "normalize",
         description: "bronze.events into typed, deduplicated silver tables; invalid events to quarantine.",
         notebookPath: args.notebookPaths.normalize,
@@ -129,6 +130,7 @@ export class DatabricksJobs extends pulumi.ComponentResource {
         run: { kind: "schedule", cron: args.normalizeCron },
       },
       delete: {
+        job: "delete",
         taskKey: "delete_user_data",
         description:
           "Deletes the rows of every user whose deletion was requested (user.deletion_requested events) from " +
@@ -137,9 +139,6 @@ export class DatabricksJobs extends pulumi.ComponentResource {
         notebookPath: args.notebookPaths.delete,
         // `databricks.deleteCron`, by default JOB_SCHEDULES.delete: every day at 03:00.
         run: { kind: "schedule", cron: args.deleteCron },
-        // Empty for the scheduled sweep. No user id is ever a job parameter: a request names its event, whose
-        // bronze row holds the user; the audit salt lives in a table only the delete job reads (docs/security.md).
-        extraParameters: { request_id: "" },
       },
     };
 

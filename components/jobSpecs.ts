@@ -4,6 +4,7 @@
  */
 import type * as databricks from "@pulumi/databricks";
 import * as pulumi from "@pulumi/pulumi";
+import JOB_PARAMETERS from "../notebooks/h3_ml/job_parameters.json";
 import { jobClusterSpec } from "./clusterSpecs";
 
 /** How a job starts on its own: when files land in a location, or on a Quartz cron. */
@@ -53,12 +54,12 @@ export interface JobSettingsArgs {
 
 /** What differs between the jobs. */
 export interface JobSpecArgs {
+  /** The job as notebooks/h3_ml/job_parameters.json names it: which parameters it takes. */
+  job: "ingest" | "normalize" | "delete";
   taskKey: string;
   description: string;
   notebookPath: pulumi.Input<string>;
   run: JobRun;
-  /** Job parameters beyond the shared ones, with their defaults. */
-  extraParameters?: Readonly<Record<string, pulumi.Input<string>>>;
   /**
    * Service principal (application id) the runs execute as.
    * @default undefined: the job owner (the deploying identity)
@@ -70,21 +71,45 @@ const JOB_CLUSTER_KEY = "job_cluster";
 // Capture commits a file per partition per window; waiting lets one run pick up the whole window.
 const FILE_ARRIVAL = { minTimeBetweenTriggersSeconds: 60, waitAfterLastChangeSeconds: 60 };
 
+/** One parameter as notebooks/h3_ml/job_parameters.json declares it. */
+interface DeclaredParameter {
+  readonly jobs: readonly string[];
+  readonly required?: boolean;
+  readonly default?: unknown;
+}
+
+/** The job parameters' contract: which job takes which parameter, of what type and range, with what default. */
+const DECLARED = JOB_PARAMETERS as unknown as Readonly<Record<string, DeclaredParameter>>;
+
+/** A parameter's default as the job's widget takes it: text; no default (`null`) is empty. */
+const asText = (value: unknown): string => (value === null || value === undefined ? "" : String(value));
+
 /**
- * Job parameters reach the notebook as widgets of the same name (`notebooks/*.py` declare them); sorted by
- * name so the API's order never shows as a diff.
+ * Every parameter the contract declares for `spec.job`, with the program's value or the contract's default: the
+ * job validates what it gets against the same file (a CAN_MANAGE_RUN holder can override parameters), so the program
+ * passes exactly what it declares. Job parameters reach the notebook as widgets of the same name; sorted by name so
+ * the API's order never shows as a diff.
  */
 function parameters(args: JobSettingsArgs, spec: JobSpecArgs): databricks.types.input.JobParameter[] {
-  const all: Record<string, pulumi.Input<string>> = {
+  const values: Record<string, pulumi.Input<string>> = {
     catalog: args.catalogName,
     checkpoints: args.checkpoints,
     deletion_sla_days: String(args.deletionSlaDays),
+    capture_root: args.captureRoot,
     ...(args.schemaPrefix === undefined ? {} : { schema_prefix: args.schemaPrefix }),
-    ...spec.extraParameters,
   };
-  return Object.keys(all)
-    .sort()
-    .map((name) => ({ name, default: all[name] as pulumi.Input<string> }));
+  const declared = Object.entries(DECLARED)
+    .filter(([, parameter]) => parameter.jobs.includes(spec.job))
+    .sort(([a], [b]) => a.localeCompare(b));
+  return declared.map(([name, parameter]) => {
+    const value = values[name];
+    if (value === undefined && parameter.required === true) {
+      throw new Error(
+        `notebooks/h3_ml/job_parameters.json requires ${name} for the ${spec.job} job, which the program does not set`,
+      );
+    }
+    return { name, default: value ?? asText(parameter.default) };
+  });
 }
 
 function start(args: JobSettingsArgs, run: JobRun): Pick<databricks.JobArgs, "schedule" | "trigger"> {

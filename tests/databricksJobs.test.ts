@@ -80,11 +80,14 @@ describe("DatabricksJobs", () => {
           timeoutSeconds: 7200,
         },
       ],
+      // Every parameter notebooks/h3_ml/job_parameters.json declares for ingest, the program's or the contract's default.
       parameters: [
         { name: "capture_root", default: CAPTURE },
         { name: "catalog", default: "h3ml_dev" },
         { name: "checkpoints", default: "/Volumes/h3ml_dev/ops/checkpoints" },
         { name: "deletion_sla_days", default: "30" },
+        { name: "schema_prefix", default: "" },
+        { name: "unattributed_days", default: "" },
       ],
       trigger: {
         pauseStatus: "UNPAUSED",
@@ -121,15 +124,23 @@ describe("DatabricksJobs", () => {
     expect(remove.tasks.map((t: { taskKey: string }) => t.taskKey)).to.deep.equal(["delete_user_data"]);
     expect(remove.tasks[0].notebookTask.notebookPath).to.equal("/Users/d/.h3-ml/dev/delete_user_data");
     expect(remove.parameters).to.deep.equal([
+      { name: "capture_lag_hours", default: "6" },
+      { name: "capture_root", default: CAPTURE },
       { name: "catalog", default: "h3ml_dev" },
       { name: "checkpoints", default: "/Volumes/h3ml_dev/ops/checkpoints" },
       { name: "deletion_sla_days", default: "30" },
+      { name: "open_request_hours", default: "30" },
       { name: "request_id", default: "" },
+      { name: "rotate_salt", default: "false" },
+      { name: "schema_prefix", default: "" },
+      { name: "unattributed_days", default: "" },
     ]);
     expect(job(ev, "normalize").parameters.map((p: { name: string }) => p.name)).to.deep.equal([
       "catalog",
       "checkpoints",
       "deletion_sla_days",
+      "schema_prefix",
+      "unattributed_days",
     ]);
   });
 

@@ -304,10 +304,16 @@ describe("program under mocks: Databricks", () => {
         p.default,
       ]),
     ).to.deep.equal([
+      ["capture_lag_hours", "6"],
+      ["capture_root", "abfss://capture@h3mldevst6ce348.dfs.core.windows.net/h3ml-dev-evhns-6ce348/"],
       ["catalog", "h3ml_dev"],
       ["checkpoints", "/Volumes/h3ml_dev/ops/checkpoints"],
       ["deletion_sla_days", "30"],
+      ["open_request_hours", "30"],
       ["request_id", ""],
+      ["rotate_salt", "false"],
+      ["schema_prefix", ""],
+      ["unattributed_days", ""],
     ]);
   });
 

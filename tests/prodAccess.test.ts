@@ -241,7 +241,18 @@ describe("prod's access model, as the prod plan states it", () => {
       expect([...types]).to.not.include(type);
     expect(
       resource(prod, T.job, "jobs-delete").inputs.parameters.map((p: { name: string }) => p.name),
-    ).to.deep.equal(["catalog", "checkpoints", "deletion_sla_days", "request_id"]);
+    ).to.deep.equal([
+      "capture_lag_hours",
+      "capture_root",
+      "catalog",
+      "checkpoints",
+      "deletion_sla_days",
+      "open_request_hours",
+      "request_id",
+      "rotate_salt",
+      "schema_prefix",
+      "unattributed_days",
+    ]);
     // Nothing above ops grants SELECT, so no one inherits a read of it.
     const reads = ofType(prod, T.grants).flatMap((g) =>
       (g.inputs.grants as { principal: string; privileges: string[] }[])

@@ -285,16 +285,22 @@ describe("shared personal stack (personal.mode: shared)", () => {
       checkpoints: `/Volumes/${DEV.catalogName}/dev_ada_ops/checkpoints`,
       deletion_sla_days: "30",
       schema_prefix: "dev_ada_",
+      unattributed_days: "",
     });
     const deleteParameters = resource(ada, T.job, "jobs-delete").inputs.parameters.map(
       (p: { name: string; default: string }) => `${p.name}=${p.default}`,
     );
     expect(deleteParameters).to.deep.equal([
+      "capture_lag_hours=6",
+      `capture_root=${CAPTURE_ROOT}`,
       "catalog=h3ml_dev",
       "checkpoints=/Volumes/h3ml_dev/dev_ada_ops/checkpoints",
       "deletion_sla_days=30",
+      "open_request_hours=30",
       "request_id=",
+      "rotate_salt=false",
       "schema_prefix=dev_ada_",
+      "unattributed_days=",
     ]);
   });
 
