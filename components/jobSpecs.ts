@@ -74,7 +74,8 @@ const FILE_ARRIVAL = { minTimeBetweenTriggersSeconds: 60, waitAfterLastChangeSec
 /** One parameter as notebooks/h3_ml/job_parameters.json declares it. */
 interface DeclaredParameter {
   readonly jobs: readonly string[];
-  readonly required?: boolean;
+  /** true: every job that takes it fails on an empty value; a list: those jobs do. */
+  readonly required?: boolean | readonly string[];
   readonly default?: unknown;
 }
 
@@ -103,7 +104,8 @@ function parameters(args: JobSettingsArgs, spec: JobSpecArgs): databricks.types.
     .sort(([a], [b]) => a.localeCompare(b));
   return declared.map(([name, parameter]) => {
     const value = values[name];
-    if (value === undefined && parameter.required === true) {
+    const required = parameter.required === true || (parameter.required || []).includes(spec.job);
+    if (value === undefined && required) {
       throw new Error(
         `notebooks/h3_ml/job_parameters.json requires ${name} for the ${spec.job} job, which the program does not set`,
       );

@@ -298,6 +298,13 @@ describe("program under mocks: Databricks", () => {
         expect(names, `${ev.stack} ${job.name}`).to.not.include.members(["user_ids"]);
       }
     }
+    // The delete job's watchdog lists the folder ingest reads.
+    const ingestCaptureRoot = resource(dev, T.job, "jobs-ingest").inputs.parameters.find(
+      (p: { name: string }) => p.name === "capture_root",
+    ).default;
+    expect(ingestCaptureRoot).to.match(
+      /^abfss:\/\/capture@h3mldevst[0-9a-f]{6}\.dfs\.core\.windows\.net\/h3ml-dev-evhns-[0-9a-f]{6}\/$/,
+    );
     expect(
       resource(dev, T.job, "jobs-delete").inputs.parameters.map((p: { name: string; default: string }) => [
         p.name,
@@ -305,7 +312,7 @@ describe("program under mocks: Databricks", () => {
       ]),
     ).to.deep.equal([
       ["capture_lag_hours", "6"],
-      ["capture_root", "abfss://capture@h3mldevst6ce348.dfs.core.windows.net/h3ml-dev-evhns-6ce348/"],
+      ["capture_root", ingestCaptureRoot],
       ["catalog", "h3ml_dev"],
       ["checkpoints", "/Volumes/h3ml_dev/ops/checkpoints"],
       ["deletion_sla_days", "30"],
