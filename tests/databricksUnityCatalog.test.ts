@@ -1,6 +1,6 @@
 import * as azure from "@pulumi/azure-native";
 import { expect } from "chai";
-import { UnityCatalog, type UnityCatalogArgs, ucGrants } from "../components/unityCatalog";
+import { JOB_GRANTS, UnityCatalog, type UnityCatalogArgs, ucGrants } from "../components/unityCatalog";
 import { RESOURCE_TYPES as T } from "../policy/vocabulary/resourceTypes";
 import { databricksResources, providerRef, testProvider } from "./databricksFixtures";
 import { evaluate, MOCK_SUBSCRIPTION_ID } from "./harness/mockProgram";
@@ -171,60 +171,40 @@ describe("UnityCatalog", () => {
       analystsGroup: "h3-analysts",
       jobPrincipals: { ingest, normalize, delete: remove },
     });
-    const volumes = ["READ_VOLUME", "WRITE_VOLUME"];
-    expect(ofType(ev, T.grants).map((g) => ({ name: g.name, ...g.inputs }))).to.deep.equal([
-      {
-        name: "uc-bronze-grants",
-        schema: "h3ml_dev.bronze",
-        grants: [
-          { principal: ingest, privileges: ["USE_SCHEMA", "CREATE_TABLE", "SELECT", "MODIFY"] },
-          { principal: normalize, privileges: ["USE_SCHEMA", "SELECT"] },
-          { principal: remove, privileges: ["USE_SCHEMA", "SELECT", "MODIFY"] },
-        ],
-      },
-      {
-        name: "uc-capture-grants",
-        externalLocation: "h3ml_dev_capture",
-        grants: [{ principal: ingest, privileges: ["READ_FILES"] }],
-      },
-      {
-        name: "uc-catalog-grants",
-        catalog: "h3ml_dev",
-        grants: [
-          { principal: "h3-analysts", privileges: ["USE_CATALOG"] },
-          { principal: ingest, privileges: ["USE_CATALOG"] },
-          { principal: normalize, privileges: ["USE_CATALOG"] },
-          { principal: remove, privileges: ["USE_CATALOG"] },
-        ],
-      },
-      {
-        name: "uc-checkpoints-grants",
-        volume: "h3ml_dev.ops.checkpoints",
-        grants: [
-          { principal: ingest, privileges: volumes },
-          { principal: normalize, privileges: volumes },
-          { principal: remove, privileges: volumes },
-        ],
-      },
-      {
-        name: "uc-ops-grants",
-        schema: "h3ml_dev.ops",
-        grants: [
-          { principal: ingest, privileges: ["USE_SCHEMA"] },
-          { principal: normalize, privileges: ["USE_SCHEMA"] },
-          { principal: remove, privileges: ["USE_SCHEMA", "CREATE_TABLE", "SELECT", "MODIFY"] },
-        ],
-      },
-      {
-        name: "uc-silver-grants",
-        schema: "h3ml_dev.silver",
-        grants: [
-          { principal: "h3-analysts", privileges: ["USE_SCHEMA", "SELECT"] },
-          { principal: normalize, privileges: ["USE_SCHEMA", "CREATE_TABLE", "SELECT", "MODIFY"] },
-          { principal: remove, privileges: ["USE_SCHEMA", "SELECT", "MODIFY"] },
-        ],
-      },
+    const grants = ofType(ev, T.grants);
+    // Each securable's grants land on the object the service knows it by.
+    expect(
+      grants.map((g) => [
+        g.name,
+        g.inputs.schema ?? g.inputs.catalog ?? g.inputs.volume ?? g.inputs.externalLocation,
+      ]),
+    ).to.deep.equal([
+      ["uc-bronze-grants", "h3ml_dev.bronze"],
+      ["uc-capture-grants", "h3ml_dev_capture"],
+      ["uc-catalog-grants", "h3ml_dev"],
+      ["uc-checkpoints-grants", "h3ml_dev.ops.checkpoints"],
+      ["uc-ops-grants", "h3ml_dev.ops"],
+      ["uc-silver-grants", "h3ml_dev.silver"],
     ]);
+    const held = (principal: string) =>
+      Object.fromEntries(
+        grants.flatMap((g) => {
+          const mine = (g.inputs.grants as { principal: string; privileges: string[] }[]).find(
+            (x) => x.principal === principal,
+          );
+          return mine ? [[g.name.replace(/^uc-|-grants$/g, ""), mine.privileges]] : [];
+        }),
+      );
+    for (const [kind, principal] of Object.entries({ ingest, normalize, delete: remove })) {
+      expect(held(principal), kind).to.deep.equal(JOB_GRANTS[kind as keyof typeof JOB_GRANTS]);
+    }
+    expect(held("h3-analysts")).to.deep.equal({ catalog: ["USE_CATALOG"], silver: ["USE_SCHEMA", "SELECT"] });
+    // Only the delete job reads or writes ops' tables; only ingest reads the capture files; normalize never writes bronze.
+    const readers = (securable: string, privilege: string) =>
+      [ingest, normalize, remove, "h3-analysts"].filter((p) => held(p)[securable]?.includes(privilege));
+    expect(readers("ops", "SELECT")).to.deep.equal([remove]);
+    expect(readers("capture", "READ_FILES")).to.deep.equal([ingest]);
+    expect(readers("bronze", "MODIFY")).to.deep.equal([ingest, remove]);
   });
 
   it("gives one principal serving every job the union, each securable listing it once", () => {

@@ -1,6 +1,7 @@
 import { readFileSync } from "node:fs";
 import * as path from "node:path";
 import { expect } from "chai";
+import { CUSTOM_ROLES, type CustomRoleSpec } from "../components/roles";
 import { RESOURCE_TYPES as T } from "../policy/vocabulary/resourceTypes";
 import { personalNames } from "../program/personal";
 import { PROJECT_ROOT } from "../scripts/lib/stackConfig";
@@ -429,6 +430,13 @@ describe("the dev stack a shared personal stack reads", () => {
         ? "Azure Event Hubs Data Sender"
         : id;
     };
+    const asDefined = (role: CustomRoleSpec) => ({
+      custom: role.title,
+      actions: [...role.actions],
+      dataActions: [...role.dataActions],
+      notActions: [],
+      notDataActions: [],
+    });
     const namespaceId = `/subscriptions/${MOCK_SUBSCRIPTION_ID}/resourceGroups/h3ml-dev-rg/providers/Microsoft.EventHub/namespaces/${DEV.eventHubsNamespaceName}`;
     const grants = ofType(withDevelopers, T.roleAssignment).filter((r) => r.inputs.principalId === GROUP_ID);
     expect(
@@ -442,32 +450,13 @@ describe("the dev stack a shared personal stack reads", () => {
       {
         name: "developers-capture-check",
         principalType: "Group",
-        role: {
-          custom: "capture destination check",
-          actions: ["Microsoft.Storage/storageAccounts/blobServices/containers/write"],
-          dataActions: ["Microsoft.Storage/storageAccounts/blobServices/containers/blobs/write"],
-          notActions: [],
-          notDataActions: [],
-        },
+        role: asDefined(CUSTOM_ROLES.captureDestinationCheck),
         scope: DEV.storageAccountId,
       },
       {
         name: "developers-hub-author",
         principalType: "Group",
-        role: {
-          custom: "personal hub author",
-          actions: [
-            "Microsoft.EventHub/namespaces/eventhubs/read",
-            "Microsoft.EventHub/namespaces/eventhubs/write",
-            "Microsoft.EventHub/namespaces/eventhubs/delete",
-            "Microsoft.EventHub/namespaces/eventhubs/consumergroups/read",
-            "Microsoft.EventHub/namespaces/eventhubs/consumergroups/write",
-            "Microsoft.EventHub/namespaces/eventhubs/consumergroups/delete",
-          ],
-          dataActions: [],
-          notActions: [],
-          notDataActions: [],
-        },
+        role: asDefined(CUSTOM_ROLES.personalHubAuthor),
         scope: namespaceId,
       },
       {
