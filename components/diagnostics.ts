@@ -9,7 +9,7 @@ import * as pulumi from "@pulumi/pulumi";
  * Unity Catalog's audit events reach Azure only through the workspace's diagnostic logs
  * (https://learn.microsoft.com/azure/databricks/data-governance/unity-catalog/audit).
  */
-export const DATABRICKS_LOG_CATEGORIES = [
+const DATABRICKS_LOG_CATEGORIES = [
   "accounts",
   "clusters",
   "jobs",
@@ -23,7 +23,7 @@ export const DATABRICKS_LOG_CATEGORIES = [
  * Every read, write and delete on the lake's blobs (Capture files, tables, checkpoints), from the blob service's
  * categories (https://learn.microsoft.com/azure/azure-monitor/reference/supported-logs/microsoft-storage-storageaccounts-blobservices-logs).
  */
-export const BLOB_LOG_CATEGORIES = ["StorageRead", "StorageWrite", "StorageDelete"] as const;
+const BLOB_LOG_CATEGORIES = ["StorageRead", "StorageWrite", "StorageDelete"] as const;
 
 /**
  * The namespace's logs by the category group `allLogs`: Capture's errors (ArchiveLogs), management operations
@@ -31,10 +31,10 @@ export const BLOB_LOG_CATEGORIES = ["StorageRead", "StorageWrite", "StorageDelet
  * fixed category list would refuse on Standard
  * (https://learn.microsoft.com/azure/azure-monitor/essentials/diagnostic-settings#category-groups).
  */
-export const EVENT_HUBS_LOG_GROUP = "allLogs";
+const EVENT_HUBS_LOG_GROUP = "allLogs";
 
 /** The name every diagnostic setting of the stack carries (one per resource). */
-export const DIAGNOSTIC_SETTING_NAME = "h3-ml-audit";
+const DIAGNOSTIC_SETTING_NAME = "h3-ml-audit";
 
 export interface DiagnosticsArgs {
   resourceGroupName: pulumi.Input<string>;

@@ -3,7 +3,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { expect } from "chai";
 import { DatabricksJobs, type DatabricksJobsArgs } from "../components/databricksJobs";
 import { deployerMailbox, failureRecipients } from "../components/jobSpecs";
-import { RESOURCE_TYPES as T } from "../policy/vocabulary/resourceTypes";
+import { RESOURCE_TYPES as TYPES } from "../policy/vocabulary/resourceTypes";
 import { databricksResources, providerRef, testProvider } from "./databricksFixtures";
 import { checkGroupAssignments, checkRunAsRole } from "./harness/databricksService";
 import { evaluate } from "./harness/mockProgram";
@@ -43,7 +43,7 @@ const build = (overrides: Partial<DatabricksJobsArgs> = {}) =>
   evaluate("dev", () => new DatabricksJobs("jobs", { provider: testProvider(), ...ARGS, ...overrides }));
 
 const job = (ev: Awaited<ReturnType<typeof build>>, kind: string) =>
-  resource(ev, T.job, `jobs-${kind}`).inputs;
+  resource(ev, TYPES.job, `jobs-${kind}`).inputs;
 
 describe("DatabricksJobs", () => {
   it("runs ingest on file arrival in the capture location, one run at a time on its policy's job cluster", async () => {
@@ -176,8 +176,8 @@ describe("DatabricksJobs", () => {
     });
     for (const [kind, sp] of Object.entries(principals)) {
       expect(job(ev, kind).runAs, kind).to.deep.equal({ servicePrincipalName: sp });
-      expect(resource(ev, T.job, `jobs-${kind}`).dependencies, kind).to.include(
-        resource(ev, T.accessControlRuleSet, `grant-${kind}`).urn,
+      expect(resource(ev, TYPES.job, `jobs-${kind}`).dependencies, kind).to.include(
+        resource(ev, TYPES.accessControlRuleSet, `grant-${kind}`).urn,
       );
     }
     expect(checkRunAsRole(ev.registrations, { deployers: ["servicePrincipals/deployer"] })).to.deep.equal([]);
@@ -206,7 +206,7 @@ describe("DatabricksJobs", () => {
         },
       });
     });
-    const controls = (kind: string) => resource(ev, T.permissions, `jobs-${kind}-permissions`).inputs;
+    const controls = (kind: string) => resource(ev, TYPES.permissions, `jobs-${kind}-permissions`).inputs;
     expect(controls("delete")).to.deep.equal({
       jobId: "jobs-delete-id",
       accessControls: [
@@ -222,12 +222,12 @@ describe("DatabricksJobs", () => {
       ]);
     }
     expect(checkGroupAssignments(ev.registrations)).to.deep.equal([]);
-    expect(ofType(await build(), T.permissions)).to.deep.equal([]);
+    expect(ofType(await build(), TYPES.permissions)).to.deep.equal([]);
   });
 
   it("sends failures to a webhook destination holding the URL as a secret", async () => {
     const ev = await build({ notificationEmails: [], notificationWebhookUrl: "https://hooks.example.com/x" });
-    const destination = resource(ev, T.notificationDestination, "jobs-failure-webhook");
+    const destination = resource(ev, TYPES.notificationDestination, "jobs-failure-webhook");
     expect(destination.inputs).to.deep.equal({
       displayName: "h3ml-dev job failures",
       config: { genericWebhook: { url: "https://hooks.example.com/x" } },
@@ -250,7 +250,7 @@ describe("DatabricksJobs", () => {
 
   it("exposes each job's id and URL and creates everything through the explicit provider", async () => {
     const ev = await build({ notificationWebhookUrl: "https://hooks.example.com/x" });
-    expect(ofType(ev, T.job).map((j) => j.name)).to.deep.equal([
+    expect(ofType(ev, TYPES.job).map((j) => j.name)).to.deep.equal([
       "jobs-delete",
       "jobs-ingest",
       "jobs-normalize",

@@ -1,7 +1,7 @@
 import { expect } from "chai";
 import { DatabricksStorageAccess } from "../components/databricksStorageAccess";
 import { DatabricksWorkspace, type DatabricksWorkspaceArgs } from "../components/databricksWorkspace";
-import { RESOURCE_TYPES as T } from "../policy/vocabulary/resourceTypes";
+import { RESOURCE_TYPES as TYPES } from "../policy/vocabulary/resourceTypes";
 import { STORAGE_ACCOUNT_ID } from "./databricksFixtures";
 import { evaluate, MOCK_SUBSCRIPTION_ID, MOCK_WORKSPACE_HOST as WORKSPACE_HOST } from "./harness/mockProgram";
 import { ofType, resource } from "./support";
@@ -27,7 +27,7 @@ const CONTAINER = (name: string) => `${STORAGE_ACCOUNT_ID}/blobServices/default/
 describe("DatabricksWorkspace", () => {
   it("creates a premium workspace with secure cluster connectivity and a named managed resource group", async () => {
     const ev = await buildWorkspace();
-    const workspace = resource(ev, T.workspace, "dbw-workspace");
+    const workspace = resource(ev, TYPES.workspace, "dbw-workspace");
     expect(workspace.inputs).to.deep.equal({
       workspaceName: "h3ml-dev-dbw",
       resourceGroupName: "h3ml-dev-rg",
@@ -46,7 +46,7 @@ describe("DatabricksWorkspace", () => {
     const ev = await buildWorkspace({
       vnet: { virtualNetworkId: vnet, publicSubnetName: "dbx-host", privateSubnetName: "dbx-container" },
     });
-    expect(resource(ev, T.workspace, "dbw-workspace").inputs.parameters).to.deep.equal({
+    expect(resource(ev, TYPES.workspace, "dbw-workspace").inputs.parameters).to.deep.equal({
       enableNoPublicIp: { value: true },
       customVirtualNetworkId: { value: vnet },
       customPublicSubnetName: { value: "dbx-host" },
@@ -56,11 +56,11 @@ describe("DatabricksWorkspace", () => {
 
   it("protects the workspace and the access connector when asked, and neither otherwise", async () => {
     const guarded = await buildWorkspace({ protect: true });
-    expect(resource(guarded, T.workspace, "dbw-workspace").protect).to.equal(true);
-    expect(resource(guarded, T.accessConnector, "dbw-access-connector").protect).to.equal(true);
+    expect(resource(guarded, TYPES.workspace, "dbw-workspace").protect).to.equal(true);
+    expect(resource(guarded, TYPES.accessConnector, "dbw-access-connector").protect).to.equal(true);
     const open = await buildWorkspace({ protect: false });
-    expect(resource(open, T.workspace, "dbw-workspace").protect).to.equal(false);
-    expect(resource(open, T.accessConnector, "dbw-access-connector").protect).to.equal(false);
+    expect(resource(open, TYPES.workspace, "dbw-workspace").protect).to.equal(false);
+    expect(resource(open, TYPES.accessConnector, "dbw-access-connector").protect).to.equal(false);
   });
 
   it("reaches the UI and API privately through a databricks_ui_api endpoint its DNS zone resolves, when asked", async () => {
@@ -69,8 +69,8 @@ describe("DatabricksWorkspace", () => {
     const privateDnsZoneId =
       "/subscriptions/s/resourceGroups/net/providers/Microsoft.Network/privateDnsZones/privatelink.azuredatabricks.net";
     const ev = await buildWorkspace({ privateFrontEnd: { subnetId, privateDnsZoneId } });
-    const workspace = resource(ev, T.workspace, "dbw-workspace");
-    const endpoint = resource(ev, T.privateEndpoint, "dbw-front-end");
+    const workspace = resource(ev, TYPES.workspace, "dbw-workspace");
+    const endpoint = resource(ev, TYPES.privateEndpoint, "dbw-front-end");
     // The SDK fills a subnet's defaults in; the endpoint reads only its id.
     expect(endpoint.inputs.subnet.id).to.equal(subnetId);
     expect(endpoint.inputs).to.deep.include({
@@ -86,7 +86,7 @@ describe("DatabricksWorkspace", () => {
       ],
       tags: { project: "h3-ml" },
     });
-    expect(resource(ev, T.privateDnsZoneGroup, "dbw-front-end-dns").inputs).to.deep.equal({
+    expect(resource(ev, TYPES.privateDnsZoneGroup, "dbw-front-end-dns").inputs).to.deep.equal({
       resourceGroupName: "h3ml-dev-rg",
       privateEndpointName: "h3ml-dev-dbw-ui-api",
       privateDnsZoneGroupName: "default",
@@ -94,12 +94,12 @@ describe("DatabricksWorkspace", () => {
     });
     // Front end only: the public endpoint stays, behind the IP access list.
     expect(workspace.inputs).to.not.have.property("publicNetworkAccess");
-    expect(ofType(await buildWorkspace(), T.privateEndpoint)).to.deep.equal([]);
+    expect(ofType(await buildWorkspace(), TYPES.privateEndpoint)).to.deep.equal([]);
   });
 
   it("gives the access connector a system-assigned identity", async () => {
     const ev = await buildWorkspace();
-    expect(resource(ev, T.accessConnector, "dbw-access-connector").inputs).to.deep.equal({
+    expect(resource(ev, TYPES.accessConnector, "dbw-access-connector").inputs).to.deep.equal({
       connectorName: "h3ml-dev-dbac",
       resourceGroupName: "h3ml-dev-rg",
       location: "westeurope",
@@ -117,14 +117,16 @@ describe("DatabricksWorkspace", () => {
 
   it("builds the Databricks provider from the workspace's URL and resource id", async () => {
     const ev = await buildWorkspace();
-    const provider = resource(ev, T.databricksProvider, "dbw-provider");
+    const provider = resource(ev, TYPES.databricksProvider, "dbw-provider");
     expect(provider.inputs).to.include({
       host: `https://${WORKSPACE_HOST}`,
       azureWorkspaceResourceId: `/subscriptions/${MOCK_SUBSCRIPTION_ID}/resourceGroups/h3ml-dev-rg/providers/Microsoft.Databricks/workspaces/h3ml-dev-dbw`,
     });
     expect(provider.inputs).to.not.have.property("authType");
     const withAuth = await buildWorkspace({ providerAuthType: "azure-cli" });
-    expect(resource(withAuth, T.databricksProvider, "dbw-provider").inputs.authType).to.equal("azure-cli");
+    expect(resource(withAuth, TYPES.databricksProvider, "dbw-provider").inputs.authType).to.equal(
+      "azure-cli",
+    );
   });
 });
 
@@ -145,11 +147,11 @@ describe("DatabricksStorageAccess", () => {
         }),
     );
 
-  // Issue 13, item 9: exactly the roles Databricks lists for file events with a managed identity
+  // Exactly the roles Databricks lists for file events with a managed identity
   // (learn.microsoft.com/azure/databricks/data-governance/unity-catalog/azure-managed-identities).
   it("grants least privilege per container, plus the file-event roles on the account and its resource group", async () => {
     const ev = await build();
-    const grants = ofType(ev, T.roleAssignment).map((r) => ({ name: r.name, ...r.inputs }));
+    const grants = ofType(ev, TYPES.roleAssignment).map((r) => ({ name: r.name, ...r.inputs }));
     expect(grants).to.deep.equal([
       {
         name: "dbx-storage-account-contributor",
@@ -197,7 +199,7 @@ describe("DatabricksStorageAccess", () => {
 
   it("grants only blob access when file events are off", async () => {
     const ev = await build(false);
-    expect(ofType(ev, T.roleAssignment).map((r) => r.name)).to.deep.equal([
+    expect(ofType(ev, TYPES.roleAssignment).map((r) => r.name)).to.deep.equal([
       "dbx-storage-capture-blob-reader",
       "dbx-storage-lake-blob-contributor",
     ]);

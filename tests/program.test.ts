@@ -74,7 +74,7 @@ describe("program under mocks", () => {
       );
     });
 
-    // Issue 13, item 4: the firewall denies by default, so the job clusters must run in subnets it admits
+    // The firewall denies by default, so the job clusters must run in subnets it admits
     // (learn.microsoft.com/azure/databricks/security/network/classic/vnet-inject).
     it("injects the workspace into a VNet of two delegated subnets with an NSG, NAT egress and storage endpoints", () => {
       expect(resource(dev, TYPES.virtualNetwork, "network-vnet").inputs).to.deep.include({
@@ -350,7 +350,7 @@ describe("program under mocks", () => {
       });
     });
 
-    // Issue 13, item 8: a refactor that renames or drops `lake` or `capture` deletes every table's files.
+    // A refactor that renames or drops `lake` or `capture` deletes every table's files.
     it("protects the storage account, its containers, the namespace, its hubs, the workspace, its connector, the catalog and the checkpoints, and nothing else", () => {
       const protectedNames = prod.registrations.filter((r) => r.protect).map((r) => r.name);
       expect(protectedNames.sort()).to.deep.equal([

@@ -9,8 +9,8 @@ import { eventHubCaptureCallerAccess } from "./eventHubCaptureCallerAccess";
 import { eventHubsLocalAuth } from "./eventHubsLocalAuth";
 import { eventHubsMinimumTls } from "./eventHubsMinimumTls";
 import { jobFailureNotifications } from "./jobFailureNotifications";
-import { jobJobClusters } from "./jobJobClusters";
 import { jobMaxConcurrentRuns } from "./jobMaxConcurrentRuns";
+import { jobTasksOnJobClusters } from "./jobTasksOnJobClusters";
 import { jobTimeout } from "./jobTimeout";
 import { personalUnprotected } from "./personalUnprotected";
 import { prodDiagnosticSettings } from "./prodDiagnosticSettings";
@@ -52,7 +52,7 @@ export const RULES: readonly Rule[] = [
   clusterPolicyLtsRuntime,
   clusterPolicyAutotermination,
   clusterAutoscaleRange,
-  jobJobClusters,
+  jobTasksOnJobClusters,
   jobMaxConcurrentRuns,
   jobTimeout,
   jobFailureNotifications,
