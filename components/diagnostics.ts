@@ -9,7 +9,7 @@ import * as pulumi from "@pulumi/pulumi";
  * Unity Catalog's audit events reach Azure only through the workspace's diagnostic logs
  * (https://learn.microsoft.com/azure/databricks/data-governance/unity-catalog/audit).
  */
-const DATABRICKS_LOG_CATEGORIES = [
+export const DATABRICKS_LOG_CATEGORIES = [
   "accounts",
   "clusters",
   "jobs",
@@ -23,7 +23,7 @@ const DATABRICKS_LOG_CATEGORIES = [
  * Every read, write and delete on the lake's blobs (Capture files, tables, checkpoints), from the blob service's
  * categories (https://learn.microsoft.com/azure/azure-monitor/reference/supported-logs/microsoft-storage-storageaccounts-blobservices-logs).
  */
-const BLOB_LOG_CATEGORIES = ["StorageRead", "StorageWrite", "StorageDelete"] as const;
+export const BLOB_LOG_CATEGORIES = ["StorageRead", "StorageWrite", "StorageDelete"] as const;
 
 /**
  * The namespace's logs by the category group `allLogs`: Capture's errors (ArchiveLogs), management operations
@@ -31,7 +31,7 @@ const BLOB_LOG_CATEGORIES = ["StorageRead", "StorageWrite", "StorageDelete"] as 
  * fixed category list would refuse on Standard
  * (https://learn.microsoft.com/azure/azure-monitor/essentials/diagnostic-settings#category-groups).
  */
-const EVENT_HUBS_LOG_GROUP = "allLogs";
+export const EVENT_HUBS_LOG_GROUP = "allLogs";
 
 /** The name every diagnostic setting of the stack carries (one per resource). */
 const DIAGNOSTIC_SETTING_NAME = "h3-ml-audit";

@@ -48,51 +48,39 @@ const job = (ev: Awaited<ReturnType<typeof build>>, kind: string) =>
 describe("DatabricksJobs", () => {
   it("runs ingest on file arrival in the capture location, one run at a time on its policy's job cluster", async () => {
     const ev = await build();
-    expect(job(ev, "ingest")).to.deep.equal({
+    const ingest = job(ev, "ingest");
+    // What the service, the notebook and on-call rely on; plans/ records every other input.
+    expect(ingest).to.deep.include({
       name: "h3ml-dev ingest",
-      description: "Event Hubs Capture Avro files into bronze.events, exactly once.",
       maxConcurrentRuns: 1,
       queue: { enabled: true },
       timeoutSeconds: 7200,
-      jobClusters: [
-        {
-          jobClusterKey: "job_cluster",
-          newCluster: {
-            policyId: "policy-1",
-            sparkVersion: "17.3.x-scala2.13",
-            nodeTypeId: "Standard_D4ds_v5",
-            driverNodeTypeId: "Standard_D4ds_v5",
-            numWorkers: 0,
-            dataSecurityMode: "SINGLE_USER",
-            customTags: { project: "h3-ml", job: "ingest", ResourceClass: "SingleNode" },
-            sparkConf: { "spark.databricks.cluster.profile": "singleNode", "spark.master": "local[*, 4]" },
-          },
-        },
-      ],
-      tasks: [
-        {
-          taskKey: "ingest",
-          jobClusterKey: "job_cluster",
-          notebookTask: { notebookPath: "/Users/d/.h3-ml/dev/ingest", source: "WORKSPACE" },
-          maxRetries: 2,
-          minRetryIntervalMillis: 300000,
-          retryOnTimeout: false,
-          timeoutSeconds: 7200,
-        },
-      ],
-      parameters: [
-        { name: "capture_root", default: CAPTURE },
-        { name: "catalog", default: "h3ml_dev" },
-        { name: "checkpoints", default: "/Volumes/h3ml_dev/ops/checkpoints" },
-        { name: "deletion_sla_days", default: "30" },
-      ],
       trigger: {
         pauseStatus: "UNPAUSED",
         fileArrival: { url: CAPTURE, minTimeBetweenTriggersSeconds: 60, waitAfterLastChangeSeconds: 60 },
       },
       emailNotifications: { onFailures: ["oncall@example.com"], noAlertForSkippedRuns: true },
-      tags: { project: "h3-ml", job: "ingest" },
     });
+    expect(ingest.jobClusters).to.have.length(1);
+    expect(ingest.jobClusters[0]).to.deep.include({ jobClusterKey: "job_cluster" });
+    expect(ingest.jobClusters[0].newCluster).to.deep.include({
+      policyId: "policy-1",
+      sparkVersion: "17.3.x-scala2.13",
+      numWorkers: 0,
+      dataSecurityMode: "SINGLE_USER",
+    });
+    expect(ingest.tasks).to.have.length(1);
+    expect(ingest.tasks[0]).to.deep.include({
+      taskKey: "ingest",
+      jobClusterKey: "job_cluster",
+      notebookTask: { notebookPath: "/Users/d/.h3-ml/dev/ingest", source: "WORKSPACE" },
+    });
+    expect(ingest.parameters).to.deep.equal([
+      { name: "capture_root", default: CAPTURE },
+      { name: "catalog", default: "h3ml_dev" },
+      { name: "checkpoints", default: "/Volumes/h3ml_dev/ops/checkpoints" },
+      { name: "deletion_sla_days", default: "30" },
+    ]);
   });
 
   it("runs ingest on a cron instead when configured", async () => {
