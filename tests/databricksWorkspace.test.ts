@@ -2,6 +2,7 @@ import { expect } from "chai";
 import { DatabricksStorageAccess } from "../components/databricksStorageAccess";
 import { DatabricksWorkspace, type DatabricksWorkspaceArgs } from "../components/databricksWorkspace";
 import { RESOURCE_TYPES as TYPES } from "../policy/vocabulary/resourceTypes";
+import { BUILT_IN_ROLES, CONTROL_PLANE_REASON_PREFIX } from "../policy/vocabulary/roles";
 import { STORAGE_ACCOUNT_ID } from "./databricksFixtures";
 import { evaluate, MOCK_SUBSCRIPTION_ID, MOCK_WORKSPACE_HOST as WORKSPACE_HOST } from "./harness/mockProgram";
 import { ofType, resource } from "./support";
@@ -144,50 +145,39 @@ describe("DatabricksStorageAccess", () => {
   // (learn.microsoft.com/azure/databricks/data-governance/unity-catalog/azure-managed-identities).
   it("grants least privilege per container, plus the file-event roles on the account and its resource group", async () => {
     const ev = await build();
-    const grants = ofType(ev, TYPES.roleAssignment).map((r) => ({ name: r.name, ...r.inputs }));
-    expect(grants).to.deep.equal([
-      {
-        name: "dbx-storage-account-contributor",
-        description:
-          "Needs a control-plane role: Unity Catalog file events set up the queue and the event subscription on the account; Databricks documents Storage Account Contributor for it (learn.microsoft.com/azure/databricks/data-governance/unity-catalog/azure-managed-identities).",
-        principalId: "connector-principal",
-        principalType: "ServicePrincipal",
-        roleDefinitionId: ROLE("17d1049b-9a84-46fb-8f53-869881c3d3ab"),
-        scope: STORAGE_ACCOUNT_ID,
-      },
-      {
-        name: "dbx-storage-capture-blob-reader",
-        description: "Unity Catalog reads Event Hubs Capture files for the ingest job.",
-        principalId: "connector-principal",
-        principalType: "ServicePrincipal",
-        roleDefinitionId: ROLE("2a2b9908-6ea1-4ae2-8e65-a410df84e7d1"),
-        scope: CONTAINER("capture"),
-      },
-      {
-        name: "dbx-storage-event-subscription-contributor",
-        description: "Unity Catalog file events: the Event Grid subscription feeding the queue.",
-        principalId: "connector-principal",
-        principalType: "ServicePrincipal",
-        roleDefinitionId: ROLE("428e0ff0-5e57-4d9c-a221-2c70d0e0a443"),
-        scope: RESOURCE_GROUP_ID,
-      },
-      {
-        name: "dbx-storage-lake-blob-contributor",
-        description: "Unity Catalog writes the catalog's tables and the jobs' checkpoints.",
-        principalId: "connector-principal",
-        principalType: "ServicePrincipal",
-        roleDefinitionId: ROLE("ba92f5b4-2d11-453d-a403-e96b0029c9fe"),
-        scope: CONTAINER("lake"),
-      },
-      {
-        name: "dbx-storage-queue-contributor",
-        description: "Unity Catalog file events: the queue that collects blob-created events.",
-        principalId: "connector-principal",
-        principalType: "ServicePrincipal",
-        roleDefinitionId: ROLE("974c5e8b-45b9-4653-ba55-5f855dd0fb88"),
-        scope: STORAGE_ACCOUNT_ID,
-      },
-    ]);
+    const roleNames = new Map(Object.entries(BUILT_IN_ROLES).map(([role, guid]) => [ROLE(guid), role]));
+    const grants = ofType(ev, TYPES.roleAssignment);
+    expect(
+      grants.map((r) => ({
+        name: r.name,
+        principal: `${r.inputs.principalType} ${r.inputs.principalId}`,
+        role: roleNames.get(r.inputs.roleDefinitionId),
+        scope: r.inputs.scope,
+      })),
+    ).to.deep.equal(
+      [
+        ["dbx-storage-account-contributor", "storageAccountContributor", STORAGE_ACCOUNT_ID],
+        ["dbx-storage-capture-blob-reader", "storageBlobDataReader", CONTAINER("capture")],
+        [
+          "dbx-storage-event-subscription-contributor",
+          "eventGridEventSubscriptionContributor",
+          RESOURCE_GROUP_ID,
+        ],
+        ["dbx-storage-lake-blob-contributor", "storageBlobDataContributor", CONTAINER("lake")],
+        ["dbx-storage-queue-contributor", "storageQueueDataContributor", STORAGE_ACCOUNT_ID],
+      ].map(([name, role, scope]) => ({
+        name,
+        principal: "ServicePrincipal connector-principal",
+        role,
+        scope,
+      })),
+    );
+    // The one control-plane role states the documented requirement, as the pack's role-assignment-data-role asks.
+    const controlPlane = resource(ev, TYPES.roleAssignment, "dbx-storage-account-contributor");
+    expect(controlPlane.inputs.description).to.match(new RegExp(`^${CONTROL_PLANE_REASON_PREFIX}`));
+    expect(controlPlane.inputs.description).to.include(
+      "learn.microsoft.com/azure/databricks/data-governance/unity-catalog/azure-managed-identities",
+    );
   });
 
   it("grants only blob access when file events are off", async () => {
