@@ -69,7 +69,7 @@ function sizeAndRuntime(
 }
 
 /** A shared personal stack's stack name, as the `stack` tag of its jobs' clusters; matched whole (regex policies are anchored at both ends). */
-export const PERSONAL_STACK_TAG_PATTERN = "dev-.+";
+const PERSONAL_STACK_TAG_PATTERN = "dev-.+";
 
 export interface PersonalJobPolicyRules {
   sparkVersion: string;

@@ -34,7 +34,7 @@ export interface DataLakeArgs {
 
 /** Container names are fixed by the contract with Capture (`capture`) and the Databricks jobs (`lake`). */
 export const CAPTURE_CONTAINER = "capture";
-export const LAKE_CONTAINER = "lake";
+const LAKE_CONTAINER = "lake";
 
 /**
  * The ADLS Gen2 account of the platform: raw Capture files in `capture`, Delta tables in `lake`.

@@ -165,8 +165,8 @@ export class DatabricksCompute extends pulumi.ComponentResource {
           sparkVersion: args.sparkVersion,
           nodeTypeId: spec.nodeTypeId,
           driverNodeTypeId: spec.nodeTypeId,
-          // The provider requires autoscale's maxWorkers to be strictly greater than minWorkers (@pulumi/databricks
-          // types/input.d.ts, ClusterAutoscale; policy rule cluster-autoscale-range): a size that cannot vary is fixed.
+          // The provider requires autoscale's maxWorkers to be strictly greater than minWorkers (its schema for
+          // `ClusterAutoscale`; policy rule cluster-autoscale-range): a size that cannot vary is fixed.
           ...(spec.minWorkers === spec.maxWorkers
             ? { numWorkers: spec.minWorkers }
             : { autoscale: { minWorkers: spec.minWorkers, maxWorkers: spec.maxWorkers } }),

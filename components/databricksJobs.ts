@@ -5,7 +5,7 @@ import { type JobSettingsArgs, type JobSpecArgs, jobSettings } from "./jobSpecs"
 
 export type { JobSettingsArgs } from "./jobSpecs";
 
-export const JOB_KINDS = ["ingest", "normalize", "delete"] as const;
+const JOB_KINDS = ["ingest", "normalize", "delete"] as const;
 export type JobKind = (typeof JOB_KINDS)[number];
 
 export interface DatabricksJobsArgs extends JobSettingsArgs {
@@ -66,7 +66,7 @@ export interface JobAccess {
 }
 
 /** The access controls of one job. */
-export function jobAccessControls(
+function jobAccessControls(
   kind: JobKind,
   access: JobAccess,
 ): databricks.types.input.PermissionsAccessControl[] {

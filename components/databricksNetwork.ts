@@ -23,8 +23,8 @@ export interface DatabricksNetworkArgs {
 }
 
 /** Subnet names inside the program-built VNet; the workspace refers to its subnets by name. */
-export const HOST_SUBNET = "databricks-host";
-export const CONTAINER_SUBNET = "databricks-container";
+const HOST_SUBNET = "databricks-host";
+const CONTAINER_SUBNET = "databricks-container";
 
 /**
  * The VNet the workspace's classic compute is injected into when the lake's firewall denies by default: job

@@ -151,12 +151,12 @@ type RunAsGrant = NonNullable<DatabricksPrincipalsArgs["runAsGrant"]>;
 /** The Databricks role that lets its holder name a service principal in a job's `run_as`. */
 export const SERVICE_PRINCIPAL_USER = "roles/servicePrincipal.user";
 /** The role that lets its holder change who holds roles on a service principal. */
-export const SERVICE_PRINCIPAL_MANAGER = "roles/servicePrincipal.manager";
+const SERVICE_PRINCIPAL_MANAGER = "roles/servicePrincipal.manager";
 
 /**
  * The run-as principal's rule set: the deployers hold Service Principal User on it, without which the Jobs API refuses
- * `run_as.service_principal_name` ("Setting this field requires the `servicePrincipal/user` role", JobRunAs in
- * @pulumi/databricks 1.110.0), whether or not workspace admins are restricted
+ * `run_as.service_principal_name` ("Setting this field requires the `servicePrincipal/user` role", the Databricks
+ * provider's schema for `JobRunAs`), whether or not workspace admins are restricted
  * (https://learn.microsoft.com/azure/databricks/admin/workspace-settings/restrict-workspace-admins). The resource is
  * authoritative for the rule set: it also keeps the Manager role with the deployers, which the creator of a principal
  * holds (https://learn.microsoft.com/azure/databricks/security/auth/access-control/service-principal-acl) and whoever

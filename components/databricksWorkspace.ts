@@ -140,7 +140,7 @@ export class DatabricksWorkspace extends pulumi.ComponentResource {
 }
 
 /** Custom parameters: no public IP always; the VNet and its two subnets only when injecting. */
-export function workspaceParameters(
+function workspaceParameters(
   vnet: DatabricksVnetInjection | undefined,
 ): azure.types.input.databricks.WorkspaceCustomParametersArgs {
   const noPublicIp = { enableNoPublicIp: { value: true } };

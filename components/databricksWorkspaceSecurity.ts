@@ -2,7 +2,7 @@ import * as databricks from "@pulumi/databricks";
 import * as pulumi from "@pulumi/pulumi";
 
 /** The restriction the program asks for: admins may set a job's run-as only to a principal they may use. */
-export const RESTRICTED_ADMINS = "RESTRICT_TOKENS_AND_JOB_RUN_AS";
+const RESTRICTED_ADMINS = "RESTRICT_TOKENS_AND_JOB_RUN_AS";
 
 export interface DatabricksWorkspaceSecurityArgs {
   /** The workspace's Databricks provider. */

@@ -34,7 +34,7 @@ export const BLOB_LOG_CATEGORIES = ["StorageRead", "StorageWrite", "StorageDelet
 export const EVENT_HUBS_LOG_GROUP = "allLogs";
 
 /** The name every diagnostic setting of the stack carries (one per resource). */
-export const DIAGNOSTIC_SETTING_NAME = "h3-ml-audit";
+const DIAGNOSTIC_SETTING_NAME = "h3-ml-audit";
 
 export interface DiagnosticsArgs {
   resourceGroupName: pulumi.Input<string>;

@@ -126,7 +126,7 @@ export class UnityCatalog extends pulumi.ComponentResource {
     // Created after the role assignments, but Azure applies a new assignment only after minutes: the same config
     // fails its create-time check, then passes on a rerun (databricks/terraform-provider-databricks#3069), and a
     // read-only location over an empty container has failed it outright (databricks/cli#1063). The provider's
-    // `skipValidation` ("suppress validation errors if any & force save", @pulumi/databricks 1.110.0) saves the
+    // `skipValidation` ("suppress validation errors if any & force save", its schema) saves the
     // objects regardless; access is verified after the first up (docs/deployment.md, "What to expect").
     const skipValidation = true;
 

@@ -8,7 +8,6 @@ import { ConfigReader, type Environment, type Problems, type SectionValue } from
 import { cidrRange, DATABRICKS_FIELDS } from "./schema";
 
 export type DatabricksConfig = SectionValue<typeof DATABRICKS_FIELDS>;
-export type IngestTrigger = DatabricksConfig["ingestTrigger"];
 
 /** The runtime every cluster runs unless `databricks.sparkVersion` says otherwise. */
 export const DEFAULT_SPARK_VERSION = DATABRICKS_FIELDS.sparkVersion.default.value;

@@ -198,7 +198,7 @@ export function show(value: unknown): string {
 }
 
 /** `text` as one shell word: as it is when the shell leaves it alone, else in single quotes. */
-export function shellWord(text: string): string {
+function shellWord(text: string): string {
   return /^[\w@%+=:,./-]+$/.test(text) ? text : `'${text.replace(/'/g, `'\\''`)}'`;
 }
 
@@ -208,7 +208,7 @@ function keyArguments(key: string): string {
 }
 
 /** The command that sets `key` to `example` (already a shell word, or a `<placeholder>`). */
-export function setCommand(key: string, example: string): string {
+function setCommand(key: string, example: string): string {
   return `pulumi config set ${keyArguments(key)} ${example}`;
 }
 

@@ -119,7 +119,7 @@ const CLEAN_STACK = /^[a-z](?:[a-z0-9]|-(?!-))*$/;
 const MAX_STACK_TOKEN = 20;
 
 /** A short, stable hash; 6 hex digits keep names short while collisions stay negligible per project. */
-export function shortHash(...parts: readonly string[]): string {
+function shortHash(...parts: readonly string[]): string {
   return createHash("sha256").update(parts.join("/")).digest("hex").slice(0, 6);
 }
 

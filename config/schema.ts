@@ -135,7 +135,7 @@ const firewallDefault = (note: string, whyInProd: string, description: string) =
     description,
   }) as const satisfies FieldDeclaration;
 
-export const EVENT_HUBS_FIELDS = {
+const EVENT_HUBS_FIELDS = {
   sku: {
     type: "string",
     choices: CAPTURE_TIERS,
@@ -246,7 +246,7 @@ export const EVENT_HUBS_FIELDS = {
   },
 } as const satisfies Record<string, FieldDeclaration>;
 
-export const STORAGE_FIELDS = {
+const STORAGE_FIELDS = {
   sku: {
     type: "string",
     choices: [
@@ -289,7 +289,7 @@ export const STORAGE_FIELDS = {
 const SUBNET = "a subnet name delegated to Microsoft.Databricks/workspaces";
 const VNET_NEEDS_ALL = "VNet injection needs all three fields";
 
-export const VNET_FIELDS = {
+const VNET_FIELDS = {
   virtualNetworkId: {
     type: "string",
     allowed: "a virtual network resource id",
@@ -318,7 +318,7 @@ export const VNET_FIELDS = {
 
 // https://learn.microsoft.com/azure/databricks/security/network/classic/vnet-inject: the VNet /16../24, each
 // subnet at least /26; subnets lie inside the VNet and apart from each other (checked by the parser).
-export const NETWORK_FIELDS = {
+const NETWORK_FIELDS = {
   addressSpace: {
     ...cidr(16, 24),
     allowed: "an IPv4 CIDR from /16 to /24",
@@ -343,7 +343,7 @@ export const NETWORK_FIELDS = {
 
 const AT_MOST_MAX_WORKERS = { key: "databricks.maxWorkers" } as const;
 
-export const ANALYTICS_CLUSTER_FIELDS = {
+const ANALYTICS_CLUSTER_FIELDS = {
   nodeType: { ...VM_SIZE, description: "VM size of the analytics cluster's driver and workers." },
   minWorkers: integer({
     min: 1,
@@ -382,7 +382,7 @@ const runAsPrincipal = (job: string, grants: string) =>
     description: `Service principal the ${job} job runs and writes as: ${grants}.`,
   }) as const satisfies TextField;
 
-export const RUN_AS_FIELDS = {
+const RUN_AS_FIELDS = {
   ingest: runAsPrincipal("ingest", "reads the capture files, writes bronze"),
   normalize: runAsPrincipal("normalize", "reads bronze, writes silver"),
   delete: runAsPrincipal(
@@ -391,7 +391,7 @@ export const RUN_AS_FIELDS = {
   ),
 } as const satisfies Record<string, FieldDeclaration>;
 
-export const PRIVATE_FRONT_END_FIELDS = {
+const PRIVATE_FRONT_END_FIELDS = {
   subnetId: {
     type: "string",
     allowed: "a subnet resource id",
@@ -636,7 +636,7 @@ export const DATABRICKS_FIELDS = {
   },
 } as const satisfies Record<string, FieldDeclaration>;
 
-export const PERSONAL_FIELDS = {
+const PERSONAL_FIELDS = {
   mode: {
     type: "string",
     choices: ["shared", "full"],
@@ -660,7 +660,7 @@ export const PERSONAL_FIELDS = {
 
 const DEVELOPERS_NEED_BOTH = "personal stacks need both grants";
 
-export const DEVELOPERS_FIELDS = {
+const DEVELOPERS_FIELDS = {
   entraGroupObjectId: {
     type: "string",
     allowed: "an Entra group object id (GUID)",
@@ -681,7 +681,7 @@ export const DEVELOPERS_FIELDS = {
   },
 } as const satisfies Record<string, FieldDeclaration>;
 
-export const DIAGNOSTICS_FIELDS = {
+const DIAGNOSTICS_FIELDS = {
   retentionDays: integer({
     min: 30,
     max: 730,

@@ -113,7 +113,7 @@ export function planningConfig(
 }
 
 /** The stack's environment as the program derives it: the `environment` key, else the stack's name. */
-export function stackEnvironment(
+function stackEnvironment(
   overrides: ConfigOverrides,
   bareStack: string,
   project: string,
@@ -123,12 +123,12 @@ export function stackEnvironment(
 }
 
 /** Running in a CI job: GitHub Actions and most CI systems set CI, Azure Pipelines sets TF_BUILD. */
-export function inCi(env: NodeJS.ProcessEnv): boolean {
+function inCi(env: NodeJS.ProcessEnv): boolean {
   return env.CI === "true" || (env.TF_BUILD ?? "").toLowerCase() === "true";
 }
 
 /** The stack's resources from `pulumi stack export` (secrets stay encrypted; only URNs and links are read). */
-export function readStateFromCli(pulumi: PulumiRunner, stack: string): StateResource[] {
+function readStateFromCli(pulumi: PulumiRunner, stack: string): StateResource[] {
   const exported = pulumiJson(pulumi, ["stack", "export", "--stack", stack]) as {
     deployment?: { resources?: StateResource[] };
   };

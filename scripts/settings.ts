@@ -40,7 +40,7 @@ export interface WrittenSettings {
 }
 
 /** The Databricks config file the CLI and SDKs read: $DATABRICKS_CONFIG_FILE, else ~/.databrickscfg. */
-export function databricksConfigFile(env: NodeJS.ProcessEnv): string {
+function databricksConfigFile(env: NodeJS.ProcessEnv): string {
   return env.DATABRICKS_CONFIG_FILE || path.join(env.HOME || homedir(), ".databrickscfg");
 }
 

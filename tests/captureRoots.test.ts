@@ -5,13 +5,13 @@
  * starts billed runs for them.
  */
 import { expect } from "chai";
-import { RESOURCE_TYPES as T } from "../policy/vocabulary/resourceTypes";
+import { RESOURCE_TYPES as TYPES } from "../policy/vocabulary/resourceTypes";
 import type { Evaluation } from "./harness/mockProgram";
 import { evaluated, FULL_COPY, resource, SHARED_MODE } from "./support";
 
 /** The folders a stack's ingest job reads and watches, each with a trailing slash. */
 function captureRoots(ev: Evaluation): string[] {
-  const ingest = resource(ev, T.job, "jobs-ingest").inputs;
+  const ingest = resource(ev, TYPES.job, "jobs-ingest").inputs;
   const parameter = ingest.parameters.find((p: { name: string }) => p.name === "capture_root")?.default;
   return [parameter, ingest.trigger?.fileArrival?.url].filter((u): u is string => typeof u === "string");
 }

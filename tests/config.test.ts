@@ -71,7 +71,7 @@ function problemsOf(raw: RawStackConfig, stack = "dev"): readonly string[] {
 }
 
 describe("stack config", () => {
-  // Issue 13, item 1: a shared stack names the identities that create its hubs; nothing is read from the caller.
+  // A shared stack names the identities that create its hubs; nothing is read from the caller.
   it("refuses a shared stack that names no deployer, giving the command", () => {
     for (const stack of ["dev", "prod"]) {
       const raw = { eventHubs: { deployerPrincipalIds: [], allowedIpRanges: ["203.0.113.0/24"] } };

@@ -11,7 +11,7 @@ import {
   WorkspaceAssets,
   type WorkspaceAssetsArgs,
 } from "../components/workspaceAssets";
-import { RESOURCE_TYPES as T } from "../policy/vocabulary/resourceTypes";
+import { RESOURCE_TYPES as TYPES } from "../policy/vocabulary/resourceTypes";
 import { PROJECT_ROOT } from "../scripts/lib/stackConfig";
 import { databricksResources, providerRef, testProvider } from "./databricksFixtures";
 import { evaluate } from "./harness/mockProgram";
@@ -47,12 +47,12 @@ describe("WorkspaceAssets", () => {
     const files = shippedFiles(root);
     expect(files.length, "notebooks/ has files").to.be.greaterThan(0);
     const ev = await build(root);
-    const assets = [...ofType(ev, T.notebook), ...ofType(ev, T.workspaceFile)];
+    const assets = [...ofType(ev, TYPES.notebook), ...ofType(ev, TYPES.workspaceFile)];
     expect(assets.map((a) => a.inputs.source).sort()).to.deep.equal(files.map((f) => path.join(root, f)));
     for (const file of files) {
       const content = readFileSync(path.join(root, file));
       const isNotebook = content.toString("utf8").startsWith("# Databricks notebook source");
-      const asset = resource(ev, isNotebook ? T.notebook : T.workspaceFile, `assets-${file}`);
+      const asset = resource(ev, isNotebook ? TYPES.notebook : TYPES.workspaceFile, `assets-${file}`);
       expect(asset.inputs.path, file).to.equal(`${FOLDER}/${isNotebook ? file.replace(/\.py$/, "") : file}`);
       expect(asset.inputs.md5, file).to.equal(
         createHash("md5").update(new Uint8Array(content)).digest("hex"),
@@ -77,20 +77,20 @@ describe("WorkspaceAssets", () => {
 
     it("maps each file to its path in the workspace folder and skips caches and hidden files", async () => {
       const ev = await build(root);
-      expect(ofType(ev, T.notebook).map((n) => [n.inputs.path, n.inputs.language])).to.deep.equal([
+      expect(ofType(ev, TYPES.notebook).map((n) => [n.inputs.path, n.inputs.language])).to.deep.equal([
         [`${FOLDER}/job`, "PYTHON"],
         [`${FOLDER}/report`, "SQL"],
       ]);
-      expect(ofType(ev, T.workspaceFile).map((f) => f.inputs.path)).to.deep.equal([
+      expect(ofType(ev, TYPES.workspaceFile).map((f) => f.inputs.path)).to.deep.equal([
         `${FOLDER}/pkg/__init__.py`,
         `${FOLDER}/pkg/mod.py`,
       ]);
     });
 
     it("changes an asset's md5 input when its content changes, so the preview shows an update", async () => {
-      const before = resource(await build(root), T.workspaceFile, "assets-pkg/mod.py").inputs.md5;
+      const before = resource(await build(root), TYPES.workspaceFile, "assets-pkg/mod.py").inputs.md5;
       writeFileSync(path.join(root, "pkg", "mod.py"), "X = 2\n");
-      const after = resource(await build(root), T.workspaceFile, "assets-pkg/mod.py").inputs.md5;
+      const after = resource(await build(root), TYPES.workspaceFile, "assets-pkg/mod.py").inputs.md5;
       expect(after).to.not.equal(before);
       expect(after).to.equal(createHash("md5").update("X = 2\n").digest("hex"));
     });
@@ -98,14 +98,14 @@ describe("WorkspaceAssets", () => {
     it("drops the asset of a deleted file, so the deploy removes it from the workspace", async () => {
       rmSync(path.join(root, "pkg", "mod.py"));
       const ev = await build(root);
-      expect(ofType(ev, T.workspaceFile).map((f) => f.name)).to.deep.equal(["assets-pkg/__init__.py"]);
+      expect(ofType(ev, TYPES.workspaceFile).map((f) => f.name)).to.deep.equal(["assets-pkg/__init__.py"]);
     });
 
     it("owns the folder and creates every asset in it through the explicit provider", async () => {
       const ev = await build(root);
-      const folder = resource(ev, T.directory, "assets-folder");
+      const folder = resource(ev, TYPES.directory, "assets-folder");
       expect(folder.inputs).to.deep.equal({ path: FOLDER, deleteRecursive: true });
-      for (const asset of [...ofType(ev, T.notebook), ...ofType(ev, T.workspaceFile)]) {
+      for (const asset of [...ofType(ev, TYPES.notebook), ...ofType(ev, TYPES.workspaceFile)]) {
         expect(asset.dependencies, asset.name).to.include(folder.urn);
       }
       for (const r of databricksResources(ev)) expect(r.provider, r.name).to.equal(providerRef(ev));

@@ -211,7 +211,7 @@ describe("databricks config", () => {
       );
     });
 
-    // Issue 13, item 7: a shared stack deploys the same whoever runs it, so its recipients come from config.
+    // A shared stack deploys the same whoever runs it, so its recipients come from config.
     it("fails when a shared stack names no failure recipient, giving the command", () => {
       for (const environment of ["dev", "prod"] as const) {
         expect(problemOf({ notificationEmails: [] }, environment)).to.equal(

@@ -8,7 +8,7 @@ import {
   type Registration,
 } from "./harness/mockProgram";
 
-export const TEST_HOST = "https://adb-test.azuredatabricks.net";
+const TEST_HOST = "https://adb-test.azuredatabricks.net";
 export const STORAGE_ACCOUNT_ID = `/subscriptions/${MOCK_SUBSCRIPTION_ID}/resourceGroups/rg/providers/Microsoft.Storage/storageAccounts/h3mldevst`;
 
 /** A stand-in for the workspace's provider, for component tests. */

@@ -1,6 +1,6 @@
 import { expect } from "chai";
 import { DatabricksPrincipals, RUN_AS_ENTITLEMENTS } from "../components/databricksPrincipals";
-import { RESOURCE_TYPES as T } from "../policy/vocabulary/resourceTypes";
+import { RESOURCE_TYPES as TYPES } from "../policy/vocabulary/resourceTypes";
 import { databricksResources, providerRef, testProvider } from "./databricksFixtures";
 import { evaluate, resolveOutput } from "./harness/mockProgram";
 import { ofType, resource } from "./support";
@@ -27,7 +27,7 @@ describe("DatabricksPrincipals: the jobs' run-as principals", () => {
 
   it("adds each distinct principal to the workspace once, with workspace access only", async () => {
     const ev = await build({ accountId: ACCOUNT, deployers: [DEPLOYER] });
-    expect(ofType(ev, T.servicePrincipal).map((p) => [p.name, p.inputs])).to.deep.equal([
+    expect(ofType(ev, TYPES.servicePrincipal).map((p) => [p.name, p.inputs])).to.deep.equal([
       [
         `principals-run-as-${SHARED}`,
         { applicationId: SHARED, active: true, force: true, ...RUN_AS_ENTITLEMENTS },
@@ -43,7 +43,7 @@ describe("DatabricksPrincipals: the jobs' run-as principals", () => {
   it("grants the deployers Service Principal User and Manager on each, and has each job wait for its grant", async () => {
     const ev = await build({ accountId: ACCOUNT, deployers: [DEPLOYER] });
     for (const id of [SHARED, DELETER]) {
-      const ruleSet = resource(ev, T.accessControlRuleSet, `principals-run-as-${id}`);
+      const ruleSet = resource(ev, TYPES.accessControlRuleSet, `principals-run-as-${id}`);
       expect(ruleSet.inputs).to.deep.equal({
         name: `accounts/${ACCOUNT}/servicePrincipals/${id}/ruleSets/default`,
         grantRules: [
@@ -52,7 +52,7 @@ describe("DatabricksPrincipals: the jobs' run-as principals", () => {
         ],
       });
       expect(ruleSet.dependencies).to.include(
-        resource(ev, T.servicePrincipal, `principals-run-as-${id}`).urn,
+        resource(ev, TYPES.servicePrincipal, `principals-run-as-${id}`).urn,
       );
     }
     const principals = ev.result as DatabricksPrincipals;
@@ -64,7 +64,7 @@ describe("DatabricksPrincipals: the jobs' run-as principals", () => {
 
   it("creates no rule set when the deployers hold the role some other way", async () => {
     const ev = await build();
-    expect(ofType(ev, T.accessControlRuleSet)).to.deep.equal([]);
+    expect(ofType(ev, TYPES.accessControlRuleSet)).to.deep.equal([]);
     expect((ev.result as DatabricksPrincipals).runAs.delete?.after).to.deep.equal([]);
   });
 });

@@ -1,7 +1,7 @@
 import { expect } from "chai";
 import { PREVIEW_ENTITLEMENTS, RUN_AS_ENTITLEMENTS } from "../components/databricksPrincipals";
 import { DEFAULT_SPARK_VERSION } from "../config/databricks";
-import { RESOURCE_TYPES as T } from "../policy/vocabulary/resourceTypes";
+import { RESOURCE_TYPES as TYPES } from "../policy/vocabulary/resourceTypes";
 import { DATABRICKS_SIDE } from "./databricksFixtures";
 import {
   type Evaluation,
@@ -14,7 +14,7 @@ import { evaluated, expectedNotebookAssets, FULL_COPY, ofType, resource, SHARED_
 
 const SP = "9f0c1d2e-0000-4000-8000-00000000aaaa";
 const PREVIEW = "9f0c1d2e-0000-4000-8000-00000000bbbb";
-const jobs = (ev: Evaluation) => ofType(ev, T.job);
+const jobs = (ev: Evaluation) => ofType(ev, TYPES.job);
 const pauseStates = (ev: Evaluation) =>
   jobs(ev).map((j) => [j.name, (j.inputs.trigger ?? j.inputs.schedule).pauseStatus]);
 
@@ -38,47 +38,47 @@ describe("program under mocks: Databricks", () => {
     expect(side.sort()).to.deep.equal(
       [
         "h3:databricks:DatabricksWorkspace databricks",
-        `${T.accessConnector} databricks-access-connector`,
-        `${T.workspace} databricks-workspace`,
-        `${T.databricksProvider} databricks-provider`,
+        `${TYPES.accessConnector} databricks-access-connector`,
+        `${TYPES.workspace} databricks-workspace`,
+        `${TYPES.databricksProvider} databricks-provider`,
         "h3:databricks:DatabricksPrincipals principals",
         "h3:databricks:DatabricksStorageAccess connector-access",
-        `${T.roleAssignment} connector-access-lake-blob-contributor`,
-        `${T.roleAssignment} connector-access-capture-blob-reader`,
-        `${T.roleAssignment} connector-access-account-contributor`,
-        `${T.roleAssignment} connector-access-queue-contributor`,
-        `${T.roleAssignment} connector-access-event-subscription-contributor`,
+        `${TYPES.roleAssignment} connector-access-lake-blob-contributor`,
+        `${TYPES.roleAssignment} connector-access-capture-blob-reader`,
+        `${TYPES.roleAssignment} connector-access-account-contributor`,
+        `${TYPES.roleAssignment} connector-access-queue-contributor`,
+        `${TYPES.roleAssignment} connector-access-event-subscription-contributor`,
         "h3:databricks:UnityCatalog unity-catalog",
-        `${T.storageCredential} unity-catalog-credential`,
-        `${T.externalLocation} unity-catalog-capture-location`,
-        `${T.externalLocation} unity-catalog-lake-location`,
-        `${T.catalog} unity-catalog-catalog`,
-        `${T.schema} unity-catalog-bronze`,
-        `${T.schema} unity-catalog-silver`,
-        `${T.schema} unity-catalog-ops`,
-        `${T.volume} unity-catalog-checkpoints`,
+        `${TYPES.storageCredential} unity-catalog-credential`,
+        `${TYPES.externalLocation} unity-catalog-capture-location`,
+        `${TYPES.externalLocation} unity-catalog-lake-location`,
+        `${TYPES.catalog} unity-catalog-catalog`,
+        `${TYPES.schema} unity-catalog-bronze`,
+        `${TYPES.schema} unity-catalog-silver`,
+        `${TYPES.schema} unity-catalog-ops`,
+        `${TYPES.volume} unity-catalog-checkpoints`,
         "h3:databricks:DatabricksCompute compute",
-        `${T.clusterPolicy} compute-job-policy`,
-        `${T.clusterPolicy} compute-interactive-policy`,
-        `${T.clusterPolicy} compute-personal-job-policy`,
-        `${T.cluster} compute-analytics`,
+        `${TYPES.clusterPolicy} compute-job-policy`,
+        `${TYPES.clusterPolicy} compute-interactive-policy`,
+        `${TYPES.clusterPolicy} compute-personal-job-policy`,
+        `${TYPES.cluster} compute-analytics`,
         "h3:databricks:WorkspaceAssets notebooks",
-        `${T.directory} notebooks-folder`,
+        `${TYPES.directory} notebooks-folder`,
         ...assets,
         "h3:databricks:DatabricksJobs jobs",
-        `${T.job} jobs-ingest`,
-        `${T.job} jobs-normalize`,
-        `${T.job} jobs-delete`,
+        `${TYPES.job} jobs-ingest`,
+        `${TYPES.job} jobs-normalize`,
+        `${TYPES.job} jobs-delete`,
         // dev names its deployer, which owns (and so runs, for the smoke test) every job.
-        `${T.permissions} jobs-ingest-permissions`,
-        `${T.permissions} jobs-normalize-permissions`,
-        `${T.permissions} jobs-delete-permissions`,
+        `${TYPES.permissions} jobs-ingest-permissions`,
+        `${TYPES.permissions} jobs-normalize-permissions`,
+        `${TYPES.permissions} jobs-delete-permissions`,
       ].sort(),
     );
   });
 
   it("creates every Databricks resource through the workspace's explicit provider", () => {
-    const provider = resource(dev, T.databricksProvider, "databricks-provider");
+    const provider = resource(dev, TYPES.databricksProvider, "databricks-provider");
     const objects = dev.registrations.filter((r) => r.type.startsWith("databricks:"));
     expect(objects.length).to.be.greaterThan(20);
     for (const r of objects) expect(r.provider, r.name).to.equal(`${provider.urn}::databricks-provider-id`);
@@ -89,11 +89,11 @@ describe("program under mocks: Databricks", () => {
   });
 
   it("admits the access connector through the lake's firewall and grants it before Unity Catalog validates", () => {
-    const connector = resource(dev, T.accessConnector, "databricks-access-connector");
+    const connector = resource(dev, TYPES.accessConnector, "databricks-access-connector");
     expect(resource(dev, "azure-native:storage:StorageAccount", "lake-account").dependencies).to.include(
       connector.urn,
     );
-    const grants = ofType(dev, T.roleAssignment).filter((r) => r.name.startsWith("connector-access-"));
+    const grants = ofType(dev, TYPES.roleAssignment).filter((r) => r.name.startsWith("connector-access-"));
     for (const name of [
       "unity-catalog-credential",
       "unity-catalog-capture-location",
@@ -106,7 +106,7 @@ describe("program under mocks: Databricks", () => {
 
   it("pins every cluster to the 17.3 LTS runtime through the policies", () => {
     expect(DEFAULT_SPARK_VERSION).to.equal("17.3.x-scala2.13");
-    for (const policy of ofType(prod, T.clusterPolicy)) {
+    for (const policy of ofType(prod, TYPES.clusterPolicy)) {
       expect(JSON.parse(policy.inputs.definition).spark_version, policy.name).to.deep.equal({
         type: "fixed",
         value: "17.3.x-scala2.13",
@@ -118,10 +118,10 @@ describe("program under mocks: Databricks", () => {
     }
   });
 
-  // Issue 13, item 2: Pulumi.dev.yaml asks for 1..1 workers, which no autoscale range can express (the
+  // Pulumi.dev.yaml asks for 1..1 workers, which no autoscale range can express (the
   // provider's schema: "maxWorkers must be strictly greater than min_workers"); it becomes a fixed size.
   it("gives dev a small fixed-size analytics cluster that stops when idle, and no other stack one", () => {
-    const analytics = resource(dev, T.cluster, "compute-analytics").inputs;
+    const analytics = resource(dev, TYPES.cluster, "compute-analytics").inputs;
     expect(analytics).to.not.have.property("autoscale");
     expect(analytics).to.deep.include({
       clusterName: "h3ml-dev-analytics",
@@ -131,8 +131,8 @@ describe("program under mocks: Databricks", () => {
       dataSecurityMode: "USER_ISOLATION",
       policyId: "compute-interactive-policy-id",
     });
-    expect(ofType(alice, T.cluster)).to.deep.equal([]);
-    expect(ofType(prod, T.cluster)).to.deep.equal([]);
+    expect(ofType(alice, TYPES.cluster)).to.deep.equal([]);
+    expect(ofType(prod, TYPES.cluster)).to.deep.equal([]);
   });
 
   it("runs single-node job clusters in dev and personal stacks, multi-node in prod", () => {
@@ -161,9 +161,9 @@ describe("program under mocks: Databricks", () => {
   });
 
   it("triggers ingest on file arrival in its namespace's folder of the capture location and points every job at its notebook", () => {
-    const capture = resource(dev, T.externalLocation, "unity-catalog-capture-location").inputs.url;
-    const namespace = resource(dev, T.eventHubsNamespace, "ingestion-namespace").inputs.namespaceName;
-    const ingest = resource(dev, T.job, "jobs-ingest").inputs;
+    const capture = resource(dev, TYPES.externalLocation, "unity-catalog-capture-location").inputs.url;
+    const namespace = resource(dev, TYPES.eventHubsNamespace, "ingestion-namespace").inputs.namespaceName;
+    const ingest = resource(dev, TYPES.job, "jobs-ingest").inputs;
     expect(capture).to.equal("abfss://capture@h3mldevst571d3e.dfs.core.windows.net/");
     expect(ingest.trigger.fileArrival.url).to.equal(`${capture}${namespace}/`);
     const folder = "/h3-ml/dev";
@@ -172,7 +172,7 @@ describe("program under mocks: Databricks", () => {
       ["jobs-ingest", `${folder}/ingest`],
       ["jobs-normalize", `${folder}/normalize`],
     ]);
-    expect(resource(dev, T.notebook, "notebooks-ingest.py").inputs.path).to.equal(`${folder}/ingest`);
+    expect(resource(dev, TYPES.notebook, "notebooks-ingest.py").inputs.path).to.equal(`${folder}/ingest`);
   });
 
   it("notifies the recipients a shared stack's config names, and the person who runs a personal stack", () => {
@@ -182,7 +182,7 @@ describe("program under mocks: Databricks", () => {
     for (const job of jobs(alice)) {
       expect(job.inputs.emailNotifications.onFailures, job.name).to.deep.equal(["deployer@example.com"]);
     }
-    expect(resource(alice, T.directory, "notebooks-folder").inputs.path).to.equal(
+    expect(resource(alice, TYPES.directory, "notebooks-folder").inputs.path).to.equal(
       "/Users/deployer@example.com/.h3-ml/dev-alice",
     );
   });
@@ -201,8 +201,8 @@ describe("program under mocks: Databricks", () => {
         },
       },
     });
-    // Issue 13, item 5: the run-as principal joins the workspace before anything names it.
-    const runAs = resource(ev, T.servicePrincipal, `principals-run-as-${SP}`);
+    // The run-as principal joins the workspace before anything names it.
+    const runAs = resource(ev, TYPES.servicePrincipal, `principals-run-as-${SP}`);
     expect(runAs.inputs).to.deep.equal({
       applicationId: SP,
       active: true,
@@ -216,19 +216,19 @@ describe("program under mocks: Databricks", () => {
       databricksSqlAccess: false,
     });
     for (const [type, name] of [
-      [T.job, "jobs-ingest"],
-      [T.job, "jobs-normalize"],
-      [T.grants, "unity-catalog-catalog-grants"],
-      [T.grants, "unity-catalog-capture-grants"],
-      [T.permissions, "notebooks-folder-permissions"],
-      [T.permissions, "compute-job-policy-permissions"],
+      [TYPES.job, "jobs-ingest"],
+      [TYPES.job, "jobs-normalize"],
+      [TYPES.grants, "unity-catalog-catalog-grants"],
+      [TYPES.grants, "unity-catalog-capture-grants"],
+      [TYPES.permissions, "notebooks-folder-permissions"],
+      [TYPES.permissions, "compute-job-policy-permissions"],
     ] as const) {
       expect(resource(ev, type, name).dependencies, name).to.include(runAs.urn);
     }
-    const deleter = resource(ev, T.servicePrincipal, `principals-run-as-${DELETER}`).urn;
-    expect(resource(ev, T.job, "jobs-delete").dependencies).to.include(deleter);
-    expect(resource(ev, T.job, "jobs-delete").dependencies).to.not.include(runAs.urn);
-    expect(resource(ev, T.permissions, "compute-job-policy-permissions").inputs).to.deep.equal({
+    const deleter = resource(ev, TYPES.servicePrincipal, `principals-run-as-${DELETER}`).urn;
+    expect(resource(ev, TYPES.job, "jobs-delete").dependencies).to.include(deleter);
+    expect(resource(ev, TYPES.job, "jobs-delete").dependencies).to.not.include(runAs.urn);
+    expect(resource(ev, TYPES.permissions, "compute-job-policy-permissions").inputs).to.deep.equal({
       clusterPolicyId: "compute-job-policy-id",
       accessControls: [
         { servicePrincipalName: SP, permissionLevel: "CAN_USE" },
@@ -240,8 +240,8 @@ describe("program under mocks: Databricks", () => {
       ["jobs-ingest", { servicePrincipalName: SP }],
       ["jobs-normalize", { servicePrincipalName: SP }],
     ]);
-    expect(resource(ev, T.directory, "notebooks-folder").inputs.path).to.equal("/h3-ml/dev");
-    expect(resource(ev, T.permissions, "notebooks-folder-permissions").inputs).to.deep.equal({
+    expect(resource(ev, TYPES.directory, "notebooks-folder").inputs.path).to.equal("/h3-ml/dev");
+    expect(resource(ev, TYPES.permissions, "notebooks-folder-permissions").inputs).to.deep.equal({
       directoryPath: "/h3-ml/dev",
       accessControls: [
         { servicePrincipalName: SP, permissionLevel: "CAN_RUN" },
@@ -250,14 +250,14 @@ describe("program under mocks: Databricks", () => {
         { servicePrincipalName: PREVIEW, permissionLevel: "CAN_READ" },
       ],
     });
-    // Issue 16, item 2: a Reader-only preview identity is in the workspace, reads the code and browses the catalog.
-    expect(resource(ev, T.servicePrincipal, `principals-preview-${PREVIEW}`).inputs).to.deep.equal({
+    // A Reader-only preview identity is in the workspace, reads the code and browses the catalog.
+    expect(resource(ev, TYPES.servicePrincipal, `principals-preview-${PREVIEW}`).inputs).to.deep.equal({
       applicationId: PREVIEW,
       active: true,
       force: true,
       ...PREVIEW_ENTITLEMENTS,
     });
-    const catalogGrants = resource(ev, T.grants, "unity-catalog-catalog-grants").inputs.grants;
+    const catalogGrants = resource(ev, TYPES.grants, "unity-catalog-catalog-grants").inputs.grants;
     expect(catalogGrants).to.deep.include({ principal: PREVIEW, privileges: ["BROWSE"] });
     expect(catalogGrants.map((g: { principal: string }) => g.principal)).to.deep.equal([
       "h3-analysts",
@@ -277,11 +277,11 @@ describe("program under mocks: Databricks", () => {
       "unity-catalog-checkpoints",
     ]);
     expect(guarded(dev)).to.deep.equal([]);
-    expect(resource(alice, T.catalog, "unity-catalog-catalog").inputs).to.deep.include({
+    expect(resource(alice, TYPES.catalog, "unity-catalog-catalog").inputs).to.deep.include({
       name: "h3ml_dev_alice",
       forceDestroy: true,
     });
-    expect(resource(prod, T.catalog, "unity-catalog-catalog").inputs.forceDestroy).to.equal(false);
+    expect(resource(prod, TYPES.catalog, "unity-catalog-catalog").inputs.forceDestroy).to.equal(false);
   });
 
   // The audit salt lives in a Delta table the delete job creates and only its principal reads; a salt in Pulumi state
@@ -289,7 +289,7 @@ describe("program under mocks: Databricks", () => {
   it("keeps the audit salt out of Pulumi state and every user id out of job parameters", () => {
     for (const ev of [dev, prod, alice]) {
       const kinds = new Set(ev.registrations.map((r) => r.type));
-      for (const type of [T.randomPassword, T.secret, T.secretScope, T.secretAcl]) {
+      for (const type of [TYPES.randomPassword, TYPES.secret, TYPES.secretScope, TYPES.secretAcl]) {
         expect([...kinds], `${ev.stack} registers ${type}`).to.not.include(type);
       }
       for (const job of jobs(ev)) {
@@ -299,17 +299,16 @@ describe("program under mocks: Databricks", () => {
       }
     }
     // The delete job's watchdog lists the folder ingest reads.
-    const ingestCaptureRoot = resource(dev, T.job, "jobs-ingest").inputs.parameters.find(
+    const ingestCaptureRoot = resource(dev, TYPES.job, "jobs-ingest").inputs.parameters.find(
       (p: { name: string }) => p.name === "capture_root",
     ).default;
     expect(ingestCaptureRoot).to.match(
       /^abfss:\/\/capture@h3mldevst[0-9a-f]{6}\.dfs\.core\.windows\.net\/h3ml-dev-evhns-[0-9a-f]{6}\/$/,
     );
     expect(
-      resource(dev, T.job, "jobs-delete").inputs.parameters.map((p: { name: string; default: string }) => [
-        p.name,
-        p.default,
-      ]),
+      resource(dev, TYPES.job, "jobs-delete").inputs.parameters.map(
+        (p: { name: string; default: string }) => [p.name, p.default],
+      ),
     ).to.deep.equal([
       ["capture_lag_hours", "6"],
       ["capture_root", ingestCaptureRoot],
@@ -327,7 +326,7 @@ describe("program under mocks: Databricks", () => {
   // The smoke test runs on dev as the CI deployer: owning the jobs is what lets it start them and read their runs.
   it("has dev's CI deployer own, and so run and read, every dev job", () => {
     for (const job of ["ingest", "normalize", "delete"]) {
-      expect(resource(dev, T.permissions, `jobs-${job}-permissions`).inputs, job).to.deep.equal({
+      expect(resource(dev, TYPES.permissions, `jobs-${job}-permissions`).inputs, job).to.deep.equal({
         jobId: `jobs-${job}-id`,
         accessControls: [
           { servicePrincipalName: "00000000-0000-0000-0000-0000000000d1", permissionLevel: "IS_OWNER" },
@@ -349,7 +348,7 @@ describe("program under mocks: Databricks", () => {
       },
       secret: false,
     });
-    const policy = resource(dev, T.clusterPolicy, "compute-personal-job-policy").inputs;
+    const policy = resource(dev, TYPES.clusterPolicy, "compute-personal-job-policy").inputs;
     expect(policy.name).to.equal("h3ml-dev personal jobs");
     expect(JSON.parse(policy.definition)).to.deep.include({
       spark_version: { type: "fixed", value: DEFAULT_SPARK_VERSION },
@@ -358,7 +357,7 @@ describe("program under mocks: Databricks", () => {
     });
     for (const other of [prod, alice]) {
       expect(other.outputs).to.not.have.property("personalStack");
-      expect(ofType(other, T.clusterPolicy).map((p) => p.name)).to.deep.equal([
+      expect(ofType(other, TYPES.clusterPolicy).map((p) => p.name)).to.deep.equal([
         "compute-interactive-policy",
         "compute-job-policy",
       ]);
@@ -393,9 +392,9 @@ describe("program under mocks: account groups in the workspace", () => {
   });
 
   it("assigns the analysts' and the developers' account groups to the workspace as users", () => {
-    const provider = resource(ev, T.databricksProvider, "databricks-provider").urn;
+    const provider = resource(ev, TYPES.databricksProvider, "databricks-provider").urn;
     expect(
-      ofType(ev, T.permissionAssignment).map((a) => [a.name, a.inputs, a.provider?.startsWith(provider)]),
+      ofType(ev, TYPES.permissionAssignment).map((a) => [a.name, a.inputs, a.provider?.startsWith(provider)]),
     ).to.deep.equal([
       ["principals-group-h3-analysts", { groupName: "h3-analysts", permissions: ["USER"] }, true],
       ["principals-group-h3-developers", { groupName: "h3-developers", permissions: ["USER"] }, true],
@@ -404,8 +403,8 @@ describe("program under mocks: account groups in the workspace", () => {
 
   it("makes every permission naming a group wait for that group's assignment", () => {
     const assignment = (group: string) =>
-      resource(ev, T.permissionAssignment, `principals-group-${group}`).urn;
-    const naming = ofType(ev, T.permissions).map((p) => [
+      resource(ev, TYPES.permissionAssignment, `principals-group-${group}`).urn;
+    const naming = ofType(ev, TYPES.permissions).map((p) => [
       p.name,
       p.inputs.accessControls
         .map((c: { groupName?: string }) => c.groupName)
@@ -418,22 +417,22 @@ describe("program under mocks: account groups in the workspace", () => {
       ["notebooks-folder-permissions", ["h3-analysts"]],
     ]);
     for (const [name, groups] of naming) {
-      const permission = resource(ev, T.permissions, name);
+      const permission = resource(ev, TYPES.permissions, name);
       for (const group of groups)
         expect(permission.dependencies, `${name} ${group}`).to.include(assignment(group));
     }
   });
 
   it("assigns no group the config does not name", async () => {
-    expect(ofType(await evaluated("dev"), T.permissionAssignment)).to.deep.equal([]);
+    expect(ofType(await evaluated("dev"), TYPES.permissionAssignment)).to.deep.equal([]);
     // Prod names its on-call group, which sees the jobs' runs; its admin group owns Unity Catalog objects only.
     expect(
-      ofType(await evaluated("prod"), T.permissionAssignment).map((a) => a.inputs.groupName),
+      ofType(await evaluated("prod"), TYPES.permissionAssignment).map((a) => a.inputs.groupName),
     ).to.deep.equal(["h3-ml-oncall"]);
   });
 });
 
-// Issue 13, item 7: a shared stack deploys the same whoever runs it (nothing read from the caller decides a
+// A shared stack deploys the same whoever runs it (nothing read from the caller decides a
 // folder or a recipient); a personal stack uses the home and the mailbox of the person who runs it.
 describe("program under mocks: who runs pulumi up", () => {
   // Both what Databricks and what Azure say about the caller change with who runs it.
@@ -456,7 +455,7 @@ describe("program under mocks: who runs pulumi up", () => {
         await evaluateProgram(stack, { calls: as("alice@example.com") }),
       ];
       expect(plan(person)).to.deep.equal(plan(ci));
-      expect(resource(ci, T.directory, "notebooks-folder").inputs.path).to.equal(`/h3-ml/${stack}`);
+      expect(resource(ci, TYPES.directory, "notebooks-folder").inputs.path).to.equal(`/h3-ml/${stack}`);
     });
 
     it(`refuses ${stack} without databricks.notificationEmails, before any resource, giving the command`, async () => {

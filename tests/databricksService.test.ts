@@ -3,7 +3,7 @@
  * rule by rule, each with inputs it accepts and inputs it refuses.
  */
 import { expect } from "chai";
-import { RESOURCE_TYPES as T } from "../policy/vocabulary/resourceTypes";
+import { RESOURCE_TYPES as TYPES } from "../policy/vocabulary/resourceTypes";
 import {
   type ClusterRequest,
   checkClusterPolicies,
@@ -270,10 +270,10 @@ describe("the Databricks service as the harness models it", () => {
 
     describe("over a program's registrations", () => {
       const definition = JSON.stringify({ "custom_tags.stack": { type: "fixed", value: "dev" } });
-      const policy = registered(T.clusterPolicy, "compute-job-policy", { definition });
+      const policy = registered(TYPES.clusterPolicy, "compute-job-policy", { definition });
       const jobUnder = (policyId: unknown, stack: string, dependencies: string[] = []) =>
         registered(
-          T.job,
+          TYPES.job,
           "jobs-ingest",
           {
             jobClusters: [{ jobClusterKey: "job_cluster", newCluster: { policyId, customTags: { stack } } }],
@@ -318,14 +318,16 @@ describe("the Databricks service as the harness models it", () => {
       });
 
       it("checks an all-purpose cluster as one", () => {
-        const interactive = registered(T.clusterPolicy, "compute-interactive-policy", {
+        const interactive = registered(TYPES.clusterPolicy, "compute-interactive-policy", {
           definition: JSON.stringify({ cluster_type: { type: "fixed", value: "all-purpose" } }),
         });
-        const cluster = registered(T.cluster, "compute-analytics", {
+        const cluster = registered(TYPES.cluster, "compute-analytics", {
           policyId: "compute-interactive-policy-id",
         });
         expect(checkClusterPolicies([interactive, cluster])).to.deep.equal([]);
-        const wrongPolicy = registered(T.cluster, "compute-analytics", { policyId: "compute-job-policy-id" });
+        const wrongPolicy = registered(TYPES.cluster, "compute-analytics", {
+          policyId: "compute-job-policy-id",
+        });
         const jobOnly = {
           ...policy,
           inputs: { definition: JSON.stringify({ cluster_type: { type: "fixed", value: "job" } }) },
@@ -338,13 +340,13 @@ describe("the Databricks service as the harness models it", () => {
   });
 
   describe("account groups in workspace permissions (terraform-provider-databricks#1458, #1705)", () => {
-    const assignment = registered(T.permissionAssignment, "access-analysts", {
+    const assignment = registered(TYPES.permissionAssignment, "access-analysts", {
       groupName: "h3-analysts",
       permissions: ["USER"],
     });
     const folderPermissions = (dependencies: string[], group = "h3-analysts", provider = PROVIDER) =>
       registered(
-        T.permissions,
+        TYPES.permissions,
         "notebooks-folder-permissions",
         { directoryPath: "/h3-ml/dev", accessControls: [{ groupName: group, permissionLevel: "CAN_READ" }] },
         { dependencies, provider },
@@ -353,7 +355,7 @@ describe("the Databricks service as the harness models it", () => {
     it("accepts a permission that depends on its group's assignment, directly or through another resource", () => {
       expect(checkGroupAssignments([assignment, folderPermissions([assignment.urn])])).to.deep.equal([]);
       const folder = registered(
-        T.directory,
+        TYPES.directory,
         "notebooks-folder",
         { path: "/h3-ml/dev" },
         { dependencies: [assignment.urn] },
@@ -386,7 +388,7 @@ describe("the Databricks service as the harness models it", () => {
     });
 
     it("needs no assignment for the workspace's own groups, users and service principals", () => {
-      const own = registered(T.permissions, "job-permissions", {
+      const own = registered(TYPES.permissions, "job-permissions", {
         jobId: "1",
         accessControls: [
           { groupName: "admins", permissionLevel: "CAN_MANAGE" },
@@ -400,7 +402,7 @@ describe("the Databricks service as the harness models it", () => {
 
     it("reads a secret ACL's principal as a group unless it is a user or an application id", () => {
       const acl = (principal: string) =>
-        registered(T.secretAcl, "secrets-read", { scope: "s", principal, permission: "READ" });
+        registered(TYPES.secretAcl, "secrets-read", { scope: "s", principal, permission: "READ" });
       expect(
         checkGroupAssignments([acl("ada@example.com"), acl("00000000-0000-4000-8000-000000000001")]),
       ).to.deep.equal([]);
@@ -409,7 +411,7 @@ describe("the Databricks service as the harness models it", () => {
 
     it("needs no assignment for a Unity Catalog grant, but refuses one to a workspace-local group", () => {
       const grants = (principal: string) =>
-        registered(T.grants, "unity-catalog-silver-grants", {
+        registered(TYPES.grants, "unity-catalog-silver-grants", {
           schema: "c.silver",
           grants: [{ principal, privileges: ["SELECT"] }],
         });
@@ -424,12 +426,12 @@ describe("the Databricks service as the harness models it", () => {
     const RUN_AS = "11111111-0000-4000-8000-000000000001";
     const DEPLOYER = "servicePrincipals/22222222-0000-4000-8000-000000000002";
     const ruleSet = (role: string, principals: string[]) =>
-      registered(T.accessControlRuleSet, "principals-run-as-user", {
+      registered(TYPES.accessControlRuleSet, "principals-run-as-user", {
         name: `accounts/33333333-0000-4000-8000-000000000003/servicePrincipals/${RUN_AS}/ruleSets/default`,
         grantRules: [{ role, principals }],
       });
     const runAsJob = (dependencies: string[]) =>
-      registered(T.job, "jobs-delete", { runAs: { servicePrincipalName: RUN_AS } }, { dependencies });
+      registered(TYPES.job, "jobs-delete", { runAs: { servicePrincipalName: RUN_AS } }, { dependencies });
 
     it("accepts a job that waits for the rule set granting its deployer servicePrincipal.user", () => {
       const granted = ruleSet("roles/servicePrincipal.user", [DEPLOYER]);
@@ -460,12 +462,12 @@ describe("the Databricks service as the harness models it", () => {
     });
 
     it("leaves a job that runs as its owner alone", () => {
-      expect(checkRunAsRole([registered(T.job, "jobs-ingest", {})])).to.deep.equal([]);
+      expect(checkRunAsRole([registered(TYPES.job, "jobs-ingest", {})])).to.deep.equal([]);
     });
   });
 
   describe("external locations (LOCATION_OVERLAP)", () => {
-    const location = (name: string, url: string) => registered(T.externalLocation, name, { url });
+    const location = (name: string, url: string) => registered(TYPES.externalLocation, name, { url });
     it("accepts sibling folders of one container", () => {
       expect(
         checkLocationOverlap([

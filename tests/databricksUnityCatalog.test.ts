@@ -1,7 +1,13 @@
 import * as azure from "@pulumi/azure-native";
 import { expect } from "chai";
-import { UnityCatalog, type UnityCatalogArgs, ucGrants } from "../components/unityCatalog";
-import { RESOURCE_TYPES as T } from "../policy/vocabulary/resourceTypes";
+import {
+  JOB_GRANTS,
+  type Securable,
+  UnityCatalog,
+  type UnityCatalogArgs,
+  ucGrants,
+} from "../components/unityCatalog";
+import { RESOURCE_TYPES as TYPES } from "../policy/vocabulary/resourceTypes";
 import { databricksResources, providerRef, testProvider } from "./databricksFixtures";
 import { evaluate, MOCK_SUBSCRIPTION_ID } from "./harness/mockProgram";
 import { ofType, resource } from "./support";
@@ -38,15 +44,15 @@ function build(overrides: Partial<UnityCatalogArgs> = {}) {
 }
 
 describe("UnityCatalog", () => {
-  // Issue 13, item 6: new role assignments apply after minutes (databricks/terraform-provider-databricks#3069) and
+  // New role assignments apply after minutes (databricks/terraform-provider-databricks#3069) and
   // a read-only location over an empty container has failed validation (databricks/cli#1063).
   it("saves the credential and both locations without the create-time storage check, after the grants", async () => {
     const ev = await build();
     const grant = resource(ev, "azure-native:authorization:RoleAssignment", "lake-grant");
     for (const [type, name] of [
-      [T.storageCredential, "uc-credential"],
-      [T.externalLocation, "uc-capture-location"],
-      [T.externalLocation, "uc-lake-location"],
+      [TYPES.storageCredential, "uc-credential"],
+      [TYPES.externalLocation, "uc-capture-location"],
+      [TYPES.externalLocation, "uc-lake-location"],
     ] as const) {
       const object = resource(ev, type, name);
       expect(object.inputs.skipValidation, name).to.equal(true);
@@ -56,7 +62,7 @@ describe("UnityCatalog", () => {
 
   it("creates a storage credential from the access connector, bound to this workspace", async () => {
     const ev = await build();
-    expect(resource(ev, T.storageCredential, "uc-credential").inputs).to.deep.include({
+    expect(resource(ev, TYPES.storageCredential, "uc-credential").inputs).to.deep.include({
       name: "h3ml_dev_storage",
       azureManagedIdentity: { accessConnectorId: CONNECTOR },
       isolationMode: "ISOLATION_MODE_ISOLATED",
@@ -65,7 +71,7 @@ describe("UnityCatalog", () => {
 
   it("makes the capture location read-only with managed file events, the lake location read-write", async () => {
     const ev = await build();
-    expect(resource(ev, T.externalLocation, "uc-capture-location").inputs).to.deep.include({
+    expect(resource(ev, TYPES.externalLocation, "uc-capture-location").inputs).to.deep.include({
       name: "h3ml_dev_capture",
       url: "abfss://capture@h3mldevst.dfs.core.windows.net/",
       credentialName: "h3ml_dev_storage",
@@ -74,7 +80,7 @@ describe("UnityCatalog", () => {
       enableFileEvents: true,
       fileEventQueue: { managedAqs: { resourceGroup: "h3ml-dev-rg", subscriptionId: MOCK_SUBSCRIPTION_ID } },
     });
-    const lake = resource(ev, T.externalLocation, "uc-lake-location").inputs;
+    const lake = resource(ev, TYPES.externalLocation, "uc-lake-location").inputs;
     expect(lake).to.deep.include({
       name: "h3ml_dev_lake",
       url: "abfss://lake@h3mldevst.dfs.core.windows.net/",
@@ -88,18 +94,18 @@ describe("UnityCatalog", () => {
     expect(lake.enableFileEvents).to.equal(false);
     expect(lake).to.not.have.property("fileEventQueue");
     const noEvents = await build({ fileEvents: false });
-    const capture = resource(noEvents, T.externalLocation, "uc-capture-location").inputs;
+    const capture = resource(noEvents, TYPES.externalLocation, "uc-capture-location").inputs;
     expect(capture.enableFileEvents).to.equal(false);
     expect(capture).to.not.have.property("fileEventQueue");
   });
 
   it("creates credential and locations only after the connector's role assignments", async () => {
     const ev = await build();
-    const grant = resource(ev, T.roleAssignment, "lake-grant").urn;
+    const grant = resource(ev, TYPES.roleAssignment, "lake-grant").urn;
     for (const [type, name] of [
-      [T.storageCredential, "uc-credential"],
-      [T.externalLocation, "uc-capture-location"],
-      [T.externalLocation, "uc-lake-location"],
+      [TYPES.storageCredential, "uc-credential"],
+      [TYPES.externalLocation, "uc-capture-location"],
+      [TYPES.externalLocation, "uc-lake-location"],
     ] as const) {
       expect(resource(ev, type, name).dependencies, name).to.include(grant);
     }
@@ -107,15 +113,15 @@ describe("UnityCatalog", () => {
 
   it("creates the environment's catalog rooted in the lake, with bronze, silver and ops", async () => {
     const ev = await build();
-    const catalog = resource(ev, T.catalog, "uc-catalog");
+    const catalog = resource(ev, TYPES.catalog, "uc-catalog");
     expect(catalog.inputs).to.deep.include({
       name: "h3ml_dev",
       storageRoot: "abfss://lake@h3mldevst.dfs.core.windows.net/catalogs/h3ml_dev",
       isolationMode: "ISOLATED",
       forceDestroy: false,
     });
-    expect(catalog.dependencies).to.include(resource(ev, T.externalLocation, "uc-lake-location").urn);
-    expect(ofType(ev, T.schema).map((s) => [s.inputs.catalogName, s.inputs.name])).to.deep.equal([
+    expect(catalog.dependencies).to.include(resource(ev, TYPES.externalLocation, "uc-lake-location").urn);
+    expect(ofType(ev, TYPES.schema).map((s) => [s.inputs.catalogName, s.inputs.name])).to.deep.equal([
       ["h3ml_dev", "bronze"],
       ["h3ml_dev", "ops"],
       ["h3ml_dev", "silver"],
@@ -124,32 +130,36 @@ describe("UnityCatalog", () => {
 
   it("protects the catalog when asked; schemas holding tables cannot be dropped without forceDestroy", async () => {
     const ev = await build({ protect: true });
-    expect(resource(ev, T.catalog, "uc-catalog").protect).to.equal(true);
-    expect(ofType(ev, T.schema).map((s) => [s.protect, s.inputs.forceDestroy])).to.deep.equal([
+    expect(resource(ev, TYPES.catalog, "uc-catalog").protect).to.equal(true);
+    expect(ofType(ev, TYPES.schema).map((s) => [s.protect, s.inputs.forceDestroy])).to.deep.equal([
       [false, false],
       [false, false],
       [false, false],
     ]);
     const personal = await build({ forceDestroy: true });
-    expect(resource(personal, T.catalog, "uc-catalog").inputs.forceDestroy).to.equal(true);
-    expect(ofType(personal, T.schema).map((s) => s.inputs.forceDestroy)).to.deep.equal([true, true, true]);
+    expect(resource(personal, TYPES.catalog, "uc-catalog").inputs.forceDestroy).to.equal(true);
+    expect(ofType(personal, TYPES.schema).map((s) => s.inputs.forceDestroy)).to.deep.equal([
+      true,
+      true,
+      true,
+    ]);
   });
 
   it("uses the region's metastore unless config names one, and never creates a metastore", async () => {
     const ev = await build();
     expect(ev.registrations.filter((r) => r.type.includes("etastore"))).to.deep.equal([]);
     const named = await build({ metastoreId: "11111111-2222-3333-4444-555555555555" });
-    const assignment = resource(named, T.metastoreAssignment, "uc-metastore-assignment");
+    const assignment = resource(named, TYPES.metastoreAssignment, "uc-metastore-assignment");
     expect(assignment.inputs).to.deep.equal({
       metastoreId: "11111111-2222-3333-4444-555555555555",
       workspaceId: "1234567890123456",
     });
-    expect(resource(named, T.storageCredential, "uc-credential").dependencies).to.include(assignment.urn);
+    expect(resource(named, TYPES.storageCredential, "uc-credential").dependencies).to.include(assignment.urn);
   });
 
   it("keeps the jobs' checkpoints in a managed volume in ops", async () => {
     const ev = await build();
-    expect(resource(ev, T.volume, "uc-checkpoints").inputs).to.deep.equal({
+    expect(resource(ev, TYPES.volume, "uc-checkpoints").inputs).to.deep.equal({
       catalogName: "h3ml_dev",
       schemaName: "ops",
       name: "checkpoints",
@@ -171,60 +181,40 @@ describe("UnityCatalog", () => {
       analystsGroup: "h3-analysts",
       jobPrincipals: { ingest, normalize, delete: remove },
     });
-    const volumes = ["READ_VOLUME", "WRITE_VOLUME"];
-    expect(ofType(ev, T.grants).map((g) => ({ name: g.name, ...g.inputs }))).to.deep.equal([
-      {
-        name: "uc-bronze-grants",
-        schema: "h3ml_dev.bronze",
-        grants: [
-          { principal: ingest, privileges: ["USE_SCHEMA", "CREATE_TABLE", "SELECT", "MODIFY"] },
-          { principal: normalize, privileges: ["USE_SCHEMA", "SELECT"] },
-          { principal: remove, privileges: ["USE_SCHEMA", "SELECT", "MODIFY"] },
-        ],
-      },
-      {
-        name: "uc-capture-grants",
-        externalLocation: "h3ml_dev_capture",
-        grants: [{ principal: ingest, privileges: ["READ_FILES"] }],
-      },
-      {
-        name: "uc-catalog-grants",
-        catalog: "h3ml_dev",
-        grants: [
-          { principal: "h3-analysts", privileges: ["USE_CATALOG"] },
-          { principal: ingest, privileges: ["USE_CATALOG"] },
-          { principal: normalize, privileges: ["USE_CATALOG"] },
-          { principal: remove, privileges: ["USE_CATALOG"] },
-        ],
-      },
-      {
-        name: "uc-checkpoints-grants",
-        volume: "h3ml_dev.ops.checkpoints",
-        grants: [
-          { principal: ingest, privileges: volumes },
-          { principal: normalize, privileges: volumes },
-          { principal: remove, privileges: volumes },
-        ],
-      },
-      {
-        name: "uc-ops-grants",
-        schema: "h3ml_dev.ops",
-        grants: [
-          { principal: ingest, privileges: ["USE_SCHEMA"] },
-          { principal: normalize, privileges: ["USE_SCHEMA"] },
-          { principal: remove, privileges: ["USE_SCHEMA", "CREATE_TABLE", "SELECT", "MODIFY"] },
-        ],
-      },
-      {
-        name: "uc-silver-grants",
-        schema: "h3ml_dev.silver",
-        grants: [
-          { principal: "h3-analysts", privileges: ["USE_SCHEMA", "SELECT"] },
-          { principal: normalize, privileges: ["USE_SCHEMA", "CREATE_TABLE", "SELECT", "MODIFY"] },
-          { principal: remove, privileges: ["USE_SCHEMA", "SELECT", "MODIFY"] },
-        ],
-      },
+    const grants = ofType(ev, TYPES.grants);
+    // Each securable's grants land on the object the service knows it by.
+    expect(
+      grants.map((g) => [
+        g.name,
+        g.inputs.schema ?? g.inputs.catalog ?? g.inputs.volume ?? g.inputs.externalLocation,
+      ]),
+    ).to.deep.equal([
+      ["uc-bronze-grants", "h3ml_dev.bronze"],
+      ["uc-capture-grants", "h3ml_dev_capture"],
+      ["uc-catalog-grants", "h3ml_dev"],
+      ["uc-checkpoints-grants", "h3ml_dev.ops.checkpoints"],
+      ["uc-ops-grants", "h3ml_dev.ops"],
+      ["uc-silver-grants", "h3ml_dev.silver"],
     ]);
+    const held = (principal: string) =>
+      Object.fromEntries(
+        grants.flatMap((g) => {
+          const mine = (g.inputs.grants as { principal: string; privileges: string[] }[]).find(
+            (x) => x.principal === principal,
+          );
+          return mine ? [[g.name.replace(/^uc-|-grants$/g, ""), mine.privileges]] : [];
+        }),
+      );
+    for (const [kind, principal] of Object.entries({ ingest, normalize, delete: remove })) {
+      expect(held(principal), kind).to.deep.equal(JOB_GRANTS[kind as keyof typeof JOB_GRANTS]);
+    }
+    expect(held("h3-analysts")).to.deep.equal({ catalog: ["USE_CATALOG"], silver: ["USE_SCHEMA", "SELECT"] });
+    // Only the delete job reads or writes ops' tables; only ingest reads the capture files; normalize never writes bronze.
+    const readers = (securable: string, privilege: string) =>
+      [ingest, normalize, remove, "h3-analysts"].filter((p) => held(p)[securable]?.includes(privilege));
+    expect(readers("ops", "SELECT")).to.deep.equal([remove]);
+    expect(readers("capture", "READ_FILES")).to.deep.equal([ingest]);
+    expect(readers("bronze", "MODIFY")).to.deep.equal([ingest, remove]);
   });
 
   it("gives one principal serving every job the union, each securable listing it once", () => {
@@ -232,24 +222,31 @@ describe("UnityCatalog", () => {
       jobPrincipals: { ingest: "sp", normalize: "sp", delete: "sp" },
       previewPrincipals: [],
     });
-    expect(Object.fromEntries(grants.map((g) => [g.securable, g.grants]))).to.deep.equal({
-      catalog: [{ principal: "sp", privileges: ["USE_CATALOG"] }],
-      bronze: [{ principal: "sp", privileges: ["USE_SCHEMA", "CREATE_TABLE", "SELECT", "MODIFY"] }],
-      silver: [{ principal: "sp", privileges: ["USE_SCHEMA", "CREATE_TABLE", "SELECT", "MODIFY"] }],
-      ops: [{ principal: "sp", privileges: ["USE_SCHEMA", "CREATE_TABLE", "SELECT", "MODIFY"] }],
-      checkpoints: [{ principal: "sp", privileges: ["READ_VOLUME", "WRITE_VOLUME"] }],
-      capture: [{ principal: "sp", privileges: ["READ_FILES"] }],
-    });
+    // One entry per securable holding every privilege any job needs there, each once.
+    const union = (securable: Securable) => [
+      ...new Set(Object.values(JOB_GRANTS).flatMap((byJob) => byJob[securable] ?? [])),
+    ];
+    expect(grants.map((g) => g.grants)).to.deep.equal(
+      grants.map((g) => [{ principal: "sp", privileges: union(g.securable) }]),
+    );
+    expect(grants.map((g) => g.securable).sort()).to.deep.equal([
+      "bronze",
+      "capture",
+      "catalog",
+      "checkpoints",
+      "ops",
+      "silver",
+    ]);
   });
 
   it("lets an admin group own the catalog, its schemas and the checkpoint volume instead of the deployer", async () => {
     const owned = await build({ ownerGroup: "h3-admins" });
     for (const [type, name] of [
-      [T.catalog, "uc-catalog"],
-      [T.schema, "uc-bronze"],
-      [T.schema, "uc-silver"],
-      [T.schema, "uc-ops"],
-      [T.volume, "uc-checkpoints"],
+      [TYPES.catalog, "uc-catalog"],
+      [TYPES.schema, "uc-bronze"],
+      [TYPES.schema, "uc-silver"],
+      [TYPES.schema, "uc-ops"],
+      [TYPES.volume, "uc-checkpoints"],
     ] as const) {
       expect(resource(owned, type, name).inputs.owner, name).to.equal("h3-admins");
       expect(resource(await build(), type, name).inputs, name).to.not.have.property("owner");
@@ -258,14 +255,14 @@ describe("UnityCatalog", () => {
 
   it("creates no authoritative grants for principals that are not configured", async () => {
     const ev = await build();
-    expect(ofType(ev, T.grants)).to.deep.equal([]);
+    expect(ofType(ev, TYPES.grants)).to.deep.equal([]);
     expect(ucGrants({ analystsGroup: "a", previewPrincipals: [] }).map((g) => g.securable)).to.deep.equal([
       "catalog",
       "silver",
     ]);
   });
 
-  // Issue 16, item 2: a Reader-only preview identity sees the catalog's metadata, never a row.
+  // A Reader-only preview identity sees the catalog's metadata, never a row.
   it("lets preview identities browse the catalog and nothing else", () => {
     expect(ucGrants({ previewPrincipals: ["p1", "p2"] })).to.deep.equal([
       {

@@ -6,7 +6,7 @@
 import { readFileSync } from "node:fs";
 import * as path from "node:path";
 import { expect } from "chai";
-import { RESOURCE_TYPES as T } from "../policy/vocabulary/resourceTypes";
+import { RESOURCE_TYPES as TYPES } from "../policy/vocabulary/resourceTypes";
 import { BUILT_IN_ROLES, roleGuid } from "../policy/vocabulary/roles";
 import { deployerRightsFor } from "../scripts/deployerRights";
 import {
@@ -41,7 +41,7 @@ describe("deployer rights", () => {
       const inPlan = [
         ...new Set(
           ev.registrations
-            .filter((r) => r.type === T.roleAssignment)
+            .filter((r) => r.type === TYPES.roleAssignment)
             .map((r) => roleGuid(r.inputs.roleDefinitionId)),
         ),
       ].sort();

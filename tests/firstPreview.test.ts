@@ -4,7 +4,7 @@
  * exist yet, answers every invoke with `{}` (pulumi/pulumi#10209; sdk/go/common/resource/plugin/provider_plugin.go).
  */
 import { expect } from "chai";
-import { RESOURCE_TYPES as T } from "../policy/vocabulary/resourceTypes";
+import { RESOURCE_TYPES as TYPES } from "../policy/vocabulary/resourceTypes";
 import { COMPUTED, type Evaluation } from "./harness/mockProgram";
 import { evaluated, FULL_COPY, ofType, resource, SHARED_MODE } from "./support";
 
@@ -24,7 +24,7 @@ describe("first preview of a stack that does not exist yet", () => {
 
   for (const stack of STACKS) {
     it(`evaluates ${stack} without throwing, every job registered`, () => {
-      expect(ofType(of(stack), T.job).map((j) => j.name)).to.deep.equal([
+      expect(ofType(of(stack), TYPES.job).map((j) => j.name)).to.deep.equal([
         "jobs-delete",
         "jobs-ingest",
         "jobs-normalize",
@@ -32,11 +32,12 @@ describe("first preview of a stack that does not exist yet", () => {
     });
   }
 
-  // Issue 13, item 3: with an empty getCurrentUser a personal stack threw while serializing emailNotifications.
+  // A first preview's getCurrentUser answers {}: the personal stack's folder and its failure mailbox derive from
+  // the user, so both stay computed rather than failing to serialize.
   it("shows a personal stack's folder and mailbox as computed until the workspace exists", () => {
     const fresh = of("dev-fresh full copy");
-    expect(resource(fresh, T.directory, "notebooks-folder").inputs.path).to.equal(COMPUTED);
-    for (const job of ofType(fresh, T.job)) {
+    expect(resource(fresh, TYPES.directory, "notebooks-folder").inputs.path).to.equal(COMPUTED);
+    for (const job of ofType(fresh, TYPES.job)) {
       expect(job.inputs.emailNotifications.onFailures, job.name).to.deep.equal([COMPUTED]);
     }
     expect(fresh.outputs.databricksNotebookFolder).to.deep.equal({ value: COMPUTED, secret: false });
@@ -44,10 +45,10 @@ describe("first preview of a stack that does not exist yet", () => {
 
   it("shows a shared stack's folder and recipients as known, from config alone", () => {
     for (const stack of ["dev", "prod"]) {
-      expect(resource(of(stack), T.directory, "notebooks-folder").inputs.path, stack).to.equal(
+      expect(resource(of(stack), TYPES.directory, "notebooks-folder").inputs.path, stack).to.equal(
         `/h3-ml/${stack}`,
       );
-      for (const job of ofType(of(stack), T.job)) {
+      for (const job of ofType(of(stack), TYPES.job)) {
         expect(job.inputs.emailNotifications.onFailures, `${stack} ${job.name}`).to.deep.equal([
           "h3-ml-oncall@example.com",
         ]);

@@ -5,7 +5,7 @@
  */
 import { expect } from "chai";
 import JOB_PARAMETERS from "../notebooks/h3_ml/job_parameters.json";
-import { RESOURCE_TYPES as T } from "../policy/vocabulary/resourceTypes";
+import { RESOURCE_TYPES as TYPES } from "../policy/vocabulary/resourceTypes";
 import type { Evaluation } from "./harness/mockProgram";
 import { evaluated, FULL_COPY, ofType, SHARED_MODE } from "./support";
 
@@ -41,7 +41,7 @@ describe("job parameters against their contract (notebooks/h3_ml/job_parameters.
 
   for (const stack of Object.keys(STACKS)) {
     it(`passes each job on ${stack} exactly the parameters the contract declares for it, each within its range`, () => {
-      const jobs = ofType(evaluations[stack] as Evaluation, T.job);
+      const jobs = ofType(evaluations[stack] as Evaluation, TYPES.job);
       expect(jobs.map((j) => j.name).sort()).to.deep.equal(Object.keys(JOB_OF).sort());
       for (const job of jobs) {
         const kind = JOB_OF[job.name] as string;

@@ -6,7 +6,7 @@ import { expect } from "chai";
 import { contextFor, evaluateStack } from "../policy/core";
 import { prodDiagnosticSettings } from "../policy/rules/prodDiagnosticSettings";
 import { prodEventHubsFirewall } from "../policy/rules/prodEventHubsFirewall";
-import { RESOURCE_TYPES as T } from "../policy/vocabulary/resourceTypes";
+import { RESOURCE_TYPES as TYPES } from "../policy/vocabulary/resourceTypes";
 import { type Evaluation, evaluateProgram, type Registration } from "./harness/mockProgram";
 import { checkRegistrations, factsOf } from "./harness/policyCheck";
 import { evaluated, FULL_COPY, resource } from "./support";
@@ -34,7 +34,7 @@ describe("prod-diagnostic-settings over the program", () => {
   });
 
   it("fails when the namespace's setting enables no log", () => {
-    const setting = resource(prod, T.diagnosticSetting, "diagnostics-event-hubs");
+    const setting = resource(prod, TYPES.diagnosticSetting, "diagnostics-event-hubs");
     const off = {
       ...setting,
       inputs: { ...setting.inputs, logs: [{ categoryGroup: "allLogs", enabled: false }] },
@@ -57,9 +57,9 @@ describe("prod-diagnostic-settings over the program", () => {
     ] as const) {
       const ev = await evaluated(stack, options);
       expect(
-        ev.registrations.filter((r) => r.type === T.diagnosticSetting).map((r) => r.name),
+        ev.registrations.filter((r) => r.type === TYPES.diagnosticSetting).map((r) => r.name),
       ).to.have.length(3);
-      const without = ev.registrations.filter((r) => r.type !== T.diagnosticSetting);
+      const without = ev.registrations.filter((r) => r.type !== TYPES.diagnosticSetting);
       expect(check(stack, without), stack).to.deep.equal([]);
     }
   });
@@ -69,7 +69,7 @@ describe("role-assignment-data-role over the program", () => {
   it("passes every stack: the one key-listing grant (file events) carries its documented reason", async () => {
     for (const stack of ["dev", "prod"]) {
       const ev = await evaluated(stack);
-      const grant = resource(ev, T.roleAssignment, "connector-access-account-contributor");
+      const grant = resource(ev, TYPES.roleAssignment, "connector-access-account-contributor");
       expect(grant.inputs.description).to.match(/^Needs a control-plane role: Unity Catalog file events/);
       const found = checkRegistrations(stack, ev.registrations).filter(
         (v) => v.rule === "role-assignment-data-role",
@@ -80,7 +80,7 @@ describe("role-assignment-data-role over the program", () => {
 
   it("fails on the file events grant without its reason", async () => {
     const prod = await evaluated("prod");
-    const grant = resource(prod, T.roleAssignment, "connector-access-account-contributor");
+    const grant = resource(prod, TYPES.roleAssignment, "connector-access-account-contributor");
     const bare = { ...grant, inputs: { ...grant.inputs, description: "file events" } };
     expect(checkRegistrations("prod", [bare]).map((v) => v.rule)).to.deep.equal([
       "role-assignment-data-role",
@@ -98,7 +98,7 @@ describe("prod-eventhubs-firewall over the program", () => {
 
   it("fails when prod's rule set allows by default, or denies with no rule (which Azure reads as open)", async () => {
     const prod = await evaluated("prod");
-    const network = resource(prod, T.namespaceNetworkRuleSet, "ingestion-network");
+    const network = resource(prod, TYPES.namespaceNetworkRuleSet, "ingestion-network");
     for (const inputs of [
       { ...network.inputs, defaultAction: "Allow" },
       { ...network.inputs, ipRules: [] },
@@ -124,14 +124,14 @@ describe("diagnostics config", () => {
     const central =
       "/subscriptions/00000000-0000-4000-8000-0000000000ff/resourceGroups/logs/providers/Microsoft.OperationalInsights/workspaces/central";
     const kept = await evaluateProgram("dev", { config: { diagnostics: { retentionDays: 90 } } });
-    expect(resource(kept, T.logAnalyticsWorkspace, "diagnostics-workspace").inputs.retentionInDays).to.equal(
-      90,
-    );
+    expect(
+      resource(kept, TYPES.logAnalyticsWorkspace, "diagnostics-workspace").inputs.retentionInDays,
+    ).to.equal(90);
     const elsewhere = await evaluateProgram("dev", {
       config: { diagnostics: { logAnalyticsWorkspaceId: central } },
     });
-    expect(elsewhere.registrations.filter((r) => r.type === T.logAnalyticsWorkspace)).to.deep.equal([]);
-    const settings = elsewhere.registrations.filter((r) => r.type === T.diagnosticSetting);
+    expect(elsewhere.registrations.filter((r) => r.type === TYPES.logAnalyticsWorkspace)).to.deep.equal([]);
+    const settings = elsewhere.registrations.filter((r) => r.type === TYPES.diagnosticSetting);
     expect(settings.map((r) => r.inputs.workspaceId)).to.deep.equal([central, central, central]);
   });
 });

@@ -1,13 +1,13 @@
 /**
  * The pack's stack rules over the real program: each passes dev, prod and a personal stack, and each fails when
- * the relation it guards is broken. Issue 13, items 1 and 4.
+ * the relation it guards is broken.
  */
 import { expect } from "chai";
 import { contextFor, evaluateStack } from "../policy/core";
 import { eventHubCaptureCallerAccess } from "../policy/rules/eventHubCaptureCallerAccess";
 import { prodJobPermissions } from "../policy/rules/prodJobPermissions";
 import { storageFirewallAdmitsWorkspace } from "../policy/rules/storageFirewallAdmitsWorkspace";
-import { RESOURCE_TYPES as T } from "../policy/vocabulary/resourceTypes";
+import { RESOURCE_TYPES as TYPES } from "../policy/vocabulary/resourceTypes";
 import { type Evaluation, evaluateProgram, type Registration } from "./harness/mockProgram";
 import { checkRegistrations, factsOf } from "./harness/policyCheck";
 import { evaluated, FULL_COPY, resource, SHARED_MODE } from "./support";
@@ -33,7 +33,7 @@ describe("policy pack stack rules over the program", () => {
     });
   }
 
-  // Issue 13, item 4: job clusters in the managed VNet cannot pass a Deny firewall; Databricks supports a storage
+  // Job clusters in the managed VNet cannot pass a Deny firewall; Databricks supports a storage
   // firewall only with VNet injection or serverless
   // (learn.microsoft.com/azure/databricks/data-governance/unity-catalog/azure-managed-identities).
   describe("storage-firewall-admits-workspace", () => {
@@ -43,7 +43,7 @@ describe("policy pack stack rules over the program", () => {
       );
 
     it("fails when the firewall denies and the job clusters' subnets are not admitted", () => {
-      const account = resource(of("dev"), T.storageAccount, "lake-account");
+      const account = resource(of("dev"), TYPES.storageAccount, "lake-account");
       const closed = {
         ...account,
         inputs: {
@@ -60,7 +60,7 @@ describe("policy pack stack rules over the program", () => {
     });
 
     it("fails when the firewall denies and the workspace runs in the managed VNet", () => {
-      const workspace = resource(of("dev"), T.workspace, "databricks-workspace");
+      const workspace = resource(of("dev"), TYPES.workspace, "databricks-workspace");
       const managed = {
         ...workspace,
         inputs: { ...workspace.inputs, parameters: { enableNoPublicIp: { value: true } } },
@@ -81,12 +81,12 @@ describe("policy pack stack rules over the program", () => {
         },
       });
       expect(
-        resource(ev, T.storageAccount, "lake-account").inputs.networkRuleSet.virtualNetworkRules,
+        resource(ev, TYPES.storageAccount, "lake-account").inputs.networkRuleSet.virtualNetworkRules,
       ).to.deep.equal([
         { virtualNetworkResourceId: `${vnetId}/subnets/h`, action: "Allow" },
         { virtualNetworkResourceId: `${vnetId}/subnets/c`, action: "Allow" },
       ]);
-      expect(ev.registrations.filter((r) => r.type === T.virtualNetwork)).to.deep.equal([]);
+      expect(ev.registrations.filter((r) => r.type === TYPES.virtualNetwork)).to.deep.equal([]);
       expect(check(ev.registrations)).to.deep.equal([]);
     });
 
@@ -99,10 +99,10 @@ describe("policy pack stack rules over the program", () => {
     });
   });
 
-  // Issue 13, item 1: Event Hubs checks the caller's blob write on the destination (Azure/azure-sdk-for-js#30204).
+  // Event Hubs checks the caller's blob write on the destination (Azure/azure-sdk-for-js#30204).
   describe("eventhub-capture-caller-access", () => {
     it("fails when a capturing hub is created without a grant for its deployer on the capture account", () => {
-      const hub = resource(of("dev"), T.eventHub, "ingestion-events");
+      const hub = resource(of("dev"), TYPES.eventHub, "ingestion-events");
       const deployerGrant = of("dev").registrations.find((r) =>
         r.name.startsWith("ingestion-capture-deployer-"),
       );
@@ -124,7 +124,7 @@ describe("policy pack stack rules over the program", () => {
 
     it("fails when the grant's role lacks a permission the check names, or the grant is on the container", () => {
       const ev = of("dev");
-      const definition = resource(ev, T.roleDefinition, "roles-capture-destination-check");
+      const definition = resource(ev, TYPES.roleDefinition, "roles-capture-destination-check");
       const readOnly = {
         ...definition,
         inputs: {
@@ -147,7 +147,7 @@ describe("policy pack stack rules over the program", () => {
 
     it("leaves a hub capturing into another stack's account to that stack's grant (a shared personal stack)", async () => {
       const ada = await evaluated("dev-ada", { config: SHARED_MODE });
-      expect(resource(ada, T.eventHub, "hub-hub").dependencies).to.deep.equal([
+      expect(resource(ada, TYPES.eventHub, "hub-hub").dependencies).to.deep.equal([
         "urn:pulumi:dev-ada::h3-ml::pulumi:pulumi:StackReference::dev",
       ]);
       expect(
@@ -160,14 +160,14 @@ describe("policy pack stack rules over the program", () => {
   describe("prod-job-permissions", () => {
     const check = (registrations: readonly Registration[], stack = "prod") =>
       evaluateStack([prodJobPermissions], factsOf(registrations), contextFor(stack)).map((v) => v.message);
-    const permissionsOf = (job: string) => resource(of("prod"), T.permissions, `jobs-${job}-permissions`);
+    const permissionsOf = (job: string) => resource(of("prod"), TYPES.permissions, `jobs-${job}-permissions`);
 
     it("passes prod, whose every job is owned by the deployer and runs as its own principal", () => {
       expect(check(of("prod").registrations)).to.deep.equal([]);
     });
 
     it("leaves other stacks alone", () => {
-      const withoutPermissions = of("dev").registrations.filter((r) => r.type !== T.permissions);
+      const withoutPermissions = of("dev").registrations.filter((r) => r.type !== TYPES.permissions);
       expect(check(withoutPermissions, "dev")).to.deep.equal([]);
     });
 
@@ -199,7 +199,7 @@ describe("policy pack stack rules over the program", () => {
     });
 
     it("fails when a prod job runs as its owner", () => {
-      const job = resource(of("prod"), T.job, "jobs-normalize");
+      const job = resource(of("prod"), TYPES.job, "jobs-normalize");
       const owner = (permissionsOf("normalize").inputs.accessControls as Record<string, string>[]).find(
         (c) => c.permissionLevel === "IS_OWNER",
       )?.servicePrincipalName;

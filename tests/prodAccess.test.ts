@@ -7,7 +7,7 @@
 import { readFileSync } from "node:fs";
 import * as path from "node:path";
 import { expect } from "chai";
-import { RESOURCE_TYPES as T } from "../policy/vocabulary/resourceTypes";
+import { RESOURCE_TYPES as TYPES } from "../policy/vocabulary/resourceTypes";
 import { loadStackConfig, PROJECT_ROOT } from "../scripts/lib/stackConfig";
 import type { Evaluation, Registration } from "./harness/mockProgram";
 import { evaluated, ofType, resource } from "./support";
@@ -57,14 +57,18 @@ function accessInPlan(ev: Evaluation): Record<string, string[]> {
     mine.set(what, [...(mine.get(what) ?? []), on]);
     found.set(label, mine);
   };
-  for (const g of ofType(ev, T.grants)) {
+  for (const g of ofType(ev, TYPES.grants)) {
     const securable = SECURABLES[g.name.replace(/^unity-catalog-(.+)-grants$/, "$1")] as string;
     for (const { principal, privileges } of g.inputs.grants)
       add(principal, `${privileges.join(", ")} on`, securable);
   }
-  for (const r of [...ofType(ev, T.catalog), ...ofType(ev, T.schema), ...ofType(ev, T.volume)]) {
+  for (const r of [...ofType(ev, TYPES.catalog), ...ofType(ev, TYPES.schema), ...ofType(ev, TYPES.volume)]) {
     const what =
-      r.type === T.catalog ? "the catalog" : r.type === T.volume ? "the checkpoints volume" : r.inputs.name;
+      r.type === TYPES.catalog
+        ? "the catalog"
+        : r.type === TYPES.volume
+          ? "the checkpoints volume"
+          : r.inputs.name;
     add(r.inputs.owner, "owns", what);
   }
   const controls = (p: Registration) =>
@@ -76,18 +80,18 @@ function accessInPlan(ev: Evaluation): Record<string, string[]> {
       }[]
     ).map((c) => [c.servicePrincipalName ?? c.groupName ?? "", c.permissionLevel] as const);
   for (const job of JOBS) {
-    for (const [who, level] of controls(resource(ev, T.permissions, `jobs-${job}-permissions`))) {
+    for (const [who, level] of controls(resource(ev, TYPES.permissions, `jobs-${job}-permissions`))) {
       add(who, `${level} on`, `job ${job}`);
     }
-    add(resource(ev, T.job, `jobs-${job}`).inputs.runAs.servicePrincipalName, "runs", `job ${job}`);
+    add(resource(ev, TYPES.job, `jobs-${job}`).inputs.runAs.servicePrincipalName, "runs", `job ${job}`);
   }
-  for (const [who, level] of controls(resource(ev, T.permissions, "notebooks-folder-permissions"))) {
+  for (const [who, level] of controls(resource(ev, TYPES.permissions, "notebooks-folder-permissions"))) {
     add(who, `${level} on`, "the code folder");
   }
-  for (const [who, level] of controls(resource(ev, T.permissions, "compute-job-policy-permissions"))) {
+  for (const [who, level] of controls(resource(ev, TYPES.permissions, "compute-job-policy-permissions"))) {
     add(who, `${level} on`, "the job cluster policy");
   }
-  for (const set of ofType(ev, T.accessControlRuleSet)) {
+  for (const set of ofType(ev, TYPES.accessControlRuleSet)) {
     const principal = /servicePrincipals\/([^/]+)\/ruleSets/.exec(set.inputs.name)?.[1] as string;
     for (const rule of set.inputs.grantRules as { role: string; principals: string[] }[]) {
       for (const who of rule.principals) {
@@ -123,9 +127,9 @@ describe("prod's access model, as the prod plan states it", () => {
 
   it("runs each job as its own service principal, none of them the deployer, named only once the deployer may", () => {
     for (const job of JOBS) {
-      const registered = resource(prod, T.job, `jobs-${job}`);
+      const registered = resource(prod, TYPES.job, `jobs-${job}`);
       expect(registered.inputs.runAs, job).to.deep.equal({ servicePrincipalName: PROD.runAs[job] });
-      const grant = resource(prod, T.accessControlRuleSet, `principals-run-as-${PROD.runAs[job]}`);
+      const grant = resource(prod, TYPES.accessControlRuleSet, `principals-run-as-${PROD.runAs[job]}`);
       expect(grant.inputs).to.deep.equal({
         name: `accounts/${PROD.accountId}/servicePrincipals/${PROD.runAs[job]}/ruleSets/default`,
         grantRules: [
@@ -147,7 +151,7 @@ describe("prod's access model, as the prod plan states it", () => {
 
   it("grants each job's principal only its own schemas, and the delete job's alone reads ops", () => {
     const grants = Object.fromEntries(
-      ofType(prod, T.grants).map((g) => [
+      ofType(prod, TYPES.grants).map((g) => [
         g.name,
         Object.fromEntries(
           g.inputs.grants.map((e: { principal: string; privileges: string[] }) => [
@@ -188,13 +192,21 @@ describe("prod's access model, as the prod plan states it", () => {
   });
 
   it("has the admin group own the catalog, its schemas and the checkpoint volume, not the deployer", () => {
-    for (const r of [...ofType(prod, T.catalog), ...ofType(prod, T.schema), ...ofType(prod, T.volume)]) {
+    for (const r of [
+      ...ofType(prod, TYPES.catalog),
+      ...ofType(prod, TYPES.schema),
+      ...ofType(prod, TYPES.volume),
+    ]) {
       expect(r.inputs.owner, r.name).to.equal(PROD.adminGroup);
     }
   });
 
   it("restricts workspace admins by adopting the setting an account admin applied", () => {
-    const setting = resource(prod, T.restrictWorkspaceAdminsSetting, "workspace-security-restrict-admins");
+    const setting = resource(
+      prod,
+      TYPES.restrictWorkspaceAdminsSetting,
+      "workspace-security-restrict-admins",
+    );
     expect(setting.inputs).to.deep.equal({
       restrictWorkspaceAdmins: { status: "RESTRICT_TOKENS_AND_JOB_RUN_AS" },
     });
@@ -202,7 +214,7 @@ describe("prod's access model, as the prod plan states it", () => {
   });
 
   it("lets nobody but the deployer and workspace admins change the code: the run-as principals run it, nobody edits it", () => {
-    expect(resource(prod, T.permissions, "notebooks-folder-permissions").inputs).to.deep.equal({
+    expect(resource(prod, TYPES.permissions, "notebooks-folder-permissions").inputs).to.deep.equal({
       directoryPath: "/h3-ml/prod",
       accessControls: JOBS.map((job) => ({
         servicePrincipalName: PROD.runAs[job],
@@ -215,7 +227,7 @@ describe("prod's access model, as the prod plan states it", () => {
     const permissions = Object.fromEntries(
       JOBS.map((job) => [
         job,
-        resource(prod, T.permissions, `jobs-${job}-permissions`).inputs.accessControls,
+        resource(prod, TYPES.permissions, `jobs-${job}-permissions`).inputs.accessControls,
       ]),
     );
     const owner = { servicePrincipalName: PROD.deployerApplicationId, permissionLevel: "IS_OWNER" };
@@ -237,24 +249,16 @@ describe("prod's access model, as the prod plan states it", () => {
 
   it("keeps the audit salt out of Pulumi state: no generated salt, secret, scope or secret job parameter", () => {
     const types = new Set(prod.registrations.map((r) => r.type));
-    for (const type of [T.randomPassword, T.secret, T.secretScope, T.secretAcl])
+    for (const type of [TYPES.randomPassword, TYPES.secret, TYPES.secretScope, TYPES.secretAcl])
       expect([...types]).to.not.include(type);
     expect(
-      resource(prod, T.job, "jobs-delete").inputs.parameters.map((p: { name: string }) => p.name),
-    ).to.deep.equal([
-      "capture_lag_hours",
-      "capture_root",
-      "catalog",
-      "checkpoints",
-      "deletion_sla_days",
-      "open_request_hours",
-      "request_id",
-      "rotate_salt",
-      "schema_prefix",
-      "unattributed_days",
-    ]);
+      resource(prod, TYPES.job, "jobs-delete")
+        .inputs.parameters.map((p: { name: string }) => p.name)
+        .filter((name: string) => /salt|secret|user/.test(name)),
+      "the only parameter about the salt is the flag that rotates it",
+    ).to.deep.equal(["rotate_salt"]);
     // Nothing above ops grants SELECT, so no one inherits a read of it.
-    const reads = ofType(prod, T.grants).flatMap((g) =>
+    const reads = ofType(prod, TYPES.grants).flatMap((g) =>
       (g.inputs.grants as { principal: string; privileges: string[] }[])
         .filter(
           (e) =>
@@ -267,17 +271,17 @@ describe("prod's access model, as the prod plan states it", () => {
   });
 
   it("answers only the networks of its IP access list and its clusters' NAT address", () => {
-    const list = resource(prod, T.ipAccessList, "workspace-security-allowed");
+    const list = resource(prod, TYPES.ipAccessList, "workspace-security-allowed");
     // The NAT gateway's public address as the mocked provider allocates it.
     expect(list.inputs).to.deep.equal({
       label: "h3ml-prod allowed",
       listType: "ALLOW",
       ipAddresses: [...PROD.ipAccessList, "203.0.113.10"],
     });
-    const feature = resource(prod, T.workspaceConf, "workspace-security-ip-access-lists");
+    const feature = resource(prod, TYPES.workspaceConf, "workspace-security-ip-access-lists");
     expect(feature.inputs).to.deep.equal({ customConfig: { enableIpAccessLists: "true" } });
     expect(feature.dependencies).to.include(list.urn);
-    expect(list.dependencies).to.include(resource(prod, T.publicIpAddress, "network-nat-ip").urn);
+    expect(list.dependencies).to.include(resource(prod, TYPES.publicIpAddress, "network-nat-ip").urn);
   });
 
   it("is what docs/security.md says each prod identity may do in Databricks", () => {

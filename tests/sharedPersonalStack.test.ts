@@ -1,7 +1,8 @@
 import { readFileSync } from "node:fs";
 import * as path from "node:path";
 import { expect } from "chai";
-import { RESOURCE_TYPES as T } from "../policy/vocabulary/resourceTypes";
+import { CUSTOM_ROLES, type CustomRoleSpec } from "../components/roles";
+import { RESOURCE_TYPES as TYPES } from "../policy/vocabulary/resourceTypes";
 import { personalNames } from "../program/personal";
 import { PROJECT_ROOT } from "../scripts/lib/stackConfig";
 import { checkClusterPolicies } from "./harness/databricksService";
@@ -28,12 +29,12 @@ const CAPTURE_ROOT = `abfss://capture@${DEV.storageAccountName}.dfs.core.windows
  * by the hour. A shared personal stack creates none of them.
  */
 const BILLED_WHILE_IDLE = [
-  T.resourceGroup,
-  T.storageAccount,
-  T.eventHubsNamespace,
-  T.workspace,
-  T.accessConnector,
-  T.cluster,
+  TYPES.resourceGroup,
+  TYPES.storageAccount,
+  TYPES.eventHubsNamespace,
+  TYPES.workspace,
+  TYPES.accessConnector,
+  TYPES.cluster,
   "azure-native:network:NatGateway",
   "azure-native:network:PublicIPAddress",
   "azure-native:network:PrivateEndpoint",
@@ -60,19 +61,19 @@ describe("shared personal stack (personal.mode: shared)", () => {
     const custom = ada.registrations.filter((r) => r.custom).map((r) => `${r.type} ${r.name}`);
     expect(custom.sort()).to.deep.equal(
       [
-        `${T.databricksProvider} dev-workspace`,
+        `${TYPES.databricksProvider} dev-workspace`,
         "pulumi:providers:azure-native dev-subscription",
-        `${T.eventHub} hub-hub`,
-        `${T.consumerGroup} hub-jobs`,
-        `${T.schema} schemas-bronze`,
-        `${T.schema} schemas-silver`,
-        `${T.schema} schemas-ops`,
-        `${T.volume} schemas-checkpoints`,
-        `${T.directory} notebooks-folder`,
+        `${TYPES.eventHub} hub-hub`,
+        `${TYPES.consumerGroup} hub-jobs`,
+        `${TYPES.schema} schemas-bronze`,
+        `${TYPES.schema} schemas-silver`,
+        `${TYPES.schema} schemas-ops`,
+        `${TYPES.volume} schemas-checkpoints`,
+        `${TYPES.directory} notebooks-folder`,
         ...expectedNotebookAssets(),
-        `${T.job} jobs-ingest`,
-        `${T.job} jobs-normalize`,
-        `${T.job} jobs-delete`,
+        `${TYPES.job} jobs-ingest`,
+        `${TYPES.job} jobs-normalize`,
+        `${TYPES.job} jobs-delete`,
       ].sort(),
     );
   });
@@ -110,11 +111,11 @@ describe("shared personal stack (personal.mode: shared)", () => {
     const billed = new Set(
       full.registrations.filter((r) => BILLED_WHILE_IDLE.includes(r.type)).map((r) => r.type),
     );
-    expect([...billed]).to.include.members([T.eventHubsNamespace, T.workspace, T.storageAccount]);
+    expect([...billed]).to.include.members([TYPES.eventHubsNamespace, TYPES.workspace, TYPES.storageAccount]);
   });
 
   it("works in the dev stack's workspace, read through a StackReference to personal.devStack", () => {
-    const provider = resource(ada, T.databricksProvider, "dev-workspace");
+    const provider = resource(ada, TYPES.databricksProvider, "dev-workspace");
     expect(provider.inputs).to.deep.equal({
       host: DEV.databricksWorkspaceUrl,
       azureWorkspaceResourceId: DEV.databricksWorkspaceResourceId,
@@ -144,7 +145,7 @@ describe("shared personal stack (personal.mode: shared)", () => {
   });
 
   it("adds its hub to dev's namespace, captured into its own folder of dev's capture container", () => {
-    const hub = resource(ada, T.eventHub, "hub-hub").inputs;
+    const hub = resource(ada, TYPES.eventHub, "hub-hub").inputs;
     expect(hub).to.deep.include({
       resourceGroupName: DEV.resourceGroupName,
       namespaceName: DEV.eventHubsNamespaceName,
@@ -167,7 +168,7 @@ describe("shared personal stack (personal.mode: shared)", () => {
         identity: { type: "SystemAssigned" },
       },
     });
-    expect(resource(ada, T.consumerGroup, "hub-jobs").inputs).to.deep.include({
+    expect(resource(ada, TYPES.consumerGroup, "hub-jobs").inputs).to.deep.include({
       namespaceName: DEV.eventHubsNamespaceName,
       eventHubName: "dev-ada",
       consumerGroupName: "h3-ml-jobs",
@@ -176,13 +177,13 @@ describe("shared personal stack (personal.mode: shared)", () => {
 
   it("keeps its data in its own schemas of dev's catalog, dropped with the stack", () => {
     for (const schema of ["bronze", "silver", "ops"]) {
-      expect(resource(ada, T.schema, `schemas-${schema}`).inputs).to.deep.include({
+      expect(resource(ada, TYPES.schema, `schemas-${schema}`).inputs).to.deep.include({
         catalogName: DEV.catalogName,
         name: `dev_ada_${schema}`,
         forceDestroy: true,
       });
     }
-    expect(resource(ada, T.volume, "schemas-checkpoints").inputs).to.deep.include({
+    expect(resource(ada, TYPES.volume, "schemas-checkpoints").inputs).to.deep.include({
       catalogName: DEV.catalogName,
       schemaName: "dev_ada_ops",
       name: "checkpoints",
@@ -191,14 +192,14 @@ describe("shared personal stack (personal.mode: shared)", () => {
   });
 
   it("deploys its code into the person's home", () => {
-    expect(resource(ada, T.directory, "notebooks-folder").inputs.path).to.equal(`${HOME}/.h3-ml/dev-ada`);
-    expect(resource(ada, T.notebook, "notebooks-ingest.py").inputs.path).to.equal(
+    expect(resource(ada, TYPES.directory, "notebooks-folder").inputs.path).to.equal(`${HOME}/.h3-ml/dev-ada`);
+    expect(resource(ada, TYPES.notebook, "notebooks-ingest.py").inputs.path).to.equal(
       `${HOME}/.h3-ml/dev-ada/ingest`,
     );
   });
 
   it("names its jobs [dev ada], tags them with the person, pauses them and runs them as the person", () => {
-    const jobs = ofType(ada, T.job);
+    const jobs = ofType(ada, TYPES.job);
     expect(jobs.map((j) => j.inputs.name)).to.deep.equal([
       "[dev ada] delete",
       "[dev ada] ingest",
@@ -221,7 +222,7 @@ describe("shared personal stack (personal.mode: shared)", () => {
       });
       expect(job.inputs.emailNotifications.onFailures, job.name).to.deep.equal(["deployer@example.com"]);
     }
-    expect(resource(ada, T.job, "jobs-ingest").inputs.trigger.fileArrival.url).to.equal(CAPTURE_ROOT);
+    expect(resource(ada, TYPES.job, "jobs-ingest").inputs.trigger.fileArrival.url).to.equal(CAPTURE_ROOT);
   });
 
   // A job cluster that contradicts a value its policy fixes is refused when the job is created
@@ -274,10 +275,9 @@ describe("shared personal stack (personal.mode: shared)", () => {
 
   it("hands the jobs its catalog, schema prefix, checkpoints and capture folder", () => {
     const parameters = Object.fromEntries(
-      resource(ada, T.job, "jobs-ingest").inputs.parameters.map((p: { name: string; default: string }) => [
-        p.name,
-        p.default,
-      ]),
+      resource(ada, TYPES.job, "jobs-ingest").inputs.parameters.map(
+        (p: { name: string; default: string }) => [p.name, p.default],
+      ),
     );
     expect(parameters).to.deep.equal({
       capture_root: CAPTURE_ROOT,
@@ -287,7 +287,7 @@ describe("shared personal stack (personal.mode: shared)", () => {
       schema_prefix: "dev_ada_",
       unattributed_days: "",
     });
-    const deleteParameters = resource(ada, T.job, "jobs-delete").inputs.parameters.map(
+    const deleteParameters = resource(ada, TYPES.job, "jobs-delete").inputs.parameters.map(
       (p: { name: string; default: string }) => `${p.name}=${p.default}`,
     );
     expect(deleteParameters).to.deep.equal([
@@ -335,11 +335,13 @@ describe("shared personal stack (personal.mode: shared)", () => {
       config: { ...SHARED_MODE, eventHubs: { captureIntervalSeconds: 120 } },
     });
     expect(slow.outputs.eventHubsCaptureIntervalSeconds).to.deep.equal({ value: 120, secret: false });
-    expect(resource(slow, T.eventHub, "hub-hub").inputs.captureDescription.intervalInSeconds).to.equal(120);
+    expect(resource(slow, TYPES.eventHub, "hub-hub").inputs.captureDescription.intervalInSeconds).to.equal(
+      120,
+    );
   });
 
   it("previews before its first deployment: dev's outputs are known, its own ids are not", () => {
-    expect(resource(adaPreview, T.eventHub, "hub-hub").inputs.namespaceName).to.equal(
+    expect(resource(adaPreview, TYPES.eventHub, "hub-hub").inputs.namespaceName).to.equal(
       DEV.eventHubsNamespaceName,
     );
     expect(adaPreview.outputs.schemaPrefix).to.deep.equal({ value: "dev_ada_", secret: false });
@@ -354,7 +356,7 @@ describe("shared personal stack (personal.mode: shared)", () => {
       backend: { kind: "pulumi-cloud", organization: "acme" },
       stackOutputs: { "acme/h3-ml/dev": { ...MOCK_DEV_OUTPUTS, catalogName: "h3ml_acme" } },
     });
-    expect(resource(cloud, T.schema, "schemas-bronze").inputs.catalogName).to.equal("h3ml_acme");
+    expect(resource(cloud, TYPES.schema, "schemas-bronze").inputs.catalogName).to.equal("h3ml_acme");
     // The harness answers only under the name the backend resolves: acme's dev, not `organization/h3-ml/dev`.
     expect(MOCK_DEV_STACK).to.equal("organization/h3-ml/dev");
   });
@@ -365,7 +367,7 @@ describe("shared personal stack (personal.mode: shared)", () => {
       backend: { kind: "pulumi-cloud", organization: "h3-people" },
       stackOutputs: { "h3/h3-ml/dev": { ...MOCK_DEV_OUTPUTS, catalogName: "h3ml_team" } },
     });
-    expect(resource(other, T.schema, "schemas-bronze").inputs.catalogName).to.equal("h3ml_team");
+    expect(resource(other, TYPES.schema, "schemas-bronze").inputs.catalogName).to.equal("h3ml_team");
   });
 
   it("fails as a self-managed backend does when personal.devStack names another organization", async () => {
@@ -406,7 +408,7 @@ describe("the dev stack a shared personal stack reads", () => {
   });
 
   it("holds the cluster policies the harness's dev fixture stands for, under the same ids", () => {
-    const policies = ofType(dev, T.clusterPolicy).filter(
+    const policies = ofType(dev, TYPES.clusterPolicy).filter(
       (p) => MOCK_DEV_POLICIES[p.id as string] !== undefined,
     );
     expect(Object.fromEntries(policies.map((p) => [p.id, JSON.parse(p.inputs.definition)]))).to.deep.equal(
@@ -420,7 +422,7 @@ describe("the dev stack a shared personal stack reads", () => {
   // which reads dev's tables and audit).
   it("grants the developers' Entra group exactly these Azure roles, each with its scope", () => {
     const definitions = new Map(
-      ofType(withDevelopers, T.roleDefinition).map((d) => [
+      ofType(withDevelopers, TYPES.roleDefinition).map((d) => [
         `/subscriptions/${MOCK_SUBSCRIPTION_ID}/providers/Microsoft.Authorization/roleDefinitions/${d.inputs.roleDefinitionId}`,
         d.inputs,
       ]),
@@ -435,8 +437,17 @@ describe("the dev stack a shared personal stack reads", () => {
         ? "Azure Event Hubs Data Sender"
         : id;
     };
+    const asDefined = (role: CustomRoleSpec) => ({
+      custom: role.title,
+      actions: [...role.actions],
+      dataActions: [...role.dataActions],
+      notActions: [],
+      notDataActions: [],
+    });
     const namespaceId = `/subscriptions/${MOCK_SUBSCRIPTION_ID}/resourceGroups/h3ml-dev-rg/providers/Microsoft.EventHub/namespaces/${DEV.eventHubsNamespaceName}`;
-    const grants = ofType(withDevelopers, T.roleAssignment).filter((r) => r.inputs.principalId === GROUP_ID);
+    const grants = ofType(withDevelopers, TYPES.roleAssignment).filter(
+      (r) => r.inputs.principalId === GROUP_ID,
+    );
     expect(
       grants.map((g) => ({
         name: g.name,
@@ -448,32 +459,13 @@ describe("the dev stack a shared personal stack reads", () => {
       {
         name: "developers-capture-check",
         principalType: "Group",
-        role: {
-          custom: "capture destination check",
-          actions: ["Microsoft.Storage/storageAccounts/blobServices/containers/write"],
-          dataActions: ["Microsoft.Storage/storageAccounts/blobServices/containers/blobs/write"],
-          notActions: [],
-          notDataActions: [],
-        },
+        role: asDefined(CUSTOM_ROLES.captureDestinationCheck),
         scope: DEV.storageAccountId,
       },
       {
         name: "developers-hub-author",
         principalType: "Group",
-        role: {
-          custom: "personal hub author",
-          actions: [
-            "Microsoft.EventHub/namespaces/eventhubs/read",
-            "Microsoft.EventHub/namespaces/eventhubs/write",
-            "Microsoft.EventHub/namespaces/eventhubs/delete",
-            "Microsoft.EventHub/namespaces/eventhubs/consumergroups/read",
-            "Microsoft.EventHub/namespaces/eventhubs/consumergroups/write",
-            "Microsoft.EventHub/namespaces/eventhubs/consumergroups/delete",
-          ],
-          dataActions: [],
-          notActions: [],
-          notDataActions: [],
-        },
+        role: asDefined(CUSTOM_ROLES.personalHubAuthor),
         scope: namespaceId,
       },
       {
@@ -487,28 +479,30 @@ describe("the dev stack a shared personal stack reads", () => {
   });
 
   it("defines the developers' hub role in dev only when it has developers", () => {
-    expect(ofType(dev, T.roleDefinition).map((d) => d.name)).to.deep.equal([
+    expect(ofType(dev, TYPES.roleDefinition).map((d) => d.name)).to.deep.equal([
       "roles-capture-destination-check",
     ]);
-    expect(ofType(withDevelopers, T.roleDefinition).map((d) => d.name)).to.deep.equal([
+    expect(ofType(withDevelopers, TYPES.roleDefinition).map((d) => d.name)).to.deep.equal([
       "roles-capture-destination-check",
       "roles-personal-hub-author",
     ]);
   });
 
   it("grants the developers' account group its own schemas, the capture files and the personal job policy", () => {
-    expect(resource(withDevelopers, T.grants, "unity-catalog-catalog-grants").inputs.grants).to.deep.include({
+    expect(
+      resource(withDevelopers, TYPES.grants, "unity-catalog-catalog-grants").inputs.grants,
+    ).to.deep.include({
       principal: "h3-developers",
       privileges: ["USE_CATALOG", "CREATE_SCHEMA"],
     });
-    expect(resource(withDevelopers, T.grants, "unity-catalog-capture-grants").inputs.grants).to.deep.equal([
-      { principal: "h3-developers", privileges: ["READ_FILES"] },
-    ]);
     expect(
-      resource(withDevelopers, T.permissions, "compute-personal-job-policy-permissions").inputs,
+      resource(withDevelopers, TYPES.grants, "unity-catalog-capture-grants").inputs.grants,
+    ).to.deep.equal([{ principal: "h3-developers", privileges: ["READ_FILES"] }]);
+    expect(
+      resource(withDevelopers, TYPES.permissions, "compute-personal-job-policy-permissions").inputs,
     ).to.deep.include({ accessControls: [{ groupName: "h3-developers", permissionLevel: "CAN_USE" }] });
     // Dev's own job policy is not theirs: a personal job's tags could not pass it.
-    expect(ofType(withDevelopers, T.permissions).map((p) => p.name)).to.not.include(
+    expect(ofType(withDevelopers, TYPES.permissions).map((p) => p.name)).to.not.include(
       "compute-job-policy-permissions",
     );
   });

@@ -10,12 +10,12 @@ import {
 import type { PulumiRunner } from "../scripts/lib/pulumiCli";
 import { DIRECTORY, deployedState, FILE, JOB, NOTEBOOK, renamed, urnOf } from "./codeDeployState";
 import { evaluateProgram } from "./harness/mockProgram";
-import { expectedNotebookAssets, SHARED_MODE, sectionWith } from "./support";
+import { evaluated, expectedNotebookAssets, SHARED_MODE, sectionWith } from "./support";
 
 describe("code-only deploy targets", () => {
   for (const stack of ["dev", "prod"]) {
     it(`target the folder and one asset per file under notebooks/ on ${stack}, never a job`, async () => {
-      const { registrations } = await evaluateProgram(stack);
+      const { registrations } = await evaluated(stack);
       const plan = codeDeployPlan(stack, registrations, deployedState(stack, registrations));
       const byUrn = new Map(registrations.map((r) => [r.urn, r]));
       expect(plan.deletes).to.deep.equal([]);
@@ -27,7 +27,7 @@ describe("code-only deploy targets", () => {
   }
 
   it("target a file deleted from notebooks/, so Pulumi deletes it", async () => {
-    const { registrations } = await evaluateProgram("dev");
+    const { registrations } = await evaluated("dev");
     const state = deployedState("dev", registrations);
     const lake = state.find(
       (r) => r.urn === urnOf(registrations, FILE, "notebooks-h3_ml/lake.py"),
@@ -39,7 +39,7 @@ describe("code-only deploy targets", () => {
   });
 
   it("target both names of a renamed package file: the new one created, the old one deleted", async () => {
-    const { registrations } = await evaluateProgram("dev");
+    const { registrations } = await evaluated("dev");
     const lakeUrn = urnOf(registrations, FILE, "notebooks-h3_ml/lake.py");
     const state = deployedState("dev", registrations);
     const old = renamed(state.find((r) => r.urn === lakeUrn) as StateResource, "notebooks-h3_ml/storage.py");
@@ -49,7 +49,7 @@ describe("code-only deploy targets", () => {
   });
 
   it("refuse a renamed notebook a job runs: the job itself must change", async () => {
-    const { registrations } = await evaluateProgram("dev");
+    const { registrations } = await evaluated("dev");
     const ingest = urnOf(registrations, NOTEBOOK, "notebooks-ingest.py");
     const state = deployedState("dev", registrations);
     const old = renamed(state.find((r) => r.urn === ingest) as StateResource, "notebooks-ingest_events.py");
@@ -70,7 +70,7 @@ describe("code-only deploy targets", () => {
   });
 
   it("keep the same targets when only job settings change (crons, clusters)", async () => {
-    const before = await evaluateProgram("dev");
+    const before = await evaluated("dev");
     const after = await evaluateProgram("dev", {
       config: sectionWith("dev", "databricks", {
         normalizeCron: "0 45 * * * ?",
@@ -98,7 +98,7 @@ describe("code-only deploy targets", () => {
   });
 
   it("refuse when the workspace provider is new: the notebooks cannot be created without it", async () => {
-    const { registrations } = await evaluateProgram("dev");
+    const { registrations } = await evaluated("dev");
     const state = deployedState("dev", registrations).filter((r) => r.type !== "pulumi:providers:databricks");
     expect(() => codeDeployPlan("dev", registrations, state)).to.throw(
       "  - Directory notebooks-folder needs provider databricks-provider, which is new: only a full deploy creates it (pulumi/pulumi#5869)",
@@ -106,7 +106,7 @@ describe("code-only deploy targets", () => {
   });
 
   it("refuse a stack that was never deployed", async () => {
-    const { registrations } = await evaluateProgram("dev");
+    const { registrations } = await evaluated("dev");
     expect(() => codeDeployPlan("dev-ada", registrations, [])).to.throw(
       "  - dev-ada has never been deployed: its state holds no resource",
     );
@@ -201,7 +201,7 @@ describe("make deploy-code on shared stacks and other backends", () => {
   });
 
   it("deploys dev in CI, or outside it with --allow-shared-stack", async () => {
-    const { registrations } = await evaluateProgram("dev");
+    const { registrations } = await evaluated("dev");
     const state = deployedState("dev", registrations);
     for (const options of [
       { env: { CI: "true" } },
@@ -241,7 +241,7 @@ describe("make deploy-code on shared stacks and other backends", () => {
   });
 
   it("evaluates a Pulumi Cloud personal stack under its organization's dev stack", async () => {
-    const { registrations } = await evaluateProgram("dev-ada", { config: SHARED_MODE });
+    const { registrations } = await evaluated("dev-ada", { config: SHARED_MODE });
     const mode = { "h3-ml:personal": { objectValue: { mode: "shared" }, secret: false } };
     const cli = fakeCli("acme/h3-ml/dev-ada", mode, deployedState("dev-ada", registrations));
     expect(await deployCode("acme/dev-ada", [], { pulumi: cli.run, env: {}, log: () => {} })).to.equal(0);

@@ -78,7 +78,7 @@ export const FULL_COPY = {
 } as const;
 
 /** The word Pulumi.dev.yaml and Pulumi.prod.yaml give `nameSeed`, which `make stack-new FULL=1` copies. */
-export const TEAM_SEED = "h3-health";
+const TEAM_SEED = "h3-health";
 
 /** The names the program gives `stack` on a self-managed backend (the harness's default) with the team's seed. */
 export function namesOf(stack: string, namePrefix = "h3ml"): Names {

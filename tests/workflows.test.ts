@@ -118,6 +118,13 @@ describe("CI references", () => {
       expect(missing).to.deep.equal([]);
     });
   }
+
+  // Every policy stays at the level the pack declares on the stacks CI deploys (docs/security.md).
+  it("runs the policy pack with no policy pack config, so no pipeline lowers a rule", () => {
+    const scripts = CI_FILES.flatMap((file) => shellScripts(readYaml(file)));
+    expect(scripts.filter((s) => s.includes("--policy-pack policy")).length).to.be.greaterThan(0);
+    expect(scripts.filter((s) => s.includes("--policy-pack-config"))).to.deep.equal([]);
+  });
 });
 
 const workflow = (name: string): Yaml => readYaml(path.join(WORKFLOWS, name));

@@ -6,8 +6,8 @@ interface Autoscale {
   readonly maxWorkers?: unknown;
 }
 
-// The Databricks provider's schema for `autoscale`: "maxWorkers must be strictly greater than min_workers"
-// (@pulumi/databricks 1.110.0, types/input.d.ts, ClusterAutoscale). A size that cannot vary is `numWorkers`.
+// The Databricks provider's schema for `autoscale` (`ClusterAutoscale`): "maxWorkers must be strictly greater
+// than min_workers". A size that cannot vary is `numWorkers`.
 function autoscaleProblems(path: string, spec: unknown): string[] {
   if (spec === null || typeof spec !== "object") return [];
   const autoscale = (spec as { autoscale?: Autoscale }).autoscale;

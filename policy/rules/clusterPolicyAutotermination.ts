@@ -1,9 +1,10 @@
 import { expected, type Rule, TYPES } from "../core";
 import { AUTOTERMINATION_MINUTES } from "../vocabulary/limits";
-import { autoterminationInRange as inRange } from "./clusterAutotermination";
 import { parseDefinition } from "./clusterPolicyDefinition";
 
 const { min, max } = AUTOTERMINATION_MINUTES;
+
+const inRange = (minutes: unknown) => typeof minutes === "number" && minutes >= min && minutes <= max;
 
 export const clusterPolicyAutotermination: Rule = {
   name: "cluster-policy-autotermination",

@@ -1,7 +1,6 @@
 /** Every rule of the pack, in the order Pulumi lists them. Adding a rule means adding it here and a fixture. */
 import type { Rule, StackRule } from "../core";
 import { clusterAutoscaleRange } from "./clusterAutoscaleRange";
-import { clusterAutotermination } from "./clusterAutotermination";
 import { clusterPolicyAutotermination } from "./clusterPolicyAutotermination";
 import { clusterPolicyDefinition } from "./clusterPolicyDefinition";
 import { clusterPolicyLtsRuntime } from "./clusterPolicyLtsRuntime";
@@ -9,10 +8,9 @@ import { eventHubCapture } from "./eventHubCapture";
 import { eventHubCaptureCallerAccess } from "./eventHubCaptureCallerAccess";
 import { eventHubsLocalAuth } from "./eventHubsLocalAuth";
 import { eventHubsMinimumTls } from "./eventHubsMinimumTls";
-import { eventHubsSku } from "./eventHubsSku";
 import { jobFailureNotifications } from "./jobFailureNotifications";
-import { jobJobClusters } from "./jobJobClusters";
 import { jobMaxConcurrentRuns } from "./jobMaxConcurrentRuns";
+import { jobTasksOnJobClusters } from "./jobTasksOnJobClusters";
 import { jobTimeout } from "./jobTimeout";
 import { personalUnprotected } from "./personalUnprotected";
 import { prodDiagnosticSettings } from "./prodDiagnosticSettings";
@@ -45,7 +43,6 @@ export const RULES: readonly Rule[] = [
   storageHierarchicalNamespace,
   storageFirewall,
   storageCaptureLifecycle,
-  eventHubsSku,
   eventHubsMinimumTls,
   eventHubsLocalAuth,
   eventHubCapture,
@@ -54,9 +51,8 @@ export const RULES: readonly Rule[] = [
   clusterPolicyDefinition,
   clusterPolicyLtsRuntime,
   clusterPolicyAutotermination,
-  clusterAutotermination,
   clusterAutoscaleRange,
-  jobJobClusters,
+  jobTasksOnJobClusters,
   jobMaxConcurrentRuns,
   jobTimeout,
   jobFailureNotifications,

@@ -1,7 +1,7 @@
 import { at, expected, type Rule, show, TYPES } from "../core";
 
 /** Tags every Azure resource carries so cost and ownership trace back to one stack. */
-export const REQUIRED_TAGS: readonly string[] = ["project", "environment", "stack", "managedBy"];
+const REQUIRED_TAGS: readonly string[] = ["project", "environment", "stack", "managedBy"];
 
 export const requiredTags: Rule = {
   name: "required-tags",

@@ -7,7 +7,7 @@ import { BUILT_IN_ROLES, CONTROL_PLANE_REASON_PREFIX, roleGuid } from "../vocabu
  * a data role (Storage Blob Data Reader/Contributor, Azure Event Hubs Data Sender/Receiver) or a custom role of
  * exactly the needed actions serves. Permissions: https://learn.microsoft.com/azure/role-based-access-control/built-in-roles.
  */
-export const CONTROL_PLANE_ROLES: Readonly<Record<string, string>> = {
+const CONTROL_PLANE_ROLES: Readonly<Record<string, string>> = {
   [BUILT_IN_ROLES.storageAccountContributor]: "Storage Account Contributor (lists the account's keys)",
   [BUILT_IN_ROLES.storageAccountKeyOperator]:
     "Storage Account Key Operator Service Role (lists and regenerates keys)",

@@ -4,12 +4,16 @@
  * Run by `make test-policy` once policy/ has its own dependencies installed.
  */
 import { type ChildProcess, spawn } from "node:child_process";
-import { cpSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
 import * as path from "node:path";
 import * as grpc from "@grpc/grpc-js";
 import { AnalyzerClient } from "@pulumi/pulumi/proto/analyzer_grpc_pb";
-import { AnalyzeRequest, AnalyzerResourceOptions, EnforcementLevel } from "@pulumi/pulumi/proto/analyzer_pb";
+import {
+  AnalyzeRequest,
+  AnalyzerResourceOptions,
+  ConfigureAnalyzerRequest,
+  EnforcementLevel,
+  PolicyConfig,
+} from "@pulumi/pulumi/proto/analyzer_pb";
 import { expect } from "chai";
 import { BASELINE } from "../fixtures";
 import { patch } from "../fixtures/baseline";
@@ -17,7 +21,8 @@ import { RULES, STACK_RULES } from "../rules";
 
 // google-protobuf ships no type declarations; these are the two messages the test builds.
 const { Struct } = require("google-protobuf/google/protobuf/struct_pb") as {
-  Struct: { fromJavaScript(value: Record<string, unknown>): unknown };
+  // biome-ignore lint/suspicious/noExplicitAny: Struct comes from the untyped google-protobuf module
+  Struct: { fromJavaScript(value: Record<string, unknown>): any };
 };
 const { Empty } = require("google-protobuf/google/protobuf/empty_pb") as { Empty: new () => unknown };
 
@@ -62,8 +67,7 @@ class RunningPack {
       .setType(resource.type)
       .setName(resource.name)
       .setUrn(`urn:pulumi:${stack}::h3-ml::${resource.type}::${resource.name}`)
-      // biome-ignore lint/suspicious/noExplicitAny: Struct comes from the untyped google-protobuf module
-      .setProperties(Struct.fromJavaScript(resource.props) as any)
+      .setProperties(Struct.fromJavaScript(resource.props))
       .setOptions(new AnalyzerResourceOptions().setProtect(resource.protect));
     return new Promise<Diagnostic[]>((resolve, reject) =>
       this.client.analyze(request, (error, response) =>
@@ -77,6 +81,22 @@ class RunningPack {
               })),
             ),
       ),
+    );
+  }
+
+  /**
+   * What the CLI sends for `--policy-pack-config <file>` whose content is `{ "<policy>": "advisory" }`: each
+   * named policy's enforcement level, with no further properties.
+   */
+  configure(levels: Readonly<Record<string, EnforcementLevel>>) {
+    const request = new ConfigureAnalyzerRequest();
+    for (const [policy, level] of Object.entries(levels)) {
+      request
+        .getPolicyconfigMap()
+        .set(policy, new PolicyConfig().setEnforcementlevel(level).setProperties(Struct.fromJavaScript({})));
+    }
+    return new Promise<void>((resolve, reject) =>
+      this.client.configure(request, (error) => (error ? reject(error) : resolve())),
     );
   }
 
@@ -145,54 +165,36 @@ describe("policy pack served by Pulumi's policy runner", function () {
     expect(await pack.analyze("dev", dev)).to.deep.equal([]);
   });
 
-  describe("with an exception for a personal stack", () => {
-    const REASON = "trying the lake from a laptop before the private endpoint exists";
-    let copy: string;
-    let excepted: RunningPack;
-
+  describe("with a policy pack config lowering one policy to advisory", () => {
+    // Pulumi's policy SDK makes every policy's enforcement level configurable; a config entry overrides the
+    // level the pack declares (https://pulumi.com/docs/using-pulumi/crossguard/configuration); the CLI reads
+    // `--policy-pack-config` into this request (pulumi/pulumi pkg/resource/analyzer/config.go).
+    let configured: RunningPack;
     before(async () => {
-      const root = mkdtempSync(path.join(tmpdir(), "h3-policy-"));
-      copy = path.join(root, "policy");
-      for (const entry of [
-        "index.ts",
-        "core.ts",
-        "enforcement.ts",
-        "rules",
-        "vocabulary",
-        "package.json",
-        "tsconfig.json",
-      ]) {
-        cpSync(path.join(PACK_DIR, entry), path.join(copy, entry), { recursive: true });
-      }
-      symlinkSync(path.join(PACK_DIR, "node_modules"), path.join(copy, "node_modules"));
-      writeFileSync(
-        path.join(copy, "exceptions.json"),
-        JSON.stringify([{ stack: "dev-alice", rule: "storage-no-public-blob-access", reason: REASON }]),
-      );
-      excepted = await RunningPack.start(copy);
+      configured = await RunningPack.start(PACK_DIR);
+      await configured.configure({ "storage-no-public-blob-access": EnforcementLevel.ADVISORY });
     });
-    after(() => {
-      excepted?.stop();
-      if (copy) rmSync(path.dirname(copy), { recursive: true, force: true });
-    });
+    after(() => configured?.stop());
 
-    it("reports the excepted rule as advisory, with its reason, on that stack", async () => {
-      const alice = {
-        ...publicBlobs,
-        protect: false,
-        props: patch(publicBlobs.props, { tags: { stack: "dev-alice" } }),
-      };
-      const found = await excepted.analyze("dev-alice", alice);
+    const personal = {
+      ...publicBlobs,
+      protect: false,
+      props: patch(publicBlobs.props, { tags: { stack: "dev-alice" } }),
+    };
+
+    it("reports that policy's finding as advisory, with the same message", async () => {
+      const found = await configured.analyze("dev-alice", personal);
       expect(found.map((d) => [d.policyName, d.enforcementLevel])).to.deep.equal([
-        ["storage-no-public-blob-access-advisory", EnforcementLevel.ADVISORY],
+        ["storage-no-public-blob-access", EnforcementLevel.ADVISORY],
       ]);
-      expect(found[0]?.message).to.include(`(advisory on dev-alice: ${REASON})`);
+      expect(found[0]?.message).to.include("allowBlobPublicAccess must be false, got true");
     });
 
-    it("still blocks the same change on prod", async () => {
-      const found = await excepted.analyze("prod", publicBlobs);
+    it("keeps every other policy mandatory", async () => {
+      const found = await configured.analyze("dev-alice", { ...personal, protect: true });
       expect(found.map((d) => [d.policyName, d.enforcementLevel])).to.deep.equal([
-        ["storage-no-public-blob-access", EnforcementLevel.MANDATORY],
+        ["storage-no-public-blob-access", EnforcementLevel.ADVISORY],
+        ["personal-unprotected", EnforcementLevel.MANDATORY],
       ]);
     });
   });

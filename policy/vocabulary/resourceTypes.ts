@@ -53,5 +53,3 @@ export const RESOURCE_TYPES = {
   notificationDestination: "databricks:index/notificationDestination:NotificationDestination",
   randomPassword: "random:index/randomPassword:RandomPassword",
 } as const;
-
-export type ResourceType = (typeof RESOURCE_TYPES)[keyof typeof RESOURCE_TYPES];

@@ -23,7 +23,6 @@ export const BUILT_IN_ROLES = {
   userAccessAdministrator: "18d7d88d-d35e-4fb5-a5c3-7773c20a72d9",
   roleBasedAccessControlAdministrator: "f58310d9-a9f6-439a-9e8d-f62e7b41a168",
 } as const;
-export type BuiltInRoleName = keyof typeof BUILT_IN_ROLES;
 
 /** What a role definition allows: its `permissions` (NotActions are not used by any role the pack reads). */
 export interface RolePermissions {

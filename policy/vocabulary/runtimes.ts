@@ -6,7 +6,7 @@
  * Support ends three years after release (14.3: Feb 2027, 15.4: Aug 2027, 16.4: May 2028, 17.3: Oct 2028);
  * drop a line when its support ends and add the next LTS when Databricks announces it.
  */
-export const LTS_RUNTIMES: Readonly<Record<string, readonly string[]>> = {
+const LTS_RUNTIMES: Readonly<Record<string, readonly string[]>> = {
   "14.3": ["2.12"],
   "15.4": ["2.12"],
   // The one LTS with both builds, to move Scala code to 2.13 before 17.x.

@@ -4,7 +4,7 @@
  */
 
 /** `dev-<name>`: one person's stack. */
-export const PERSONAL_STACK = /^dev-.+/;
+const PERSONAL_STACK = /^dev-.+/;
 
 /** An Entra object id, application id or Unity Catalog metastore id. */
 export const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;

@@ -14,7 +14,7 @@
 import { RESOURCE_TYPES } from "../../policy/vocabulary/resourceTypes";
 import type { Registration } from "../../tests/harness/mockProgram";
 
-export const CODE_RESOURCE_TYPES = [
+const CODE_RESOURCE_TYPES = [
   RESOURCE_TYPES.directory,
   RESOURCE_TYPES.notebook,
   RESOURCE_TYPES.workspaceFile,

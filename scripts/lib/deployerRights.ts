@@ -27,7 +27,7 @@ export function assignedRoles(registrations: readonly RegisteredResource[]): str
 }
 
 /** The custom role definitions the program defines, by GUID, with their display names. */
-export function definedRoles(registrations: readonly RegisteredResource[]): Record<string, string> {
+function definedRoles(registrations: readonly RegisteredResource[]): Record<string, string> {
   return Object.fromEntries(
     registrations
       .filter((r) => r.type === ROLE_DEFINITION)

@@ -19,7 +19,7 @@ import { resourceNames } from "../../config/naming";
 import { loadStackConfig, PROJECT_ROOT } from "./stackConfig";
 
 /** Longest normalized name that keeps `dev-<name>` a clean stack token (naming.ts uses it verbatim). */
-export const MAX_PERSON_LENGTH = 16;
+const MAX_PERSON_LENGTH = 16;
 
 /** `Ada Lovelace`, `ada.lovelace@example.com` and `ADA_LOVELACE` all become `ada-lovelace`. */
 export function normalizePerson(raw: string): string {

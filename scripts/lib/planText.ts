@@ -73,7 +73,7 @@ const KEY_INPUTS: Readonly<Record<string, readonly string[]>> = {
 };
 
 /** Every leaf of a property bag as `path=value`, in key order. */
-export function flatten(value: unknown, at = ""): [string, unknown][] {
+function flatten(value: unknown, at = ""): [string, unknown][] {
   if (Array.isArray(value)) {
     return value.length === 0 ? [[at, []]] : value.flatMap((item, i) => flatten(item, `${at}[${i}]`));
   }

@@ -43,15 +43,13 @@ export interface ServiceContext {
   readonly deployers?: readonly string[];
 }
 
-const T = RESOURCE_TYPES;
-
 // biome-ignore lint/suspicious/noExplicitAny: resource inputs are untyped JSON-like values
 type Bag = Record<string, any>;
 
 const known = (value: unknown): boolean => value !== undefined && value !== COMPUTED;
 
 /** URNs `resource` depends on, directly or through the resources it depends on. */
-export function dependencyClosure(
+function dependencyClosure(
   resource: ServiceResource,
   byUrn: ReadonlyMap<string, ServiceResource>,
 ): Set<string> {
@@ -244,9 +242,9 @@ function regexText(text: string): string {
 
 /** Every cluster a resource asks for: a Cluster itself, each of a Job's job clusters and task clusters. */
 function clusterRequests(r: ServiceResource): { where: string; request: ClusterRequest }[] {
-  if (r.type === T.cluster)
+  if (r.type === RESOURCE_TYPES.cluster)
     return [{ where: "cluster", request: { clusterType: "all-purpose", spec: r.inputs } }];
-  if (r.type !== T.job) return [];
+  if (r.type !== RESOURCE_TYPES.job) return [];
   const inputs = r.inputs as Bag;
   const jobClusters = (Array.isArray(inputs.jobClusters) ? inputs.jobClusters : []) as Bag[];
   const tasks = (Array.isArray(inputs.tasks) ? inputs.tasks : []) as Bag[];
@@ -270,7 +268,7 @@ export function checkClusterPolicies(
   resources: readonly ServiceResource[],
   context: ServiceContext = {},
 ): ServiceFinding[] {
-  const policies = resources.filter((r) => r.type === T.clusterPolicy);
+  const policies = resources.filter((r) => r.type === RESOURCE_TYPES.clusterPolicy);
   const findings: ServiceFinding[] = [];
   for (const r of resources) {
     for (const { where, request } of clusterRequests(r)) {
@@ -338,12 +336,12 @@ const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 /** Account groups a workspace-level resource names; a secret ACL's principal is a group unless a user or an SP. */
 function groupsNamed(r: ServiceResource): string[] {
   const inputs = r.inputs as Bag;
-  if (r.type === T.permissions) {
+  if (r.type === RESOURCE_TYPES.permissions) {
     return ((inputs.accessControls ?? []) as Bag[])
       .map((c) => c.groupName)
       .filter((g) => typeof g === "string");
   }
-  if (r.type === T.secretAcl && typeof inputs.principal === "string") {
+  if (r.type === RESOURCE_TYPES.secretAcl && typeof inputs.principal === "string") {
     return EMAIL.test(inputs.principal) || GUID.test(inputs.principal) ? [] : [inputs.principal];
   }
   return [];
@@ -353,7 +351,7 @@ export function checkGroupAssignments(resources: readonly ServiceResource[]): Se
   const byUrn = new Map(resources.map((r) => [r.urn, r]));
   const assignments = resources.filter(
     (r) =>
-      r.type === T.permissionAssignment &&
+      r.type === RESOURCE_TYPES.permissionAssignment &&
       Array.isArray(r.inputs.permissions) &&
       (r.inputs.permissions as unknown[]).some((p) => p === "USER" || p === "ADMIN"),
   );
@@ -381,7 +379,7 @@ export function checkGroupAssignments(resources: readonly ServiceResource[]): Se
       }
     }
   }
-  for (const r of resources.filter((x) => x.type === T.grants)) {
+  for (const r of resources.filter((x) => x.type === RESOURCE_TYPES.grants)) {
     for (const grant of ((r.inputs as Bag).grants ?? []) as Bag[]) {
       if ((WORKSPACE_LOCAL_GROUPS as readonly string[]).includes(grant.principal)) {
         findings.push({
@@ -399,7 +397,7 @@ export function checkGroupAssignments(resources: readonly ServiceResource[]): Se
 // (iii) Jobs run as a service principal
 //
 // Jobs API, `run_as.service_principal_name`: "Setting this field requires the `servicePrincipal/user` role"
-// (@pulumi/databricks 1.110.0, types/input.d.ts, JobRunAs). Workspace admins may set it only to "a service principal
+// (the Databricks provider's schema for `JobRunAs`). Workspace admins may set it only to "a service principal
 // on which they have the Service Principal User role", whether or not RestrictWorkspaceAdmins is on
 // (https://learn.microsoft.com/azure/databricks/admin/workspace-settings/restrict-workspace-admins). The role is an
 // account-level grant on the principal's rule set, `accounts/<account>/servicePrincipals/<application id>/ruleSets/
@@ -414,9 +412,9 @@ export function checkRunAsRole(
   context: ServiceContext = {},
 ): ServiceFinding[] {
   const byUrn = new Map(resources.map((r) => [r.urn, r]));
-  const ruleSets = resources.filter((r) => r.type === T.accessControlRuleSet);
+  const ruleSets = resources.filter((r) => r.type === RESOURCE_TYPES.accessControlRuleSet);
   const findings: ServiceFinding[] = [];
-  for (const job of resources.filter((r) => r.type === T.job)) {
+  for (const job of resources.filter((r) => r.type === RESOURCE_TYPES.job)) {
     const principal = (job.inputs as Bag).runAs?.servicePrincipalName;
     if (!known(principal)) continue;
     const name = new RegExp(
@@ -463,7 +461,9 @@ export function checkRunAsRole(
 const folder = (url: string) => (url.endsWith("/") ? url : `${url}/`);
 
 export function checkLocationOverlap(resources: readonly ServiceResource[]): ServiceFinding[] {
-  const locations = resources.filter((r) => r.type === T.externalLocation && known(r.inputs.url));
+  const locations = resources.filter(
+    (r) => r.type === RESOURCE_TYPES.externalLocation && known(r.inputs.url),
+  );
   const findings: ServiceFinding[] = [];
   for (const a of locations) {
     for (const b of locations) {

@@ -136,7 +136,7 @@ export class ServiceRefusal extends EvaluationError {
 }
 
 /** The service rules every program evaluation is held to. */
-export const ENFORCED_SERVICE_RULES: readonly ServiceRuleName[] = [
+const ENFORCED_SERVICE_RULES: readonly ServiceRuleName[] = [
   "cluster-policy",
   "group-assignment",
   "run-as-role",
@@ -147,7 +147,7 @@ export const ENFORCED_SERVICE_RULES: readonly ServiceRuleName[] = [
  * Who runs `pulumi up` on `stack`, as ACL principals: the pipeline deploys a shared stack as the service principal
  * its config names (`databricks.deployerApplicationId`); undefined when it names none (a personal stack's person).
  */
-export function deployersOf(stack: string, overrides?: ConfigOverrides): string[] | undefined {
+function deployersOf(stack: string, overrides?: ConfigOverrides): string[] | undefined {
   const databricks = loadStackConfig(stack, overrides).values["h3-ml:databricks"] as
     | { deployerApplicationId?: unknown }
     | undefined;
@@ -156,7 +156,7 @@ export function deployersOf(stack: string, overrides?: ConfigOverrides): string[
 }
 
 /** The dev stack of the project in the organization the backend gives a stack: where a personal stack looks. */
-export function mockDevStack(backend: MockBackend = SELF_MANAGED): string {
+function mockDevStack(backend: MockBackend = SELF_MANAGED): string {
   return `${organizationOf(backend)}/h3-ml/dev`;
 }
 
@@ -210,16 +210,16 @@ export const MOCK_DEV_POLICIES: Readonly<Record<string, string>> = {
   }),
 };
 
-const rg = (inputs: PropertyBag) =>
+const resourceGroupId = (inputs: PropertyBag) =>
   `/subscriptions/${MOCK_SUBSCRIPTION_ID}/resourceGroups/${inputs.resourceGroupName}`;
 
 /** Azure-shaped outputs for the resource types this program creates; others echo their inputs. */
-export const DEFAULT_STATES: Readonly<Record<string, StateMock>> = {
+const DEFAULT_STATES: Readonly<Record<string, StateMock>> = {
   // Filled in by `evaluate` from `EvaluateOptions.stackOutputs`.
   "pulumi:pulumi:StackReference": (i) => ({ name: i.name, secretOutputNames: [] }),
-  [RESOURCE_TYPES.resourceGroup]: (i) => ({ id: rg(i), name: i.resourceGroupName }),
+  [RESOURCE_TYPES.resourceGroup]: (i) => ({ id: resourceGroupId(i), name: i.resourceGroupName }),
   [RESOURCE_TYPES.storageAccount]: (i) => ({
-    id: `${rg(i)}/providers/Microsoft.Storage/storageAccounts/${i.accountName}`,
+    id: `${resourceGroupId(i)}/providers/Microsoft.Storage/storageAccounts/${i.accountName}`,
     name: i.accountName,
     primaryEndpoints: {
       blob: `https://${i.accountName}.blob.core.windows.net/`,
@@ -227,40 +227,40 @@ export const DEFAULT_STATES: Readonly<Record<string, StateMock>> = {
     },
   }),
   [RESOURCE_TYPES.blobContainer]: (i) => ({
-    id: `${rg(i)}/providers/Microsoft.Storage/storageAccounts/${i.accountName}/blobServices/default/containers/${i.containerName}`,
+    id: `${resourceGroupId(i)}/providers/Microsoft.Storage/storageAccounts/${i.accountName}/blobServices/default/containers/${i.containerName}`,
     name: i.containerName,
   }),
   [RESOURCE_TYPES.eventHubsNamespace]: (i) => ({
-    id: `${rg(i)}/providers/Microsoft.EventHub/namespaces/${i.namespaceName}`,
+    id: `${resourceGroupId(i)}/providers/Microsoft.EventHub/namespaces/${i.namespaceName}`,
     name: i.namespaceName,
     identity: { ...i.identity, principalId: `principal-of-${i.namespaceName}`, tenantId: MOCK_TENANT_ID },
   }),
   [RESOURCE_TYPES.eventHub]: (i) => ({
-    id: `${rg(i)}/providers/Microsoft.EventHub/namespaces/${i.namespaceName}/eventhubs/${i.eventHubName}`,
+    id: `${resourceGroupId(i)}/providers/Microsoft.EventHub/namespaces/${i.namespaceName}/eventhubs/${i.eventHubName}`,
     name: i.eventHubName,
   }),
   [RESOURCE_TYPES.consumerGroup]: (i) => ({ name: i.consumerGroupName }),
   [RESOURCE_TYPES.eventHubAuthorizationRule]: (i) => ({ name: i.authorizationRuleName }),
   [RESOURCE_TYPES.managementPolicy]: (i) => ({ name: i.managementPolicyName }),
   [RESOURCE_TYPES.workspace]: (i) => ({
-    id: `${rg(i)}/providers/Microsoft.Databricks/workspaces/${i.workspaceName}`,
+    id: `${resourceGroupId(i)}/providers/Microsoft.Databricks/workspaces/${i.workspaceName}`,
     workspaceUrl: MOCK_WORKSPACE_HOST,
     workspaceId: "1234567890123456",
   }),
   [RESOURCE_TYPES.accessConnector]: (i) => ({
-    id: `${rg(i)}/providers/Microsoft.Databricks/accessConnectors/${i.connectorName}`,
+    id: `${resourceGroupId(i)}/providers/Microsoft.Databricks/accessConnectors/${i.connectorName}`,
     identity: { ...i.identity, principalId: `principal-of-${i.connectorName}` },
   }),
   [RESOURCE_TYPES.virtualNetwork]: (i) => ({
-    id: `${rg(i)}/providers/Microsoft.Network/virtualNetworks/${i.virtualNetworkName}`,
+    id: `${resourceGroupId(i)}/providers/Microsoft.Network/virtualNetworks/${i.virtualNetworkName}`,
     name: i.virtualNetworkName,
   }),
   [RESOURCE_TYPES.subnet]: (i) => ({
-    id: `${rg(i)}/providers/Microsoft.Network/virtualNetworks/${i.virtualNetworkName}/subnets/${i.subnetName}`,
+    id: `${resourceGroupId(i)}/providers/Microsoft.Network/virtualNetworks/${i.virtualNetworkName}/subnets/${i.subnetName}`,
     name: i.subnetName,
   }),
   [RESOURCE_TYPES.logAnalyticsWorkspace]: (i) => ({
-    id: `${rg(i)}/providers/Microsoft.OperationalInsights/workspaces/${i.workspaceName}`,
+    id: `${resourceGroupId(i)}/providers/Microsoft.OperationalInsights/workspaces/${i.workspaceName}`,
     name: i.workspaceName,
   }),
   [RESOURCE_TYPES.diagnosticSetting]: (i) => ({
@@ -271,12 +271,12 @@ export const DEFAULT_STATES: Readonly<Record<string, StateMock>> = {
     name: i.roleDefinitionId,
   }),
   [RESOURCE_TYPES.publicIpAddress]: (i) => ({
-    id: `${rg(i)}/providers/Microsoft.Network/publicIPAddresses/${i.publicIpAddressName}`,
+    id: `${resourceGroupId(i)}/providers/Microsoft.Network/publicIPAddresses/${i.publicIpAddressName}`,
     // A documentation address (RFC 5737): what Azure allocates is known only after the deployment.
     ipAddress: "203.0.113.10",
   }),
   [RESOURCE_TYPES.privateEndpoint]: (i) => ({
-    id: `${rg(i)}/providers/Microsoft.Network/privateEndpoints/${i.privateEndpointName}`,
+    id: `${resourceGroupId(i)}/providers/Microsoft.Network/privateEndpoints/${i.privateEndpointName}`,
     name: i.privateEndpointName,
   }),
   [RESOURCE_TYPES.schema]: (i) => ({ id: `${i.catalogName}.${i.name}` }),
@@ -286,7 +286,7 @@ export const DEFAULT_STATES: Readonly<Record<string, StateMock>> = {
 /** Object id of the identity that runs the mocked program (`getClientConfig`). */
 export const MOCK_CALLER_OBJECT_ID = "00000000-0000-4000-8000-00000000ca11";
 
-export const DEFAULT_CALLS: Readonly<Record<string, CallMock>> = {
+const DEFAULT_CALLS: Readonly<Record<string, CallMock>> = {
   "azure-native:authorization:getClientConfig": () => ({
     subscriptionId: MOCK_SUBSCRIPTION_ID,
     tenantId: MOCK_TENANT_ID,
@@ -483,7 +483,7 @@ async function evaluateAlone<T>(
   failed.catch(() => {});
   const onUnhandled = (reason: unknown) => fail(reason);
   // The SDK takes a stack trace for every promise and resource it creates (for leak reports and source
-  // positions); with source maps on, that was two thirds of an evaluation's time. Under mocks neither is read.
+  // positions); with source maps on, that takes about two thirds of an evaluation's time. Under mocks neither is read.
   const stackTraceLimit = Error.stackTraceLimit;
   Error.stackTraceLimit = Number(process.env.H3_HARNESS_STACK_FRAMES ?? 0);
   process.on("unhandledRejection", onUnhandled);

@@ -3,7 +3,7 @@
  * config files or anything the tooling prints. Used by the secret-hygiene tests; kept next to the rules so
  * one place says what the project treats as a secret value.
  */
-export const SECRET_PATTERNS: readonly { readonly name: string; readonly pattern: RegExp }[] = [
+const SECRET_PATTERNS: readonly { readonly name: string; readonly pattern: RegExp }[] = [
   { name: "SAS key in a connection string", pattern: /SharedAccessKey=[^;"'\s[]+/i },
   { name: "storage account key", pattern: /AccountKey=[^;"'\s[]+/i },
   { name: "SAS token signature", pattern: /[?&]sig=[^&"'\s[]+/i },

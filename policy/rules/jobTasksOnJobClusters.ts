@@ -9,8 +9,8 @@ interface Task {
 
 // A job on a shared all-purpose cluster competes with people for it, runs whatever libraries they attached
 // and keeps it alive; a job cluster is created for the run, sized for it, and gone after it.
-export const jobJobClusters: Rule = {
-  name: "job-job-clusters",
+export const jobTasksOnJobClusters: Rule = {
+  name: "job-tasks-on-job-clusters",
   description:
     "Every job task runs on a job cluster declared by the job (never an existing all-purpose cluster).",
   appliesTo: [TYPES.job],
