@@ -59,8 +59,8 @@ describe("cluster policy definitions", () => {
     });
   });
 
-  // MOCK_DEV_POLICIES states dev's personal job policy literally, as the workspace a shared personal stack's jobs
-  // are checked against holds it (a test keeps it equal to what dev registers).
+  // MOCK_DEV_POLICIES holds dev's personal job policy as the workspace a shared personal stack's jobs are checked
+  // against holds it (a test keeps it equal to what dev registers).
   it("lets shared personal stacks' job clusters name their stack and person, pinning the rest as for dev's jobs", () => {
     const definition = JSON.parse(
       personalJobPolicyDefinition({

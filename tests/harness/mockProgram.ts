@@ -12,6 +12,7 @@ import * as path from "node:path";
 import { isDeepStrictEqual } from "node:util";
 import * as pulumi from "@pulumi/pulumi";
 import type { RegisterResourceRequest, RegisterResourceResponse } from "@pulumi/pulumi/proto/resource_pb";
+import { personalJobPolicyDefinition } from "../../components/clusterSpecs";
 import { RESOURCE_TYPES } from "../../policy/vocabulary/resourceTypes";
 import {
   type ConfigOverrides,
@@ -163,6 +164,17 @@ function mockDevStack(backend: MockBackend = SELF_MANAGED): string {
 /** The dev stack on a self-managed backend, the harness's default. */
 export const MOCK_DEV_STACK = mockDevStack(SELF_MANAGED);
 
+/** The contract dev exports for shared personal stacks (its `personalStack` output). */
+const PERSONAL_STACK = {
+  version: 1,
+  jobPolicyId: "compute-personal-job-policy-id",
+  sparkVersion: "17.3.x-scala2.13",
+  nodeTypeId: "Standard_D4ds_v5",
+  maxWorkers: 1,
+  fixedTags: { project: "h3-ml", managedBy: "pulumi", environment: "personal" },
+  captureContainerUrl: "abfss://capture@h3mldevst571d3e.dfs.core.windows.net/",
+};
+
 /**
  * What the dev stack exports, as the program evaluated under mocks for `dev` gives it (a test keeps the two
  * equal): the outputs a shared personal stack reads.
@@ -177,37 +189,16 @@ export const MOCK_DEV_OUTPUTS: Readonly<Record<string, unknown>> = {
   databricksWorkspaceUrl: `https://${MOCK_WORKSPACE_HOST}`,
   databricksWorkspaceResourceId: `/subscriptions/${MOCK_SUBSCRIPTION_ID}/resourceGroups/h3ml-dev-rg/providers/Microsoft.Databricks/workspaces/h3ml-dev-dbw`,
   catalogName: "h3ml_dev",
-  personalStack: {
-    version: 1,
-    jobPolicyId: "compute-personal-job-policy-id",
-    sparkVersion: "17.3.x-scala2.13",
-    nodeTypeId: "Standard_D4ds_v5",
-    maxWorkers: 1,
-    fixedTags: { project: "h3-ml", managedBy: "pulumi", environment: "personal" },
-    captureContainerUrl: "abfss://capture@h3mldevst571d3e.dfs.core.windows.net/",
-  },
+  personalStack: PERSONAL_STACK,
 };
 
 /**
- * The cluster policies the dev stack creates, by the id the mocked provider gives them, as their definition JSON
- * (a test keeps them equal to what the program registers for `dev`): the workspace a shared personal stack's jobs
- * are checked against.
+ * The cluster policies the dev stack creates, by the id the mocked provider gives them, as their definition JSON,
+ * drawn from the contract above by the function the program uses (a test keeps them equal to what the program
+ * registers for `dev`): the workspace a shared personal stack's jobs are checked against.
  */
 export const MOCK_DEV_POLICIES: Readonly<Record<string, string>> = {
-  "compute-personal-job-policy-id": JSON.stringify({
-    "autoscale.max_workers": { type: "range", maxValue: 1 },
-    cluster_type: { type: "fixed", value: "job" },
-    "custom_tags.environment": { type: "fixed", value: "personal" },
-    "custom_tags.managedBy": { type: "fixed", value: "pulumi" },
-    "custom_tags.owner": { type: "unlimited" },
-    "custom_tags.project": { type: "fixed", value: "h3-ml" },
-    "custom_tags.stack": { type: "regex", pattern: "dev-.+" },
-    data_security_mode: { type: "fixed", value: "SINGLE_USER" },
-    driver_node_type_id: { type: "fixed", value: "Standard_D4ds_v5" },
-    node_type_id: { type: "fixed", value: "Standard_D4ds_v5" },
-    num_workers: { type: "range", minValue: 0, maxValue: 1 },
-    spark_version: { type: "fixed", value: "17.3.x-scala2.13" },
-  }),
+  [PERSONAL_STACK.jobPolicyId]: personalJobPolicyDefinition(PERSONAL_STACK),
 };
 
 const resourceGroupId = (inputs: PropertyBag) =>
