@@ -33,7 +33,7 @@ from h3_ml import watchdog
 from h3_ml.commits import retry_on_conflict
 from h3_ml.faults import NO_FAULTS, Faults
 from h3_ml.lake import Lake, TableRef, TableRefused, repair_buckets, without_bucket
-from h3_ml.layout import compact as compact_tables
+from h3_ml.layout import optimize
 from h3_ml.parallel import TABLES_AT_ONCE, side_by_side
 from h3_ml.registry import DELETION_REQUESTED
 from h3_ml.scan import scan_new_rows
@@ -149,9 +149,8 @@ def run_delete_job(
     summary.seconds_to_completed_audit = time.monotonic() - clock
     if settings.scheduled:
         _expire_unattributed(spark, lake, tables, summary, started, progress)
-        summary.compacted = compact_tables(spark, tables, log=progress)
+        _upkeep(spark, lake, tables, summary, progress)
         progress(f"delete: compacted {len(summary.compacted)} tables, {sum(summary.compacted.values())} files merged")
-        summary.vacuumed = vacuum(spark, lake)
         progress(f"delete: vacuumed {len(summary.vacuumed)} tables at their retention")
     if settings.rotate_salt:
         summary.salt_version = audit_salt.rotate(spark, lake, now=now)
@@ -369,10 +368,18 @@ def _complete_open_requests(
     users = {h: u for h, u in ids.by_hash.items() if h in hashes}
     targets = _targets(spark, ids, users)
     try:
-        per_hash, damaged = _count_rows(spark, tables, targets, hashes, summary)
-        progress(f"delete: rows of {len(open_rows)} open requests counted")
+        if len(hashes) == 1 == len(users):
+            # One user (a run-now): each MERGE's own count is the user's, so nothing is read before the MERGEs,
+            # which then run on every table (one that holds none of the rows commits nothing) and look in the
+            # null bucket of every table that may hold damaged bodies.
+            per_hash = {h: {t.label: 0 for t in tables} for h in hashes}
+            holding, damaged = tables, {t.label for t in tables if t.spec.unattributed}
+        else:
+            per_hash, damaged = _count_rows(spark, tables, targets, hashes, summary)
+            holding = [t for t in tables if summary.rows_removed[t.label]]
+            progress(f"delete: rows of {len(open_rows)} open requests counted")
         faults.check(fp.DELETE_BEFORE_MERGE)
-        _remove_from_tables(spark, tables, targets, users, per_hash, damaged, summary, progress)
+        _remove_from_tables(spark, holding, targets, users, per_hash, damaged, summary, progress)
         faults.check(fp.DELETE_BEFORE_AUDIT)
     finally:
         targets.unpersist()
@@ -427,9 +434,9 @@ def _damaged(table: TableRef, rows: DataFrame, targets: DataFrame) -> DataFrame:
 def _count_rows(
     spark: SparkSession, tables: list[TableRef], targets: DataFrame, hashes: set[str], summary: DeletionSummary
 ) -> tuple[dict[str, dict[str, int]], set[str]]:
-    """Rows per audit hash and table (what each audit row records), read in one Spark job over the users' buckets
-    and the null bucket, and the tables where damaged bodies hold any of the users. The totals go to
-    `summary.rows_removed` until each MERGE replaces them with its own."""
+    """Rows per audit hash and table (what each audit row records, with several users), read in one Spark job over
+    the users' buckets and the null bucket, and the tables where damaged bodies hold any of the users. The totals
+    go to `summary.rows_removed` until each MERGE replaces them with its own."""
     per_hash: dict[str, dict[str, int]] = {h: {t.label: 0 for t in tables} for h in hashes}
     if not tables:
         return per_hash, set()
@@ -514,7 +521,7 @@ _REWRITE_FILES = {"spark.databricks.delta.merge.deletionVectors.persistent": "fa
 
 def _remove_from_tables(
     spark: SparkSession,
-    tables: list[TableRef],
+    holding: list[TableRef],
     targets: DataFrame,
     users: dict[str, str],
     per_hash: dict[str, dict[str, int]],
@@ -522,10 +529,9 @@ def _remove_from_tables(
     summary: DeletionSummary,
     progress: Callable[[str], None],
 ) -> None:
-    """MERGEs per table, side by side, on tables holding any of the rows; each table's count in `summary` becomes
-    the MERGEs' own, so a row appended between the count and the MERGE is counted too."""
+    """MERGEs per table, side by side, on the tables that may hold any of the rows; each table's count in `summary`
+    becomes the MERGEs' own, so a row appended between the count and the MERGE is counted too."""
     in_buckets = buckets(targets)
-    holding = [t for t in tables if summary.rows_removed[t.label]]
 
     def remove(table: TableRef) -> None:
         deleted = remove_users(spark, table, targets, in_buckets, damaged=table.label in damaged, log=progress)
@@ -596,8 +602,37 @@ def _expire_unattributed(
             progress(f"delete: {table.label}: {expired} rows naming no user expired")
 
 
-def vacuum(spark: SparkSession, lake: Lake) -> list[str]:
-    """VACUUM at its retention every table of the stack's schemas, side by side; returns their keys.
+def _upkeep(
+    spark: SparkSession,
+    lake: Lake,
+    user_tables: list[TableRef],
+    summary: DeletionSummary,
+    progress: Callable[[str], None],
+) -> None:
+    """The daily run's upkeep of every table of the stack's schemas, the tables side by side: `OPTIMIZE` on each user
+    table (`layout.optimize`), then `vacuum` on every table. One table's two commands run one after the other."""
+    compacted = {t.label for t in user_tables}
+    tables = _stack_tables(spark, lake)
+
+    def upkeep(table: TableRef) -> int | None:
+        merged = optimize(spark, table, log=progress) if table.label in compacted else None
+        vacuum(spark, table)
+        return merged
+
+    merged = side_by_side(upkeep, tables, at_most=TABLES_AT_ONCE)
+    summary.compacted = {t.label: m for t, m in zip(tables, merged, strict=True) if m is not None}
+    summary.vacuumed = [t.label for t in tables]
+
+
+def _stack_tables(spark: SparkSession, lake: Lake) -> list[TableRef]:
+    """The registered tables that exist in the stack's schemas."""
+    present = set(lake.stack_tables(spark))
+    tables = [lake.table(spec) for spec in all_tables()]
+    return [t for t in tables if f"{lake.schema(t.spec)}.{t.spec.name}" in present]
+
+
+def vacuum(spark: SparkSession, table: TableRef) -> None:
+    """VACUUM at its retention, whatever the run deleted.
 
     Databricks: "Running VACUUM regularly is important for cost and compliance": files it removes "might contain
     records that have been modified or deleted" (https://docs.databricks.com/gcp/en/tables/operations/vacuum.md).
@@ -605,8 +640,4 @@ def vacuum(spark: SparkSession, lake: Lake) -> list[str]:
     it is enabled (https://docs.databricks.com/aws/en/optimizations/predictive-optimization.md), so the daily run
     does it for every table, whatever it deleted. No RETAIN: the table's `delta.deletedFileRetentionDuration`.
     """
-    tables = [lake.table(spec) for spec in all_tables()]
-    present = set(lake.stack_tables(spark))
-    tables = [t for t in tables if f"{lake.schema(t.spec)}.{t.spec.name}" in present]
-    side_by_side(lambda t: spark.sql(f"VACUUM {t.sql}"), tables, at_most=TABLES_AT_ONCE)
-    return [t.label for t in tables]
+    spark.sql(f"VACUUM {table.sql}")

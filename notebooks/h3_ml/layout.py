@@ -23,7 +23,13 @@ def clustered_by_bucket(rows: DataFrame, tasks: int) -> DataFrame:
 
 
 def compact(spark: SparkSession, tables: list[TableRef], *, log: Callable[[str], None] = print) -> dict[str, int]:
-    """`OPTIMIZE` on each table, side by side; returns the files each compaction removed.
+    """`optimize` on each table, side by side; returns the files each compaction removed."""
+    merged = side_by_side(lambda t: optimize(spark, t, log=log), tables, at_most=TABLES_AT_ONCE)
+    return dict(zip((t.label for t in tables), merged, strict=True))
+
+
+def optimize(spark: SparkSession, table: TableRef, *, log: Callable[[str], None] = print) -> int:
+    """`OPTIMIZE` on one table; returns the files the compaction removed.
 
     Bin-packing works within a partition, so each bucket's small files (one per batch) become one file, up to
     `spark.databricks.delta.optimize.maxFileSize` (1 GB by default; delta-io/delta#3272). A compaction changes
@@ -35,10 +41,7 @@ def compact(spark: SparkSession, tables: list[TableRef], *, log: Callable[[str],
     concurrency"). So a conflict is retried: the retry plans against the new snapshot.
     """
 
-    def optimize(table: TableRef) -> int:
-        def attempt() -> int:
-            return spark.sql(f"OPTIMIZE {table.sql}").first()["metrics"]["numFilesRemoved"]
+    def attempt() -> int:
+        return spark.sql(f"OPTIMIZE {table.sql}").first()["metrics"]["numFilesRemoved"]
 
-        return retry_on_conflict(attempt, what=f"compact {table.label}", log=log)
-
-    return dict(zip((t.label for t in tables), side_by_side(optimize, tables, at_most=TABLES_AT_ONCE), strict=True))
+    return retry_on_conflict(attempt, what=f"compact {table.label}", log=log)
