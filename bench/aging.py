@@ -8,7 +8,8 @@ generated traffic asks for no deletion, so this run has nothing to delete: its t
 promise costs each day. At each age, after that run, in one process on the same lake: the run-now for one user's
 request event (ingested first, as the operator command's event would be), the command a Delta user would write
 instead for another user (`DELETE FROM <table> WHERE userId = '<id>'` on the same tables; it writes the id into
-`_delta_log`, so the jobs never use it) and one filtered count of the tables. Per table: the files and bytes the
+`_delta_log`, so the jobs never use it) and one filtered count of the tables; then `SAMPLES - 1` more run-nows and
+plain DELETEs for other users, alternating, so each time is a median. Per table: the files and bytes the
 run-now's MERGE reads (the user's bucket partition: Delta prunes the MERGE's target to it by the condition's
 bucket literal, see `deletion.remove_users`) and the files it rewrote (its commit's `numTargetFilesRemoved`), as
 a share of the table.
@@ -25,6 +26,7 @@ from pathlib import Path
 
 _START = datetime(2026, 11, 26, 0, 0, tzinfo=UTC)
 _WINDOW = timedelta(minutes=15)  # Capture's longest window: four files per partition and hour
+SAMPLES = 3  # run-nows and plain DELETEs at each age, for different users
 
 
 def hourly_capture(cache: Path, users: int, per_hour: int, hours: int, seed: int) -> list[Path]:
@@ -103,8 +105,11 @@ def measure_at(spark, lake, capture: Path, age: int, batches_since_compaction: i
     from h3_ml.tables import BUCKET, USER_BUCKETS, user_bucket, user_tables
 
     tables = lake.existing(spark, user_tables())
-    mine, theirs = pick_users(spark, lake, 2, deleted)
-    deleted.update({mine, theirs})
+    # One user for the run-now whose files are counted, and SAMPLES - 1 more run-nows and SAMPLES plain DELETEs
+    # for other users, alternating: the times are medians of SAMPLES.
+    picked = pick_users(spark, lake, 2 * SAMPLES, deleted)
+    deleted.update(picked)
+    mine, others, theirs = picked[0], picked[1:SAMPLES], picked[SAMPLES:]
     (bucket,) = [
         r.b for r in spark.createDataFrame([(mine,)], "u string").select(user_bucket(F.col("u")).alias("b")).collect()
     ]
@@ -124,18 +129,28 @@ def measure_at(spark, lake, capture: Path, age: int, batches_since_compaction: i
 
     settings = DeleteSettings(request_id=request_id, capture_root=str(capture))
     summary = run_delete_job(spark, lake, settings, progress=progress)
-    whole = time.perf_counter() - started
+    run_now = [time.perf_counter() - started]
 
-    started = time.perf_counter()
-    for t in tables:
-        spark.sql(f"DELETE FROM {t.sql} WHERE `{t.spec.user_column}` = '{theirs}'")
-    plain = time.perf_counter() - started
+    def plain_delete(user: str) -> float:
+        started = time.perf_counter()
+        for t in tables:
+            spark.sql(f"DELETE FROM {t.sql} WHERE `{t.spec.user_column}` = '{user}'")
+        return time.perf_counter() - started
+
+    plain = [plain_delete(theirs[0])]
+    files_after = {t.label: _files_rewritten(spark, t, versions[t.label]) for t in tables}
+    for other, plain_user in zip(others, theirs[1:], strict=True):
+        settings = DeleteSettings(request_id=request_deletion(spark, lake, capture, other), capture_root=str(capture))
+        started = time.perf_counter()
+        run_delete_job(spark, lake, settings, progress=lambda _: None)
+        run_now.append(time.perf_counter() - started)
+        plain.append(plain_delete(plain_user))
 
     per_table = {}
     for t in tables:
         files = before[t.label]
         in_bucket = [f for f in files if f[2] == bucket]
-        rewritten = _files_rewritten(spark, t, versions[t.label])
+        rewritten = files_after[t.label]
         total_bytes = sum(size for _, size, _ in files) or 1
         # One user's run-now MERGEs every table: it reads the bucket's files even where the user has no row.
         per_table[t.label] = {
@@ -154,9 +169,11 @@ def measure_at(spark, lake, capture: Path, age: int, batches_since_compaction: i
         "rows": rows,
         "rows_removed": sum(summary.rows_removed.values()),
         # The run-now's whole run: it ends with the completed audit (VACUUM is the daily run's).
-        "delete_seconds": whole,
+        "delete_seconds": statistics.median(run_now),
+        "delete_samples": run_now,
         "delete_to_completed_audit_seconds": summary.seconds_to_completed_audit,
-        "plain_delete_seconds": plain,
+        "plain_delete_seconds": statistics.median(plain),
+        "plain_delete_samples": plain,
         "phases": phases,
         "scan_seconds": scan,
         "tables": per_table,
@@ -165,13 +182,20 @@ def measure_at(spark, lake, capture: Path, age: int, batches_since_compaction: i
     }
 
 
-def daily_run(spark, lake, capture: Path, log) -> tuple[float, object]:
-    """The scheduled run, timed whole: requests, the re-deletion of rows that came back, expiry, OPTIMIZE, VACUUM."""
+def daily_run(spark, lake, capture: Path) -> tuple[float, object, list[tuple[float, str]]]:
+    """The scheduled run, timed whole: requests, the re-deletion of rows that came back, expiry, OPTIMIZE, VACUUM;
+    with its progress log, seconds since its start."""
     from h3_ml.deletion import DeleteSettings, run_delete_job
 
     started = time.perf_counter()
-    summary = run_delete_job(spark, lake, DeleteSettings(capture_root=str(capture)), progress=log)
-    return time.perf_counter() - started, summary
+    phases: list[tuple[float, str]] = []
+
+    def progress(message: str) -> None:
+        if not message.startswith("delete scan: batch"):
+            phases.append((round(time.perf_counter() - started, 2), message))
+
+    summary = run_delete_job(spark, lake, DeleteSettings(capture_root=str(capture)), progress=progress)
+    return time.perf_counter() - started, summary, phases
 
 
 def bench_aging(
@@ -197,7 +221,7 @@ def bench_aging(
             log(f"aging {hour} h: ingest + normalize {cycle_seconds[-1]:.1f} s")
             continue
         hours_read = since
-        daily_seconds, daily = daily_run(spark, lake, capture, quiet)
+        daily_seconds, daily, daily_phases = daily_run(spark, lake, capture)
         since = 0
         if hour not in ages:
             log(f"aging {hour} h: ingest + normalize {cycle_seconds[-1]:.1f} s, daily run {daily_seconds:.1f} s")
@@ -210,6 +234,7 @@ def bench_aging(
             daily_to_completed_audit_seconds=daily.seconds_to_completed_audit,
             daily_rows_removed=sum(daily.rows_removed.values()),
             daily_vacuumed=len(daily.vacuumed),
+            daily_phases=daily_phases,
         )
         samples.append(sample)
         log(
@@ -239,10 +264,18 @@ def report(aging: dict, bucket_count: int) -> list[str]:
         lines.append(
             f"  age {s['age_hours']:3d} h: daily run {s['daily_seconds']:.1f} s over {s['daily_hours_read']} h of new "
             f"rows ({s['daily_rows_removed']} rows removed, {s['daily_vacuumed']} tables vacuumed); run-now for user "
-            f"{s['user']} bucket {s['bucket']}, {s['rows_removed']} rows: {s['delete_seconds']:.1f} s "
-            f"({s['delete_to_completed_audit_seconds']:.1f} s to the completed audit), plain DELETE "
-            f"{s['plain_delete_seconds']:.1f} s, filtered scan {s['scan_seconds']:.1f} s"
+            f"{s['user']} bucket {s['bucket']}, {s['rows_removed']} rows: "
+            f"{s['delete_to_completed_audit_seconds']:.1f} s to the completed audit; filtered scan "
+            f"{s['scan_seconds']:.1f} s"
         )
+        lines.append(
+            f"    medians of {len(s['delete_samples'])} users: run-now {s['delete_seconds']:.1f} s "
+            f"({', '.join(f'{x:.1f}' for x in s['delete_samples'])}), plain DELETE {s['plain_delete_seconds']:.1f} s "
+            f"({', '.join(f'{x:.1f}' for x in s['plain_delete_samples'])})"
+        )
+        lines.append("    the daily run:")
+        lines += [f"    {at:7.2f} s  {message}" for at, message in s["daily_phases"]]
+        lines.append("    the run-now:")
         lines += [f"    {at:7.2f} s  {message}" for at, message in s["phases"]]
         for table, t in s["tables"].items():
             lines.append(

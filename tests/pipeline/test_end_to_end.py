@@ -108,8 +108,10 @@ def test_a_request_event_is_deleted_everywhere_and_its_files_are_gone_after_the_
     report = {k: t["rows"] for k, t in lake_report(spark, lake)["tables"].items() if k != "ops.capture_files"}
     assert report == {**rows, "ops.deletion_audit": 1, "ops.audit_salt": 1}
 
-    # The same request again is a no-op; the streams carry on from their checkpoints.
+    # The same request again is a no-op that reads no row: nothing was added since the last run, and every stream
+    # carries on from its checkpoint.
     again = delete_run(spark, lake, request_id="req-1", at=NOW + timedelta(hours=2))
-    assert (again.requests, again.request["completedAt"]) == (0, NOW.replace(tzinfo=None))
+    assert (again.scanned, again.requests, again.request["completedAt"]) == (0, 0, NOW.replace(tzinfo=None))
+    assert set(again.rows_removed.values()) == {0}
     assert run_ingest(spark, capture, lake, **QUIET).messages_read == 0
     assert run_normalize(spark, lake, **QUIET).rows_read == 0
