@@ -159,7 +159,8 @@ def test_deletion_concurrent_with_ingest_removes_every_row_committed_before_its_
     # A blind append does not conflict with the MERGE, which reads the table as it is when it starts.
     assert [line for line in log if "concurrent commit" in line] == []
     assert results["delete"].rows_removed == {
-        # Counted by the MERGE: the row appended between the count and the MERGE included, and the request's own.
+        # Counted by the MERGE: the row appended after the run's scan and before its MERGE included, and the
+        # request's own.
         "bronze.events": 5,
         "silver.quarantine": 1,
         "silver.measurement_recorded": 1,
