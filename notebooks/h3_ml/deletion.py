@@ -369,7 +369,7 @@ def _complete_open_requests(
     targets = _targets(spark, ids, users)
     try:
         if len(hashes) == 1 == len(users):
-            # One user (a run-now): each MERGE's own count is the user's, so nothing is read before the MERGEs,
+            # One user (a run-now, say): each MERGE's own count is the user's, so nothing is read before the MERGEs,
             # which then run on every table (one that holds none of the rows commits nothing) and look in the
             # null bucket of every table that may hold damaged bodies.
             per_hash = {h: {t.label: 0 for t in tables} for h in hashes}
@@ -605,13 +605,14 @@ def _expire_unattributed(
 def _upkeep(
     spark: SparkSession,
     lake: Lake,
-    user_tables: list[TableRef],
+    to_compact: list[TableRef],
     summary: DeletionSummary,
     progress: Callable[[str], None],
 ) -> None:
-    """The daily run's upkeep of every table of the stack's schemas, the tables side by side: `OPTIMIZE` on each user
-    table (`layout.optimize`), then `vacuum` on every table. One table's two commands run one after the other."""
-    compacted = {t.label for t in user_tables}
+    """The daily run's upkeep of every table of the stack's schemas, the tables side by side: `OPTIMIZE` on each of
+    `to_compact` (`layout.optimize`), then `vacuum` on every table. One table's two commands run one after the
+    other."""
+    compacted = {t.label for t in to_compact}
     tables = _stack_tables(spark, lake)
 
     def upkeep(table: TableRef) -> int | None:
