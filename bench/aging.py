@@ -29,6 +29,17 @@ _WINDOW = timedelta(minutes=15)  # Capture's longest window: four files per part
 SAMPLES = 3  # run-nows and plain DELETEs at each age, for different users
 
 
+class _Phases(list):
+    """A run's progress log as (seconds since the log began, message); called as the run's `progress`."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.started = time.perf_counter()
+
+    def __call__(self, message: str) -> None:
+        self.append((round(time.perf_counter() - self.started, 2), message))
+
+
 def hourly_capture(cache: Path, users: int, per_hour: int, hours: int, seed: int) -> list[Path]:
     """One folder of Capture files per hour, generated once per parameter set and reused; no deletion requests."""
     from h3_ml.generate import generate
@@ -122,13 +133,9 @@ def measure_at(spark, lake, capture: Path, age: int, batches_since_compaction: i
     scan = time.perf_counter() - started
 
     started = time.perf_counter()
-    phases: list[tuple[float, str]] = []
-
-    def progress(message: str) -> None:
-        phases.append((round(time.perf_counter() - started, 2), message))
-
+    phases = _Phases()
     settings = DeleteSettings(request_id=request_id, capture_root=str(capture))
-    summary = run_delete_job(spark, lake, settings, progress=progress)
+    summary = run_delete_job(spark, lake, settings, progress=phases)
     run_now = [time.perf_counter() - started]
 
     def plain_delete(user: str) -> float:
@@ -188,13 +195,8 @@ def daily_run(spark, lake, capture: Path) -> tuple[float, object, list[tuple[flo
     from h3_ml.deletion import DeleteSettings, run_delete_job
 
     started = time.perf_counter()
-    phases: list[tuple[float, str]] = []
-
-    def progress(message: str) -> None:
-        if not message.startswith("delete scan: batch"):
-            phases.append((round(time.perf_counter() - started, 2), message))
-
-    summary = run_delete_job(spark, lake, DeleteSettings(capture_root=str(capture)), progress=progress)
+    phases = _Phases()
+    summary = run_delete_job(spark, lake, DeleteSettings(capture_root=str(capture)), progress=phases)
     return time.perf_counter() - started, summary, phases
 
 

@@ -613,7 +613,8 @@ def _upkeep(
     `to_compact` (`layout.optimize`), then `vacuum` on every table. One table's two commands run one after the
     other."""
     compacted = {t.label for t in to_compact}
-    tables = _stack_tables(spark, lake)
+    # Listed again: this run may have created the ops tables.
+    tables = lake.existing(spark, all_tables())
 
     def upkeep(table: TableRef) -> int | None:
         merged = optimize(spark, table, log=progress) if table.label in compacted else None
@@ -623,13 +624,6 @@ def _upkeep(
     merged = side_by_side(upkeep, tables, at_most=TABLES_AT_ONCE)
     summary.compacted = {t.label: m for t, m in zip(tables, merged, strict=True) if m is not None}
     summary.vacuumed = [t.label for t in tables]
-
-
-def _stack_tables(spark: SparkSession, lake: Lake) -> list[TableRef]:
-    """The registered tables that exist in the stack's schemas."""
-    present = set(lake.stack_tables(spark))
-    tables = [lake.table(spec) for spec in all_tables()]
-    return [t for t in tables if f"{lake.schema(t.spec)}.{t.spec.name}" in present]
 
 
 def vacuum(spark: SparkSession, table: TableRef) -> None:

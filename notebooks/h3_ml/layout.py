@@ -1,7 +1,7 @@
 """How the jobs lay rows out in files, which decides what deleting one user reads and rewrites.
 
 Every user table is partitioned by `userBucket` (`tables.user_bucket`). A write puts each bucket's rows of a batch
-in one file (`clustered_by_bucket`), and the scheduled compaction (`compact`) merges a bucket's files into one, so
+in one file (`clustered_by_bucket`), and the scheduled compaction (`optimize`) merges a bucket's files into one, so
 a deletion's MERGE, which names the user's bucket, reads and rewrites only that bucket's files.
 """
 
@@ -13,19 +13,12 @@ from pyspark.sql import DataFrame, SparkSession
 
 from h3_ml.commits import retry_on_conflict
 from h3_ml.lake import TableRef
-from h3_ml.parallel import TABLES_AT_ONCE, side_by_side
 from h3_ml.tables import BUCKET, USER_BUCKETS
 
 
 def clustered_by_bucket(rows: DataFrame, tasks: int) -> DataFrame:
     """The rows in at most `tasks` partitions by bucket: each bucket in one task, so one file per bucket."""
     return rows.repartition(max(1, min(tasks, USER_BUCKETS)), BUCKET)
-
-
-def compact(spark: SparkSession, tables: list[TableRef], *, log: Callable[[str], None] = print) -> dict[str, int]:
-    """`optimize` on each table, side by side; returns the files each compaction removed."""
-    merged = side_by_side(lambda t: optimize(spark, t, log=log), tables, at_most=TABLES_AT_ONCE)
-    return dict(zip((t.label for t in tables), merged, strict=True))
 
 
 def optimize(spark: SparkSession, table: TableRef, *, log: Callable[[str], None] = print) -> int:

@@ -11,7 +11,7 @@ from pyspark.sql import functions as F
 
 from h3_ml.ingest import run_ingest
 from h3_ml.lake import Lake, TableRefused
-from h3_ml.layout import clustered_by_bucket, compact
+from h3_ml.layout import clustered_by_bucket, optimize
 from h3_ml.normalize import run_normalize
 from h3_ml.tables import BUCKET, EVENTS, USER_BUCKETS, silver_spec, user_bucket, user_tables
 
@@ -30,6 +30,11 @@ def files_per_user(df, column: str = "userId") -> dict[str, int]:
 def buckets_per_file(df) -> set[int]:
     rows = df.groupBy("_metadata.file_path").agg(F.countDistinct(BUCKET).alias("n")).collect()
     return {r.n for r in rows}
+
+
+def compact(spark, tables, *, log=print) -> dict[str, int]:
+    """`layout.optimize` on each table, as the daily delete run compacts them: the files each compaction removed."""
+    return {t.label: optimize(spark, t, log=log) for t in tables}
 
 
 def test_user_bucket_is_a_stable_hash_into_the_bucket_count(spark):
