@@ -11,7 +11,7 @@ from pyspark.sql import functions as F
 
 from h3_ml.ingest import run_ingest
 from h3_ml.lake import Lake, TableRefused
-from h3_ml.layout import clustered_by_bucket, optimize
+from h3_ml.layout import COMPACTED_BYTES, MIN_FILE_SIZE, clustered_by_bucket, optimize
 from h3_ml.normalize import run_normalize
 from h3_ml.tables import BUCKET, EVENTS, USER_BUCKETS, silver_spec, user_bucket, user_tables
 
@@ -138,6 +138,50 @@ def test_a_delete_rewrites_only_its_bucket_one_file_per_batch_then_one_after_com
     assert len(removed) == 1
 
 
+def bucket_files(spark, table) -> dict[str, tuple[int, int]]:
+    """Each live file's name: (bucket, bytes)."""
+    rows = table.read(spark).select("_metadata.file_path", "_metadata.file_size", BUCKET).distinct().collect()
+    return {Path(r.file_path).name: (r[BUCKET], r.file_size) for r in rows}
+
+
+def test_a_compaction_leaves_files_at_the_threshold_and_merges_the_smaller_ones(spark, lake, capture_root):
+    """A compacted file is written once: a later compaction merges only what arrived since, however old the table."""
+    table = lake.table(EVENTS)
+    for minute in range(4):  # four appends of 25 events per user: compacted, far larger than one event per user
+        at = later(T0, minute)
+        bodies = [body(event_id=f"e-{minute}-{u}-{n}", user_id=u, occurred_at=at) for u in USERS for n in range(25)]
+        write_file(capture_root, bodies, enqueued=at, partition=0, first_seq=1000 * minute)
+        run_ingest(spark, capture_root, lake, **QUIET)
+    first = bucket_files(spark, table)
+    assert len(first) == 4 * len({b for b, _ in first.values()})  # four appends: four files per bucket
+    previous = spark.conf.get(MIN_FILE_SIZE, None)
+    spark.conf.unset(MIN_FILE_SIZE)
+    try:
+        assert compact(spark, [table], log=QUIET["progress"]) == {"bronze.events": len(first)}
+        assert spark.conf.get(MIN_FILE_SIZE) == str(COMPACTED_BYTES)  # unset, the job's threshold
+        compacted = bucket_files(spark, table)
+        assert sorted(b for b, _ in compacted.values()) == sorted({b for b, _ in first.values()})
+        # Two more appends, then a threshold between the small files and the compacted ones, as a cluster sets it.
+        for minute in (10, 11):
+            at = later(T0, minute)
+            bodies = [body(event_id=f"e-{minute}-{u}", user_id=u, occurred_at=at) for u in USERS]
+            write_file(capture_root, bodies, enqueued=at, partition=0, first_seq=100 * minute)
+            run_ingest(spark, capture_root, lake, **QUIET)
+        grown = bucket_files(spark, table)
+        new = {f: v for f, v in grown.items() if f not in compacted}
+        threshold = min(size for _, size in compacted.values())
+        assert max(size for _, size in new.values()) < threshold
+        spark.conf.set(MIN_FILE_SIZE, str(threshold))
+        assert compact(spark, [table], log=QUIET["progress"]) == {"bronze.events": len(new)}
+    finally:
+        spark.conf.unset(MIN_FILE_SIZE) if previous is None else spark.conf.set(MIN_FILE_SIZE, previous)
+    after = bucket_files(spark, table)
+    assert set(compacted) <= set(after)  # the compacted files, untouched
+    added = [b for f, (b, _) in after.items() if f not in compacted]
+    assert sorted(added) == sorted({b for b, _ in new.values()})  # one file per bucket for what arrived since
+    assert table.read(spark).count() == 102 * len(USERS)
+
+
 def test_ensure_gives_a_table_from_before_the_buckets_its_column_and_layout_without_losing_rows(
     spark, tmp_path, capture_root
 ):
@@ -202,9 +246,14 @@ def test_a_compaction_that_meets_a_concurrent_commit_is_retried():
         def first(self):
             return {"metrics": {"numFilesRemoved": 3}}
 
+    class Conf(dict):
+        def set(self, key, value):
+            self[key] = value
+
     class Spark:
         def __init__(self):
             self.statements: list[str] = []
+            self.conf = Conf()
 
         def sql(self, text):
             self.statements.append(text)
@@ -216,4 +265,5 @@ def test_a_compaction_that_meets_a_concurrent_commit_is_retried():
     spark = Spark()
     assert compact(spark, [Lake.local("/lake").table(EVENTS)], log=logged.append) == {"bronze.events": 3}
     assert spark.statements == ["OPTIMIZE delta.`/lake/bronze/events`"] * 2
+    assert spark.conf == {MIN_FILE_SIZE: str(COMPACTED_BYTES)}
     assert logged == ["compact bronze.events: concurrent commit (ConcurrentDeleteReadException), retry 1/4"]
