@@ -47,6 +47,12 @@ def files_of(spark, lake) -> list[Path]:
     return tables + list(Path(lake.checkpoints).rglob("*"))
 
 
+def versions(spark, lake) -> dict[str, int]:
+    """Each table's latest version: the highest-numbered commit file in its `_delta_log`."""
+    logs = {t.label: folder(spark, t) / "_delta_log" for t in lake.existing(spark, all_tables())}
+    return {label: max(int(p.stem) for p in log.glob("*.json")) for label, log in logs.items()}
+
+
 def test_a_request_event_is_deleted_everywhere_and_its_files_are_gone_after_the_retention(spark, any_lake, tmp_path):
     lake = replace(any_lake, file_retention=timedelta(seconds=1))
     capture = str(tmp_path / "capture")
@@ -108,10 +114,12 @@ def test_a_request_event_is_deleted_everywhere_and_its_files_are_gone_after_the_
     report = {k: t["rows"] for k, t in lake_report(spark, lake)["tables"].items() if k != "ops.capture_files"}
     assert report == {**rows, "ops.deletion_audit": 1, "ops.audit_salt": 1}
 
-    # The same request again is a no-op that reads no row: nothing was added since the last run, and every stream
-    # carries on from its checkpoint.
+    # The same request again is a no-op that reads no row and commits nothing: nothing was added since the last
+    # run, and every stream carries on from its checkpoint.
+    rows, history = contents(spark, lake), versions(spark, lake)
     again = delete_run(spark, lake, request_id="req-1", at=NOW + timedelta(hours=2))
-    assert (again.scanned, again.requests, again.request["completedAt"]) == (0, 0, NOW.replace(tzinfo=None))
+    assert (again.scanned, again.requests, again.request) == (0, 0, summary.request)
     assert set(again.rows_removed.values()) == {0}
+    assert (versions(spark, lake), contents(spark, lake)) == (history, rows)
     assert run_ingest(spark, capture, lake, **QUIET).messages_read == 0
     assert run_normalize(spark, lake, **QUIET).rows_read == 0
