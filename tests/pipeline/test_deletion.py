@@ -41,26 +41,6 @@ def test_a_run_now_needs_its_request_in_bronze(spark, scenario_lake):
     )
 
 
-def test_a_crashed_delete_is_finished_by_the_next_run(spark, scenario_lake):
-    request_deletion(spark, scenario_lake, BOB, "req-b")
-    crash = Faults(crash_at={(fp.DELETE_BEFORE_MERGE, 0)})
-    with pytest.raises(Exception, match=r"injected crash at delete\.before_merge"):
-        delete_run(spark, scenario_lake, request_id="req-b", faults=crash)
-    assert audit_rows(spark, scenario_lake) == [("req-b", "event", False, 1)]
-
-    # The daily run completes it: the request event is still in bronze, so its user is known again.
-    before = contents(spark, scenario_lake)
-    resumed = delete_run(spark, scenario_lake, at=NOW + timedelta(hours=1))
-    assert resumed.rows_removed["bronze.events"] == 3  # two events and the request
-    assert contents(spark, scenario_lake) == without(before, BOB)
-    (row,) = scenario_lake.table(DELETION_AUDIT).read(spark).collect()
-    assert (row.requestId, row.completedAt is not None, row.rowsRemoved["silver.user_registered"]) == (
-        "req-b",
-        True,
-        1,
-    )
-
-
 def test_deletion_request_events_are_picked_up_and_not_resurrected_by_normalize(spark, lake, capture_root):
     request = body("user.deletion_requested", {}, event_id="req-event-1", user_id=BOB, occurred_at=later(T0, 1))
     write_file(
@@ -198,12 +178,11 @@ def test_rows_naming_no_user_expire_after_unattributed_days_within_the_sla(spark
     before = {t: scenario_lake.table(t).read(spark).filter(nameless).count() for t in (EVENTS, QUARANTINE)}
     assert list(before.values()) == [5, 5]  # an empty body, "oops" and Alice's three damaged bodies
 
-    # The scenario's messages were enqueued at T0 and T0 + 5 minutes.
-    early = delete_run(spark, scenario_lake, at=T0 + timedelta(days=7))
-    assert early.expired == {}
-    due = delete_run(spark, scenario_lake, at=later(T0, 5) + timedelta(days=7, seconds=1))
-    assert due.expired == {"bronze.events": 5, "silver.quarantine": 5}
-    assert [scenario_lake.table(t).read(spark).filter(nameless).count() for t in (EVENTS, QUARANTINE)] == [0, 0]
+    # The scenario's messages were enqueued at T0 (the empty body) and T0 + 5 minutes (the other four). One second
+    # past 7 days after T0, the empty body's row is due and the others, 7 days less 4:59 old, are not.
+    daily = delete_run(spark, scenario_lake, at=T0 + timedelta(days=7, seconds=1))
+    assert daily.expired == {"bronze.events": 1, "silver.quarantine": 1}
+    assert [scenario_lake.table(t).read(spark).filter(nameless).count() for t in (EVENTS, QUARANTINE)] == [4, 4]
     assert scenario_lake.table(EVENTS).read(spark).filter(~nameless).count() == 7
 
 
@@ -221,16 +200,24 @@ def test_a_concurrent_commit_is_retried():
     assert logged == ["delete bronze.events: concurrent commit (ConcurrentAppendException), retry 1/4"]
 
 
-def test_the_salt_rotates_only_with_no_request_open_and_old_versions_still_match(spark, lake):
+def test_a_crashed_delete_is_finished_by_the_next_run_and_the_salt_rotates_only_with_none_open(spark, scenario_lake):
+    lake = scenario_lake
     request_deletion(spark, lake, BOB, "req-b")
     crash = Faults(crash_at={(fp.DELETE_BEFORE_MERGE, 0)})
-    with pytest.raises(Exception, match=r"injected crash"):
+    with pytest.raises(Exception, match=r"injected crash at delete\.before_merge"):
         delete_run(spark, lake, request_id="req-b", faults=crash)
+    assert audit_rows(spark, lake) == [("req-b", "event", False, 1)]
     with pytest.raises(SaltRotationRefused, match=r"1 deletion requests are open \(req-b\).* Fix: let the delete job"):
         audit_salt.rotate(spark, lake)
 
-    # A run asked to rotate completes the open request first, with the version it was opened with, then rotates.
+    # The next run completes it: the request event is still in bronze, so its user is known again. Asked to rotate
+    # the salt, it completes the open request first, with the version it was opened with, then rotates.
+    before = contents(spark, lake)
     rotated = delete_run(spark, lake, rotate_salt=True)
+    assert rotated.rows_removed["bronze.events"] == 3  # two events and the request
+    assert contents(spark, lake) == without(before, BOB)
+    (row,) = lake.table(DELETION_AUDIT).read(spark).collect()
+    assert (row.requestId, row.completedAt is not None, row.rowsRemoved["silver.user_registered"]) == ("req-b", True, 1)
     assert rotated.salt_version == 2
     assert audit_rows(spark, lake) == [("req-b", "event", True, 1)]
     assert sorted(r.saltVersion for r in lake.table(AUDIT_SALT).read(spark).collect()) == [1, 2]
@@ -239,7 +226,7 @@ def test_the_salt_rotates_only_with_no_request_open_and_old_versions_still_match
     lake.table(EVENTS).append(bronze_frame(spark, [body(event_id="e-b9", user_id=BOB, occurred_at=T0)], first_seq=50))
     request_deletion(spark, lake, CAROL, "req-c")
     daily = delete_run(spark, lake, at=NOW + timedelta(hours=1))
-    assert daily.rows_removed["bronze.events"] == 2
+    assert daily.rows_removed["bronze.events"] == 3  # Bob's row, Carol's workout and her request
     assert [(source, version) for _, source, _, version in audit_rows(spark, lake)] == [
         ("event", 1),
         ("event", 2),
