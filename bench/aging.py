@@ -229,22 +229,9 @@ def daily_run(spark, lake, capture: Path) -> tuple[float, object, list[tuple[flo
 def bench_aging(
     spark, work: Path, cache: Path, *, users: int, per_hour: int, ages: list[int], daily_every: int, seed: int, log
 ) -> dict:
-    from h3_ml.layout import MIN_FILE_SIZE
-
-    spark.conf.set(MIN_FILE_SIZE, str(COMPACTED_BYTES))
-    try:
-        return _aging(
-            spark, work, cache, users=users, per_hour=per_hour, ages=ages, daily_every=daily_every, seed=seed, log=log
-        )
-    finally:
-        spark.conf.unset(MIN_FILE_SIZE)
-
-
-def _aging(
-    spark, work: Path, cache: Path, *, users: int, per_hour: int, ages: list[int], daily_every: int, seed: int, log
-) -> dict:
     from h3_ml.ingest import run_ingest
     from h3_ml.lake import Lake
+    from h3_ml.layout import MIN_FILE_SIZE, session_settings
     from h3_ml.normalize import run_normalize
 
     hours = hourly_capture(cache, users, per_hour, max(ages), seed)
@@ -252,37 +239,38 @@ def _aging(
     capture = work / "aging-capture"
     samples, deleted, cycle_seconds, since = [], set(), [], 0
     quiet = lambda _: None  # noqa: E731
-    for hour, folder in enumerate(hours, start=1):
-        arrive(folder, capture, deleted)
-        started = time.perf_counter()
-        run_ingest(spark, str(capture), lake, progress=quiet)
-        run_normalize(spark, lake, progress=quiet)
-        cycle_seconds.append(time.perf_counter() - started)
-        since += 1
-        if hour % daily_every and hour not in ages:
-            log(f"aging {hour} h: ingest + normalize {cycle_seconds[-1]:.1f} s")
-            continue
-        hours_read = since
-        daily_seconds, daily, daily_phases = daily_run(spark, lake, capture)
-        since = 0
-        if hour not in ages:
-            log(f"aging {hour} h: ingest + normalize {cycle_seconds[-1]:.1f} s, daily run {daily_seconds:.1f} s")
-            continue
-        # Right after the daily run's compaction; the request's own ingest is one batch since.
-        sample = measure_at(spark, lake, capture, hour, 1, deleted, log)
-        sample.update(
-            daily_seconds=daily_seconds,
-            daily_hours_read=hours_read,
-            daily_to_completed_audit_seconds=daily.seconds_to_completed_audit,
-            daily_rows_removed=sum(daily.rows_removed.values()),
-            daily_vacuumed=len(daily.vacuumed),
-            daily_phases=daily_phases,
-        )
-        samples.append(sample)
-        log(
-            f"aging {hour} h: daily run {daily_seconds:.1f} s; run-now {sample['delete_seconds']:.1f} s, "
-            f"plain DELETE {sample['plain_delete_seconds']:.1f} s, scan {sample['scan_seconds']:.1f} s"
-        )
+    with session_settings(spark, {MIN_FILE_SIZE: str(COMPACTED_BYTES)}):
+        for hour, folder in enumerate(hours, start=1):
+            arrive(folder, capture, deleted)
+            started = time.perf_counter()
+            run_ingest(spark, str(capture), lake, progress=quiet)
+            run_normalize(spark, lake, progress=quiet)
+            cycle_seconds.append(time.perf_counter() - started)
+            since += 1
+            if hour % daily_every and hour not in ages:
+                log(f"aging {hour} h: ingest + normalize {cycle_seconds[-1]:.1f} s")
+                continue
+            hours_read = since
+            daily_seconds, daily, daily_phases = daily_run(spark, lake, capture)
+            since = 0
+            if hour not in ages:
+                log(f"aging {hour} h: ingest + normalize {cycle_seconds[-1]:.1f} s, daily run {daily_seconds:.1f} s")
+                continue
+            # Right after the daily run's compaction; the request's own ingest is one batch since.
+            sample = measure_at(spark, lake, capture, hour, 1, deleted, log)
+            sample.update(
+                daily_seconds=daily_seconds,
+                daily_hours_read=hours_read,
+                daily_to_completed_audit_seconds=daily.seconds_to_completed_audit,
+                daily_rows_removed=sum(daily.rows_removed.values()),
+                daily_vacuumed=len(daily.vacuumed),
+                daily_phases=daily_phases,
+            )
+            samples.append(sample)
+            log(
+                f"aging {hour} h: daily run {daily_seconds:.1f} s; run-now {sample['delete_seconds']:.1f} s, "
+                f"plain DELETE {sample['plain_delete_seconds']:.1f} s, scan {sample['scan_seconds']:.1f} s"
+            )
     return {
         "users": users,
         "events_per_hour": per_hour,

@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterable
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from functools import reduce
@@ -33,7 +32,7 @@ from h3_ml import watchdog
 from h3_ml.commits import retry_on_conflict
 from h3_ml.faults import NO_FAULTS, Faults
 from h3_ml.lake import Lake, TableRef, TableRefused, repair_buckets, without_bucket
-from h3_ml.layout import optimize
+from h3_ml.layout import optimize, session_settings
 from h3_ml.parallel import TABLES_AT_ONCE, side_by_side
 from h3_ml.registry import DELETION_REQUESTED
 from h3_ml.scan import scan_new_rows
@@ -500,21 +499,6 @@ def _merge_delete(spark: SparkSession, table: TableRef, source: DataFrame, condi
     return retry_on_conflict(attempt, what=f"delete {table.label}", log=log)
 
 
-@contextmanager
-def _conf(spark: SparkSession, values: dict[str, str]):
-    previous = {k: spark.conf.get(k, None) for k in values}
-    for k, v in values.items():
-        spark.conf.set(k, v)
-    try:
-        yield
-    finally:
-        for k, v in previous.items():
-            if v is None:
-                spark.conf.unset(k)
-            else:
-                spark.conf.set(k, v)
-
-
 # MERGE rewrites the files holding the users even on a table that still has vectors on (not yet ensured).
 _REWRITE_FILES = {"spark.databricks.delta.merge.deletionVectors.persistent": "false"}
 
@@ -543,7 +527,7 @@ def _remove_from_tables(
             per_hash[only][table.label] = deleted
         progress(f"delete: {table.label}: {deleted} rows removed")
 
-    with _conf(spark, _REWRITE_FILES):
+    with session_settings(spark, _REWRITE_FILES):
         side_by_side(remove, holding, at_most=TABLES_AT_ONCE)
 
 

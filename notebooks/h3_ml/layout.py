@@ -7,7 +7,8 @@ one, so a deletion's MERGE, which names the user's bucket, reads and rewrites on
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 
 from pyspark.sql import DataFrame, SparkSession
 
@@ -26,6 +27,26 @@ the threshold of Delta's own auto compaction (`spark.databricks.delta.autoCompac
 its 128 MB target file size)."""
 
 MIN_FILE_SIZE = "spark.databricks.delta.optimize.minFileSize"
+
+
+@contextmanager
+def session_settings(spark: SparkSession, values: Mapping[str, str | None]) -> Iterator[None]:
+    """Spark settings for the session while the block runs (None: unset), then each as it was before: how a
+    command writes files, such as the deletion's MERGE rewriting files instead of adding deletion vectors."""
+    previous = {k: spark.conf.get(k, None) for k in values}
+    _apply(spark, values)
+    try:
+        yield
+    finally:
+        _apply(spark, previous)
+
+
+def _apply(spark: SparkSession, values: Mapping[str, str | None]) -> None:
+    for key, value in values.items():
+        if value is None:
+            spark.conf.unset(key)
+        else:
+            spark.conf.set(key, value)
 
 
 def clustered_by_bucket(rows: DataFrame, tasks: int) -> DataFrame:
@@ -49,7 +70,6 @@ def optimize(spark: SparkSession, table: TableRef, *, log: Callable[[str], None]
     (https://docs.databricks.com/optimizations/isolation-level.html, "Write conflicts without row-level
     concurrency"). So a conflict is retried: the retry plans against the new snapshot.
     """
-
     if spark.conf.get(MIN_FILE_SIZE, None) is None:
         spark.conf.set(MIN_FILE_SIZE, str(COMPACTED_BYTES))
 

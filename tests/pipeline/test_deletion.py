@@ -84,10 +84,12 @@ class Plans:
             self.recording = False
 
     def onSuccess(self, funcName, qe, durationNs):  # the JVM interface's names
-        if self.recording:
-            self.texts.append(qe.toString())
+        self._record(qe)
 
     def onFailure(self, funcName, qe, exception):
+        self._record(qe)
+
+    def _record(self, qe):
         if self.recording:
             self.texts.append(qe.toString())
 

@@ -11,7 +11,7 @@ from pyspark.sql import functions as F
 
 from h3_ml.ingest import run_ingest
 from h3_ml.lake import Lake, TableRefused
-from h3_ml.layout import COMPACTED_BYTES, MIN_FILE_SIZE, clustered_by_bucket, optimize
+from h3_ml.layout import COMPACTED_BYTES, MIN_FILE_SIZE, clustered_by_bucket, optimize, session_settings
 from h3_ml.normalize import run_normalize
 from h3_ml.tables import BUCKET, EVENTS, USER_BUCKETS, silver_spec, user_bucket, user_tables
 
@@ -154,11 +154,9 @@ def test_a_compaction_leaves_files_at_the_threshold_and_merges_the_smaller_ones(
         run_ingest(spark, capture_root, lake, **QUIET)
     first = bucket_files(spark, table)
     assert len(first) == 2 * len({b for b, _ in first.values()})  # two appends: two files per bucket
-    previous = spark.conf.get(MIN_FILE_SIZE, None)
-    spark.conf.unset(MIN_FILE_SIZE)
-    try:
+    with session_settings(spark, {MIN_FILE_SIZE: None}):  # the session sets none: the job's threshold applies
         assert compact(spark, [table], log=QUIET["progress"]) == {"bronze.events": len(first)}
-        assert spark.conf.get(MIN_FILE_SIZE) == str(COMPACTED_BYTES)  # unset, the job's threshold
+        assert spark.conf.get(MIN_FILE_SIZE) == str(COMPACTED_BYTES)
         compacted = bucket_files(spark, table)
         assert sorted(b for b, _ in compacted.values()) == sorted({b for b, _ in first.values()})
         # Two more appends, then a threshold between the small files and the compacted ones, as a cluster sets it.
@@ -171,10 +169,8 @@ def test_a_compaction_leaves_files_at_the_threshold_and_merges_the_smaller_ones(
         new = {f: v for f, v in grown.items() if f not in compacted}
         threshold = min(size for _, size in compacted.values())
         assert max(size for _, size in new.values()) < threshold
-        spark.conf.set(MIN_FILE_SIZE, str(threshold))
-        assert compact(spark, [table], log=QUIET["progress"]) == {"bronze.events": len(new)}
-    finally:
-        spark.conf.unset(MIN_FILE_SIZE) if previous is None else spark.conf.set(MIN_FILE_SIZE, previous)
+        with session_settings(spark, {MIN_FILE_SIZE: str(threshold)}):
+            assert compact(spark, [table], log=QUIET["progress"]) == {"bronze.events": len(new)}
     after = bucket_files(spark, table)
     assert set(compacted) <= set(after)  # the compacted files, untouched
     added = [b for f, (b, _) in after.items() if f not in compacted]
