@@ -32,6 +32,8 @@ def local_spark(
     app: str = "h3-ml",
     *,
     shuffle_partitions: int = 4,
+    cores: int = 2,
+    read_partitions: int | None = None,
     jars_dir: str | None = None,
     warehouse_dir: str | None = None,
     java_options: str | None = None,
@@ -39,14 +41,19 @@ def local_spark(
     """`warehouse_dir` holds the managed tables of Spark's session catalog (`spark_catalog`), which keeps its
     table names in memory: the tests run the Unity Catalog code path (`Lake(catalog=...)`) against it.
     `java_options` go to the JVM that Spark starts (`spark.driver.extraJavaOptions`; in local mode the driver
-    runs the tasks too)."""
+    runs the tasks too). `cores` is how many tasks run at once; `read_partitions`, when given, is
+    `spark.default.parallelism`, which otherwise equals `cores`: the fewest partitions Spark splits a file read
+    into when the files allow (`spark.sql.files.minPartitionNum` defaults to it through
+    `spark.sql.leafNodeDefaultParallelism`; https://spark.apache.org/docs/4.0.1/configuration.html)."""
     builder = SparkSession.builder
     if warehouse_dir:
         builder = builder.config("spark.sql.warehouse.dir", warehouse_dir)
     if java_options:
         builder = builder.config("spark.driver.extraJavaOptions", java_options)
+    if read_partitions:
+        builder = builder.config("spark.default.parallelism", str(read_partitions))
     spark = (
-        builder.master("local[2]")
+        builder.master(f"local[{cores}]")
         .appName(app)
         .config("spark.jars", ",".join(local_jars(jars_dir)))
         .config("spark.sql.extensions", "io.delta.sql.DeltaSparkSessionExtension")

@@ -29,9 +29,16 @@ TEST_JVM = (
 
 @pytest.fixture(scope="session")
 def spark(tmp_path_factory):
+    # One task at a time in each worker's JVM: the two workers' JVMs already share the two cores, and a second
+    # task thread per JVM only split each shuffle into twice the tasks, each serialized, scheduled and writing
+    # its own files (`tests/pipeline` 338 s against 368 s, docs/testing.md). A file read is still split in two
+    # where the files allow, so the ingest's path for a batch of several partitions runs (test_layout.py
+    # asserts it).
     session = local_spark(
         "h3-ml-tests",
-        shuffle_partitions=2,
+        shuffle_partitions=1,
+        cores=1,
+        read_partitions=2,
         warehouse_dir=str(tmp_path_factory.mktemp("warehouse")),
         java_options=TEST_JVM,
     )

@@ -72,6 +72,10 @@ def four_files(spark, tmp_path_factory) -> Lake:
     root = tmp_path_factory.mktemp("four-files")
     lake = Lake.local(str(root / "lake"))
     ingest_every_user_in_four_files(spark, lake, str(root / "capture"))
+    # The premise: Spark reads the batch as more than one partition, so a bucket written without the ingest's
+    # clustering would land in a file per task.
+    files = spark.read.format("avro").option("recursiveFileLookup", "true").load(str(root / "capture"))
+    assert files.rdd.getNumPartitions() > 1
     run_normalize(spark, lake, **QUIET)
     return lake
 
