@@ -165,29 +165,6 @@ def test_the_next_run_deletes_again_rows_of_a_deleted_user_that_arrive_later(spa
     assert sorted(r.eventId for r in silver.read(spark).collect()) == ["e-c1", "e-c2"]
 
 
-def test_rows_naming_no_user_expire_after_unattributed_days_within_the_sla(spark, scenario_lake):
-    # Bronze and the quarantine keep rewritten files 7 days less than silver, the days those rows may wait.
-    retention = {
-        spec.key: scenario_lake.table(spec).properties(spark)["delta.deletedFileRetentionDuration"]
-        for spec in (EVENTS, QUARANTINE, silver_spec("measurement.recorded"))
-    }
-    assert retention == {
-        "bronze.events": "interval 21 days",
-        "silver.quarantine": "interval 21 days",
-        "silver.measurement_recorded": "interval 28 days",
-    }
-    nameless = F.col("userId").isNull()
-    before = {t: scenario_lake.table(t).read(spark).filter(nameless).count() for t in (EVENTS, QUARANTINE)}
-    assert list(before.values()) == [5, 5]  # an empty body, "oops" and Alice's three damaged bodies
-
-    # The scenario's messages were enqueued at T0 (the empty body) and T0 + 5 minutes (the other four). One second
-    # past 7 days after T0, the empty body's row is due and the others, 7 days less 4:59 old, are not.
-    daily = delete_run(spark, scenario_lake, at=T0 + timedelta(days=7, seconds=1))
-    assert daily.expired == {"bronze.events": 1, "silver.quarantine": 1}
-    assert [scenario_lake.table(t).read(spark).filter(nameless).count() for t in (EVENTS, QUARANTINE)] == [4, 4]
-    assert scenario_lake.table(EVENTS).read(spark).filter(~nameless).count() == 7
-
-
 def test_a_concurrent_commit_is_retried():
     calls = []
 
@@ -203,6 +180,8 @@ def test_a_concurrent_commit_is_retried():
 
 
 def test_a_crashed_delete_is_finished_by_the_next_run_and_the_salt_rotates_only_with_none_open(spark, scenario_lake):
+    """Its last daily run, seven days and a second after the scenario's first message, also expires the rows naming
+    no user that have waited `unattributed_days`."""
     lake = scenario_lake
     request_deletion(spark, lake, BOB, "req-b")
     crash = Faults(crash_at={(fp.DELETE_BEFORE_MERGE, 0)})
@@ -226,11 +205,32 @@ def test_a_crashed_delete_is_finished_by_the_next_run_and_the_salt_rotates_only_
 
     # Bob's rows come back: matched under version 1, deleted again under version 2; a new request uses version 2.
     lake.table(EVENTS).append(bronze_frame(spark, [body(event_id="e-b9", user_id=BOB, occurred_at=T0)], first_seq=50))
-    request_deletion(spark, lake, CAROL, "req-c")
-    daily = delete_run(spark, lake, at=NOW + timedelta(hours=1))
+    expiry = T0 + timedelta(days=7, seconds=1)
+    request_deletion(spark, lake, CAROL, "req-c", at=expiry - timedelta(hours=1))
+    # Bronze and the quarantine keep rewritten files 7 days less than silver, the days those rows may wait.
+    retention = {
+        spec.key: lake.table(spec).properties(spark)["delta.deletedFileRetentionDuration"]
+        for spec in (EVENTS, QUARANTINE, silver_spec("measurement.recorded"))
+    }
+    assert retention == {
+        "bronze.events": "interval 21 days",
+        "silver.quarantine": "interval 21 days",
+        "silver.measurement_recorded": "interval 28 days",
+    }
+    nameless = F.col("userId").isNull()
+    before = [lake.table(t).read(spark).filter(nameless).count() for t in (EVENTS, QUARANTINE)]
+    assert before == [5, 5]  # an empty body, "oops" and Alice's three damaged bodies
+    named = lake.table(EVENTS).read(spark).filter(~nameless).count()
+
+    # The scenario's messages were enqueued at T0 (the empty body) and T0 + 5 minutes (the other four). One second
+    # past 7 days after T0, the empty body's row is due and the others, 7 days less 4:59 old, are not.
+    daily = delete_run(spark, lake, at=expiry)
     assert daily.rows_removed["bronze.events"] == 3  # Bob's row, Carol's workout and her request
     assert [(source, version) for _, source, _, version in audit_rows(spark, lake)] == [
         ("event", 1),
         ("event", 2),
         ("reapplied", 2),
     ]
+    assert daily.expired == {"bronze.events": 1, "silver.quarantine": 1}
+    assert [lake.table(t).read(spark).filter(nameless).count() for t in (EVENTS, QUARANTINE)] == [4, 4]
+    assert lake.table(EVENTS).read(spark).filter(~nameless).count() == named - 3  # expiry takes no named row
