@@ -31,9 +31,8 @@ TEST_JVM = (
 def spark(tmp_path_factory):
     # One task at a time in each worker's JVM: the two workers' JVMs already share the two cores, and a second
     # task thread per JVM only split each shuffle into twice the tasks, each serialized, scheduled and writing
-    # its own files (`tests/pipeline` 338 s against 368 s, docs/testing.md). A file read is still split in two
-    # where the files allow, so the ingest's path for a batch of several partitions runs (test_layout.py
-    # asserts it).
+    # its own files (measured in docs/testing.md). A file read is still split in two where the files allow, so
+    # the ingest's path for a batch of several partitions runs (test_layout.py asserts it).
     session = local_spark(
         "h3-ml-tests",
         shuffle_partitions=1,
