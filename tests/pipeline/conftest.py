@@ -59,11 +59,14 @@ def spark(tmp_path_factory):
 LONGEST_FIRST = (
     "test_crash_recovery.py",
     "test_deletion.py",
+    "test_demo_report.py",
     "test_end_to_end.py",
     "test_layout.py",
-    "test_demo_report.py",
-    "test_normalize.py",
     "test_concurrency_deletion.py",
+    "test_ingest.py",
+    "test_refusals.py",
+    "test_watchdog.py",
+    "test_normalize.py",
     "test_fuzz_data.py",
 )
 

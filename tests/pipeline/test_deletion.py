@@ -27,7 +27,7 @@ def audit_rows(spark, lake):
 
 
 def test_a_run_now_needs_its_request_in_bronze(spark, scenario_lake):
-    """The same request run again is a no-op: `test_end_to_end.py`, on both lake paths."""
+    """The same request run again is a no-op: `test_end_to_end.py`."""
     with pytest.raises(RequestNotFound, match=r"deletion request req-1 is not in bronze.events yet.* Fix: wait"):
         delete_run(spark, scenario_lake, request_id="req-1")
     assert scenario_lake.table(DELETION_AUDIT).read(spark).count() == 0

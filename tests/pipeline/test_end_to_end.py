@@ -1,10 +1,12 @@
-"""The pipeline end to end on both table paths, folders (local runs) and names in a catalog (Databricks), and the
-deletion proven as production runs it: a request event ingested like any event, the run-now for it, then the
-daily run after the tables' retention has passed.
+"""The pipeline end to end on the table path Databricks runs, names in a catalog, and the deletion proven as
+production runs it: a request event ingested like any event, the run-now for it, then the daily run after the
+tables' retention has passed.
 
 Databricks runs `Lake(catalog=...)`: three-part names, `DeltaTable.forName`, `spark.catalog.tableExists`,
-`CREATE TABLE`, `VACUUM` and `SHOW TBLPROPERTIES` by name. `any_lake` runs every test here on Spark's session
-catalog with Delta's catalog as well as on folders, with the same assertions.
+`CREATE TABLE`, `VACUUM` and `SHOW TBLPROPERTIES` by name, here on Spark's session catalog with Delta's catalog.
+The folder path that local runs take is walked end to end by the demo report's test (`test_demo_report.py`: the
+same request event, run-now and daily run after the retention, then no file under the lake holding the user) and
+by the deletion tests, which run on folders.
 
 The retention: production tables keep rewritten files for `deletion_sla_days - 2` days (bronze and the
 quarantine `unattributed_days` less). Here the lake's `file_retention` sets one second on every table through
@@ -26,6 +28,7 @@ from h3_ml.normalize import run_normalize
 from h3_ml.report import lake_report
 from h3_ml.tables import AUDIT_SALT, DELETION_AUDIT, EVENTS, all_tables
 
+from .conftest import catalog_lake
 from .helpers import NOW, T0, contents, delete_run, files_holding, later, without
 from .scenario import ALICE, ALICE_REMOVED, ROWS, write_scenario
 
@@ -35,8 +38,8 @@ REASONS = {"missing_required_field": 1, "not_json": 3, "not_utf8": 1, "wrong_typ
 
 
 def folder(spark, table) -> Path:
-    """Where a table's files are: its path, or the location the catalog gave it."""
-    location = table.path or spark.sql(f"DESCRIBE DETAIL {table.sql}").first().location
+    """Where a table's files are: the location the catalog gave it."""
+    location = spark.sql(f"DESCRIBE DETAIL {table.sql}").first().location
     return Path(location.removeprefix("file:"))
 
 
@@ -53,8 +56,8 @@ def versions(spark, lake) -> dict[str, int]:
     return {label: max(int(p.stem) for p in log.glob("*.json")) for label, log in logs.items()}
 
 
-def test_a_request_event_is_deleted_everywhere_and_its_files_are_gone_after_the_retention(spark, any_lake, tmp_path):
-    lake = replace(any_lake, file_retention=timedelta(seconds=1))
+def test_a_request_event_is_deleted_everywhere_and_its_files_are_gone_after_the_retention(spark, tmp_path):
+    lake = replace(catalog_lake(spark, tmp_path), file_retention=timedelta(seconds=1))
     capture = str(tmp_path / "capture")
     write_scenario(capture)
 
@@ -68,7 +71,7 @@ def test_a_request_event_is_deleted_everywhere_and_its_files_are_gone_after_the_
     )
     report = lake_report(spark, lake)
     assert {k: t["rows"] for k, t in report["tables"].items()} == {**ROWS, **OPS_TABLES}
-    assert report["tables"]["bronze.events"]["location"] == (lake.table(EVENTS).path or lake.table(EVENTS).name)
+    assert report["tables"]["bronze.events"]["location"] == lake.table(EVENTS).name
     assert report["quarantine_by_reason"] == REASONS
     properties = lake.table(EVENTS).properties(spark)
     assert (properties["delta.enableDeletionVectors"], properties["h3_ml.deletionVectorsPurged"]) == ("false", "true")
