@@ -37,10 +37,16 @@ OPS_TABLES = {"ops.deletion_audit": None, "ops.audit_salt": None, "ops.capture_f
 REASONS = {"missing_required_field": 1, "not_json": 3, "not_utf8": 1, "wrong_type": 1}
 
 
+_LOCATIONS: dict[str, Path] = {}
+
+
 def folder(spark, table) -> Path:
-    """Where a table's files are: the location the catalog gave it."""
-    location = spark.sql(f"DESCRIBE DETAIL {table.sql}").first().location
-    return Path(location.removeprefix("file:"))
+    """Where a table's files are: the location the catalog gave it, asked once per table (`DESCRIBE DETAIL` is a
+    Spark job over the table's log, and a table keeps its location)."""
+    if table.sql not in _LOCATIONS:
+        location = spark.sql(f"DESCRIBE DETAIL {table.sql}").first().location
+        _LOCATIONS[table.sql] = Path(location.removeprefix("file:"))
+    return _LOCATIONS[table.sql]
 
 
 def files_of(spark, lake) -> list[Path]:
